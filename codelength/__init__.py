@@ -1,0 +1,26 @@
+"""codelength: measure information and compress with entropy coders.
+
+bytes -> counts -> model -> code / coder -> container -> report. This module only re-exports the
+public names; each lives in the module of its idea.
+"""
+try:
+    from . import _kernels  # noqa: F401  (the compiled loops every measure runs on)
+except ImportError as exc:  # pragma: no cover - only on a broken install
+    raise ImportError(
+        "codelength's compiled Cython kernels are missing. Build them with `pip install .` "
+        "(or `pip install -e .`, or `python setup.py build_ext --inplace` in a checkout)."
+    ) from exc
+
+from .counting import MAX_DENSE_ALPHABET, counts, file_counts, joint_counts, merge_counts
+from .context import (ContextStatistics, context_entropies, context_entropy, file_context_entropies,
+                      ngram_counts)
+from .errors import CodelengthError, CorruptDataError
+from .measures import IdealCodeLengths, empirical_entropy, entropy, ideal_code_lengths, symbol_code_lengths
+from .coders import CODERS, compress, decompress
+
+# --- measures (helper) ---
+# --- huffman (helper) ---
+# --- arithmetic (helper) ---
+# --- report / cli (helper) ---
+
+__version__ = "0.1.0"

@@ -1,0 +1,149 @@
+"""The one entry to every coder: :func:`compress` and :func:`decompress`.
+
+A coder backend is a module with two functions (registered in ``_CODERS`` below)::
+
+    encode(symbols, alphabet_size, **options) -> (param, model, payload)
+    decode(param, model, payload, n, alphabet_size) -> numpy array of n symbols
+
+``symbols`` is a C-contiguous unsigned array (uint8 when the alphabet fits in 256 symbols, uint16 up to
+65536, else uint32) whose values are all below ``alphabet_size``; ``param`` is one byte (0-255) the backend
+wants back (e.g. a context order); ``model`` and ``payload`` are bytes. A backend's ``decode`` raises
+:class:`~codelength.errors.CorruptDataError` for anything it cannot decode, and must neither read out of
+bounds, loop without end nor allocate by an untrusted count beyond ``n`` and ``alphabet_size`` (which the
+container's header CRC vouches for). This module frames the result (:mod:`codelength.container`) and checks
+length and CRC-32 of what comes back.
+"""
+from __future__ import annotations
+
+import importlib
+import zlib
+from typing import NamedTuple
+
+import numpy as np
+
+from . import container
+from .counting import as_symbols
+from .errors import CorruptDataError
+
+
+class _Coder(NamedTuple):
+    coder_id: int
+    module: str
+    encode: str
+    decode: str
+
+
+_CODERS = {
+    "huffman": _Coder(1, "codelength.huffman", "encode", "decode"),
+    "range": _Coder(2, "codelength.arithmetic", "encode_range", "decode_range"),
+    "rans": _Coder(3, "codelength.arithmetic", "encode_rans", "decode_rans"),
+    "adaptive": _Coder(4, "codelength.arithmetic", "encode_adaptive", "decode_adaptive"),
+}
+_BY_ID = {spec.coder_id: name for name, spec in _CODERS.items()}
+CODERS = tuple(_CODERS)
+FORMATS = ("native", "gzip", "zlib", "deflate")
+
+
+def _backend(spec: _Coder, which: str):
+    return getattr(importlib.import_module(spec.module), which)
+
+
+def _narrow(symbols: np.ndarray, alphabet_size: int) -> np.ndarray:
+    """The smallest unsigned dtype that holds every symbol, as the backends expect."""
+    for dtype, limit in ((np.uint8, 1 << 8), (np.uint16, 1 << 16), (np.uint32, 1 << 32)):
+        if alphabet_size <= limit:
+            return np.ascontiguousarray(symbols, dtype=dtype)
+    raise ValueError(f"alphabet of {alphabet_size} symbols is too large for the coders (at most 2**32)")
+
+
+def _crc(symbols: np.ndarray, is_bytes: bool) -> int:
+    if is_bytes:
+        return zlib.crc32(symbols)
+    return zlib.crc32(np.ascontiguousarray(symbols, dtype=symbols.dtype.newbyteorder("<")))
+
+
+def compress(data, coder: str = "huffman", *, format: str = "native", **options) -> bytes:
+    """Compress bytes or an integer symbol array with one of the library's entropy coders.
+
+    Parameters
+    ----------
+    data : bytes-like or array_like of non-negative integers
+        Bytes (``bytes``, ``bytearray``, ``memoryview``, ``mmap``) or an integer NumPy array (flattened);
+        arrays come back from :func:`decompress` with their dtype.
+    coder : {"huffman", "range", "rans", "adaptive"}
+        Huffman code (block-adaptive), static range coder, static rANS, or adaptive arithmetic coding
+        with an order-k context model (``order=k``).
+    format : {"native", "gzip", "zlib", "deflate"}
+        ``"native"`` writes the codelength container (docs/format.md). The others write a standard
+        Huffman-only DEFLATE stream that zlib, gzip and gunzip read (bytes input, Huffman coder only).
+    **options
+        Passed to the coder, e.g. ``order=2`` for ``"adaptive"``, ``model=q`` (a probability vector)
+        for ``"range"``/``"rans"``, ``block_size=`` for ``"huffman"``.
+
+    Returns
+    -------
+    bytes
+        The compressed stream.
+    """
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    if coder not in _CODERS:
+        raise ValueError(f"unknown coder {coder!r}; choose one of {', '.join(CODERS)}")
+    if format != "native":
+        if coder != "huffman":
+            raise ValueError(f"format={format!r} is a Huffman-only DEFLATE stream; it needs coder='huffman'")
+        from . import deflate
+        return deflate.compress(data, format=format, **options)
+    symbols, is_bytes = as_symbols(data)
+    alphabet_size = 256 if is_bytes else (int(symbols.max()) + 1 if symbols.size else 0)
+    spec = _CODERS[coder]
+    param, model, payload = _backend(spec, spec.encode)(_narrow(symbols, alphabet_size), alphabet_size, **options)
+    kind = 0 if is_bytes else container.KIND_OF_DTYPE[symbols.dtype.newbyteorder("<").str]
+    frame = container.Frame(spec.coder_id, int(param), kind, int(symbols.size), alphabet_size,
+                            _crc(symbols, is_bytes), bytes(model), bytes(payload))
+    return container.pack(frame)
+
+
+def decompress(blob):
+    """Decompress a stream made by :func:`compress`.
+
+    Native streams give back exactly what was compressed (``bytes``, or an array of the original dtype).
+    gzip and zlib streams (e.g. from ``format="gzip"``) are recognised by their magic bytes and
+    decoded with the standard library.
+
+    Raises
+    ------
+    CorruptDataError
+        If the stream is truncated, corrupted, or not a stream this library reads.
+    """
+    view = memoryview(blob).cast("B")
+    if not container.is_frame(view):
+        if bytes(view[:2]) == b"\x1f\x8b":
+            import gzip
+            try:
+                return gzip.decompress(view)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise CorruptDataError(f"corrupt gzip stream: {exc}") from None
+        raise CorruptDataError("not a codelength stream (bad magic bytes)")
+    frame = container.unpack(view)
+    name = _BY_ID.get(frame.coder_id)
+    if name is None:
+        raise CorruptDataError(f"unknown coder id {frame.coder_id}")
+    dtype = container.SYMBOL_KINDS[frame.kind]
+    if (dtype is None and frame.alphabet_size != 256) or frame.alphabet_size > (1 << 32):
+        raise CorruptDataError(f"alphabet size {frame.alphabet_size} does not fit the symbol kind")
+    spec = _CODERS[name]
+    symbols = _backend(spec, spec.decode)(frame.param, frame.model, frame.payload, frame.n, frame.alphabet_size)
+    symbols = np.asarray(symbols)
+    if symbols.shape != (frame.n,):
+        raise CorruptDataError(f"decoded {symbols.size} symbols, header says {frame.n}")
+    if dtype is None:
+        out = symbols.astype(np.uint8, copy=False).tobytes()
+        crc = zlib.crc32(out)
+    else:
+        out = symbols.astype(np.dtype(dtype), copy=False)
+        crc = zlib.crc32(out)
+        out = out.astype(out.dtype.newbyteorder("="), copy=False)
+    if crc != frame.crc:
+        raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
+    return out

@@ -1,0 +1,121 @@
+"""Order-k context statistics of byte data: n-gram counts and conditional entropies H_k.
+
+H_k = H(X_t | X_{t-k}, ..., X_{t-1}) is the empirical conditional entropy of a byte given the k bytes
+before it, over the positions t = k .. n-1 that have k predecessors:
+
+    H_k = H((k+1)-grams) - H(contexts of those (k+1)-grams)
+        = sum over contexts ctx and bytes s of (c(ctx, s) / N) * log(c(ctx) / c(ctx, s)),
+
+with N = n - k. It is the ideal code length per byte of a model that knows the exact order-k statistics
+of the data (not counting the model itself), so H_0 >= H_1 >= ... is the bound an order-k coder chases.
+n-grams are counted in a dense table for k + 1 <= 2 and a hash table otherwise, so memory grows with the
+number of distinct n-grams, never with the input; files are streamed in pieces.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels
+from .counting import DEFAULT_CHUNK_SIZE, _byte_source, read_chunks
+from .measures import log_base
+
+#: Largest context order supported (n-grams of up to 8 bytes pack into 64-bit keys).
+MAX_ORDER = 7
+
+
+def _check_order(order) -> int:
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
+        raise TypeError(f"order must be an integer, got {type(order).__name__}")
+    if not 0 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be between 0 and {MAX_ORDER}, got {order}")
+    return int(order)
+
+
+def ngram_counts(data, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct n-grams of byte data and their counts.
+
+    Parameters
+    ----------
+    data : bytes-like or uint8 array
+    n : int, 1..8
+
+    Returns
+    -------
+    keys : numpy.ndarray of uint64, sorted
+        Each n-gram packed big-endian (first byte in the highest position), so ``key >> 8`` is its context.
+    counts : numpy.ndarray of int64
+    """
+    counter = _kernels.NgramCounter(_check_order(n - 1) + 1)
+    counter.update(_byte_source(data))
+    return counter.result()
+
+
+class ContextStatistics:
+    """Streaming accumulator of the conditional entropies H_0 .. H_max_order of a byte stream.
+
+    Feed pieces with :meth:`update`; n-grams that straddle two pieces are counted, so the result is
+    exactly that of the concatenated data.
+    """
+
+    def __init__(self, max_order: int = 3):
+        self.max_order = _check_order(max_order)
+        self._counters = [_kernels.NgramCounter(k + 1) for k in range(self.max_order + 1)]
+
+    def update(self, data) -> None:
+        piece = _byte_source(data)
+        for counter in self._counters:
+            counter.update(piece)
+
+    def entropies(self, base=None) -> np.ndarray:
+        """``[H_0, ..., H_max_order]`` per symbol, in bits unless ``base`` is given (0 where no (k+1)-gram exists)."""
+        scale = log_base(base)
+        out = np.empty(self.max_order + 1)
+        for k, counter in enumerate(self._counters):
+            keys, counts = counter.result()
+            out[k] = _kernels.conditional_entropy_of_sorted(keys, counts) / scale if counts.size else 0.0
+        return out
+
+
+def context_entropies(data, max_order: int = 3, base=None) -> np.ndarray:
+    """Empirical conditional entropies ``[H_0, H_1, ..., H_max_order]`` of byte data (bits by default)."""
+    stats = ContextStatistics(max_order)
+    stats.update(data)
+    return stats.entropies(base)
+
+
+def context_entropy(data, order: int = 1, base=None) -> float:
+    """Empirical conditional entropy H(X_t | X_{t-order} .. X_{t-1}) of byte data, per byte.
+
+    Parameters
+    ----------
+    data : bytes-like or uint8 array
+    order : int, 0..7
+        Context length k; ``order=0`` gives the plain (order-0) empirical entropy.
+    base : float, optional
+        Logarithm base (default 2: bits).
+
+    Returns
+    -------
+    float
+        H_k = sum over contexts and bytes of (c(ctx, s)/N) log(c(ctx)/c(ctx, s)), N = len(data) - k;
+        0.0 when the data has no k+1 bytes.
+
+    Examples
+    --------
+    >>> context_entropy(b"abababab", order=1)
+    0.0
+    """
+    order = _check_order(order)
+    keys, counts = ngram_counts(data, order + 1)
+    if not counts.size:
+        return 0.0
+    return _kernels.conditional_entropy_of_sorted(keys, counts) / log_base(base)
+
+
+def file_context_entropies(path, max_order: int = 3, base=None, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                           progress=None) -> np.ndarray:
+    """:func:`context_entropies` of a file of any size, read in pieces (memory bounded by distinct n-grams)."""
+    stats = ContextStatistics(max_order)
+    for piece in read_chunks(path, chunk_size, progress=progress):
+        stats.update(piece)
+    return stats.entropies(base)

@@ -1,0 +1,13 @@
+"""Exceptions raised by codelength."""
+
+
+class CodelengthError(Exception):
+    """Base class of the errors this package raises on its own account."""
+
+
+class CorruptDataError(CodelengthError, ValueError):
+    """A compressed stream is truncated, corrupted or not a codelength stream.
+
+    Every decoder raises this (and only this) for bad input, whatever part of the stream is damaged.
+    It subclasses ValueError so that ``except ValueError`` also catches it.
+    """
