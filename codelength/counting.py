@@ -102,8 +102,10 @@ def counts(data, alphabet_size: int | None = None) -> np.ndarray:
     """
     symbols, is_bytes = as_symbols(data)
     size = _alphabet_size(symbols, is_bytes, alphabet_size)
-    out = np.zeros(max(size, 256) if is_bytes else size, dtype=np.int64)
-    if symbols.dtype == np.uint8 and symbols.flags.c_contiguous:
+    byte_path = symbols.dtype == np.uint8 and symbols.flags.c_contiguous
+    # the byte histogram always fills 256 slots; symbols were checked to lie below ``size``
+    out = np.zeros(max(size, 256) if byte_path else size, dtype=np.int64)
+    if byte_path:
         _kernels.byte_counts_into(symbols, out)
     elif symbols.size:
         _kernels.symbol_counts_into(symbols, out)
