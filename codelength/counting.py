@@ -101,15 +101,27 @@ def counts(data, alphabet_size: int | None = None) -> np.ndarray:
     [1, 0, 2]
     """
     symbols, is_bytes = as_symbols(data)
-    size = _alphabet_size(symbols, is_bytes, alphabet_size)
-    byte_path = symbols.dtype == np.uint8 and symbols.flags.c_contiguous
-    # the byte histogram always fills 256 slots; symbols were checked to lie below ``size``
-    out = np.zeros(max(size, 256) if byte_path else size, dtype=np.int64)
-    if byte_path:
+    if symbols.dtype == np.uint8 and symbols.flags.c_contiguous:
+        # bytes need no range pass: histogram all 256 values, then check against the alphabet
+        out = np.zeros(256, dtype=np.int64)
         _kernels.byte_counts_into(symbols, out)
-    elif symbols.size:
+        used = np.flatnonzero(out)
+        largest = int(used[-1]) if used.size else -1
+        if alphabet_size is None:
+            size = 256 if is_bytes else largest + 1
+        else:
+            size = int(alphabet_size)
+            if size < 0:
+                raise ValueError(f"alphabet_size must be non-negative, got {size}")
+            if largest >= size:
+                raise ValueError(f"symbol {largest} is outside the alphabet of {size} symbols")
+            _alphabet_size(symbols[:0], is_bytes, size)  # the dense-table limit
+        return out[:size] if size <= 256 else np.concatenate([out, np.zeros(size - 256, dtype=np.int64)])
+    size = _alphabet_size(symbols, is_bytes, alphabet_size)
+    out = np.zeros(size, dtype=np.int64)
+    if symbols.size:
         _kernels.symbol_counts_into(symbols, out)
-    return out[:size] if out.size != size else out
+    return out
 
 
 def merge_counts(*parts) -> np.ndarray:
