@@ -36,3 +36,12 @@ def sample_bytes() -> bytes:
     """The sample text bundled with the package (always present)."""
     from importlib.resources import files
     return files("codelength").joinpath("data/sample.txt").read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _hang_guard():
+    """Kill the run with a traceback if one test hangs (works even inside nogil C loops)."""
+    import faulthandler
+    faulthandler.dump_traceback_later(int(os.environ.get("CODELENGTH_TEST_TIMEOUT", "300")), exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
