@@ -15,17 +15,19 @@ from codelength import CorruptDataError, container
 from codelength.coders import _CODERS
 
 
-def _available(name):
+def _case(name, opts):
+    """One parametrised case, skipped while the coder's backend is not built."""
+    case_id = f"{name}{opts.get('order', '')}"
     try:
         importlib.import_module(_CODERS[name].module)
     except ImportError as exc:
-        return pytest.param(name, marks=pytest.mark.skip(reason=f"{name} coder not built: {exc}"))
-    return name
+        return pytest.param(name, opts, id=case_id, marks=pytest.mark.skip(reason=f"{name} coder not built: {exc}"))
+    return pytest.param(name, opts, id=case_id)
 
 
 CODER_OPTIONS = [("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}),
                  ("adaptive", {"order": 2})]
-CASES = [pytest.param(_available(name), opts, id=f"{name}{opts.get('order', '')}") for name, opts in CODER_OPTIONS]
+CASES = [_case(name, opts) for name, opts in CODER_OPTIONS]
 
 inputs = st.one_of(
     st.binary(max_size=600),
