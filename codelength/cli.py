@@ -1,0 +1,595 @@
+"""The ``codelength`` command: analyze, profile, compress, decompress, demo.
+
+Data goes to stdout, messages to stderr. Exit status: 0 success, 1 an input failed (the others are still
+processed), 2 bad usage (argparse), 130 interrupted. ``main(argv)`` is the entry point (also of
+``python -m codelength``) and returns the exit status instead of exiting, so tests can call it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import textwrap
+import time
+
+PROG = "codelength"
+#: File name suffixes of the two output formats.
+SUFFIXES = {"native": ".clen", "gzip": ".gz"}
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20,
+               "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
+
+
+class CommandError(Exception):
+    """A failure of one input: printed as one line on stderr, the command goes on with the next input."""
+
+
+def _size(text: str) -> int:
+    """``4096``, ``64K``, ``64KiB``, ``1M``... as a positive number of bytes (binary units)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _SIZE_UNITS:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (use e.g. 4096, 64K, 1M)")
+    value = int(match.group(1)) * _SIZE_UNITS[match.group(2).lower()]
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
+    return value
+
+
+def _order(text: str) -> int:
+    from .context import MAX_ORDER
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= MAX_ORDER:
+        raise argparse.ArgumentTypeError(f"order must be between 0 and {MAX_ORDER}, got {value}")
+    return value
+
+
+def _error(command: str, message: str) -> None:
+    print(f"{PROG}: {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _os_message(exc: OSError) -> str:
+    name = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    return f"{name}: {reason}" if name else reason
+
+
+# ---------------------------------------------------------------- progress
+
+class Progress:
+    """A progress bar on stderr: tqdm when installed, else a minimal line; silent when disabled.
+
+    Enabled only when stderr is a terminal and ``--quiet`` is not given; it appears after half a second
+    so that short work draws nothing.
+    """
+
+    def __init__(self, total: int | None, description: str, enabled: bool):
+        self._bar = None
+        self._line = False
+        self.done = 0
+        self.total = total
+        self.description = description
+        self._start = time.monotonic()
+        self._last = 0.0
+        if not enabled:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            self._line = True
+            return
+        self._bar = tqdm(total=total, desc=description, unit="B", unit_scale=True, unit_divisor=1024,
+                         file=sys.stderr, delay=0.5, leave=False, dynamic_ncols=True)
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(n)
+        elif self._line:
+            now = time.monotonic()
+            if now - self._start >= 0.5 and now - self._last >= 0.2:
+                self._last = now
+                if self.total:
+                    text = f"{self.description}: {self.done / 2**20:,.1f} / {self.total / 2**20:,.1f} MiB " \
+                           f"({100.0 * self.done / self.total:.0f} %)"
+                else:
+                    text = f"{self.description}: {self.done / 2**20:,.1f} MiB"
+                sys.stderr.write("\r" + text[:79].ljust(79))
+                sys.stderr.flush()
+
+    def set_description(self, text: str) -> None:
+        self.description = text
+        if self._bar is not None:
+            self._bar.set_description_str(text[-30:], refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self._line and self._last:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+        self._line = False
+
+
+def _progress_enabled(args) -> bool:
+    if getattr(args, "quiet", False):
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- analyze
+
+def _expand_inputs(inputs, command: str):
+    """Yield ("file", path), ("stdin", "-"), or ("error", message) for each input, directories recursed."""
+    for item in inputs:
+        if item == "-":
+            yield "stdin", "-"
+        elif os.path.isdir(item):
+            found = False
+            for root, dirs, files in os.walk(item, onerror=lambda exc: None):
+                dirs.sort()
+                for name in sorted(files):
+                    path = os.path.join(root, name)
+                    if os.path.isfile(path):
+                        found = True
+                        yield "file", path
+            if not found:
+                yield "note", f"{item}: directory has no files"
+        elif os.path.exists(item):
+            yield "file", item
+        else:
+            yield "error", f"{item}: No such file or directory"
+
+
+def _wrap(text: str, indent: str = "  ", width: int = 100) -> str:
+    """Fill ``text`` to ``width`` columns, never breaking a number from its unit ("42.9 %")."""
+    glue = "\x00"
+    text = re.sub(r"(\d) (%|bits/byte|bytes)", lambda m: m.group(1) + glue + m.group(2), text)
+    filled = textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    return filled.replace(glue, " ")
+
+
+def cmd_analyze(args) -> int:
+    from . import report as rp
+    status = 0
+    inputs = args.inputs
+    sample_note = None
+    if not inputs:
+        sample = os.fspath(rp.sample_path())
+        inputs = [sample]
+        sample_note = "the bundled sample: Alice's Adventures in Wonderland"
+        if not args.quiet:
+            print(f"{PROG}: no input given, so analysing the bundled sample {sample}; "
+                  "pass FILE, DIR or - to analyse your own data", file=sys.stderr)
+    items = list(_expand_inputs(inputs, "analyze"))
+    total = 0
+    for kind, value in items:
+        if kind == "file":
+            try:
+                total += rp.analysis_work(os.path.getsize(value), coders=not args.no_coders,
+                                          coder_limit=args.coder_limit)
+            except OSError:
+                pass
+    progress = Progress(total or None, "analyze", _progress_enabled(args))
+    csv_header_done = False
+    first_text = True
+    try:
+        for kind, value in items:
+            if kind == "error":
+                _error("analyze", value)
+                status = 1
+                continue
+            if kind == "note":
+                if not args.quiet:
+                    _error("analyze", value)
+                continue
+            progress.set_description(os.path.basename(value) if kind == "file" else "stdin")
+            try:
+                if kind == "stdin":
+                    report = rp.analyze(sys.stdin.buffer, order=args.order, coders=not args.no_coders,
+                                        block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
+                                        profile=args.block_size is not None, coder_limit=args.coder_limit,
+                                        name="<stdin>", progress=progress)
+                else:
+                    report = rp.analyze(value, order=args.order, coders=not args.no_coders,
+                                        block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
+                                        profile=args.block_size is not None, coder_limit=args.coder_limit,
+                                        name=os.path.basename(value) if sample_note else None,
+                                        progress=progress)
+            except OSError as exc:
+                _error("analyze", _os_message(exc) if exc.filename else f"{value}: {exc.strerror or exc}")
+                status = 1
+                continue
+            progress.close()  # clear the bar before writing a result
+            if args.json:
+                sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+            elif args.csv:
+                sys.stdout.write(rp.render_csv([report], header=not csv_header_done))
+                csv_header_done = True
+            else:
+                if not first_text:
+                    sys.stdout.write("\n")
+                first_text = False
+                text = rp.render_text(report, note=sample_note)
+                summary = "  " + report.summary + "\n"
+                if text.endswith(summary):
+                    text = text[: -len(summary)] + _wrap(report.summary) + "\n"
+                sys.stdout.write(text)
+            sys.stdout.flush()
+            progress = Progress(None, "analyze", False) if progress.total is None else _continue(progress, args)
+    finally:
+        progress.close()
+    return status
+
+
+def _continue(progress: Progress, args) -> Progress:
+    """A new bar that carries on from ``progress`` (the old one was cleared to print a result)."""
+    fresh = Progress(progress.total, progress.description, _progress_enabled(args))
+    if fresh._bar is not None:
+        fresh._bar.update(progress.done)
+    fresh.done = progress.done
+    return fresh
+
+
+# ---------------------------------------------------------------- profile
+
+def _auto_block_size(size: int) -> int:
+    """A power of two (at least 256 bytes) that cuts ``size`` bytes into at most 64 blocks."""
+    block = 256
+    while block * 64 < size:
+        block *= 2
+    return block
+
+
+def cmd_profile(args) -> int:
+    from . import profile as pf
+    source = args.file
+    if source == "-":
+        source_obj, size = sys.stdin.buffer, None
+    else:
+        if os.path.isdir(source):
+            _error("profile", f"{source}: Is a directory")
+            return 1
+        try:
+            size = os.path.getsize(source)
+        except OSError as exc:
+            _error("profile", f"{source}: {exc.strerror or exc}")
+            return 1
+        source_obj = source
+    block_size = args.block_size or (_auto_block_size(size) if size is not None else pf.DEFAULT_BLOCK_SIZE)
+    progress = Progress(size, "profile", _progress_enabled(args))
+    try:
+        profile = pf.entropy_profile(source_obj, block_size, jump_threshold=args.threshold,
+                                     high_threshold=args.high, progress=progress)
+    except OSError as exc:
+        _error("profile", f"{source}: {exc.strerror or exc}")
+        return 1
+    finally:
+        progress.close()
+    if source == "-":
+        profile.source = "<stdin>"
+    if args.json:
+        sys.stdout.write(json.dumps(profile.to_dict()) + "\n")
+    else:
+        unicode = _can_encode(sys.stdout, "\u2588\u25b2\u25bc\u258f")
+        sys.stdout.write(pf.render_profile_text(profile, unicode=unicode))
+    sys.stdout.flush()
+    if args.plot:
+        try:
+            _atomic_write(args.plot, lambda tmp: pf.plot_profile(profile, tmp), force=True)
+        except pf.MissingOptionalDependency as exc:
+            _error("profile", str(exc))
+            return 1
+        except OSError as exc:
+            _error("profile", f"{args.plot}: {exc.strerror or exc}")
+            return 1
+        if not args.quiet:
+            print(f"{PROG}: profile: plot written to {args.plot}", file=sys.stderr)
+    return 0
+
+
+def _can_encode(stream, text: str) -> bool:
+    try:
+        text.encode(getattr(stream, "encoding", None) or "ascii")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
+# ---------------------------------------------------------------- compress / decompress
+
+def _atomic_write(path, write, *, force: bool, mode: int | None = None) -> None:
+    """Create ``path`` through a temporary file in the same directory, renamed into place when complete.
+
+    ``write(tmp_path)`` fills the temporary file. On any failure the temporary file is removed, so no
+    half-written output is ever left; without ``force`` an existing ``path`` is refused.
+    """
+    path = os.fspath(path)
+    if not force and os.path.lexists(path):
+        raise CommandError(f"{path} already exists; not overwritten (use -f to overwrite)")
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".codelength-", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        write(tmp)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        if not force and os.path.lexists(path):  # appeared while we worked
+            raise CommandError(f"{path} already exists; not overwritten (use -f to overwrite)")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _write_bytes_to(data: bytes):
+    def write(tmp):
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return write
+
+
+def _read_input(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    if os.path.isdir(path):
+        raise CommandError(f"{path}: Is a directory")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _write_stdout(data: bytes) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def _compress_bytes(data: bytes, args) -> bytes:
+    from .coders import compress
+    options = {}
+    if args.coder == "adaptive":
+        options["order"] = args.order
+    elif args.order is not None and args.order != 0 and args.coder != "adaptive":
+        raise CommandError(f"--order applies to the adaptive coder only (the {args.coder} coder is order 0)")
+    if args.format != "native":
+        if args.coder != "huffman":
+            raise CommandError("--format gzip is the Huffman-only DEFLATE stream: use it with --coder huffman")
+    try:
+        return compress(data, args.coder, format=args.format, **options)
+    except ImportError as exc:
+        what = "the gzip format" if args.format != "native" else f"the {args.coder} coder"
+        raise CommandError(f"{what} is not available in this build ({exc})") from None
+
+
+def _decompress_bytes(blob: bytes, name: str) -> bytes:
+    from .coders import decompress
+    from .errors import CorruptDataError
+    try:
+        out = decompress(blob)
+    except CorruptDataError as exc:
+        raise CommandError(f"{name}: corrupt or not a codelength stream: {exc}") from None
+    except ImportError as exc:
+        raise CommandError(f"{name}: the coder of this stream is not available in this build ({exc})") from None
+    if not isinstance(out, (bytes, bytearray)):
+        raise CommandError(f"{name}: the stream holds an integer array ({out.dtype}, {out.size} symbols), "
+                           "not bytes: read it with codelength.decompress() in Python")
+    return bytes(out)
+
+
+def _output_name(path: str, args, decompressing: bool) -> str:
+    if decompressing:
+        for suffix in ([args.suffix] if args.suffix else []) + list(SUFFIXES.values()):
+            if path.endswith(suffix) and len(path) > len(suffix):
+                return path[: -len(suffix)]
+        raise CommandError(f"{path}: unknown suffix, not decompressed (use -o OUT or -c)")
+    return path + (args.suffix or SUFFIXES[args.format])
+
+
+def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
+    to_stdout = args.stdout or path == "-"
+    if args.output is None and not to_stdout:
+        out_path = _output_name(path, args, decompressing)  # check the name before reading a big input
+    data = _read_input(path)
+    name = "<stdin>" if path == "-" else path
+    start = time.perf_counter()
+    result = _decompress_bytes(data, name) if decompressing else _compress_bytes(data, args)
+    seconds = time.perf_counter() - start
+    if args.output is not None:
+        out_path = args.output
+    elif to_stdout:
+        out_path = None
+    if out_path is None:
+        if not decompressing and _stdout_is_terminal() and not args.force:
+            raise CommandError("compressed data not written to a terminal (use -c with a redirect, -o, or -f)")
+        _write_stdout(result)
+    else:
+        if path != "-" and os.path.abspath(out_path) == os.path.abspath(path):
+            raise CommandError(f"{path}: output would overwrite the input")
+        mode = None
+        if path != "-":
+            mode = os.stat(path).st_mode & 0o777
+        try:
+            _atomic_write(out_path, _write_bytes_to(result), force=args.force, mode=mode)
+        except OSError as exc:
+            raise CommandError(f"{out_path}: {exc.strerror or exc}") from None
+        if args.remove and path != "-":
+            os.unlink(path)
+    if args.verbose:
+        before, after = (len(data), len(result))
+        ratio = 100.0 * (len(result) if not decompressing else len(data)) / max(
+            len(data) if not decompressing else len(result), 1)
+        target = out_path or "stdout"
+        print(f"{name}: {before:,} -> {after:,} bytes ({ratio:.1f} % of original) in {seconds:.2f} s -> {target}",
+              file=sys.stderr)
+
+
+def cmd_compress(args, decompressing: bool = False) -> int:
+    decompressing = decompressing or getattr(args, "decompress", False)
+    verb = "decompress" if decompressing else "compress"
+    files = args.files or ["-"]
+    if args.output is not None and len(files) > 1:
+        _error(verb, "-o names one output: give one input file")
+        return 2
+    if files.count("-") > 1:
+        _error(verb, "stdin (-) can be read only once")
+        return 2
+    status = 0
+    for path in files:
+        try:
+            _process_one(path, args, decompressing, verb)
+        except CommandError as exc:
+            _error(verb, str(exc))
+            status = 1
+        except MemoryError:
+            _error(verb, f"{path}: not enough memory: the coders need the whole input in memory")
+            status = 1
+    return status
+
+
+# ---------------------------------------------------------------- demo
+
+def cmd_demo(args) -> int:
+    from . import demo
+    return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick)
+
+
+# ---------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .coders import CODERS
+    from .report import DEFAULT_CODER_LIMIT
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Measure information and compress with entropy coders.",
+        epilog="Run 'codelength COMMAND -h' for the options of a command. Exit status: 0 ok, 1 an input "
+               "failed, 2 usage error.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("analyze", aliases=["analyse"], help="entropy bounds and real compressed sizes of files",
+                       description="One report per input: order-0 and order-k entropies with the ideal sizes "
+                                   "they imply, block entropy, and the real sizes of this library's coders "
+                                   "and of zlib, bz2 and lzma. With no input, the bundled sample is analysed.")
+    p.add_argument("inputs", nargs="*", metavar="FILE|DIR|-", help="files, directories (recursed) or - for stdin")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="one JSON object per input and line (keys in docs/cli.md)")
+    fmt.add_argument("--csv", action="store_true", help="CSV: a header, then one row per input")
+    p.add_argument("-k", "--order", type=_order, default=3, metavar="K",
+                   help="highest context order of H1..HK and of the adaptive coder (0-7, default 3)")
+    p.add_argument("--no-coders", action="store_true", help="bounds only, no compressors (fast)")
+    p.add_argument("--block-size", type=_size, default=None, metavar="N",
+                   help="block size of the block entropy, and include the block profile (default block: 64K)")
+    p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
+                   help="largest input this library's coders run on, as they need it in memory "
+                        "(default 256M; zlib/bz2/lzma and the bounds always stream)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("profile", help="entropy per block across a file, with jumps marked",
+                       description="Order-0 entropy of each block (like binwalk's entropy graph); marks "
+                                   "jumps and high-entropy (compressed or encrypted looking) regions.")
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("-b", "--block-size", type=_size, default=None, metavar="N",
+                   help="bytes per block, e.g. 4096 or 64K (default: a power of two giving at most 64 blocks)")
+    p.add_argument("--json", action="store_true", help="JSON instead of the text table")
+    p.add_argument("--plot", metavar="OUT.png", help="also write a PNG plot (needs matplotlib)")
+    p.add_argument("--threshold", type=float, default=1.0, metavar="BITS",
+                   help="smallest change between neighbouring blocks marked as a jump (default 1.0 bits/byte)")
+    p.add_argument("--high", type=float, default=None, metavar="BITS",
+                   help="entropy from which a block counts as high (default: 95%% of random for the block size)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+    p.set_defaults(func=cmd_profile)
+
+    for name, decompressing in (("compress", False), ("decompress", True)):
+        what = "Decompress" if decompressing else "Compress"
+        p = sub.add_parser(name, help=f"{what.lower()} files, gzip-like",
+                           description=f"{what} files like gzip: FILE -> FILE{SUFFIXES['native']} "
+                                       f"(or {SUFFIXES['gzip']} with --format gzip)" if not decompressing else
+                                       "Decompress FILE.clen or FILE.gz -> FILE, checking the CRC. "
+                                       "Inputs are kept unless --rm; existing outputs are not overwritten "
+                                       "without -f; outputs appear only when complete.")
+        p.add_argument("files", nargs="*", metavar="FILE", help="inputs (default or -: stdin to stdout)")
+        p.add_argument("-c", "--stdout", action="store_true", help="write to stdout, keep the input")
+        p.add_argument("-o", "--output", metavar="OUT", help="write to OUT (one input only)")
+        p.add_argument("-f", "--force", action="store_true",
+                       help="overwrite existing outputs; write compressed data to a terminal")
+        p.add_argument("-k", "--keep", action="store_true", help="keep the input (the default)")
+        p.add_argument("--rm", dest="remove", action="store_true", help="remove the input after success")
+        p.add_argument("-S", "--suffix", metavar="SUF", help=f"suffix instead of {SUFFIXES['native']} / .gz")
+        p.add_argument("-v", "--verbose", action="store_true", help="print sizes and ratio on stderr")
+        p.add_argument("-q", "--quiet", action="store_true", help="no messages but errors")
+        if not decompressing:
+            p.add_argument("-d", "--decompress", action="store_true", help="decompress instead")
+            p.add_argument("--coder", choices=CODERS, default="huffman", help="entropy coder (default huffman)")
+            p.add_argument("--order", type=_order, default=None, metavar="K",
+                           help="context order of the adaptive coder (default 2)")
+            p.add_argument("--format", choices=("native", "gzip"), default="native",
+                           help="native container, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
+            p.set_defaults(func=cmd_compress)
+        else:
+            p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native")
+
+    p = sub.add_parser("demo", help="a short tour of source coding for the classroom",
+                       description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "
+                                   "the cost of a wrong model, every number computed on the spot.")
+    p.add_argument("--plot", metavar="DIR", help="also write PNG plots into DIR (needs matplotlib)")
+    p.add_argument("--seed", type=int, default=1, help="random seed of the sampled sources (default 1)")
+    p.add_argument("--quick", action="store_true", help="smaller samples (for tests)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
+        return int(exc.code) if isinstance(exc.code, int) else 2
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    if getattr(args, "order", None) is None and getattr(args, "coder", None) == "adaptive":
+        args.order = 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): stop quietly, like other Unix tools
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

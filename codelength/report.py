@@ -1,0 +1,497 @@
+"""One report per input: how far the data can be compressed, in theory and in practice.
+
+:func:`analyze` reads a file (streamed, bounded memory), bytes or a binary stream once, and measures
+
+- the order-0 entropy H_0 and the conditional entropies H_1 .. H_k (bits/byte) with the ideal sizes they
+  imply (:mod:`codelength.context`), and the block entropy H_block of 64 KiB blocks
+  (:mod:`codelength.profile`), the bound of a block-adaptive order-0 coder;
+- the real sizes of this library's coders (Huffman, static range and rANS coders, the adaptive order-k
+  arithmetic coder), each decoded again to check it, and of zlib, bz2 and lzma from the standard library.
+
+The :class:`Report` dataclass has exactly the fields of the JSON object (``Report.to_dict()``; keys in
+docs/cli.md); :func:`render_text` and :func:`render_csv` format it for people and spreadsheets.
+
+Ideal size of a bound, in bits: H_0 * n for order 0, and 8 * k + H_k * (n - k) for order k (the first k
+bytes have no full context and are counted at 8 bits). The bounds leave out the cost of describing the
+model, which a real coder pays: on small inputs high orders look better than anything can achieve.
+"""
+from __future__ import annotations
+
+import bz2
+import csv
+import io
+import lzma
+import math
+import os
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import _kernels
+from .context import MAX_ORDER, ContextStatistics
+from .counting import DEFAULT_CHUNK_SIZE
+from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
+                      _source_pieces, profile_from_accumulator, source_name)
+
+#: Version of the JSON layout below; bumped only when a key changes meaning or disappears.
+REPORT_SCHEMA = "codelength.report/1"
+#: Default largest input the in-memory coders run on (the bounds and standard-library sizes stream).
+DEFAULT_CODER_LIMIT = 256 << 20
+#: The library's coders a report runs, in order (names as in :data:`codelength.coders.CODERS`).
+LIBRARY_CODERS = ("huffman", "range", "rans", "adaptive")
+#: Standard-library compressors at their best (zlib, bz2) or default (lzma) settings.
+STDLIB_CODERS = (("zlib", "level 9"), ("bz2", "level 9"), ("lzma", "preset 6"))
+#: Name of the sample analysed when no input is given.
+SAMPLE_NAME = "data/sample.txt"
+
+
+@dataclass
+class Bound:
+    """An entropy bound and the ideal size it implies (the model's own cost not counted).
+
+    ``name`` is ``"H0"`` .. ``"Hk"`` (order-k conditional entropy) or ``"Hblock"`` (size-weighted mean
+    order-0 entropy of blocks of ``block_size`` bytes).
+    """
+
+    name: str
+    description: str
+    order: int | None
+    block_size: int | None
+    bits_per_byte: float
+    ideal_bits: float
+    ideal_bytes: int
+    percent_of_original: float | None
+
+
+@dataclass
+class CoderSize:
+    """The real output size of one compressor on the input.
+
+    ``status`` is ``"ok"`` (sizes filled in), ``"unavailable"`` (the coder is not in this build: the
+    note says why), ``"skipped"`` (not run: the note says why, e.g. the input is above the size limit)
+    or ``"error"`` (it failed: the note has the message). Sizes are ``None`` unless the status is ok.
+    """
+
+    name: str
+    family: str  # "codelength" or "stdlib"
+    setting: str
+    status: str
+    size_bytes: int | None = None
+    size_bits: int | None = None
+    bits_per_byte: float | None = None
+    percent_of_original: float | None = None
+    verified: bool | None = None
+    seconds: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    """Everything :func:`analyze` measured on one input; the fields are the keys of the JSON object."""
+
+    schema: str
+    source: str
+    size_bytes: int
+    size_bits: int
+    distinct_bytes: int
+    max_order: int
+    bounds: list = field(default_factory=list)
+    coders: list = field(default_factory=list)
+    coders_mode: str = "off"  # "whole", "streamed" (stdlib only, above the limit) or "off"
+    summary: str = ""
+    profile: dict | None = None
+
+    def bound(self, name: str) -> Bound:
+        """The bound called ``name`` (``"H0"``, ``"H2"``, ``"Hblock"``...)."""
+        for b in self.bounds:
+            if b.name == name:
+                return b
+        raise KeyError(name)
+
+    def coder(self, name: str) -> CoderSize:
+        """The coder result called ``name`` (``"huffman"``, ``"lzma"``...)."""
+        for c in self.coders:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def best_coder(self) -> CoderSize | None:
+        """The smallest real output among the coders that ran (None if none did)."""
+        ran = [c for c in self.coders if c.status == "ok"]
+        return min(ran, key=lambda c: c.size_bytes) if ran else None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_json(self, **kwargs) -> str:
+        import json
+        return json.dumps(self.to_dict(), **kwargs)
+
+
+def _percent(part: float, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+def _bound(name: str, description: str, order, block_size, bits_per_byte: float, n: int) -> Bound:
+    if order:
+        k = min(order, n)
+        ideal_bits = 8.0 * k + bits_per_byte * (n - k)
+    else:
+        ideal_bits = bits_per_byte * n
+    return Bound(name, description, order, block_size, float(bits_per_byte), ideal_bits,
+                 int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n))
+
+
+def _sized(result: CoderSize, size: int, n: int) -> CoderSize:
+    result.status = "ok"
+    result.size_bytes = int(size)
+    result.size_bits = 8 * int(size)
+    result.bits_per_byte = 8.0 * size / n if n else None
+    result.percent_of_original = _percent(size, n)
+    return result
+
+
+def _human(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            if unit == "bytes":
+                return f"{n:,.0f} bytes"
+            return f"{n:,.0f} {unit}" if n == int(n) else f"{n:,.1f} {unit}"
+        n /= 1024.0
+    return f"{n} bytes"  # pragma: no cover
+
+
+class _StdlibStreams:
+    """zlib, bz2 and lzma compressors fed piece by piece; only the output sizes are kept."""
+
+    def __init__(self):
+        self.compressors = {"zlib": zlib.compressobj(9), "bz2": bz2.BZ2Compressor(9),
+                            "lzma": lzma.LZMACompressor(preset=6)}
+        self.sizes = dict.fromkeys(self.compressors, 0)
+        self.seconds = dict.fromkeys(self.compressors, 0.0)
+
+    def update(self, piece) -> None:
+        for name, comp in self.compressors.items():
+            t = time.perf_counter()
+            self.sizes[name] += len(comp.compress(piece))
+            self.seconds[name] += time.perf_counter() - t
+
+    def finish(self) -> None:
+        for name, comp in self.compressors.items():
+            t = time.perf_counter()
+            self.sizes[name] += len(comp.flush())
+            self.seconds[name] += time.perf_counter() - t
+
+
+def _coder_options(name: str, order: int) -> tuple[dict, str]:
+    if name == "adaptive":
+        return {"order": order}, f"order {order}"
+    if name == "huffman":
+        return {}, "block-adaptive"
+    return {}, "static, order 0"
+
+
+def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
+    """Compress with one of the library's coders, decode again to check, and report the stream size."""
+    from .coders import compress, decompress
+    options, setting = _coder_options(name, order)
+    result = CoderSize(name, "codelength", setting, "error")
+    try:
+        t = time.perf_counter()
+        blob = compress(data, name, **options)
+        result.seconds = time.perf_counter() - t
+    except ImportError as exc:
+        result.status = "unavailable"
+        result.note = f"not in this build ({exc})"
+        return result
+    except Exception as exc:  # a coder failure is reported, the other numbers still stand
+        result.note = f"{type(exc).__name__}: {exc}"
+        return result
+    _sized(result, len(blob), n)
+    try:
+        result.verified = bytes(decompress(blob)) == bytes(data)
+    except Exception as exc:
+        result.verified = False
+        result.note = f"decoding failed: {type(exc).__name__}: {exc}"
+    if not result.verified:
+        # an undecodable stream is not a compressed size: say so instead of printing a number
+        result.status, result.note = "error", result.note or "decoded data differs from the input"
+    return result
+
+
+def coder_availability() -> dict:
+    """For each library coder, ``None`` if its backend imports, else the reason it does not."""
+    import importlib
+    from .coders import _CODERS
+    out = {}
+    for name in LIBRARY_CODERS:
+        try:
+            module = importlib.import_module(_CODERS[name].module)
+            getattr(module, _CODERS[name].encode)
+            out[name] = None
+        except (ImportError, AttributeError) as exc:
+            out[name] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def sample_path():
+    """Path of the bundled sample text (Alice's Adventures in Wonderland, Project Gutenberg)."""
+    from importlib.resources import files
+    return files("codelength").joinpath(SAMPLE_NAME)
+
+
+def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_CODER_LIMIT) -> int:
+    """Units of work (bytes) :func:`analyze` reports through ``progress`` for an input of ``size`` bytes."""
+    runs = len(LIBRARY_CODERS) if coders and size <= coder_limit else 0
+    return size * (1 + runs)
+
+
+def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
+            profile: bool = False, coder_limit: int = DEFAULT_CODER_LIMIT, library_coders=LIBRARY_CODERS,
+            name: str | None = None, progress=None) -> Report:
+    """Measure the entropy bounds of an input and the real sizes compressors reach on it.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes-like or binary file object, optional
+        The input. Files and streams are read once, in pieces (bounded memory). ``None`` analyses the
+        bundled sample text.
+    order : int
+        Highest context order k of the conditional entropies H_1 .. H_k (0 .. 7; default 3), also the
+        context order of the adaptive coder.
+    coders : bool
+        Run the compressors (default). ``False`` gives the bounds only, which is much faster.
+    block_size : int
+        Block size of the block entropy H_block (default 64 KiB).
+    profile : bool
+        Also keep the per-block entropies, jumps and high-entropy regions (``Report.profile``).
+    coder_limit : int
+        Largest input (bytes) the library's coders run on: they need the whole input in memory. Above it
+        they are reported as skipped with the reason; zlib, bz2 and lzma always run, streamed.
+    library_coders : sequence of str
+        Which of the library's coders to run.
+    name : str, optional
+        What the report calls the input (default: the path, ``"<bytes>"`` or the stream's name).
+    progress : callable, optional
+        Called with a number of bytes of work done; the total is :func:`analysis_work`.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    OSError
+        When a file cannot be opened or read (FileNotFoundError, IsADirectoryError, PermissionError).
+
+    Examples
+    --------
+    >>> r = analyze(b"abracadabra" * 10, order=1, coders=False)
+    >>> round(r.bound("H0").bits_per_byte, 3), round(r.bound("H1").bits_per_byte, 3)
+    (2.04, 0.86)
+    """
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 0 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be an integer between 0 and {MAX_ORDER}, got {order!r}")
+    is_sample = source is None
+    if is_sample:
+        source = sample_path()
+    if not isinstance(source, (bytes, bytearray, memoryview)) and not hasattr(source, "readinto"):
+        source = os.fspath(source)
+        if os.path.isdir(source):
+            raise IsADirectoryError(f"{source!r} is a directory, not a file")
+    label = name or source_name(source)
+    known_size = None
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        known_size = memoryview(source).nbytes
+    elif isinstance(source, str):
+        known_size = os.path.getsize(source)
+
+    blocks = BlockEntropyAccumulator(block_size)
+    contexts = ContextStatistics(order)
+    streams = _StdlibStreams() if coders else None
+    keep = coders and (known_size is None or known_size <= coder_limit)
+    kept: list | None = [] if keep else None
+    kept_size = 0
+    for piece in _source_pieces(source, _aligned_chunk(blocks.block_size), progress):
+        blocks.update(piece)
+        contexts.update(piece)
+        if streams is not None:
+            streams.update(piece)
+        if kept is not None:
+            kept_size += piece.size
+            if kept_size > coder_limit:
+                kept = None  # a stream turned out larger than the limit: give the copy up
+            else:
+                kept.append(piece.tobytes())  # pieces of a file share one buffer: copy
+    blocks.finish()
+    n = blocks.size
+    entropies = contexts.entropies()
+    h0 = _kernels.entropy_of_counts(blocks.total_counts) / math.log(2.0)
+
+    bounds = [_bound("H0", "order 0, bytes independent", 0, None, h0, n)]
+    for k in range(1, order + 1):
+        bounds.append(_bound(f"H{k}", f"order {k}, {k}-byte context", k, None, float(entropies[k]), n))
+    bounds.append(_bound("Hblock", f"order 0 per {_human(blocks.block_size)} block", None,
+                         blocks.block_size, blocks.mean_bits_per_byte(), n))
+
+    results: list[CoderSize] = []
+    mode = "off"
+    if coders:
+        mode = "whole" if kept is not None else "streamed"
+        if kept is not None:
+            data = b"".join(kept) if not isinstance(source, (bytes, bytearray)) else bytes(source)
+            del kept
+            for coder_name in library_coders:
+                results.append(_run_library_coder(coder_name, data, n, order))
+                if progress is not None:
+                    progress(n)
+            del data
+        else:
+            for coder_name in library_coders:
+                _, setting = _coder_options(coder_name, order)
+                results.append(CoderSize(
+                    coder_name, "codelength", setting, "skipped",
+                    note=f"input of {_human(n)} is above the coder limit of {_human(coder_limit)}: this "
+                         "library's coders need the whole input in memory (raise --coder-limit to run them)"))
+        streams.finish()
+        for coder_name, setting in STDLIB_CODERS:
+            results.append(_sized(CoderSize(coder_name, "stdlib", setting, "ok",
+                                            seconds=streams.seconds[coder_name]), streams.sizes[coder_name], n))
+
+    report = Report(schema=REPORT_SCHEMA, source=label, size_bytes=n, size_bits=8 * n,
+                    distinct_bytes=int(np.count_nonzero(blocks.total_counts)), max_order=order,
+                    bounds=bounds, coders=results, coders_mode=mode)
+    if profile:
+        report.profile = profile_from_accumulator(blocks, label).to_dict()
+    report.summary = plain_words(report)
+    return report
+
+
+def plain_words(report: Report) -> str:
+    """One sentence in the spirit of ent's "optimum compression would reduce the size by N percent"."""
+    n = report.size_bytes
+    if n == 0:
+        return "The input is empty: there is nothing to compress."
+    h0 = report.bound("H0")
+    parts = [f"Optimum coding of single bytes (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte) "
+             f"would reduce the size by {100.0 - h0.percent_of_original:.1f} %"]
+    if report.max_order >= 1:
+        hk = report.bound(f"H{report.max_order}")
+        context = "byte" if report.max_order == 1 else f"{report.max_order} bytes"
+        parts.append(f"; using the previous {context} as context (H{report.max_order} = "
+                     f"{hk.bits_per_byte:.2f} bits/byte), by up to {100.0 - hk.percent_of_original:.1f} % "
+                     "(model cost not counted)")
+    text = "".join(parts) + "."
+    best = report.best_coder()
+    if best is not None:
+        change = 100.0 - best.percent_of_original
+        verb = f"reduced it by {change:.1f} %" if change >= 0 else f"made it {-change:.1f} % larger"
+        text += f" The best real compressor here, {best.name} ({best.setting}), {verb}."
+    return text
+
+
+# ---------------------------------------------------------------- rendering
+
+def _fmt(value, spec: str, missing: str = "-") -> str:
+    return missing if value is None else format(value, spec)
+
+
+def render_text(report: Report, *, note: str | None = None) -> str:
+    """A table for people: each bound and coder as bits/byte, bytes and % of the original."""
+    n = report.size_bytes
+    width = 36
+    lines = [f"{report.source}" + (f"  ({note})" if note else ""),
+             f"  {n:,} bytes ({_human(n)}), {report.distinct_bytes} distinct byte values", ""]
+    lines.append(f"  {'':<{width}}{'bits/byte':>10}{'bytes':>13}{'% of size':>11}")
+    lines.append("  entropy bounds (ideal size, model cost not counted)")
+    for b in report.bounds:
+        label = f"{b.name:<8}{b.description}"
+        lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>10.3f}{b.ideal_bytes:>13,}"
+                     f"{_fmt(b.percent_of_original, '.1f'):>9} %")
+    groups = [("codelength", "codelength coders (real output, decoded back and checked)"),
+              ("stdlib", "standard library")]
+    for family, title in groups:
+        rows = [c for c in report.coders if c.family == family]
+        if not rows:
+            continue
+        lines.append("  " + title)
+        for c in rows:
+            label = f"{c.name:<10}{c.setting}"
+            if c.status == "ok":
+                lines.append(f"    {label:<{width - 2}}{_fmt(c.bits_per_byte, '.3f'):>10}{c.size_bytes:>13,}"
+                             f"{_fmt(c.percent_of_original, '.1f'):>9} %")
+            else:
+                lines.append(f"    {label:<{width - 2}}{c.status:>10}  {c.note}")
+    if report.coders_mode == "off":
+        lines.append("  (coders not run: bounds only)")
+    if report.profile is not None:
+        p = report.profile
+        lines.append("")
+        lines.append(f"  block profile: {p['n_blocks']:,} blocks of {p['block_size']:,} bytes, "
+                     f"{len(p['jumps'])} jump(s), {len(p['high_entropy_regions'])} high-entropy region(s)")
+        for j in p["jumps"]:
+            lines.append(f"    {j['direction']:<4} at offset {j['offset']:#x}: {j['before_bits_per_byte']:.2f} -> "
+                         f"{j['after_bits_per_byte']:.2f} bits/byte")
+        for r in p["high_entropy_regions"]:
+            lines.append(f"    high-entropy bytes {r['start']:#x}..{r['end']:#x}, "
+                         f"mean {r['mean_bits_per_byte']:.2f} bits/byte")
+    lines.append("")
+    lines.append("  " + report.summary)
+    return "\n".join(lines) + "\n"
+
+
+def csv_columns(max_order: int, coder_names) -> list[str]:
+    """Column names of :func:`render_csv` for a given order and coder list (stable, snake_case)."""
+    cols = ["source", "size_bytes", "distinct_bytes", "max_order"]
+    for name in [f"h{k}" for k in range(max_order + 1)] + ["hblock"]:
+        cols += [f"{name}_bits_per_byte", f"{name}_ideal_bytes", f"{name}_percent"]
+    for name in coder_names:
+        cols += [f"{name}_status", f"{name}_bytes", f"{name}_bits_per_byte", f"{name}_percent"]
+    return cols
+
+
+def csv_row(report: Report) -> dict:
+    """One report as a dict keyed by :func:`csv_columns`."""
+    row = {"source": report.source, "size_bytes": report.size_bytes, "distinct_bytes": report.distinct_bytes,
+           "max_order": report.max_order}
+    for b in report.bounds:
+        key = b.name.lower()
+        row.update({f"{key}_bits_per_byte": f"{b.bits_per_byte:.6f}", f"{key}_ideal_bytes": b.ideal_bytes,
+                    f"{key}_percent": _fmt(b.percent_of_original, ".4f", "")})
+    for c in report.coders:
+        row.update({f"{c.name}_status": c.status, f"{c.name}_bytes": _fmt(c.size_bytes, "d", ""),
+                    f"{c.name}_bits_per_byte": _fmt(c.bits_per_byte, ".6f", ""),
+                    f"{c.name}_percent": _fmt(c.percent_of_original, ".4f", "")})
+    return row
+
+
+def render_csv(reports, *, header: bool = True) -> str:
+    """Reports as CSV: a header line, then one row per report (columns from :func:`csv_columns`)."""
+    reports = list(reports)
+    if not reports:
+        return ""
+    first = reports[0]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=csv_columns(first.max_order, [c.name for c in first.coders]),
+                            extrasaction="ignore", lineterminator="\n")
+    if header:
+        writer.writeheader()
+    for r in reports:
+        writer.writerow(csv_row(r))
+    return out.getvalue()
+
+
+def profile_of(report: Report) -> EntropyProfile | None:
+    """The report's block profile as an :class:`~codelength.profile.EntropyProfile` (None if absent)."""
+    from .profile import Jump, Region
+    p = report.profile
+    if p is None:
+        return None
+    return EntropyProfile(
+        source=p["source"], size_bytes=p["size_bytes"], block_size=p["block_size"],
+        bits_per_byte=[b["bits_per_byte"] for b in p["blocks"]], mean_bits_per_byte=p["mean_bits_per_byte"],
+        jump_threshold=p["jump_threshold"], high_threshold=p["high_threshold"],
+        jumps=[Jump(**{k: v for k, v in j.items() if k != "delta"}) for j in p["jumps"]],
+        high_entropy_regions=[Region(**r) for r in p["high_entropy_regions"]])
