@@ -1,0 +1,104 @@
+"""The native Huffman coder backend (registered in :mod:`codelength.coders` as ``"huffman"``).
+
+Block-adaptive canonical Huffman coding: the input is cut into blocks (adaptively, where the statistics
+change, or of a fixed ``block_size``), each block gets its own optimal code with words of at most
+``max_length`` bits, and its symbols are coded into four interleaved bit streams (so the decoder runs
+four independent table look-up chains at once). Model section and payload layout: docs/huffman.md.
+
+Use it through :func:`codelength.compress` / :func:`codelength.decompress`::
+
+    blob = codelength.compress(data, coder="huffman", max_length=11)
+
+The kernels are in :mod:`codelength._huffman`; :mod:`codelength.reference.huffman` is their
+pure-Python twin (bit-identical model and payload).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import _huffman
+from .errors import CorruptDataError
+from .reference.huffman import (ADAPTIVE_ALPHABET, DEFAULT_MAX_LENGTH, FIXED_BLOCK, MAX_ALPHABET,
+                                MAX_CODE_LENGTH, NATIVE_HEADER_BITS, STREAMS)
+
+__all__ = ["encode", "decode", "block_lengths", "DEFAULT_MAX_LENGTH", "MAX_CODE_LENGTH", "MAX_ALPHABET"]
+
+
+def _check_int(name, value, low, high):
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | None = None,
+                  header_bits: float = NATIVE_HEADER_BITS) -> np.ndarray:
+    """Lengths of the blocks the coder cuts ``symbols`` into (int64 array summing to ``len(symbols)``).
+
+    Fixed ``block_size``, or (``None``) the adaptive split for alphabets up to 4096 symbols: chunks of
+    4096 symbols join the current block while the estimated cost of the merged block,
+    ``N log2 N - sum_s c_s log2 c_s + 4 * distinct + header``, is no larger than that of the two apart.
+    Larger alphabets use fixed blocks of 65536 symbols.
+    """
+    n = symbols.shape[0]
+    if block_size is None and alphabet_size > ADAPTIVE_ALPHABET:
+        block_size = FIXED_BLOCK
+    if block_size is not None:
+        block_size = _check_int("block_size", block_size, 1, 1 << 62)
+        blocks = np.full(-(-n // block_size), block_size, dtype=np.int64)
+        if n % block_size:
+            blocks[-1] = n % block_size
+        return blocks
+    return _huffman.split_blocks(symbols, alphabet_size, float(header_bits))
+
+
+def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = None,
+           max_length: int = DEFAULT_MAX_LENGTH):
+    """Huffman-code ``symbols`` (uint8/uint16/uint32, all below ``alphabet_size``).
+
+    Parameters
+    ----------
+    block_size : int, optional
+        Symbols per block; default: adaptive split (see :func:`block_lengths`).
+    max_length : int
+        Longest code word, 1..24 (default 11: one 11-bit table look-up decodes every word). A block
+        whose ``u`` used symbols need more gets ``ceil(log2 u)``.
+
+    Returns
+    -------
+    (param, model, payload) : (int, bytes, bytes)
+        ``param`` is 0; the model holds the block sizes, code lengths and stream sizes.
+    """
+    if alphabet_size > MAX_ALPHABET:
+        raise ValueError(f"the Huffman coder handles alphabets of up to {MAX_ALPHABET} symbols, "
+                         f"got {alphabet_size}")
+    max_length = _check_int("max_length", max_length, 1, MAX_CODE_LENGTH)
+    symbols = np.ascontiguousarray(symbols)
+    if symbols.dtype not in (np.uint8, np.uint16, np.uint32):
+        symbols = symbols.astype(np.uint32)
+    blocks = block_lengths(symbols, alphabet_size, block_size)
+    model, payload = _huffman.encode_native(symbols, alphabet_size, blocks, max_length)
+    return 0, model, payload
+
+
+def decode(param: int, model: bytes, payload: bytes, n: int, alphabet_size: int) -> np.ndarray:
+    """Inverse of :func:`encode`: the n symbols, or :class:`CorruptDataError` for a damaged stream."""
+    if param != 0:
+        raise CorruptDataError(f"unknown Huffman coder parameter {param}")
+    if alphabet_size > MAX_ALPHABET:
+        raise CorruptDataError(f"alphabet of {alphabet_size} symbols is beyond the Huffman coder")
+    dtype = np.uint8 if alphabet_size <= 256 else np.uint16 if alphabet_size <= 65536 else np.uint32
+    out = np.empty(n, dtype=dtype)
+    rc = _huffman.decode_native(np.frombuffer(model, dtype=np.uint8), np.frombuffer(payload, dtype=np.uint8),
+                                out, alphabet_size)
+    if rc:
+        raise CorruptDataError(_huffman.ERRORS.get(rc, "corrupt Huffman stream"))
+    return out
+
+
+assert STREAMS == 4
