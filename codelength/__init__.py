@@ -22,5 +22,7 @@ from .coders import CODERS, compress, decompress
 # --- huffman (helper) ---
 # --- arithmetic (helper) ---
 # --- report / cli (helper) ---
+from .report import Bound, CoderSize, Report, analyze
+from .profile import EntropyProfile, entropy_profile
 
 __version__ = "0.1.0"

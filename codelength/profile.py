@@ -185,9 +185,9 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
                  size_bytes: int | None = None) -> list[Jump]:
     """Places where the entropy of a block differs from the previous block's by at least ``threshold``.
 
-    ``offset`` of each jump is ``block * block_size``. A change that spreads over consecutive blocks in
-    the same direction (a region boundary inside a block gives a half-way block) is one jump, from the
-    block before it to the last block of the run. When ``size_bytes`` says the last block is short,
+    ``offset`` of each jump is ``block * block_size``. A change that goes on over the next blocks in the
+    same direction (by at least a quarter of ``threshold`` each: a region boundary inside a block gives a
+    half-way block) is one jump, from the block before it to the last block of the run. When ``size_bytes`` says the last block is short,
     it is left out (a short block cannot reach a high entropy, which would look like a fall).
     """
     h = [float(x) for x in bits_per_byte]
@@ -195,16 +195,19 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
     if size_bytes is not None and usable and size_bytes - block_size * (usable - 1) < block_size:
         usable -= 1
     jumps = []
-    for i in range(1, usable):
+    i = 1
+    while i < usable:
         delta = h[i] - h[i - 1]
-        if abs(delta) >= threshold:
-            direction = "rise" if delta > 0 else "fall"
-            if jumps and jumps[-1].block + 1 == i and jumps[-1].direction == direction:
-                # the boundary was inside the previous block: one jump across both steps
-                jumps[-1] = Jump(jumps[-1].block, jumps[-1].offset, jumps[-1].before_bits_per_byte, h[i],
-                                 direction)
-                continue
-            jumps.append(Jump(i, i * block_size, h[i - 1], h[i], direction))
+        if abs(delta) < threshold:
+            i += 1
+            continue
+        sign = 1.0 if delta > 0 else -1.0
+        end = i
+        # a boundary inside a block leaves it half-way: follow the change while it goes on the same way
+        while end + 1 < usable and sign * (h[end + 1] - h[end]) >= threshold / 4:
+            end += 1
+        jumps.append(Jump(i, i * block_size, h[i - 1], h[end], "rise" if sign > 0 else "fall"))
+        i = end + 1
     return jumps
 
 
@@ -383,10 +386,11 @@ def plot_profile(profile: EntropyProfile, out_path, *, title: str | None = None)
         if n:
             ax.step(starts + [profile.size_bytes], profile.bits_per_byte + profile.bits_per_byte[-1:],
                     where="post", color="tab:blue", linewidth=1.2, label="entropy per block")
-        for r in profile.high_entropy_regions:
-            ax.axvspan(r.start, r.end, color="tab:red", alpha=0.12, linewidth=0)
-        for j in profile.jumps:
-            ax.axvline(j.offset, color="tab:red", linestyle="--", linewidth=0.9)
+        for i, r in enumerate(profile.high_entropy_regions):
+            ax.axvspan(r.start, r.end, color="tab:red", alpha=0.12, linewidth=0,
+                       label=None if i else f"high entropy (>= {profile.high_threshold:.2f})")
+        for i, j in enumerate(profile.jumps):
+            ax.axvline(j.offset, color="tab:red", linestyle="--", linewidth=0.9, label=None if i else "jump")
         ax.axhline(profile.mean_bits_per_byte, color="gray", linestyle=":", linewidth=0.9,
                    label=f"mean {profile.mean_bits_per_byte:.2f} bits/byte")
         ax.set_ylim(0, 8.2)

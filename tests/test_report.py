@@ -1,0 +1,197 @@
+"""analyze() and the Report: bounds from the library's measures, real sizes, rendering."""
+import bz2
+import csv
+import io
+import json
+import lzma
+import math
+import random
+import zlib
+
+import pytest
+
+import codelength
+from codelength import context_entropies, counts, entropy
+from codelength.report import (LIBRARY_CODERS, REPORT_SCHEMA, Report, analyze, coder_availability,
+                               csv_columns, plain_words, profile_of, render_csv, render_text)
+
+AVAILABLE = coder_availability()
+
+
+def _data(n=6000, seed=0):
+    rng = random.Random(seed)
+    words = [b"alpha", b"beta", b"gamma", b"delta", b"entropy", b"code", b"length", b"\n"]
+    out = bytearray()
+    while len(out) < n:
+        out += rng.choice(words) + b" "
+    return bytes(out[:n])
+
+
+def test_bounds_are_the_library_measures():
+    data = _data()
+    r = analyze(data, order=3, coders=False)
+    h = context_entropies(data, 3)
+    assert r.size_bytes == len(data) and r.size_bits == 8 * len(data)
+    assert r.distinct_bytes == int((counts(data) > 0).sum())
+    assert r.bound("H0").bits_per_byte == pytest.approx(entropy(counts(data)), abs=1e-12)
+    for k in range(1, 4):
+        b = r.bound(f"H{k}")
+        assert b.bits_per_byte == pytest.approx(h[k], abs=1e-12)
+        assert b.ideal_bits == pytest.approx(8 * k + h[k] * (len(data) - k))
+        assert b.ideal_bytes == math.ceil(b.ideal_bits / 8 - 1e-9)
+        assert b.percent_of_original == pytest.approx(100 * b.ideal_bits / 8 / len(data))
+    assert r.bound("H0").ideal_bits == pytest.approx(h[0] * len(data))
+    hblock = r.bound("Hblock")
+    assert hblock.block_size == 65536 and hblock.bits_per_byte <= r.bound("H0").bits_per_byte + 1e-12
+    assert r.coders == [] and r.coders_mode == "off"
+    assert r.schema == REPORT_SCHEMA
+
+
+def test_file_stream_and_bytes_agree(tmp_path):
+    data = _data(9000, seed=2)
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    a = analyze(data, order=2, coders=False, block_size=1024)
+    b = analyze(path, order=2, coders=False, block_size=1024)
+    c = analyze(io.BytesIO(data), order=2, coders=False, block_size=1024, name="stream")
+    assert a.bounds == b.bounds == c.bounds
+    assert b.source == str(path) and c.source == "stream" and a.source == "<bytes>"
+
+
+def test_stdlib_sizes_are_real():
+    data = _data(5000, seed=1)
+    r = analyze(data, order=1, library_coders=())
+    assert r.coder("zlib").size_bytes == len(zlib.compress(data, 9))
+    assert r.coder("bz2").size_bytes == len(bz2.compress(data, 9))
+    assert r.coder("lzma").size_bytes == len(lzma.compress(data, preset=6))
+    z = r.coder("zlib")
+    assert z.status == "ok" and z.family == "stdlib"
+    assert z.bits_per_byte == pytest.approx(8 * z.size_bytes / len(data))
+    assert z.percent_of_original == pytest.approx(100 * z.size_bytes / len(data))
+    assert r.best_coder().name in ("zlib", "bz2", "lzma")
+    assert r.coders_mode == "whole"
+
+
+def test_library_coders_are_reported_honestly():
+    data = _data(4000, seed=3)
+    r = analyze(data, order=2)
+    assert [c.name for c in r.coders] == list(LIBRARY_CODERS) + ["zlib", "bz2", "lzma"]
+    for name in LIBRARY_CODERS:
+        c = r.coder(name)
+        if AVAILABLE[name] is not None:
+            # a coder that is not built is never given a number
+            assert c.status == "unavailable" and c.size_bytes is None and c.note
+        elif c.status == "ok":
+            assert c.verified is True
+            blob = codelength.compress(data, name, **({"order": 2} if name == "adaptive" else {}))
+            assert c.size_bytes == len(blob)
+        else:
+            assert c.status == "error" and c.size_bytes is None and c.note
+
+
+@pytest.mark.skipif(AVAILABLE["huffman"] is not None, reason="huffman backend not built")
+def test_huffman_beats_nothing_it_cannot():
+    data = _data(20000, seed=4)
+    r = analyze(data, order=1, library_coders=("huffman",))
+    huff = r.coder("huffman")
+    assert huff.status == "ok" and huff.verified
+    # a prefix code cannot beat the order-0 entropy of its blocks
+    assert huff.size_bits >= r.bound("Hblock").ideal_bits
+
+
+def test_coder_limit_skips_library_coders_with_reason():
+    data = _data(3000)
+    r = analyze(data, order=1, coder_limit=1000)
+    for name in LIBRARY_CODERS:
+        c = r.coder(name)
+        assert c.status == "skipped" and c.size_bytes is None and "limit" in c.note
+    assert r.coder("zlib").status == "ok"  # the standard library compressors stream
+    assert r.coders_mode == "streamed"
+    # a stream of unknown length that turns out larger than the limit is handled the same way
+    s = analyze(io.BytesIO(data), order=1, coder_limit=1000)
+    assert s.coder("huffman").status == "skipped" and s.coder("lzma").size_bytes == r.coder("lzma").size_bytes
+
+
+def test_json_has_the_dataclass_fields():
+    r = analyze(_data(2000), order=1, profile=True, block_size=512)
+    d = json.loads(r.to_json())
+    assert list(d) == ["schema", "source", "size_bytes", "size_bits", "distinct_bytes", "max_order", "bounds",
+                       "coders", "coders_mode", "summary", "profile"]
+    assert [b["name"] for b in d["bounds"]] == ["H0", "H1", "Hblock"]
+    assert set(d["bounds"][0]) == {"name", "description", "order", "block_size", "bits_per_byte", "ideal_bits",
+                                   "ideal_bytes", "percent_of_original"}
+    assert set(d["coders"][0]) == {"name", "family", "setting", "status", "size_bytes", "size_bits",
+                                   "bits_per_byte", "percent_of_original", "verified", "seconds", "note"}
+    assert d["profile"]["block_size"] == 512 and d["profile"]["n_blocks"] == 4
+    assert profile_of(r).bits_per_byte == [b["bits_per_byte"] for b in d["profile"]["blocks"]]
+
+
+def test_plain_words_names_the_bound():
+    r = analyze(_data(3000), order=2, library_coders=())
+    s = r.summary
+    h0 = r.bound("H0")
+    assert f"{100 - h0.percent_of_original:.1f} %" in s and "H0" in s and "H2" in s
+    assert "model cost not counted" in s
+    assert r.best_coder().name in s
+    assert plain_words(analyze(b"", coders=False)).startswith("The input is empty")
+    assert "H1" not in analyze(_data(100), order=0, coders=False).summary
+
+
+def test_text_rendering_has_units_and_every_row():
+    r = analyze(_data(3000), order=2, library_coders=("huffman",))
+    text = render_text(r)
+    for word in ("bits/byte", "bytes", "% of size", "H0", "H1", "H2", "Hblock", "huffman", "zlib", "bz2",
+                 "lzma"):
+        assert word in text
+    assert f"{r.size_bytes:,} bytes" in text
+    assert r.summary[:40] in text
+
+
+def test_csv_rows():
+    reports = [analyze(_data(1000 * (i + 1), seed=i), order=1, library_coders=("huffman",)) for i in range(2)]
+    rows = list(csv.DictReader(io.StringIO(render_csv(reports))))
+    assert len(rows) == 2
+    assert list(rows[0]) == csv_columns(1, ["huffman", "zlib", "bz2", "lzma"])
+    assert int(rows[1]["size_bytes"]) == 2000
+    assert float(rows[0]["h1_bits_per_byte"]) == pytest.approx(reports[0].bound("H1").bits_per_byte, abs=1e-6)
+    assert int(rows[0]["zlib_bytes"]) == reports[0].coder("zlib").size_bytes
+
+
+def test_empty_input():
+    r = analyze(b"", order=3)
+    assert r.size_bytes == 0 and r.bound("H0").bits_per_byte == 0.0
+    assert r.bound("H0").percent_of_original is None
+    assert r.coder("zlib").percent_of_original is None
+    render_text(r)
+    render_csv([r])
+
+
+def test_default_is_the_bundled_sample():
+    r = analyze(coders=False, order=1)
+    assert r.source.endswith("sample.txt") and r.size_bytes > 100_000
+    assert 4.0 < r.bound("H0").bits_per_byte < 5.0
+
+
+def test_bad_inputs(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        analyze(tmp_path / "missing", coders=False)
+    with pytest.raises(IsADirectoryError):
+        analyze(tmp_path, coders=False)
+    with pytest.raises(ValueError):
+        analyze(b"abc", order=8)
+    with pytest.raises(TypeError):
+        analyze(3.5)
+
+
+def test_progress_counts_the_work():
+    data = _data(5000)
+    seen = []
+    from codelength.report import analysis_work
+    analyze(data, order=1, library_coders=(), progress=seen.append)
+    assert sum(seen) == len(data)
+    assert analysis_work(len(data), coders=False) == len(data)
+
+
+def test_public_names():
+    assert codelength.analyze is analyze and codelength.Report is Report
+    assert callable(codelength.entropy_profile)
