@@ -1,0 +1,607 @@
+"""Arithmetic coding: static range coder, static rANS, adaptive order-0 and order-k context models.
+
+Where a Huffman code pays up to one bit per symbol for rounding code lengths to integers, an
+arithmetic coder spends ``-log2 p(x)`` bits on each symbol to within a few bytes in total, so the
+payload measures the *model*: ``payload_bits ~ sum(-log2 p(x))`` (:func:`ideal_code_length`).
+
+Coder backends (registered in :mod:`codelength.coders`, reached through
+``codelength.compress(data, coder=...)``):
+
+``"range"``
+    Static order-0 model (quantised counts in the container's model section), byte-oriented range
+    coder (64-bit low, 56-bit range). ``model=q`` codes under a given probability vector instead.
+``"rans"``
+    Same model, rANS with 32-bit states and byte renormalisation, 4 interleaved states by default.
+``"adaptive"``
+    ``order=0``: adaptive frequencies (Fenwick tree, any alphabet). ``order=1..4`` (bytes): binary
+    context model, 8 binary decisions per byte with adaptive probabilities hashed by the previous
+    ``order`` bytes.
+
+Layouts of the model sections and the precision limits are in docs/arithmetic.md. The kernels live in
+:mod:`codelength._arith`; their pure-Python twins in :mod:`codelength.reference.arith`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _arith
+from .counting import counts as _dense_counts
+from .errors import CorruptDataError
+
+#: Largest total of a static model: 2**MAX_SCALE_BITS (rANS keeps states >= 2**23, so M <= 2**20 keeps
+#: at least 3 bits of headroom; the range coder's range is >= 2**48).
+MAX_SCALE_BITS = 20
+#: Largest number of distinct symbols a static model holds (each needs frequency >= 1 of the total).
+MAX_STATIC_SYMBOLS = 1 << MAX_SCALE_BITS
+#: Largest number of distinct symbols of the adaptive order-0 model.
+MAX_ADAPTIVE_SYMBOLS = 1 << 22
+#: Default number of interleaved rANS states, and the most a stream may declare.
+RANS_STREAMS = 4
+MAX_RANS_STREAMS = 8
+#: Context model: default and allowed log2 of the number of 32-bit counters (2**22 = 16 MiB).
+DEFAULT_TABLE_BITS = 22
+MIN_TABLE_BITS, MAX_TABLE_BITS = 10, 24
+#: Highest context order of the adaptive binary context model.
+MAX_ORDER = 4
+#: Largest symbol value looked up in dense tables; larger alphabets are coded by rank.
+_DENSE_LIMIT = 1 << 16
+
+
+# ----------------------------------------------------------------------------- varints (LEB128)
+def _varints(values) -> bytes:
+    """Unsigned LEB128 of each value (vectorised)."""
+    v = np.asarray(values, dtype=np.uint64)
+    if v.size == 0:
+        return b""
+    nbytes = np.ones(v.size, dtype=np.int64)
+    for shift in (7, 14, 21, 28, 35, 42, 49, 56, 63):
+        nbytes += v >= (np.uint64(1) << np.uint64(shift))
+    group = np.repeat(np.arange(v.size), nbytes)
+    starts = np.cumsum(nbytes) - nbytes
+    position = np.arange(group.size) - starts[group]
+    out = (v[group] >> (np.uint64(7) * position.astype(np.uint64))) & np.uint64(0x7F)
+    out |= (position < nbytes[group] - 1).astype(np.uint64) << np.uint64(7)
+    return out.astype(np.uint8).tobytes()
+
+
+def _read_varints(buf: bytes, start: int, count: int) -> tuple[np.ndarray, int]:
+    """Read ``count`` LEB128 values (at most 5 bytes each) from ``buf[start:]``; return them and the end."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64), start
+    data = np.frombuffer(buf, dtype=np.uint8, offset=start, count=min(len(buf) - start, 5 * count))
+    ends = np.flatnonzero(data < 0x80)[:count]
+    if ends.size < count:
+        raise CorruptDataError("model section truncated")
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    if lengths.max() > 5:
+        raise CorruptDataError("model section holds an over-long number")
+    used = data[:ends[-1] + 1].astype(np.int64)
+    position = np.arange(used.size) - np.repeat(starts, lengths)
+    values = np.add.reduceat((used & 0x7F) << (7 * position), starts)
+    return values, start + int(ends[-1]) + 1
+
+
+def _read_varint(buf: bytes, start: int) -> tuple[int, int]:
+    values, end = _read_varints(buf, start, 1)
+    return int(values[0]), end
+
+
+# ----------------------------------------------------------------------------- quantisation
+def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
+    """Integer frequencies summing to ``M = 2**scale_bits`` that best fit ``weights``.
+
+    Maximises ``sum_i w_i log2(f_i)`` subject to ``sum_i f_i = M`` and ``f_i >= 1`` wherever
+    ``w_i > 0`` (``f_i = 0`` where ``w_i = 0``), i.e. minimises the quantisation cost
+    ``sum_i w_i log2((w_i / W) / (f_i / M))``. Start from rounded proportional scaling, fix the sum
+    with the best marginal moves, then swap units while any ``+1`` gains more than some ``-1`` loses:
+    the objective is separable and concave, so no improving swap means optimal.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative numbers
+        Counts or probabilities, indexed by symbol.
+    scale_bits : int
+        log2 of the total, 0..MAX_SCALE_BITS; needs at least as many units as positive weights.
+
+    Returns
+    -------
+    numpy.ndarray of uint32
+    """
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
+        raise ValueError("weights must be finite and non-negative")
+    if not 0 <= scale_bits <= MAX_SCALE_BITS:
+        raise ValueError(f"scale_bits must be 0..{MAX_SCALE_BITS}, got {scale_bits}")
+    total = 1 << scale_bits
+    idx = np.flatnonzero(w > 0)
+    f = np.zeros(w.size, dtype=np.int64)
+    if idx.size == 0:
+        return f.astype(np.uint32)
+    if idx.size > total:
+        raise ValueError(f"{idx.size} symbols with positive weight do not fit a total of 2**{scale_bits}")
+    wi = w[idx] / w[idx].max()
+    fi = np.maximum(1, np.floor(wi * (total / wi.sum()) + 0.5)).astype(np.int64)
+    for _ in range(200):
+        diff = total - int(fi.sum())
+        gain = wi * np.log2((fi + 1) / fi)                          # value of one more unit
+        with np.errstate(divide="ignore"):
+            loss = np.where(fi > 1, wi * np.log2(fi / np.maximum(fi - 1, 1)), np.inf)  # cost of one less
+        if diff > 0:
+            take = min(diff, fi.size)
+            fi[np.argpartition(-gain, take - 1)[:take]] += 1
+        elif diff < 0:
+            take = min(-diff, int(np.count_nonzero(fi > 1)))
+            fi[np.argpartition(loss, take - 1)[:take]] -= 1
+        else:
+            up = np.argsort(-gain)
+            down = np.argsort(loss)
+            better = gain[up] > loss[down] * (1 + 1e-12) + 1e-300
+            moves = int(np.argmin(better)) if not better.all() else better.size
+            if moves == 0:
+                break
+            fi[up[:moves]] += 1
+            fi[down[:moves]] -= 1
+    f[idx] = fi
+    return f.astype(np.uint32)
+
+
+def quantization_cost(weights, freqs) -> float:
+    """Bits lost by coding with ``freqs`` instead of the exact ``weights``:
+    ``sum_i w_i log2((w_i / W) / (f_i / F))`` (``n * KL(p_hat || q)`` for counts ``w``); inf if some
+    ``w_i > 0`` has ``f_i = 0``."""
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    f = np.asarray(freqs, dtype=np.float64).ravel()
+    if f.size < w.size:
+        f = np.concatenate([f, np.zeros(w.size - f.size)])
+    used = w > 0
+    if not used.any():
+        return 0.0
+    if np.any(f[:w.size][used] == 0):
+        return float("inf")
+    wu, fu = w[used], f[:w.size][used]
+    return float(np.sum(wu * np.log2((wu / wu.sum()) / (fu / f.sum()))))
+
+
+def _header_bits(freqs: np.ndarray) -> float:
+    """Approximate size in bits of the frequencies in the model section (LEB128 of f - 1)."""
+    f = freqs[freqs > 0].astype(np.float64)
+    return 8.0 * float(np.sum(np.floor(np.log2(f)) // 7 + 1))
+
+
+def choose_scale_bits(weights, max_bits: int | None = None) -> int:
+    """The total 2**b minimising quantisation cost plus model-section size, for ``b`` up to ``max_bits``.
+
+    ``max_bits`` defaults to 16 (fast decode tables) or, for many symbols, up to MAX_SCALE_BITS.
+    """
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    k = int(np.count_nonzero(w > 0))
+    low = max(1, (k - 1).bit_length())
+    if max_bits is None:
+        max_bits = min(MAX_SCALE_BITS, max(16, low + 2))
+    if low > max_bits:
+        raise ValueError(f"{k} distinct symbols need a total of at least 2**{low}; "
+                         f"the limit is 2**{max_bits} (MAX_SCALE_BITS = {MAX_SCALE_BITS})")
+    if k <= 1:
+        return 1
+    best, best_bits = float("inf"), max_bits
+    for bits in range(low, max_bits + 1):
+        f = quantize_frequencies(w, bits)
+        cost = quantization_cost(w, f) + _header_bits(f)
+        if cost < best - 1e-9:
+            best, best_bits = cost, bits
+    return best_bits
+
+
+# ----------------------------------------------------------------------------- static model
+@dataclass(frozen=True, eq=False)
+class StaticModel:
+    """A quantised order-0 model: ``freqs[i]`` of ``2**scale_bits`` for symbol ``symbols[i]``.
+
+    Only symbols with a nonzero frequency are listed (sorted), so alphabets of any size cost only
+    what occurs. Build one with :meth:`from_counts`, :meth:`from_data` or :meth:`from_probabilities`.
+    """
+
+    symbols: np.ndarray   # uint64, strictly increasing
+    freqs: np.ndarray     # uint32, all >= 1, summing to 2**scale_bits
+    scale_bits: int
+
+    @property
+    def total(self) -> int:
+        return 1 << self.scale_bits
+
+    @classmethod
+    def _from_dense(cls, freqs: np.ndarray, scale_bits: int) -> "StaticModel":
+        symbols = np.flatnonzero(freqs).astype(np.uint64)
+        return cls(symbols, np.asarray(freqs)[symbols.astype(np.intp)].astype(np.uint32), scale_bits)
+
+    @classmethod
+    def from_counts(cls, counts, scale_bits: int | None = None) -> "StaticModel":
+        """Quantise symbol counts (``counts[s]`` for symbol ``s``) to a power-of-two total.
+
+        Every symbol with a positive count gets a frequency of at least 1; ``scale_bits`` defaults to
+        :func:`choose_scale_bits`.
+        """
+        c = np.asarray(counts, dtype=np.float64).ravel()
+        if scale_bits is None:
+            scale_bits = choose_scale_bits(c)
+        return cls._from_dense(quantize_frequencies(c, scale_bits), scale_bits)
+
+    @classmethod
+    def from_data(cls, symbols, scale_bits: int | None = None) -> "StaticModel":
+        """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array)."""
+        values, cnt = _histogram(_as_array(symbols))
+        if scale_bits is None:
+            scale_bits = choose_scale_bits(cnt)
+        f = quantize_frequencies(cnt, scale_bits)
+        return cls(values.astype(np.uint64), f, scale_bits)
+
+    @classmethod
+    def from_probabilities(cls, q, scale_bits: int | None = None, occurring=None) -> "StaticModel":
+        """A model that believes the world is ``q`` (``q[s]`` proportional to the probability of ``s``).
+
+        Symbols in ``occurring`` (e.g. those present in the data to be coded) with ``q[s] = 0`` cannot
+        be coded with probability 0: they get the minimum frequency 1 of ``2**scale_bits`` (cost
+        ``scale_bits`` bits each), where the true cross-entropy H(p, q) would be infinite. Symbols with
+        ``q[s] > 0`` keep a frequency >= 1 whether they occur or not. ``scale_bits`` defaults to 16
+        (more when many symbols need it).
+        """
+        w = np.asarray(q, dtype=np.float64).ravel()
+        if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
+            raise ValueError("probabilities must be finite and non-negative")
+        if occurring is not None:
+            occ = np.asarray(occurring, dtype=np.int64).ravel()
+            if occ.size:
+                if occ.max() >= w.size:
+                    w = np.concatenate([w, np.zeros(int(occ.max()) + 1 - w.size)])
+                zero = occ[w[occ] == 0]
+                if zero.size:
+                    positive = w[w > 0]
+                    floor = (positive.min() if positive.size else 1.0) * 1e-12
+                    w[zero] = floor
+        k = int(np.count_nonzero(w > 0))
+        if k == 0:
+            raise ValueError("the probability vector has no positive entry")
+        if scale_bits is None:
+            scale_bits = min(MAX_SCALE_BITS, max(16, (k - 1).bit_length() + 4))
+        return cls._from_dense(quantize_frequencies(w, scale_bits), scale_bits)
+
+    def probabilities(self, alphabet_size: int | None = None) -> np.ndarray:
+        """Dense vector of the quantised probabilities ``f / 2**scale_bits``."""
+        size = int(self.symbols[-1]) + 1 if alphabet_size is None and self.symbols.size else (alphabet_size or 0)
+        p = np.zeros(size)
+        p[self.symbols.astype(np.intp)] = self.freqs / self.total
+        return p
+
+    def to_bytes(self, streams: int = 0) -> bytes:
+        """Model section: scale_bits, streams, LEB128 K, K symbol gaps, K - 1 frequencies minus one."""
+        k = self.symbols.size
+        gaps = np.diff(self.symbols.astype(np.int64), prepend=-1) - 1
+        return (bytes([self.scale_bits, streams]) + _varints([k]) + _varints(gaps)
+                + _varints(self.freqs[:-1].astype(np.int64) - 1))
+
+    @classmethod
+    def from_bytes(cls, model: bytes, alphabet_size: int) -> tuple["StaticModel", int]:
+        """Parse and check a model section; return the model and its streams byte."""
+        if len(model) < 3:
+            raise CorruptDataError("model section too short")
+        scale_bits, streams = model[0], model[1]
+        if not 1 <= scale_bits <= MAX_SCALE_BITS:
+            raise CorruptDataError(f"model total 2**{scale_bits} out of range")
+        k, pos = _read_varint(model, 2)
+        if not 1 <= k <= min(alphabet_size, 1 << scale_bits):
+            raise CorruptDataError(f"model lists {k} symbols (alphabet {alphabet_size}, total 2**{scale_bits})")
+        if len(model) - pos < 2 * k - 1:
+            raise CorruptDataError("model section truncated")
+        gaps, pos = _read_varints(model, pos, k)
+        fm1, pos = _read_varints(model, pos, k - 1)
+        if pos != len(model):
+            raise CorruptDataError("trailing bytes in the model section")
+        symbols = np.cumsum(gaps + 1) - 1
+        if symbols[-1] >= alphabet_size:
+            raise CorruptDataError("model symbol outside the alphabet")
+        freqs = fm1 + 1
+        last = (1 << scale_bits) - int(freqs.sum())
+        if last < 1:
+            raise CorruptDataError("model frequencies exceed the total")
+        freqs = np.append(freqs, last)
+        return cls(symbols.astype(np.uint64), freqs.astype(np.uint32), scale_bits), streams
+
+    def code_lengths(self) -> np.ndarray:
+        """Ideal code length ``-log2(f / M)`` in bits of each listed symbol."""
+        return self.scale_bits - np.log2(self.freqs.astype(np.float64))
+
+
+# ----------------------------------------------------------------------------- helpers
+def _as_array(symbols) -> np.ndarray:
+    if isinstance(symbols, (bytes, bytearray, memoryview)):
+        return np.frombuffer(symbols, dtype=np.uint8)
+    a = np.asarray(symbols)
+    if a.dtype.kind not in "iu":
+        if a.size == 0:
+            return a.astype(np.uint8)
+        raise TypeError(f"symbols must be integers, got dtype {a.dtype}")
+    if a.ndim != 1:
+        a = a.ravel()
+    if a.size and a.dtype.kind == "i" and a.min() < 0:
+        raise ValueError("symbols must be non-negative")
+    if a.size and int(a.max()) >= 1 << 32:
+        raise ValueError("symbols must be below 2**32")
+    return a
+
+
+def _narrowest(a: np.ndarray, largest: int) -> np.ndarray:
+    for dtype, limit in ((np.uint8, 1 << 8), (np.uint16, 1 << 16), (np.uint32, 1 << 32)):
+        if largest < limit:
+            return np.ascontiguousarray(a, dtype=dtype)
+    raise ValueError("symbols must be below 2**32")
+
+
+def _histogram(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``a`` and their counts."""
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if a.dtype.itemsize <= 2 or int(a.max()) < (1 << 22):
+        c = _dense_counts(a) if a.dtype.kind == "u" else np.bincount(a)
+        values = np.flatnonzero(c)
+        return values, c[values]
+    return np.unique(a, return_counts=True)
+
+
+class _Tables:
+    """Coding tables of a static model: indexed by symbol value (alphabets up to 2**16) or by rank."""
+
+    def __init__(self, model: StaticModel):
+        self.model = model
+        largest = int(model.symbols[-1]) if model.symbols.size else 0
+        self.by_rank = largest >= _DENSE_LIMIT
+        size = model.symbols.size if self.by_rank else largest + 1
+        keys = np.arange(size) if self.by_rank else model.symbols.astype(np.intp)
+        self.freq = np.zeros(size, dtype=np.uint32)
+        self.freq[keys] = model.freqs
+        self.cum = (np.cumsum(self.freq, dtype=np.uint64) - self.freq).astype(np.uint32)
+        self.dtype = np.uint32 if self.by_rank else _narrowest(np.zeros(0), largest).dtype
+
+    def code_symbols(self, a: np.ndarray, check: bool) -> np.ndarray:
+        """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code."""
+        model = self.model
+        if self.by_rank:
+            ranks = np.searchsorted(model.symbols, a.astype(np.uint64))
+            if check and a.size:
+                bad = (ranks >= model.symbols.size)
+                bad |= model.symbols[np.minimum(ranks, model.symbols.size - 1)] != a
+                if bad.any():
+                    raise ValueError(f"symbol {int(a[np.argmax(bad)])} has probability 0 in the model")
+            return ranks.astype(np.uint32)
+        if check and a.size:
+            largest = int(a.max())
+            if largest >= self.freq.size or np.any(self.freq[a] == 0):
+                zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
+                raise ValueError(f"symbol {int(zero[0])} has probability 0 in the model; give it a "
+                                 "positive probability (StaticModel.from_probabilities(q, occurring=...))")
+        if a.dtype.itemsize > np.dtype(self.dtype).itemsize:
+            return np.ascontiguousarray(a, dtype=self.dtype)
+        return np.ascontiguousarray(a)
+
+    def slot_symbol(self, dtype) -> np.ndarray:
+        keys = np.arange(self.model.symbols.size, dtype=np.uint32) if self.by_rank else self.model.symbols
+        return np.repeat(keys.astype(dtype), self.model.freqs.astype(np.intp))
+
+    def finish(self, out: np.ndarray) -> np.ndarray:
+        return self.model.symbols[out] if self.by_rank else out
+
+
+def _decode_dtype(tables: _Tables, a_dtype=None):
+    return tables.dtype
+
+
+def ideal_code_length(symbols, model: StaticModel) -> float:
+    """Ideal code length ``sum_t -log2(f(x_t) / 2**scale_bits)`` in bits of ``symbols`` under ``model``.
+
+    An arithmetic coder's payload comes within a few bytes of it; inf if a symbol has frequency 0.
+    """
+    values, cnt = _histogram(_as_array(symbols))
+    if values.size == 0:
+        return 0.0
+    pos = np.searchsorted(model.symbols, values.astype(np.uint64))
+    ok = (pos < model.symbols.size)
+    ok[ok] = model.symbols[pos[ok]] == values[ok]
+    if not ok.all():
+        return float("inf")
+    return float(np.sum(cnt * (model.scale_bits - np.log2(model.freqs[pos].astype(np.float64)))))
+
+
+# ----------------------------------------------------------------------------- low-level coders
+def range_encode(symbols, model: StaticModel, *, check: bool = True) -> bytes:
+    """Range-code ``symbols`` under a static model; payload bits <= ideal_code_length + ~16."""
+    a = _as_array(symbols)
+    tables = _Tables(model)
+    if a.size == 0:
+        return b""
+    return _arith.range_encode(tables.code_symbols(a, check), tables.freq, tables.cum, model.scale_bits)
+
+
+def range_decode(payload, model: StaticModel, n: int) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
+    tables = _Tables(model)
+    out = np.empty(n, dtype=tables.dtype)
+    if n:
+        _arith.range_decode(np.frombuffer(payload, dtype=np.uint8), tables.freq, tables.cum,
+                            tables.slot_symbol(tables.dtype), model.scale_bits, out)
+    return tables.finish(out)
+
+
+def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True) -> bytes:
+    """rANS-code ``symbols`` under a static model with ``streams`` interleaved states (1..8)."""
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
+    a = _as_array(symbols)
+    tables = _Tables(model)
+    if a.size == 0:
+        return b""
+    return _arith.rans_encode(tables.code_symbols(a, check), tables.freq, tables.cum, model.scale_bits, streams)
+
+
+def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload."""
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise CorruptDataError(f"rANS stream count {streams} out of range")
+    tables = _Tables(model)
+    out = np.empty(n, dtype=tables.dtype)
+    if n:
+        f = model.freqs.astype(np.uint64)
+        cum = np.cumsum(f) - f
+        counts = model.freqs.astype(np.intp)
+        info = (np.repeat(f, counts) << np.uint64(32)) | (np.arange(model.total, dtype=np.uint64)
+                                                           - np.repeat(cum, counts))
+        _arith.rans_decode(np.frombuffer(payload, dtype=np.uint8), info, tables.slot_symbol(tables.dtype),
+                           model.scale_bits, streams, out)
+    return tables.finish(out)
+
+
+def _ranks_of(a: np.ndarray, values: np.ndarray) -> np.ndarray:
+    if values.size and int(values[-1]) < (1 << 22):
+        lookup = np.zeros(int(values[-1]) + 1, dtype=np.uint32)
+        lookup[values] = np.arange(values.size, dtype=np.uint32)
+        return lookup[a]
+    return np.searchsorted(values, a).astype(np.uint32)
+
+
+def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BITS) -> tuple[bytes, bytes]:
+    """Adaptive arithmetic coding; return ``(model_section, payload)``.
+
+    ``order=0``: adaptive frequencies over the symbols that occur (listed in the model section),
+    each starting at 1 and growing by 32 per use, halved when the total passes max(2**16, 8K).
+    ``order=1..4``: bytes only; binary context model over the previous ``order`` bytes with
+    ``2**table_bits`` hashed counters (model section = one byte, table_bits).
+    """
+    a = _as_array(symbols)
+    if order == 0:
+        values, _ = _histogram(a)
+        if values.size > MAX_ADAPTIVE_SYMBOLS:
+            raise ValueError(f"adaptive order-0 handles at most {MAX_ADAPTIVE_SYMBOLS} distinct symbols")
+        if a.size == 0:
+            return b"", b""
+        gaps = np.diff(values.astype(np.int64), prepend=-1) - 1
+        model = _varints([values.size]) + _varints(gaps)
+        return model, _arith.adaptive0_encode(_ranks_of(a, values), values.size)
+    if not 1 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be 0..{MAX_ORDER}, got {order}")
+    if not MIN_TABLE_BITS <= table_bits <= MAX_TABLE_BITS:
+        raise ValueError(f"table_bits must be {MIN_TABLE_BITS}..{MAX_TABLE_BITS}")
+    if a.size and int(a.max()) > 255:
+        raise ValueError("context models (order >= 1) code bytes: every symbol must be below 256")
+    if a.size == 0:
+        return b"", b""
+    return bytes([table_bits]), _arith.context_encode(np.ascontiguousarray(a, dtype=np.uint8), order, table_bits)
+
+
+def adaptive_decode(model: bytes, payload: bytes, n: int, order: int = 0,
+                    alphabet_size: int = 256) -> np.ndarray:
+    """Inverse of :func:`adaptive_encode`; raises CorruptDataError on a bad stream."""
+    if n == 0:
+        if model or payload:
+            raise CorruptDataError("adaptive stream of zero symbols carries data")
+        return np.zeros(0, dtype=np.uint8)
+    buf = np.frombuffer(payload, dtype=np.uint8)
+    if order == 0:
+        if len(model) < 2:
+            raise CorruptDataError("model section too short")
+        k, pos = _read_varint(model, 0)
+        if not 1 <= k <= min(alphabet_size, MAX_ADAPTIVE_SYMBOLS) or len(model) - pos < k:
+            raise CorruptDataError(f"adaptive model lists {k} symbols for an alphabet of {alphabet_size}")
+        gaps, pos = _read_varints(model, pos, k)
+        if pos != len(model):
+            raise CorruptDataError("trailing bytes in the model section")
+        values = np.cumsum(gaps + 1) - 1
+        if values[-1] >= alphabet_size:
+            raise CorruptDataError("model symbol outside the alphabet")
+        out = np.empty(n, dtype=np.uint32)
+        _arith.adaptive0_decode(buf, k, out)
+        return _narrowest(values, int(values[-1]))[out]
+    if not 1 <= order <= MAX_ORDER:
+        raise CorruptDataError(f"context order {order} out of range")
+    if len(model) != 1 or not MIN_TABLE_BITS <= model[0] <= MAX_TABLE_BITS:
+        raise CorruptDataError("bad context-model section")
+    out = np.empty(n, dtype=np.uint8)
+    _arith.context_decode(buf, order, model[0], out)
+    return out
+
+
+# ----------------------------------------------------------------------------- backends (coders.py)
+def _static_model(a: np.ndarray, model, scale_bits) -> tuple[StaticModel, bool]:
+    """The model to code ``a`` with, and whether symbols must be checked against it."""
+    if model is None:
+        return StaticModel.from_data(a, scale_bits), False
+    if isinstance(model, StaticModel):
+        return model, True
+    values, _ = _histogram(a)
+    return StaticModel.from_probabilities(model, scale_bits, occurring=values), True
+
+
+def _check_order(order):
+    if order not in (0, None):
+        raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
+
+
+def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, order=0):
+    """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
+    _check_order(order)
+    if symbols.size == 0:
+        return 0, b"", b""
+    m, check = _static_model(symbols, model, scale_bits)
+    return 0, m.to_bytes(0), range_encode(symbols, m, check=check)
+
+
+def decode_range(param, model, payload, n, alphabet_size):
+    if n == 0:
+        if model or payload:
+            raise CorruptDataError("range stream of zero symbols carries data")
+        return np.zeros(0, dtype=np.uint8)
+    m, streams = StaticModel.from_bytes(model, alphabet_size)
+    if param != 0 or streams != 0:
+        raise CorruptDataError("bad range-coder parameters")
+    return range_decode(payload, m, n)
+
+
+def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=RANS_STREAMS, order=0):
+    """Backend ``"rans"``: static order-0 rANS with ``streams`` interleaved states."""
+    _check_order(order)
+    if symbols.size == 0:
+        return 0, b"", b""
+    m, check = _static_model(symbols, model, scale_bits)
+    return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
+
+
+def decode_rans(param, model, payload, n, alphabet_size):
+    if n == 0:
+        if model or payload:
+            raise CorruptDataError("rANS stream of zero symbols carries data")
+        return np.zeros(0, dtype=np.uint8)
+    m, streams = StaticModel.from_bytes(model, alphabet_size)
+    if param != 0:
+        raise CorruptDataError("bad rANS parameters")
+    return rans_decode(payload, m, n, streams)
+
+
+def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE_BITS):
+    """Backend ``"adaptive"``: adaptive order-0 (any alphabet) or order-1..4 context model (bytes)."""
+    order = int(order)
+    if order and alphabet_size > 256:
+        raise ValueError("context models (order >= 1) code bytes; this alphabet has "
+                         f"{alphabet_size} symbols (use order=0)")
+    model, payload = adaptive_encode(symbols, order, table_bits)
+    return order, model, payload
+
+
+def decode_adaptive(param, model, payload, n, alphabet_size):
+    return adaptive_decode(model, payload, n, param, alphabet_size)
+
+
+__all__ = [
+    "MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "MAX_ADAPTIVE_SYMBOLS", "MAX_ORDER", "RANS_STREAMS",
+    "StaticModel", "quantize_frequencies", "quantization_cost", "choose_scale_bits", "ideal_code_length",
+    "range_encode", "range_decode", "rans_encode", "rans_decode", "adaptive_encode", "adaptive_decode",
+]

@@ -1,0 +1,436 @@
+"""Pure-Python twins of the arithmetic-coding kernels (codelength/_arith.pyx): plain builtins only.
+
+Every function here computes exactly what its kernel computes (bit-identical payloads), with Python
+integers masked to the widths the C code uses. They are slow (about 0.1-0.5 MB/s) and are the
+definition the kernels are tested against and the baseline the benchmarks compare with.
+
+Coders
+------
+* Range coder: 64-bit ``low``, 56-bit ``range`` kept in [2**48, 2**56) by byte-wise renormalisation,
+  carries resolved with a cached byte and a count of pending 0xFF bytes (as in LZMA's rc, widened).
+  A symbol with cumulative frequency ``c`` and frequency ``f`` under total ``T`` narrows the range to
+  ``r = range // T; low += c*r; range = f*r``. The flush writes the shortest value inside the final
+  interval; trailing zero bytes are dropped because the decoder reads zeros past the end.
+* rANS: 32-bit states in [2**23, 2**31), byte-wise renormalisation, ``streams`` interleaved states
+  (symbol i uses state i % streams). Payload = the final states (4 bytes each, little-endian,
+  state 0 first) followed by the renormalisation bytes in decoding order.
+* Binary adaptive coder: the same range coder with ``bound = (range >> 16) * p1`` where ``p1`` is
+  the 16-bit probability of a 1 bit.
+"""
+
+M32 = 0xFFFFFFFF
+M64 = 0xFFFFFFFFFFFFFFFF
+
+RC_TOP = 1 << 56          # range < RC_TOP
+RC_BOT = 1 << 48          # renormalise while range < RC_BOT
+RC_INIT_BYTES = 7         # the decoder primes its 56-bit code register with 7 bytes
+
+RANS_L = 1 << 23          # rANS state interval [RANS_L, RANS_L << 8)
+
+# adaptive order-0 frequency model
+ADAPT_INCREMENT = 32
+# binary context model
+PROB_BITS = 16
+COUNT_LIMIT = 30
+RATES = [(2 << 16) // (2 * k + 3) for k in range(COUNT_LIMIT + 1)]  # 65536 / (k + 1.5)
+PROB_INIT = (1 << (PROB_BITS - 1)) << 16                             # p = 1/2, count 0
+
+
+class CorruptPayload(ValueError):
+    """The payload cannot be decoded (the kernels raise CorruptDataError for the same streams)."""
+
+
+# --------------------------------------------------------------------------- range coder core
+class RangeEncoder:
+    """Byte-oriented range encoder (56-bit range, 64-bit low, carry via cache + pending bytes)."""
+
+    def __init__(self):
+        self.low = 0
+        self.range = RC_TOP - 1
+        self.cache = -1          # -1: no byte held yet
+        self.pending = 0         # 0xFF bytes waiting for a possible carry
+        self.out = bytearray()
+
+    def _shift_low(self):
+        low = self.low
+        if low < (0xFF << 48) or low >= RC_TOP:
+            carry = low >> 56
+            if self.cache >= 0:
+                self.out.append((self.cache + carry) & 0xFF)
+            for _ in range(self.pending):
+                self.out.append((0xFF + carry) & 0xFF)
+            self.pending = 0
+            self.cache = (low >> 48) & 0xFF
+        else:
+            self.pending += 1
+        self.low = (low & (RC_BOT - 1)) << 8
+
+    def _normalize(self):
+        while self.range < RC_BOT:
+            self.range <<= 8
+            self._shift_low()
+
+    def encode_shift(self, cum, freq, bits):
+        """Code [cum, cum+freq) of a total 2**bits."""
+        r = self.range >> bits
+        self.low += cum * r
+        self.range = freq * r
+        self._normalize()
+
+    def encode_total(self, cum, freq, total):
+        """Code [cum, cum+freq) of any total (at most 2**24)."""
+        r = self.range // total
+        self.low += cum * r
+        self.range = freq * r
+        self._normalize()
+
+    def encode_bit(self, p1, bit):
+        """Code one bit; p1 is P(bit = 1) in units of 2**-16, 1 <= p1 < 2**16."""
+        bound = (self.range >> PROB_BITS) * p1
+        if bit:
+            self.range = bound
+        else:
+            self.low += bound
+            self.range -= bound
+        self._normalize()
+
+    def finish(self):
+        """Write the value with the most trailing zero bits in the final interval; return the bytes."""
+        low, high = self.low, self.low + self.range
+        for k in range(1, RC_INIT_BYTES + 1):
+            mask = (1 << (56 - 8 * k)) - 1
+            value = (low + mask) & ~mask
+            if value < high:
+                break
+        self.low = value
+        for _ in range(k + 1):
+            self._shift_low()
+        out = self.out
+        end = len(out)
+        while end and out[end - 1] == 0:
+            end -= 1
+        return bytes(out[:end])
+
+
+class RangeDecoder:
+    """The decoder of RangeEncoder; bytes past the end of the payload read as zeros."""
+
+    def __init__(self, payload):
+        self.buf = payload
+        self.pos = 0
+        self.range = RC_TOP - 1
+        code = 0
+        for _ in range(RC_INIT_BYTES):
+            code = (code << 8) | self._byte()
+        self.code = code
+        if code >= self.range:
+            raise CorruptPayload("range decoder: initial code outside the interval")
+        self.r = 0
+
+    def _byte(self):
+        pos = self.pos
+        self.pos = pos + 1
+        return self.buf[pos] if pos < len(self.buf) else 0
+
+    def _normalize(self):
+        while self.range < RC_BOT:
+            self.range <<= 8
+            self.code = ((self.code << 8) | self._byte()) & M64
+
+    def target_shift(self, bits):
+        self.r = r = self.range >> bits
+        t = self.code // r
+        if t >> bits:
+            raise CorruptPayload("range decoder: target outside the total")
+        return t
+
+    def target_total(self, total):
+        self.r = r = self.range // total
+        t = self.code // r
+        if t >= total:
+            raise CorruptPayload("range decoder: target outside the total")
+        return t
+
+    def consume(self, cum, freq):
+        r = self.r
+        self.code -= cum * r
+        self.range = freq * r
+        self._normalize()
+
+    def decode_bit(self, p1):
+        bound = (self.range >> PROB_BITS) * p1
+        if self.code < bound:
+            self.range = bound
+            bit = 1
+        else:
+            self.code -= bound
+            self.range -= bound
+            bit = 0
+        self._normalize()
+        return bit
+
+
+# --------------------------------------------------------------------------- static range coder
+def range_encode(symbols, freq, cum, bits):
+    """Static range coding of ``symbols`` (indices into ``freq``/``cum``) under total 2**bits."""
+    enc = RangeEncoder()
+    for s in symbols:
+        enc.encode_shift(cum[s], freq[s], bits)
+    return enc.finish()
+
+
+def range_decode(payload, freq, cum, bits, n):
+    """Inverse of :func:`range_encode`; ``cum`` must have len(freq) + 1 entries (cum[-1] = 2**bits)."""
+    if n == 0:
+        return []
+    from bisect import bisect_right
+    dec = RangeDecoder(payload)
+    out = []
+    for _ in range(n):
+        t = dec.target_shift(bits)
+        s = bisect_right(cum, t) - 1
+        while freq[s] == 0:      # zero-frequency symbols share their cum with the next one
+            s += 1
+        dec.consume(cum[s], freq[s])
+        out.append(s)
+    return out
+
+
+# --------------------------------------------------------------------------- rANS
+def rans_encode(symbols, freq, cum, bits, streams):
+    """Static rANS with ``streams`` interleaved 32-bit states and byte-wise renormalisation."""
+    n = len(symbols)
+    if n == 0:
+        return b""
+    states = [RANS_L] * streams
+    out = bytearray()                      # renormalisation bytes, last-decoded first
+    for i in range(n - 1, -1, -1):
+        s = symbols[i]
+        j = i % streams
+        x = states[j]
+        f = freq[s]
+        x_max = ((RANS_L >> bits) << 8) * f
+        while x >= x_max:
+            out.append(x & 0xFF)
+            x >>= 8
+        states[j] = ((x // f) << bits) + x % f + cum[s]
+    head = b"".join(x.to_bytes(4, "little") for x in states)
+    out.reverse()
+    return head + bytes(out)
+
+
+def rans_decode(payload, freq, cum, bits, n, streams):
+    """Inverse of :func:`rans_encode`; checks that every state returns to its start and every byte is used."""
+    if n == 0:
+        if len(payload):
+            raise CorruptPayload("rANS: payload for zero symbols")
+        return []
+    if len(payload) < 4 * streams:
+        raise CorruptPayload("rANS: payload shorter than its initial states")
+    from bisect import bisect_right
+    states = [int.from_bytes(payload[4 * j:4 * j + 4], "little") for j in range(streams)]
+    for x in states:
+        if not RANS_L <= x < (RANS_L << 8):
+            raise CorruptPayload("rANS: initial state out of range")
+    pos = 4 * streams
+    mask = (1 << bits) - 1
+    out = []
+    for i in range(n):
+        j = i % streams
+        x = states[j]
+        slot = x & mask
+        s = bisect_right(cum, slot) - 1
+        while freq[s] == 0:
+            s += 1
+        x = freq[s] * (x >> bits) + slot - cum[s]
+        while x < RANS_L:
+            if pos >= len(payload):
+                raise CorruptPayload("rANS: payload ends early")
+            x = (x << 8) | payload[pos]
+            pos += 1
+        states[j] = x
+        out.append(s)
+    if pos != len(payload) or any(x != RANS_L for x in states):
+        raise CorruptPayload("rANS: stream does not end where it should")
+    return out
+
+
+# --------------------------------------------------------------------------- adaptive order-0
+def adaptive_limit(k):
+    """Total at which the adaptive order-0 model halves its counts (k = alphabet size)."""
+    return min(max(1 << 16, 8 * k), 1 << 24)
+
+
+class FenwickModel:
+    """Adaptive frequencies of k symbols (start 1 each, +ADAPT_INCREMENT per use, halved at the limit)."""
+
+    def __init__(self, k):
+        self.k = k
+        self.freq = [1] * k
+        self.total = k
+        self.limit = adaptive_limit(k)
+        self.top = 1
+        while self.top * 2 <= k:
+            self.top *= 2
+        self._rebuild()
+
+    def _rebuild(self):
+        k = self.k
+        tree = [0] + self.freq[:]
+        for j in range(1, k + 1):
+            parent = j + (j & -j)
+            if parent <= k:
+                tree[parent] += tree[j]
+        self.tree = tree
+
+    def cum(self, s):
+        total, j, tree = 0, s, self.tree
+        while j > 0:
+            total += tree[j]
+            j -= j & -j
+        return total
+
+    def find(self, t):
+        """Symbol s with cum(s) <= t < cum(s+1), and cum(s)."""
+        pos, rest, mask, tree, k = 0, t, self.top, self.tree, self.k
+        while mask:
+            nxt = pos + mask
+            if nxt <= k and tree[nxt] <= rest:
+                pos = nxt
+                rest -= tree[nxt]
+            mask >>= 1
+        return pos, t - rest
+
+    def update(self, s):
+        self.freq[s] += ADAPT_INCREMENT
+        self.total += ADAPT_INCREMENT
+        j, tree, k = s + 1, self.tree, self.k
+        while j <= k:
+            tree[j] += ADAPT_INCREMENT
+            j += j & -j
+        if self.total > self.limit:
+            self.freq = [(f + 1) >> 1 for f in self.freq]
+            self.total = sum(self.freq)
+            self._rebuild()
+
+
+def adaptive0_encode(symbols, k):
+    """Adaptive order-0 coding of symbol indices below k."""
+    enc = RangeEncoder()
+    model = FenwickModel(k)
+    for s in symbols:
+        enc.encode_total(model.cum(s), model.freq[s], model.total)
+        model.update(s)
+    return enc.finish()
+
+
+def adaptive0_decode(payload, k, n):
+    if n == 0:
+        return []
+    dec = RangeDecoder(payload)
+    model = FenwickModel(k)
+    out = []
+    for _ in range(n):
+        t = dec.target_total(model.total)
+        s, c = model.find(t)
+        dec.consume(c, model.freq[s])
+        model.update(s)
+        out.append(s)
+    return out
+
+
+# --------------------------------------------------------------------------- binary context model
+def context_hash(context, order):
+    """32-bit hash of an order-k context (the last k bytes, most recent in the low byte)."""
+    h = ((context + 1) * 0x9E3779B1 ^ (order * 0x85EBCA6B)) & M32
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & M32
+    h ^= h >> 13
+    return h
+
+
+def nibble_hash(h, node):
+    """Hash of the context hash and the high nibble (node = 16 + nibble) for the low-nibble tree."""
+    h = ((h ^ (node * 0x27D4EB2F)) * 0x165667B1) & M32
+    return h ^ (h >> 15)
+
+
+def _update(table, i, bit):
+    e = table[i]
+    p = e >> 16
+    k = e & 0xFFFF
+    rate = RATES[k]
+    if bit:
+        p += ((65536 - p) * rate) >> 16
+    else:
+        p -= (p * rate) >> 16
+    if k < COUNT_LIMIT:
+        k += 1
+    table[i] = (p << 16) | k
+
+
+def context_encode(data, order, table_bits):
+    """Adaptive order-k context model for bytes: 8 binary decisions per byte, MSB first.
+
+    Each nibble has a 15-node binary tree; its 16-entry block of counters lives at a hashed slot
+    (context, and for the low nibble also the high nibble) in a table of 2**table_bits counters
+    (32-bit: probability of a 1 in the high 16 bits, a use count in the low bits). A counter
+    moves towards each bit by 1/(count + 1.5), the count capped at COUNT_LIMIT.
+    """
+    enc = RangeEncoder()
+    table = [PROB_INIT] * (1 << table_bits)
+    shift = 32 - (table_bits - 4)
+    cmask = M32 if order >= 4 else (1 << (8 * order)) - 1
+    history = 0
+    for byte in data:
+        h = context_hash(history & cmask, order)
+        base = (h >> shift) << 4
+        node = 1
+        for j in (7, 6, 5, 4):
+            bit = (byte >> j) & 1
+            i = base + node
+            enc.encode_bit(table[i] >> 16, bit)
+            _update(table, i, bit)
+            node = 2 * node + bit
+        base = (nibble_hash(h, node) >> shift) << 4
+        node = 1
+        for j in (3, 2, 1, 0):
+            bit = (byte >> j) & 1
+            i = base + node
+            enc.encode_bit(table[i] >> 16, bit)
+            _update(table, i, bit)
+            node = 2 * node + bit
+        history = ((history << 8) | byte) & M32
+    return enc.finish()
+
+
+def context_decode(payload, order, table_bits, n):
+    if n == 0:
+        return b""
+    dec = RangeDecoder(payload)
+    table = [PROB_INIT] * (1 << table_bits)
+    shift = 32 - (table_bits - 4)
+    cmask = M32 if order >= 4 else (1 << (8 * order)) - 1
+    history = 0
+    out = bytearray()
+    for _ in range(n):
+        h = context_hash(history & cmask, order)
+        base = (h >> shift) << 4
+        node = 1
+        for _j in range(4):
+            i = base + node
+            bit = dec.decode_bit(table[i] >> 16)
+            _update(table, i, bit)
+            node = 2 * node + bit
+        high = node - 16
+        base = (nibble_hash(h, node) >> shift) << 4
+        node = 1
+        for _j in range(4):
+            i = base + node
+            bit = dec.decode_bit(table[i] >> 16)
+            _update(table, i, bit)
+            node = 2 * node + bit
+        byte = (high << 4) | (node - 16)
+        out.append(byte)
+        history = ((history << 8) | byte) & M32
+    return bytes(out)
