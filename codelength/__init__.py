@@ -19,6 +19,12 @@ from .measures import IdealCodeLengths, empirical_entropy, entropy, ideal_code_l
 from .coders import CODERS, compress, decompress
 
 # --- measures (helper) ---
+from .measures import (NegativeLogLikelihood, conditional_entropy, cross_entropy, js_divergence, joint_entropy,
+                       kl_divergence, mutual_information, nll, self_information)
+from .estimators import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts
+from .continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
+from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
+                         kl_estimate)
 # --- huffman (helper) ---
 # --- arithmetic (helper) ---
 # --- report / cli (helper) ---

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _kernels
-from .counting import _alphabet_size, as_symbols, counts
+from .counting import _alphabet_size, as_symbols, counts, joint_counts
 
 #: How far from 1 a probability vector's sum may be before it is refused.
 SUM_TOLERANCE = 1e-6
@@ -218,3 +218,367 @@ def ideal_code_lengths(data, model, *, normalize: bool = False) -> IdealCodeLeng
     impossible = np.flatnonzero(used & np.isinf(table))
     total = math.inf if impossible.size else math.fsum((n[used] * table[used]).tolist())
     return IdealCodeLengths(lengths, total, impossible.astype(np.int64))
+
+
+# ---------------------------------------------------------------------------------------------
+# Two distributions: cross-entropy, KL and Jensen-Shannon divergence
+# ---------------------------------------------------------------------------------------------
+
+def _pair_of_distributions(pk, qk, normalize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two distributions over the same alphabet (same length)."""
+    for name, value in (("pk", pk), ("qk", qk)):
+        if np.size(value) == 0:
+            raise ValueError(f"{name} is empty: a distribution needs at least one symbol")
+    p = as_distribution(pk, normalize=normalize, name="pk")
+    q = as_distribution(qk, normalize=normalize, name="qk")
+    if p.size == 0 or q.size == 0:
+        raise ValueError("pk and qk must be non-empty distributions (empty or all-zero counts given)")
+    if p.shape != q.shape:
+        raise ValueError(f"pk and qk must have the same length (one entry per symbol), got {p.size} and {q.size}")
+    return p, q
+
+
+def _kl_nats(p: np.ndarray, q: np.ndarray) -> float:
+    """KL(p || q) in nats of validated arrays, written as a sum of non-negative terms.
+
+    With r = q/p on the support of p, p log(p/q) = p (r - 1 - log r) - (q - p), so
+
+        KL = sum_{p>0} t - (sum_{p>0} q - sum p),   t = p (r - 1 - log r) = q - p - p log(q/p) >= 0.
+
+    Near r = 1 the terms are formed as p (d - log1p(d)) from d = q/p - 1, which is exact there, so
+    tiny divergences keep their relative precision and KL(p || p) is exactly 0; elsewhere (where q/p
+    might overflow) as q - p - p (log q - log p).
+    """
+    support = p > 0
+    ps, qs = p[support], q[support]
+    if np.any(qs == 0):
+        return math.inf
+    with np.errstate(over="ignore"):
+        delta = qs / ps - 1.0
+    near = np.abs(delta) < 0.5
+    terms = np.empty_like(ps)
+    terms[near] = ps[near] * (delta[near] - np.log1p(delta[near]))
+    far = ~near
+    terms[far] = qs[far] - ps[far] - ps[far] * (np.log(qs[far]) - np.log(ps[far]))
+    terms = np.maximum(terms, 0.0)
+    correction = math.fsum(qs.tolist()) - math.fsum(ps.tolist())
+    return max(math.fsum(terms.tolist()) - correction, 0.0)
+
+
+def cross_entropy(pk, qk, base=None, *, normalize: bool = False) -> float:
+    """Cross-entropy of ``qk`` relative to ``pk``: the mean code length of symbols from p coded for q.
+
+    .. math:: H(p, q) = -\\sum_x p(x) \\log q(x) = H(p) + D_{KL}(p \\| q)
+
+    Parameters
+    ----------
+    pk, qk : array_like
+        Distributions over the same alphabet (equal length), each as a probability vector or as
+        integer counts (normalised).
+    base : float, optional
+        Logarithm base; default 2 (bits).
+    normalize : bool
+        Accept floating weights that do not sum to 1 and normalise them.
+
+    Returns
+    -------
+    float
+        H(p, q) >= H(p); ``inf`` if q(x) = 0 for some x with p(x) > 0. Terms with p(x) = 0 are 0
+        (0 log 0 = 0, also where q(x) = 0).
+
+    Raises
+    ------
+    ValueError
+        Negative, NaN or infinite entries, sums off 1 by more than ``SUM_TOLERANCE`` (unless
+        ``normalize``), different lengths, or an empty distribution.
+
+    Examples
+    --------
+    >>> cross_entropy([0.5, 0.5], [0.25, 0.75])  # doctest: +ELLIPSIS
+    1.207...
+    """
+    scale = log_base(base)
+    p, q = _pair_of_distributions(pk, qk, normalize)
+    q_array = np.asarray(qk)
+    # counts give their lengths log(N/c) exactly via log1p (see symbol_code_lengths)
+    bits = symbol_code_lengths(q_array if q_array.dtype.kind in "iu" else q)
+    support = p > 0
+    if np.any(np.isinf(bits[support])):
+        return math.inf
+    return math.fsum((p[support] * bits[support]).tolist()) * math.log(2.0) / scale
+
+
+def kl_divergence(pk, qk, base=None, *, normalize: bool = False) -> float:
+    """Kullback-Leibler divergence (relative entropy) of p from q.
+
+    .. math:: D_{KL}(p \\| q) = \\sum_x p(x) \\log \\frac{p(x)}{q(x)} = H(p, q) - H(p) \\ge 0
+
+    It is the expected number of extra bits (in base 2) paid per symbol when symbols drawn from p are
+    coded with a code built for q.
+
+    Parameters
+    ----------
+    pk, qk : array_like
+        Distributions over the same alphabet (probabilities or integer counts), as in :func:`cross_entropy`.
+    base : float, optional
+        Logarithm base; default 2 (bits).
+    normalize : bool
+        Accept floating weights and normalise them.
+
+    Returns
+    -------
+    float
+        D(p || q) >= 0; exactly 0 when p == q; ``inf`` if q(x) = 0 where p(x) > 0.
+
+    Notes
+    -----
+    Computed as a sum of non-negative terms p (r - 1 - log r), r = q/p, plus the exact correction
+    sum(p) - sum_{p>0} q, not as H(p, q) - H(p), which cancels catastrophically for nearby p and q.
+    A result that rounding would make negative is returned as 0.
+
+    Examples
+    --------
+    >>> kl_divergence([0.5, 0.5], [0.5, 0.5])
+    0.0
+    >>> kl_divergence([1.0, 0.0], [0.5, 0.5])
+    1.0
+    """
+    scale = log_base(base)
+    p, q = _pair_of_distributions(pk, qk, normalize)
+    return _kl_nats(p, q) / scale
+
+
+def js_divergence(pk, qk, base=None, *, normalize: bool = False) -> float:
+    """Jensen-Shannon divergence: the mean KL divergence of p and q from their midpoint m.
+
+    .. math:: JS(p, q) = \\tfrac12 D_{KL}(p \\| m) + \\tfrac12 D_{KL}(q \\| m)
+              = H(m) - \\tfrac12 H(p) - \\tfrac12 H(q), \\qquad m = \\tfrac12 (p + q)
+
+    Symmetric, always finite, 0 iff p == q, and at most 1 bit (log 2); its square root is a metric.
+
+    Parameters
+    ----------
+    pk, qk : array_like
+        Distributions over the same alphabet (probabilities or integer counts).
+    base : float, optional
+        Logarithm base; default 2 (bits), where 0 <= JS <= 1.
+    normalize : bool
+        Accept floating weights and normalise them.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> js_divergence([1.0, 0.0], [0.0, 1.0])
+    1.0
+    """
+    scale = log_base(base)
+    p, q = _pair_of_distributions(pk, qk, normalize)
+    m = 0.5 * (p + q)
+    value = 0.5 * _kl_nats(p, m) + 0.5 * _kl_nats(q, m)
+    return min(value, math.log(2.0)) / scale
+
+
+# ---------------------------------------------------------------------------------------------
+# Data under a model: self-information and negative log-likelihood
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NegativeLogLikelihood:
+    """Negative log-likelihood of observed symbols under a model (see :func:`nll`).
+
+    Attributes
+    ----------
+    total : float
+        -sum_i log q(x_i): the ideal code length of the whole data (``inf`` if a symbol is impossible).
+    mean : float
+        total / n, per symbol (0 for empty data). For a model q and data with empirical distribution
+        p̂ this equals the cross-entropy H(p̂, q).
+    self_information : numpy.ndarray of float64
+        -log q(x_i) for each symbol of the data.
+    base : float
+        The logarithm base the values are in (2 for bits).
+    """
+
+    total: float
+    mean: float
+    self_information: np.ndarray
+    base: float
+
+
+def self_information(data, model, base=None, *, normalize: bool = False) -> np.ndarray:
+    """Self-information (surprisal) of each symbol of ``data`` under ``model``.
+
+    .. math:: I(x_i) = -\\log q(x_i)
+
+    Parameters
+    ----------
+    data : bytes-like or array_like of non-negative integers
+    model : array_like
+        Probabilities q indexed by symbol (summing to 1) or integer counts (q = c / sum c).
+    base : float, optional
+        Logarithm base; default 2 (bits: the ideal code length of each symbol).
+    normalize : bool
+        Accept floating weights and normalise them.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One value per symbol; ``inf`` where q(x_i) = 0.
+
+    Raises
+    ------
+    ValueError
+        If a symbol lies outside the model's alphabet or the model is not a distribution.
+    """
+    scale = log_base(base)
+    lengths = ideal_code_lengths(data, model, normalize=normalize).lengths
+    return lengths * (math.log(2.0) / scale) if base is not None else lengths
+
+
+def nll(data, model, base=None, *, normalize: bool = False) -> NegativeLogLikelihood:
+    """Negative log-likelihood of observed symbols under a model: total, mean and per symbol.
+
+    .. math:: \\mathrm{NLL} = -\\sum_{i=1}^{n} \\log q(x_i)
+              = n \\sum_s \\hat p(s) \\log\\frac{1}{q(s)} = n\\, H(\\hat p, q)
+
+    so the mean NLL is the cross-entropy of the model relative to the data's empirical distribution p̂,
+    and it is smallest, equal to the empirical entropy H(p̂), when q = p̂ (Gibbs' inequality).
+
+    Parameters
+    ----------
+    data : bytes-like or array_like of non-negative integers
+    model : array_like
+        Probabilities q indexed by symbol or integer counts.
+    base : float, optional
+        Logarithm base; default 2 (bits, so ``total`` is the ideal compressed size in bits).
+    normalize : bool
+        Accept floating weights and normalise them.
+
+    Returns
+    -------
+    NegativeLogLikelihood
+        ``total``, ``mean`` and the ``self_information`` array. The total is summed exactly from the
+        symbol counts (``math.fsum``), as in :func:`ideal_code_lengths`.
+
+    Examples
+    --------
+    >>> result = nll(b"aab", counts(b"aab"))
+    >>> round(result.mean, 6) == round(empirical_entropy(b"aab"), 6)
+    True
+    """
+    scale = log_base(base)
+    ideal = ideal_code_lengths(data, model, normalize=normalize)
+    factor = math.log(2.0) / scale
+    total = ideal.total_bits * factor if base is not None else ideal.total_bits
+    per_symbol = ideal.lengths * factor if base is not None else ideal.lengths
+    n = per_symbol.size
+    return NegativeLogLikelihood(total, total / n if n else 0.0, per_symbol,
+                                 2.0 if base is None else float(base))
+
+
+# ---------------------------------------------------------------------------------------------
+# Two aligned symbol sequences: joint and conditional entropy, mutual information
+# ---------------------------------------------------------------------------------------------
+
+def joint_entropy(x, y, base=None) -> float:
+    """Empirical joint entropy of two aligned symbol sequences.
+
+    .. math:: H(X, Y) = -\\sum_{x, y} \\hat p(x, y) \\log \\hat p(x, y), \\qquad
+              \\hat p(x, y) = \\frac{c(x, y)}{n}
+
+    Parameters
+    ----------
+    x, y : bytes-like or array_like of non-negative integers
+        Equal lengths; pair i is ``(x[i], y[i])``. Pairs are counted by the Cython kernel behind
+        :func:`codelength.counting.joint_counts`.
+    base : float, optional
+        Logarithm base; default 2 (bits).
+
+    Returns
+    -------
+    float
+        0 for empty input.
+    """
+    scale = log_base(base)
+    table = joint_counts(x, y)
+    return _kernels.entropy_of_counts(np.ascontiguousarray(table.ravel())) / scale
+
+
+def conditional_entropy(y, x, base=None) -> float:
+    """Empirical conditional entropy H(Y | X) of ``y`` given the aligned ``x`` (note the order).
+
+    .. math:: H(Y \\mid X) = -\\sum_{x, y} \\hat p(x, y) \\log \\frac{\\hat p(x, y)}{\\hat p(x)}
+              = H(X, Y) - H(X)
+
+    Parameters
+    ----------
+    y : bytes-like or array_like of non-negative integers
+        The predicted sequence.
+    x : bytes-like or array_like of non-negative integers
+        The conditioning sequence, aligned with ``y`` (same length).
+    base : float, optional
+        Logarithm base; default 2 (bits).
+
+    Returns
+    -------
+    float
+        0 <= H(Y|X) <= H(Y); 0 for empty input.
+
+    Notes
+    -----
+    Summed as non-negative terms (c(x,y)/n) log(c(x)/c(x,y)), each log written as log1p of an exact
+    integer ratio, so the result is accurate even where H(X, Y) - H(X) would cancel.
+    """
+    scale = log_base(base)
+    table = joint_counts(x, y)
+    n = int(table.sum())
+    if n == 0:
+        return 0.0
+    row_totals = table.sum(axis=1)
+    rows, cols = np.nonzero(table)
+    c = table[rows, cols]
+    terms = (c / n) * np.log1p((row_totals[rows] - c) / c)
+    return math.fsum(terms.tolist()) / scale
+
+
+def mutual_information(x, y, base=None) -> float:
+    """Empirical mutual information of two aligned symbol sequences.
+
+    .. math:: I(X; Y) = \\sum_{x, y} \\hat p(x, y) \\log \\frac{\\hat p(x, y)}{\\hat p(x)\\, \\hat p(y)}
+              = H(X) + H(Y) - H(X, Y) = H(Y) - H(Y \\mid X) = D_{KL}(\\hat p_{XY} \\| \\hat p_X \\hat p_Y)
+
+    Parameters
+    ----------
+    x, y : bytes-like or array_like of non-negative integers
+        Equal lengths.
+    base : float, optional
+        Logarithm base; default 2 (bits).
+
+    Returns
+    -------
+    float
+        0 <= I(X; Y) <= min(H(X), H(Y)); exactly 0 when the empirical joint distribution factorises
+        in a way floating point can see, and 0 for empty input.
+
+    Notes
+    -----
+    Computed as the KL divergence of the joint from the product of the marginals with non-negative
+    terms (see :func:`kl_divergence`), not as a difference of entropies, so small dependence between
+    large samples is not lost to cancellation. Like every plug-in estimate it is biased upwards on
+    small samples (about (|X| - 1)(|Y| - 1) / (2n ln 2) bits for independent sequences).
+    """
+    scale = log_base(base)
+    table = joint_counts(x, y)
+    n = int(table.sum())
+    if n == 0:
+        return 0.0
+    row_totals = table.sum(axis=1).astype(np.float64)
+    col_totals = table.sum(axis=0).astype(np.float64)
+    rows, cols = np.nonzero(table)
+    c = table[rows, cols].astype(np.float64)
+    p = c / n
+    q = (row_totals[rows] / n) * (col_totals[cols] / n)
+    return _kl_nats(p, q) / scale
