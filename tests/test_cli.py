@@ -1,0 +1,354 @@
+"""The codelength command: every subcommand, exit codes, stdin/stdout, bad inputs, no partial outputs."""
+import csv
+import gzip
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codelength import cli
+from codelength.report import analyze, coder_availability
+
+REPO = Path(__file__).resolve().parents[1]
+AVAILABLE = coder_availability()
+needs_huffman = pytest.mark.skipif(AVAILABLE["huffman"] is not None, reason="huffman backend not built")
+
+
+def run(*args, stdin: bytes = b""):
+    """Run ``python -m codelength ARGS`` in a subprocess: (exit status, stdout bytes, stderr text)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "codelength", *map(str, args)], input=stdin,
+                          capture_output=True, env=env, timeout=120)
+    return proc.returncode, proc.stdout, proc.stderr.decode()
+
+
+def _text(n=4000, seed=0):
+    rng = random.Random(seed)
+    words = [b"source", b"coding", b"theorem", b"huffman", b"entropy", b"bits", b"\n"]
+    out = bytearray()
+    while len(out) < n:
+        out += rng.choice(words) + b" "
+    return bytes(out[:n])
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_bytes(_text())
+    return path
+
+
+def _no_stray_files(directory, expected):
+    assert sorted(p.name for p in Path(directory).iterdir()) == sorted(expected)
+
+
+# ---------------------------------------------------------------- analyze
+
+def test_analyze_without_input_uses_the_bundled_sample(capsys):
+    assert cli.main(["analyze", "--no-coders", "-k", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "sample.txt" in out and "bundled sample" in out
+    assert "bundled sample" in err
+    assert "bits/byte" in out and "H0" in out and "H1" in out and "Optimum coding" in out
+
+
+def test_analyze_json_matches_the_api(text_file, capsys):
+    assert cli.main(["analyze", "--json", "--order", "2", "--coder-limit", "1M", str(text_file)]) == 0
+    out, _ = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) == 1
+    got = json.loads(lines[0])
+    want = analyze(text_file, order=2).to_dict()
+    assert got["source"] == str(text_file) and got["size_bytes"] == text_file.stat().st_size
+    assert got["bounds"] == want["bounds"]
+    for a, b in zip(got["coders"], want["coders"]):
+        assert (a["name"], a["status"], a["size_bytes"]) == (b["name"], b["status"], b["size_bytes"])
+    assert got["summary"] == want["summary"]
+
+
+def test_analyze_recurses_directories_and_reports_each_file(tmp_path, capsys):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    names = [tmp_path / "a.txt", tmp_path / "sub" / "b.txt", tmp_path / "sub" / "deeper" / "c.bin"]
+    for i, p in enumerate(names):
+        p.write_bytes(_text(500 * (i + 1), seed=i))
+    assert cli.main(["analyze", "--json", "--no-coders", "-q", str(tmp_path)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["source"] for r in rows] == [str(p) for p in names]
+    assert [r["size_bytes"] for r in rows] == [500, 1000, 1500]
+
+
+def test_analyze_missing_input_fails_but_reports_the_others(text_file, tmp_path, capsys):
+    missing = tmp_path / "nope.txt"
+    status = cli.main(["analyze", "--no-coders", str(missing), str(text_file)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert err.strip().splitlines() == [f"codelength: analyze: {missing}: No such file or directory"]
+    assert str(text_file) in out and "H0" in out
+
+
+def test_analyze_unreadable_input(text_file, tmp_path, capsys, monkeypatch):
+    import builtins
+    real_open = builtins.open
+
+    def guarded_open(file, *args, **kwargs):  # as if chmod 0 (root would read it anyway)
+        if os.fspath(file) == str(text_file):
+            raise PermissionError(13, "Permission denied", str(text_file))
+        return real_open(file, *args, **kwargs)
+
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"still reported")
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    assert cli.main(["analyze", "--no-coders", "--json", str(text_file), str(other)]) == 1
+    out, err = capsys.readouterr()
+    assert err.strip() == f"codelength: analyze: {text_file}: Permission denied"
+    assert json.loads(out)["source"] == str(other)
+
+
+def test_analyze_csv(tmp_path, capsys):
+    paths = []
+    for i in range(2):
+        p = tmp_path / f"f{i}.txt"
+        p.write_bytes(_text(800 + i * 100, seed=i))
+        paths.append(str(p))
+    assert cli.main(["analyze", "--csv", "-k", "1", *paths]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["source"] for r in rows] == paths
+    assert rows[1]["size_bytes"] == "900"
+    assert {"h0_bits_per_byte", "h1_ideal_bytes", "hblock_percent", "zlib_bytes", "huffman_status"} <= set(rows[0])
+
+
+def test_analyze_block_size_includes_the_profile(text_file, capsys):
+    assert cli.main(["analyze", "--json", "--no-coders", "--block-size", "1K", str(text_file)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["profile"]["block_size"] == 1024 and d["profile"]["n_blocks"] == 4
+    assert d["bounds"][-1]["name"] == "Hblock" and d["bounds"][-1]["block_size"] == 1024
+    assert d["coders"] == [] and d["coders_mode"] == "off"
+
+
+def test_analyze_stdin_subprocess():
+    data = _text(3000, seed=5)
+    status, out, err = run("analyze", "--json", "-k", "1", "--no-coders", "-", stdin=data)
+    assert status == 0, err
+    d = json.loads(out)
+    assert d["source"] == "<stdin>" and d["size_bytes"] == 3000
+    assert d["bounds"] == analyze(data, order=1, coders=False).to_dict()["bounds"]
+
+
+@pytest.mark.parametrize("argv", [["analyze", "--order", "9"], ["analyze", "--json", "--csv"],
+                                  ["analyze", "--block-size", "0"], ["nosuchcommand"], [],
+                                  ["compress", "--coder", "lz77"]])
+def test_usage_errors_exit_2(argv, capsys):
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err
+
+
+def test_version_and_help(capsys):
+    assert cli.main(["--version"]) == 0
+    assert "codelength" in capsys.readouterr().out
+    for command in ("analyze", "profile", "compress", "decompress", "demo"):
+        assert cli.main([command, "--help"]) == 0
+        assert "usage: codelength" in capsys.readouterr().out
+
+
+def test_size_argument():
+    assert cli._size("4096") == 4096 and cli._size("64K") == 65536 and cli._size("1MiB") == 1 << 20
+
+
+# ---------------------------------------------------------------- profile
+
+def _mixed(tmp_path):
+    path = tmp_path / "mixed.bin"
+    path.write_bytes(_text(8192) + random.Random(1).randbytes(8192) + _text(8192, seed=2))
+    return path
+
+
+def test_profile_text_marks_jumps(tmp_path, capsys):
+    path = _mixed(tmp_path)
+    assert cli.main(["profile", str(path), "--block-size", "2K"]) == 0
+    out = capsys.readouterr().out
+    assert "12 blocks of 2,048 bytes" in out
+    assert "rise at offset 0x2000" in out and "fall at offset 0x4000" in out
+    assert "high-entropy regions" in out
+
+
+def test_profile_json(tmp_path, capsys):
+    path = _mixed(tmp_path)
+    assert cli.main(["profile", str(path), "-b", "4096", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["n_blocks"] == 6 and [j["direction"] for j in d["jumps"]] == ["rise", "fall"]
+
+
+def test_profile_missing_file(tmp_path, capsys):
+    assert cli.main(["profile", str(tmp_path / "nope")]) == 1
+    assert capsys.readouterr().err.strip() == f"codelength: profile: {tmp_path / 'nope'}: No such file or directory"
+
+
+def test_profile_plot_is_a_real_png(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = _mixed(tmp_path)
+    out = tmp_path / "plot.png"
+    assert cli.main(["profile", str(path), "--plot", str(out), "-q"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _no_stray_files(tmp_path, ["mixed.bin", "plot.png"])
+
+
+def test_profile_plot_without_matplotlib(tmp_path, capsys, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.split(".")[0] == "matplotlib":
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    path = _mixed(tmp_path)
+    assert cli.main(["profile", str(path), "--plot", str(tmp_path / "p.png")]) == 1
+    out, err = capsys.readouterr()
+    assert "matplotlib" in err and "pip install" in err
+    assert "blocks of" in out  # the table is still printed
+    _no_stray_files(tmp_path, ["mixed.bin"])
+
+
+# ---------------------------------------------------------------- compress / decompress
+
+@needs_huffman
+def test_compress_decompress_files(text_file, tmp_path, capsys):
+    original = text_file.read_bytes()
+    assert cli.main(["compress", str(text_file)]) == 0
+    packed = Path(str(text_file) + ".clen")
+    assert packed.read_bytes()[:4] == b"CLEN" and text_file.exists()  # input kept
+    text_file.unlink()
+    assert cli.main(["decompress", str(packed)]) == 0
+    assert text_file.read_bytes() == original and packed.exists()
+    _no_stray_files(tmp_path, ["words.txt", "words.txt.clen"])
+
+
+@needs_huffman
+def test_never_overwrites_without_force(text_file, tmp_path, capsys):
+    target = Path(str(text_file) + ".clen")
+    target.write_bytes(b"precious")
+    assert cli.main(["compress", str(text_file)]) == 1
+    assert "already exists" in capsys.readouterr().err and target.read_bytes() == b"precious"
+    assert cli.main(["compress", "-f", str(text_file)]) == 0
+    assert target.read_bytes()[:4] == b"CLEN"
+    _no_stray_files(tmp_path, ["words.txt", "words.txt.clen"])
+
+
+@needs_huffman
+def test_output_option_rm_and_decompress_flag(text_file, tmp_path, capsys):
+    original = text_file.read_bytes()
+    out = tmp_path / "packed.bin"
+    assert cli.main(["compress", "-o", str(out), "--rm", str(text_file)]) == 0
+    assert not text_file.exists() and out.exists()
+    status, back, err = run("compress", "-d", "-c", out)  # any suffix is fine with -c
+    assert status == 0 and back == original, err
+    assert cli.main(["decompress", "-o", str(tmp_path / "back.txt"), str(out)]) == 0
+    assert (tmp_path / "back.txt").read_bytes() == original
+    assert cli.main(["decompress", str(out)]) == 1
+    assert "unknown suffix" in capsys.readouterr().err
+
+
+@needs_huffman
+def test_stdin_to_stdout_subprocess():
+    data = _text(5000, seed=7)
+    status, packed, err = run("compress", stdin=data)
+    assert status == 0, err
+    assert packed[:4] == b"CLEN"
+    status, back, err = run("decompress", stdin=packed)
+    assert status == 0, err
+    assert back == data
+
+
+@needs_huffman
+def test_dash_c_keeps_input_and_writes_stdout(text_file, tmp_path):
+    status, packed, err = run("compress", "-c", text_file)
+    assert status == 0, err
+    assert packed[:4] == b"CLEN"
+    _no_stray_files(tmp_path, ["words.txt"])
+
+
+@needs_huffman
+def test_gzip_format_is_read_by_gzip(text_file, tmp_path, capsys):
+    assert cli.main(["compress", "--format", "gzip", str(text_file)]) == 0
+    packed = Path(str(text_file) + ".gz")
+    assert gzip.decompress(packed.read_bytes()) == text_file.read_bytes()
+    out = tmp_path / "back"
+    assert cli.main(["decompress", "-o", str(out), str(packed)]) == 0
+    assert out.read_bytes() == text_file.read_bytes()
+
+
+@needs_huffman
+def test_corrupt_archive_is_refused_without_leaving_output(text_file, tmp_path, capsys):
+    assert cli.main(["compress", str(text_file)]) == 0
+    packed = Path(str(text_file) + ".clen")
+    blob = bytearray(packed.read_bytes())
+    blob[len(blob) // 2] ^= 0x10
+    bad = tmp_path / "bad.txt.clen"
+    bad.write_bytes(bytes(blob))
+    capsys.readouterr()
+    assert cli.main(["decompress", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"codelength: decompress: {bad}: corrupt") and len(err.splitlines()) == 1
+    _no_stray_files(tmp_path, ["words.txt", "words.txt.clen", "bad.txt.clen"])
+    # a truncated gzip stream too
+    (tmp_path / "t.gz").write_bytes(gzip.compress(b"hello world" * 100)[:-10])
+    assert cli.main(["decompress", str(tmp_path / "t.gz")]) == 1
+    assert "corrupt" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()
+
+
+def test_not_a_stream(tmp_path, capsys):
+    junk = tmp_path / "junk.clen"
+    junk.write_bytes(b"this is not compressed")
+    assert cli.main(["decompress", str(junk)]) == 1
+    assert "not a codelength stream" in capsys.readouterr().err
+    _no_stray_files(tmp_path, ["junk.clen"])
+
+
+@needs_huffman
+def test_failure_while_writing_leaves_nothing(text_file, tmp_path, capsys, monkeypatch):
+    def failing_writer(data):
+        def write(tmp):
+            with open(tmp, "wb") as handle:
+                handle.write(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return write
+
+    monkeypatch.setattr(cli, "_write_bytes_to", failing_writer)
+    assert cli.main(["compress", str(text_file)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    _no_stray_files(tmp_path, ["words.txt"])
+
+
+def test_compress_missing_input_goes_on_with_the_others(text_file, tmp_path, capsys):
+    status = cli.main(["compress", str(tmp_path / "missing"), str(text_file)])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"{tmp_path / 'missing'}: No such file or directory" in err
+    if AVAILABLE["huffman"] is None:
+        assert Path(str(text_file) + ".clen").exists()
+
+
+@pytest.mark.parametrize("coder", ["range", "rans", "adaptive"])
+def test_each_coder_round_trips_or_says_unavailable(coder, text_file, tmp_path, capsys):
+    status = cli.main(["compress", "--coder", coder, str(text_file)])
+    if AVAILABLE[coder] is not None:
+        assert status == 1
+        assert "not available" in capsys.readouterr().err
+        _no_stray_files(tmp_path, ["words.txt"])
+        return
+    assert status == 0
+    out = tmp_path / "back"
+    assert cli.main(["decompress", "-o", str(out), str(text_file) + ".clen"]) == 0
+    assert out.read_bytes() == text_file.read_bytes()
+
+
+def test_order_needs_the_adaptive_coder(text_file, capsys):
+    assert cli.main(["compress", "--coder", "huffman", "--order", "2", str(text_file)]) == 1
+    assert "adaptive" in capsys.readouterr().err
