@@ -488,7 +488,8 @@ cdef inline double _xlog2x(double x) noexcept nogil:
     return x * log2(x) if x > 0 else 0.0
 
 
-def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double header_bits):
+def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double header_bits,
+                 Py_ssize_t chunk=CHUNK):
     """Adaptive block lengths (int64 array); see the twin's split_blocks for the rule."""
     cdef Py_ssize_t n = symbols.shape[0], start, end, i, s, n_blocks = 0
     cdef int64_t* block_counts
@@ -496,7 +497,7 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
     cdef int64_t block_n = 0, chunk_n, b, c
     cdef double block_s = 0.0, chunk_s, merged_s, apart, together
     cdef int64_t block_distinct = 0, chunk_distinct, merged_distinct
-    cdef cnp.ndarray[int64_t, ndim=1] blocks = np.zeros(n // CHUNK + 1, dtype=np.int64)
+    cdef cnp.ndarray[int64_t, ndim=1] blocks = np.zeros(n // chunk + 1, dtype=np.int64)
     cdef int64_t* out = <int64_t*>blocks.data
     if n == 0:
         return blocks[:0]
@@ -508,7 +509,7 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
     with nogil:
         start = 0
         while start < n:
-            end = start + CHUNK if start + CHUNK < n else n
+            end = start + chunk if start + chunk < n else n
             chunk_n = end - start
             memset(chunk_counts, 0, alphabet_size * sizeof(int64_t))
             for i in range(start, end):

@@ -118,7 +118,7 @@ def huffman_code_lengths(counts, max_length=None):
     Ties are broken by symbol: symbols are ranked by (count, symbol). A single used symbol gets length 1.
     Huffman's code is kept when it fits the limit; otherwise package-merge gives the optimal limited code.
     """
-    counts = [int(c) for c in counts]
+    counts = list(counts)  # integers, or any positive weights (floats, fractions)
     lengths = [0] * len(counts)
     used = sorted((c, s) for s, c in enumerate(counts) if c > 0)
     if not used:
@@ -278,7 +278,7 @@ def _xlog2x(x):
     return float(x) * math.log2(x) if x > 0 else 0.0
 
 
-def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEADER_BITS):
+def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEADER_BITS, chunk=CHUNK):
     """Block lengths covering ``symbols``: fixed ``block_size``, or adaptive.
 
     Adaptive split (alphabets up to ADAPTIVE_ALPHABET): the data is cut in chunks of CHUNK symbols; a
@@ -297,11 +297,11 @@ def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEA
     block_n = 0
     block_s = 0.0
     block_distinct = 0
-    for start in range(0, n, CHUNK):
+    for start in range(0, n, chunk):
         chunk_counts = [0] * alphabet_size
-        for s in symbols[start:start + CHUNK]:
+        for s in symbols[start:start + chunk]:
             chunk_counts[s] += 1
-        chunk_n = min(CHUNK, n - start)
+        chunk_n = min(chunk, n - start)
         if block_n:
             chunk_s = 0.0
             merged_s = block_s

@@ -1,0 +1,327 @@
+"""Prefix codes: optimal (Huffman) and length-limited code lengths, canonical code words, Shannon code
+lengths, the Kraft sum, and a code table to read.
+
+For symbol probabilities ``p_s`` and code lengths ``l_s`` the average code length is
+``L = sum_s p_s l_s`` and the entropy ``H = -sum_s p_s log2 p_s``. Every uniquely decodable code has
+``L >= H`` and Kraft sum ``K = sum_s 2**-l_s <= 1``; Huffman's code is optimal and has ``L < H + 1``;
+Shannon's lengths ``ceil(-log2 p_s)`` also satisfy ``H <= L < H + 1`` but are not optimal in general.
+
+Example
+-------
+>>> from codelength import CodeTable
+>>> print(CodeTable.from_data(b"abracadabra"))          # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+import operator
+from fractions import Fraction
+
+import numpy as np
+
+from . import _huffman
+from .reference import huffman as _twin
+
+__all__ = ["huffman_code_lengths", "canonical_codes", "code_words", "shannon_code_lengths", "kraft_sum",
+           "CodeTable"]
+
+
+def _weights(counts, name="counts"):
+    """1-D array of non-negative finite weights; integer dtype (int64) when every weight is an integer."""
+    array = np.asarray(counts)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.dtype == object and all(isinstance(v, int) and not isinstance(v, bool) for v in array):
+        if min(array) < 0:
+            raise ValueError(f"{name} must be non-negative")
+        return array  # Python integers beyond 64 bits: the twin handles them exactly
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise TypeError(f"{name} must be numbers, got dtype {array.dtype}")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must be finite")
+    if array.size and array.min() < 0:
+        raise ValueError(f"{name} must be non-negative")
+    if np.issubdtype(array.dtype, np.integer):
+        if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"{name} too large")
+        return array.astype(np.int64)
+    return array.astype(np.float64)
+
+
+def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
+    """Optimal prefix-code lengths for symbol counts (or weights), optionally limited to ``max_length``.
+
+    Minimises ``sum_s counts[s] * l_s`` over prefix codes (Kraft: ``sum_s 2**-l_s <= 1``), with
+    ``l_s <= max_length`` when given. Unlimited: Huffman's algorithm; when Huffman's longest word exceeds
+    ``max_length``: package-merge (Larmore and Hirschberg), which is optimal under the limit.
+
+    Ties are broken deterministically: symbols are ranked by (count, symbol index), and a merged node
+    never goes before a leaf of equal weight, so equal input always gives the same code.
+
+    Parameters
+    ----------
+    counts : array_like
+        Non-negative counts (integers, computed exactly) or weights (floats, e.g. probabilities).
+        Symbols of count 0 get length 0 (no code word).
+    max_length : int, optional
+        Longest allowed code word; must satisfy ``2**max_length >= number of used symbols``.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``l_s`` for every symbol. A single used symbol gets a 1-bit word.
+
+    Raises
+    ------
+    ValueError
+        If the counts are negative or the used symbols do not fit ``max_length``.
+    """
+    weights = _weights(counts)
+    if max_length is not None:
+        try:
+            max_length = operator.index(max_length)
+        except TypeError:
+            raise TypeError("max_length must be an integer or None") from None
+        if max_length < 1:
+            raise ValueError(f"max_length must be at least 1, got {max_length}")
+        used = int(np.count_nonzero(weights))
+        if used > 1 and (max_length < 63 and (1 << max_length) < used):
+            raise ValueError(f"{used} used symbols do not fit a prefix code with words of at most "
+                             f"{max_length} bits (need at least {(used - 1).bit_length()})")
+    if weights.dtype == np.int64:
+        limit = 0 if max_length is None or max_length >= 62 else max_length
+        try:
+            return _huffman.code_lengths(np.ascontiguousarray(weights), limit).astype(np.int64)
+        except OverflowError:
+            pass  # lengths beyond 255 bits: only the twin's Python integers carry them
+    lengths = _twin.huffman_code_lengths(weights.tolist(), max_length)
+    return np.asarray(lengths, dtype=np.int64)
+
+
+def _lengths(lengths) -> list[int]:
+    array = np.asarray(lengths)
+    if array.ndim != 1:
+        raise ValueError(f"lengths must be one-dimensional, got shape {array.shape}")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        if not np.all(np.equal(np.mod(array, 1), 0)):
+            raise TypeError("lengths must be integers")
+    values = [int(v) for v in array]
+    if any(v < 0 for v in values):
+        raise ValueError("lengths must be non-negative (0 = symbol without a code word)")
+    return values
+
+
+def kraft_sum(lengths) -> Fraction:
+    """Kraft sum ``K = sum_s 2**-l_s`` over the used symbols (``l_s > 0``), exactly.
+
+    A prefix code with these lengths exists iff ``K <= 1``; the code is complete iff ``K == 1``.
+    Returns a :class:`fractions.Fraction` (use ``float(K)`` for a number).
+    """
+    values = [v for v in _lengths(lengths) if v]
+    if not values:
+        return Fraction(0)
+    top = max(values)
+    return Fraction(sum(1 << (top - v) for v in values), 1 << top)
+
+
+def canonical_codes(lengths) -> np.ndarray:
+    """Canonical code words for code lengths (RFC 1951, 3.2.2), so a code is described by its lengths.
+
+    Shorter words come first, and within one length the words are consecutive integers in symbol
+    order: ``code[s] = next_code[l_s]++`` with ``next_code[l] = (next_code[l-1] + count[l-1]) << 1``.
+
+    Parameters
+    ----------
+    lengths : array_like of int
+        ``l_s`` per symbol, 0 for unused symbols; must satisfy Kraft ``sum 2**-l_s <= 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The code word of each symbol as an integer whose ``l_s`` low bits, most significant first, are
+        the word (0 for unused symbols). dtype uint64, or object (Python ints) beyond 64-bit words.
+
+    Raises
+    ------
+    ValueError
+        If the lengths violate the Kraft inequality (no prefix code has them).
+    """
+    values = _lengths(lengths)
+    if kraft_sum(values) > 1:
+        raise ValueError("these lengths violate the Kraft inequality: no prefix code has them")
+    codes = _twin.canonical_codes(values)
+    if max(values, default=0) <= 64:
+        return np.asarray(codes, dtype=np.uint64)
+    return np.asarray(codes, dtype=object)
+
+
+def code_words(lengths) -> list[str]:
+    """Canonical code words as strings of '0' and '1' ('' for unused symbols)."""
+    values = _lengths(lengths)
+    codes = canonical_codes(values)
+    return [format(int(c), f"0{v}b") if v else "" for c, v in zip(codes, values)]
+
+
+def shannon_code_lengths(probs_or_counts) -> np.ndarray:
+    """Shannon code lengths ``l_s = ceil(-log2 p_s)`` (0 for ``p_s = 0``).
+
+    Integer counts are handled exactly (``p_s = c_s / N``; ``l_s`` is the least ``l`` with
+    ``c_s 2**l >= N``); float input is read as probabilities or weights and normalised to sum 1.
+    Their Kraft sum is at most 1 and their average length ``L`` satisfies ``H <= L < H + 1``.
+    """
+    weights = _weights(probs_or_counts, "probs_or_counts")
+    if weights.dtype != np.float64:
+        total = int(weights.sum())
+        return np.asarray([((-(-total // int(c))) - 1).bit_length() if c else 0 for c in weights],
+                          dtype=np.int64)
+    total = float(weights.sum())
+    if total <= 0:
+        return np.zeros(weights.size, dtype=np.int64)
+    # a tiny tolerance so that exact powers of two (p = 0.25) are not pushed up by rounding
+    return np.asarray([max(0, math.ceil(-math.log2(w / total) - 1e-12)) if w > 0 else 0 for w in weights],
+                      dtype=np.int64)
+
+
+def _label(symbol: int, is_bytes: bool) -> str:
+    if is_bytes:
+        char = chr(symbol)
+        if char == " ":
+            return "' '"
+        if 32 < symbol < 127:
+            return char
+        return {10: "\\n", 13: "\\r", 9: "\\t"}.get(symbol, f"0x{symbol:02x}")
+    return str(symbol)
+
+
+class CodeTable:
+    """A prefix code laid out as a table: symbol, count, probability, ``-log2 p``, code word, length.
+
+    With totals: average length ``L = sum p_s l_s``, entropy ``H = -sum p_s log2 p_s``, redundancy
+    ``L - H`` (bits per symbol), the Kraft sum, and the total coded size ``sum c_s l_s`` bits.
+    ``str(table)`` renders it for reading (what a teacher writes on the board).
+
+    Build it with :meth:`from_counts` or :meth:`from_data`.
+    """
+
+    def __init__(self, counts, lengths, *, is_bytes: bool = False, method: str = "huffman",
+                 max_length: int | None = None):
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        if self.counts.shape != self.lengths.shape:
+            raise ValueError("counts and lengths must have the same shape")
+        self.is_bytes = is_bytes
+        self.method = method
+        self.max_length = max_length
+        self.total = int(self.counts.sum())
+        self.symbols = np.flatnonzero(self.counts)
+        self.words = code_words(self.lengths)
+
+    @classmethod
+    def from_counts(cls, counts, max_length: int | None = None, *, method: str = "huffman",
+                    is_bytes: bool = False) -> "CodeTable":
+        """Code table of the optimal code (``method="huffman"``, optionally length-limited) or of the
+        Shannon code (``method="shannon"``) for integer ``counts``."""
+        weights = _weights(counts)
+        if weights.dtype != np.int64:
+            raise TypeError("CodeTable needs integer counts (of at most 63 bits)")
+        if method == "huffman":
+            lengths = huffman_code_lengths(weights, max_length)
+        elif method == "shannon":
+            if max_length is not None:
+                raise ValueError("max_length applies to method='huffman' only")
+            lengths = shannon_code_lengths(weights)
+        else:
+            raise ValueError(f"unknown method {method!r}; choose 'huffman' or 'shannon'")
+        return cls(weights, lengths, is_bytes=is_bytes, method=method, max_length=max_length)
+
+    @classmethod
+    def from_data(cls, data, max_length: int | None = None, *, method: str = "huffman") -> "CodeTable":
+        """Code table for the symbol counts of ``data`` (bytes or an integer array)."""
+        from .counting import as_symbols, counts
+        _, is_bytes = as_symbols(data)
+        return cls.from_counts(counts(data), max_length, method=method, is_bytes=is_bytes)
+
+    # ---- per-symbol columns (used symbols only, in symbol order) ----
+    @property
+    def probabilities(self) -> np.ndarray:
+        """``p_s = c_s / N`` of the used symbols."""
+        return self.counts[self.symbols] / self.total if self.total else np.zeros(0)
+
+    @property
+    def information(self) -> np.ndarray:
+        """``-log2 p_s`` of the used symbols (bits)."""
+        return -np.log2(self.probabilities)
+
+    # ---- totals ----
+    @property
+    def total_bits(self) -> int:
+        """``sum_s c_s l_s``: the size of the coded data in bits."""
+        return int(np.dot(self.counts, self.lengths))
+
+    @property
+    def average_length(self) -> float:
+        """``L = sum_s p_s l_s`` bits per symbol."""
+        return self.total_bits / self.total if self.total else 0.0
+
+    @property
+    def entropy(self) -> float:
+        """``H = -sum_s p_s log2 p_s`` bits per symbol."""
+        p = self.probabilities
+        return float(-(p * np.log2(p)).sum()) if p.size else 0.0
+
+    @property
+    def redundancy(self) -> float:
+        """``L - H`` bits per symbol (0 <= L - H < 1 for Huffman's code)."""
+        return self.average_length - self.entropy
+
+    @property
+    def kraft(self) -> Fraction:
+        """Kraft sum ``sum_s 2**-l_s`` (exact)."""
+        return kraft_sum(self.lengths)
+
+    @property
+    def rows(self) -> list[dict]:
+        """One dict per used symbol: symbol, label, count, probability, information, code, length."""
+        out = []
+        for s, p, info in zip(self.symbols, self.probabilities, self.information):
+            s = int(s)
+            out.append({"symbol": s, "label": _label(s, self.is_bytes), "count": int(self.counts[s]),
+                        "probability": float(p), "information": float(info), "code": self.words[s],
+                        "length": int(self.lengths[s])})
+        return out
+
+    def to_dict(self) -> dict:
+        """Rows and totals as plain Python values (JSON-ready)."""
+        return {"method": self.method, "max_length": self.max_length, "symbols": int(self.symbols.size),
+                "total": self.total, "rows": self.rows, "total_bits": self.total_bits,
+                "average_length": self.average_length, "entropy": self.entropy,
+                "redundancy": self.redundancy, "kraft_sum": str(self.kraft)}
+
+    def __len__(self) -> int:
+        return int(self.symbols.size)
+
+    def __repr__(self) -> str:
+        return (f"CodeTable({self.method}, {len(self)} symbols, L={self.average_length:.4f}, "
+                f"H={self.entropy:.4f} bits/symbol)")
+
+    def __str__(self) -> str:
+        rows = self.rows
+        longest = max((len(r["code"]) for r in rows), default=4)
+        head = f"{'symbol':>8} {'count':>10} {'p':>9} {'-log2 p':>8} {'code':<{max(longest, 4)}} {'len':>3}"
+        lines = [head, "-" * len(head)]
+        for r in rows:
+            lines.append(f"{r['label']:>8} {r['count']:>10} {r['probability']:>9.5f} {r['information']:>8.3f} "
+                         f"{r['code']:<{max(longest, 4)}} {r['length']:>3}")
+        lines.append("-" * len(head))
+        name = "Huffman" if self.method == "huffman" else "Shannon"
+        if self.max_length is not None:
+            name += f" (max length {self.max_length})"
+        lines.append(f"{name} code, {len(rows)} symbols, {self.total} in total")
+        lines.append(f"average length L = {self.average_length:.4f} bits/symbol")
+        lines.append(f"entropy        H = {self.entropy:.4f} bits/symbol")
+        lines.append(f"redundancy L - H = {self.redundancy:.4f} bits/symbol")
+        lines.append(f"Kraft sum        = {self.kraft} ; coded size = {self.total_bits} bits")
+        return "\n".join(lines)

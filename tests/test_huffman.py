@@ -1,0 +1,219 @@
+"""The native Huffman coder: round trips, kernel against the pure-Python twin, edge cases, damaged streams."""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import codelength
+from codelength import _huffman, huffman
+from codelength.errors import CorruptDataError
+from codelength.reference import huffman as twin
+
+byte_data = st.one_of(
+    st.binary(max_size=3000),
+    st.lists(st.sampled_from(b"aab\x00\xff"), max_size=3000).map(bytes),
+)
+
+
+def _skewed_bytes(n, seed=0, alphabet=256):
+    rng = np.random.default_rng(seed)
+    return rng.zipf(1.3, n).clip(1, alphabet).astype(np.uint8 if alphabet <= 256 else np.uint16) - 1
+
+
+def _regimes(n, seed=0):
+    """Data whose statistics change every few thousand bytes (exercises the adaptive split)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    while sum(map(len, parts)) < n:
+        lo = rng.integers(0, 200)
+        parts.append(rng.integers(lo, lo + rng.integers(2, 56), rng.integers(1000, 9000)).astype(np.uint8))
+    return np.concatenate(parts)[:n]
+
+
+@given(byte_data, st.sampled_from([None, 1, 7, 1000]), st.integers(1, 24))
+def test_round_trip_bytes(data, block_size, max_length):
+    blob = codelength.compress(data, coder="huffman", block_size=block_size, max_length=max_length)
+    assert codelength.decompress(blob) == data
+
+
+@given(st.lists(st.integers(0, 65535), max_size=2000), st.sampled_from([np.uint16, np.int32, np.int64]))
+def test_round_trip_integer_symbols(values, dtype):
+    array = np.array(values, dtype=dtype)
+    out = codelength.decompress(codelength.compress(array, coder="huffman"))
+    assert out.dtype == array.dtype and np.array_equal(out, array)
+
+
+def test_alphabet_two_to_the_16_and_beyond():
+    rng = np.random.default_rng(1)
+    array = rng.permutation(np.arange(1 << 16, dtype=np.uint32))        # every one of 65536 symbols once
+    out = codelength.decompress(codelength.compress(array))
+    assert np.array_equal(out, array)
+    wide = (rng.zipf(1.2, 50000) % 300000).astype(np.uint32)            # alphabet up to 300000: length > 16
+    assert np.array_equal(codelength.decompress(codelength.compress(wide, max_length=12)), wide)
+    with pytest.raises(ValueError):
+        codelength.compress(np.array([1 << 21]), coder="huffman")
+
+
+@settings(max_examples=25)
+@given(byte_data, st.sampled_from([None, 5, 300]), st.integers(1, 15))
+def test_kernel_payload_is_bit_identical_to_twin(data, block_size, max_length):
+    symbols = np.frombuffer(data, dtype=np.uint8)
+    assert huffman.encode(symbols, 256, block_size=block_size, max_length=max_length) == \
+        twin.encode(data, 256, block_size, max_length)
+
+
+@pytest.mark.parametrize("maker", [_regimes, _skewed_bytes])
+def test_adaptive_split_and_payload_match_twin(maker):
+    symbols = maker(30000)
+    data = symbols.tobytes()
+    assert _huffman.split_blocks(symbols, 256, twin.NATIVE_HEADER_BITS).tolist() == twin.split_blocks(data, 256)
+    assert len(twin.split_blocks(_regimes(30000).tobytes(), 256)) > 1
+    param, model, payload = huffman.encode(symbols, 256)
+    assert (param, model, payload) == twin.encode(data, 256)
+    assert bytes(twin.decode(param, model, payload, len(data), 256)) == data
+    assert huffman.decode(param, model, payload, len(data), 256).tobytes() == data
+
+
+def test_wide_alphabet_matches_twin():
+    symbols = _skewed_bytes(5000, seed=3, alphabet=3000)
+    result = huffman.encode(symbols, 3000)
+    assert result == twin.encode(symbols.tolist(), 3000)
+    assert np.array_equal(huffman.decode(*result, symbols.size, 3000), symbols)
+
+
+def _block_lengths(model, alphabet_size):
+    """Code lengths of every Huffman block of a native model (parsed with the twin)."""
+    reader = twin.BitReader(model)
+    reader.read(16)
+    out = []
+    for _ in range(reader.read_varint()):
+        block_n = reader.read_varint()
+        if reader.read(1):
+            out.append(("constant", reader.read_varint()))
+            continue
+        out.append(twin.read_native_lengths(reader, alphabet_size))
+        for _ in twin.segments(block_n):
+            reader.read_varint()
+    reader.finish()
+    return out
+
+
+def test_edge_cases():
+    for data in (b"", b"x", b"x" * 100000, bytes(range(256)), bytes(range(256)) * 50, b"ab"):
+        blob = codelength.compress(data)
+        assert codelength.decompress(blob) == data
+    # one distinct symbol: zero payload bits, the symbol and count in the model
+    _, model, payload = huffman.encode(np.full(10**6, 7, dtype=np.uint8), 256)
+    assert payload == b"" and len(model) < 16
+    # counts so skewed that Huffman's code would exceed the limit
+    fib = [1, 1]
+    while len(fib) < 30:
+        fib.append(fib[-1] + fib[-2])
+    data = np.repeat(np.arange(30, dtype=np.uint8), fib)
+    for limit in (5, 11, 15):
+        _, model, _ = huffman.encode(data, 256, block_size=10**7, max_length=limit)
+        (lengths,) = _block_lengths(model, 256)
+        assert max(lengths) == limit
+    assert codelength.decompress(codelength.compress(data.tobytes(), max_length=5)) == data.tobytes()
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", max_length=0)
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", max_length=25)
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", block_size=0)
+
+
+def test_block_adaptivity_helps(sample_bytes):
+    data = bytes(_regimes(60000))
+    adaptive = len(codelength.compress(data))
+    single = len(codelength.compress(data, block_size=10**7))
+    assert adaptive < single
+    assert codelength.decompress(codelength.compress(sample_bytes)) == sample_bytes
+
+
+def _mutations(blob, rng, count):
+    yield blob[:-1]
+    yield blob + b"\x00"
+    yield blob + b"\x01"
+    for _ in range(count):
+        kind = rng.integers(3)
+        data = bytearray(blob)
+        if kind == 0:
+            position = rng.integers(len(data))
+            data[position] ^= 1 << rng.integers(8)
+        elif kind == 1:
+            data = data[:rng.integers(len(data))]
+        else:
+            data += bytes(rng.integers(0, 256, rng.integers(1, 9), dtype=np.uint8))
+        yield bytes(data)
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"abracadabra" * 50, bytes(range(256)) * 3])
+def test_damaged_containers_raise(data):
+    rng = np.random.default_rng(len(data))
+    blob = codelength.compress(data)
+    for bad in _mutations(blob, rng, 150):
+        if bad == blob:
+            continue
+        try:
+            out = codelength.decompress(bad)
+        except CorruptDataError:
+            continue
+        assert out == data  # never wrong data without an error
+
+
+@settings(max_examples=40)
+@given(byte_data.filter(lambda d: len(d) > 0), st.data())
+def test_damaged_model_or_payload_kernel_agrees_with_twin(data, draw):
+    """Bypass the container's CRCs: the kernel decoder must reject exactly what the twin rejects."""
+    param, model, payload = huffman.encode(np.frombuffer(data, np.uint8), 256, block_size=700)
+    target = draw.draw(st.sampled_from(["model", "payload"]))
+    blob = model if target == "model" else payload
+    if not blob:
+        return
+    kind = draw.draw(st.sampled_from(["flip", "truncate", "extend"]))
+    if kind == "flip":
+        position = draw.draw(st.integers(0, len(blob) * 8 - 1))
+        bad = bytearray(blob)
+        bad[position // 8] ^= 1 << (position % 8)
+        bad = bytes(bad)
+    elif kind == "truncate":
+        bad = blob[:draw.draw(st.integers(0, len(blob) - 1))]
+    else:
+        bad = blob + draw.draw(st.binary(min_size=1, max_size=4))
+    args = (bad, payload) if target == "model" else (model, bad)
+    try:
+        expected = bytes(twin.decode(param, *args, len(data), 256))
+    except twin.CorruptStream:
+        expected = None
+    try:
+        got = huffman.decode(param, *args, len(data), 256).tobytes()
+    except CorruptDataError:
+        got = None
+    assert got == expected
+
+
+def test_random_garbage_payloads_never_crash():
+    rng = np.random.default_rng(7)
+    data = np.frombuffer(b"the quick brown fox jumps over the lazy dog " * 40, np.uint8)
+    param, model, payload = huffman.encode(data, 256)
+    for size in (0, 1, 7, 8, 9, len(payload) - 1, len(payload), len(payload) + 1, 5000):
+        garbage = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        with pytest.raises(CorruptDataError):
+            huffman.decode(param, model, garbage, data.size, 256)
+    for size in (0, 1, 2, 3, 10, 100):
+        garbage = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        try:
+            huffman.decode(param, garbage, payload, data.size, 256)
+        except CorruptDataError:
+            pass
+    with pytest.raises(CorruptDataError):
+        huffman.decode(1, model, payload, data.size, 256)
+
+
+def test_corpus_round_trip_and_twin(corpus_file):
+    data = corpus_file.read_bytes()
+    blob = codelength.compress(data)
+    assert codelength.decompress(blob) == data
+    head = data[:20000]
+    assert huffman.encode(np.frombuffer(head, np.uint8), 256) == twin.encode(head, 256)
