@@ -474,7 +474,12 @@ def cmd_compress(args, decompressing: bool = False) -> int:
 
 def cmd_demo(args) -> int:
     from . import demo
-    return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick)
+    try:
+        return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick,
+                        message=args.message)
+    except ValueError as exc:
+        _error("demo", str(exc))
+        return 1
 
 
 # ---------------------------------------------------------------- parser
@@ -559,6 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the cost of a wrong model, every number computed on the spot.")
     p.add_argument("--plot", metavar="DIR", help="also write PNG plots into DIR (needs matplotlib)")
     p.add_argument("--seed", type=int, default=1, help="random seed of the sampled sources (default 1)")
+    p.add_argument("--message", default="abracadabra", metavar="TEXT",
+                   help="the message of the code table (default: abracadabra)")
     p.add_argument("--quick", action="store_true", help="smaller samples (for tests)")
     p.set_defaults(func=cmd_demo)
     return parser

@@ -1,0 +1,265 @@
+"""A short tour of source coding for the classroom: ``codelength demo``.
+
+Three stops, every number computed on the spot by the library (none is typed in):
+
+1. A code table for a small message: symbol, p, -log2 p, Huffman code word and length; the Kraft sum;
+   entropy H against the average length L (H <= L < H + 1).
+2. Shannon's source coding theorem in numbers: Huffman codes for blocks of n symbols of an i.i.d. source
+   reach L_n / n -> H as n grows (H <= L_n/n < H + 1/n), and the arithmetic (range) coder codes a whole
+   sample within a few bits of its ideal length sum(-log2 p(x_i)).
+3. The cost of a wrong model: coding data of distribution p with a model q costs the cross-entropy
+   H(p, q) = H(p) + KL(p || q) bits per symbol, measured here in real coded bits.
+
+``run(plot_dir=...)`` also writes PNG figures (matplotlib, the ``plot`` extra).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+
+#: The i.i.d. source of stops 2 and 3: letters and their probabilities.
+SOURCE_LETTERS = b"ABC"
+SOURCE_PROBABILITIES = (0.7, 0.2, 0.1)
+DEFAULT_MESSAGE = "abracadabra"
+
+
+class _Printer:
+    def __init__(self, out):
+        self.out = out
+
+    def __call__(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def title(self, text: str) -> None:
+        self("")
+        self(text)
+        self("=" * len(text))
+
+
+def _byte_model(letters: bytes, probabilities) -> np.ndarray:
+    """A 256-entry probability vector with ``probabilities`` on ``letters`` (0 elsewhere)."""
+    model = np.zeros(256)
+    model[np.frombuffer(letters, dtype=np.uint8)] = probabilities
+    return model
+
+
+def _payload_bits(blob: bytes) -> int:
+    """Bits of the coded payload of a native stream (the model and header are left out)."""
+    from .container import unpack
+    return 8 * len(unpack(blob).payload)
+
+
+def code_table_section(message: bytes, say) -> dict:
+    """Stop 1: the Huffman code of a message, as a table, with Kraft sum and H vs L."""
+    from .codes import CodeTable
+    from .counting import counts
+    from .measures import entropy
+
+    table = CodeTable.from_data(message)
+    shannon = CodeTable.from_data(message, method="shannon")
+    say.title(f"1. A code for the message {message.decode('latin-1')!r} ({len(message)} symbols)")
+    say("Each symbol s gets a code word; Huffman's algorithm picks the lengths l_s that make the")
+    say("message as short as any prefix code can. -log2 p is the ideal (Shannon) length of a symbol.")
+    say("")
+    say(str(table))
+    h = entropy(counts(message))
+    words = dict(zip([r["label"] for r in table.rows], [r["code"] for r in table.rows]))
+    encoded = " ".join(words[CodeTable.from_data(bytes([b])).rows[0]["label"]] for b in message)
+    say("")
+    say(f"the message coded: {encoded}")
+    say(f"  = {table.total_bits} bits, against {8 * len(message)} bits as 8-bit bytes")
+    say(f"Kraft sum of 2^-l_s = {table.kraft}: at most 1, so a prefix code with these lengths exists"
+        + ("; exactly 1, so no code word is wasted" if table.kraft == 1 else ""))
+    say(f"H = {h:.4f} <= L = {table.average_length:.4f} < H + 1 = {h + 1:.4f} bits/symbol")
+    say(f"(the Shannon code, l_s = ceil(-log2 p_s), gives L = {shannon.average_length:.4f}: "
+        f"also within H + 1, but longer than Huffman's)")
+    return {"table": table, "entropy": h}
+
+
+def theorem_section(n_max: int, sample_size: int, rng, say) -> dict:
+    """Stop 2: block Huffman codes approach H; the range coder is within a few bits of the ideal."""
+    from .codes import huffman_code_lengths
+    from .coders import compress
+    from .measures import entropy, ideal_code_lengths
+
+    p = np.asarray(SOURCE_PROBABILITIES)
+    h = entropy(p)
+    k = p.size
+    letters = ", ".join(f"p({chr(c)}) = {q:g}" for c, q in zip(SOURCE_LETTERS, p))
+    say.title("2. Shannon's source coding theorem, in numbers")
+    say(f"An i.i.d. source: {letters}; its entropy H = {h:.4f} bits/symbol.")
+    say("Code blocks of n symbols with the Huffman code of the block distribution p(x1)...p(xn):")
+    say("the bits per symbol L_n/n obey H <= L_n/n < H + 1/n, so they tend to H.")
+    sample = rng.choice(k, size=sample_size, p=p)
+    say("")
+    say(f"{'n':>3} {'blocks':>7} {'L_n/n':>9} {'L_n/n - H':>10} {'1/n':>7}   on a sample of {sample_size:,} symbols")
+    rows = []
+    block_probs = np.ones(1)
+    for n in range(1, n_max + 1):
+        block_probs = np.outer(block_probs, p).ravel()  # p of every block, in base-k order
+        lengths = huffman_code_lengths(block_probs)
+        rate = float(np.dot(block_probs, lengths)) / n
+        usable = sample[: sample_size - sample_size % n].reshape(-1, n)
+        index = usable @ (k ** np.arange(n - 1, -1, -1))
+        sample_rate = float(lengths[index].sum()) / usable.size
+        rows.append((n, rate, sample_rate))
+        say(f"{n:>3} {block_probs.size:>7} {rate:>9.4f} {rate - h:>10.4f} {1 / n:>7.4f}   "
+            f"{sample_rate:.4f} bits/symbol")
+    # the arithmetic coder on the whole sample, with the true model
+    data = np.frombuffer(SOURCE_LETTERS, dtype=np.uint8)[sample].tobytes()
+    model = _byte_model(SOURCE_LETTERS, p)
+    ideal = ideal_code_lengths(data, model).total_bits
+    say("")
+    say("An arithmetic coder needs no blocks: it codes the whole sequence in about sum(-log2 p(x_i)) bits.")
+    result = {"entropy": h, "rows": rows, "ideal_bits": ideal}
+    try:
+        coded = _payload_bits(compress(data, "range", model=model))
+    except ImportError as exc:
+        say(f"  (the range coder is not available in this build: {exc})")
+        return result
+    huffman1 = rows[0][2] * sample_size
+    say(f"  ideal length sum(-log2 p(x_i))   {ideal:>12,.1f} bits")
+    say(f"  range coder, real payload        {coded:>12,} bits  ({coded - ideal:+.1f} bits, "
+        f"{coded / sample_size:.4f} bits/symbol)")
+    say(f"  Huffman, one symbol at a time    {huffman1:>12,.0f} bits  ({huffman1 - ideal:+,.1f} bits)")
+    result["range_bits"] = coded
+    return result
+
+
+def wrong_model_section(sample_size: int, rng, say) -> dict:
+    """Stop 3: coding with a wrong model q costs KL(p || q) extra bits per symbol, in real bits."""
+    from .coders import compress
+    from .counting import counts
+    from .measures import cross_entropy, entropy, kl_divergence
+
+    p = np.asarray(SOURCE_PROBABILITIES)
+    sample = rng.choice(p.size, size=sample_size, p=p)
+    data = np.frombuffer(SOURCE_LETTERS, dtype=np.uint8)[sample].tobytes()
+    p_hat = counts(sample, alphabet_size=p.size)
+    p_hat = p_hat / p_hat.sum()
+    models = [("source's p", p), ("uniform", np.full(p.size, 1.0 / p.size)),
+              ("backwards", p[::-1].copy())]
+    say.title("3. The cost of a wrong model: H(p, q) = H(p) + KL(p || q)")
+    say(f"Code {sample_size:,} symbols of the source above with a range coder that believes in a model q.")
+    say("p = the sample's own symbol frequencies; the coder pays the cross-entropy H(p, q) per symbol.")
+    say("")
+    say(f"{'model q':<14} {'q':<22} {'H(p)':>7} {'KL(p||q)':>9} {'H(p,q)':>8} {'coded':>8}   bits/symbol")
+    rows = []
+    for name, q in models:
+        hp, kl, hpq = entropy(p_hat), kl_divergence(p_hat, q), cross_entropy(p_hat, q)
+        try:
+            coded = _payload_bits(compress(data, "range", model=_byte_model(SOURCE_LETTERS, q))) / sample_size
+            coded_text = f"{coded:>8.4f}"
+        except ImportError:
+            coded, coded_text = None, f"{'n/a':>8}"
+        q_text = "(" + ", ".join(f"{v:.3g}" for v in q) + ")"
+        say(f"{name:<14} {q_text:<22} {hp:>7.4f} {kl:>9.4f} {hpq:>8.4f} {coded_text}")
+        rows.append((name, hp, kl, hpq, coded))
+    say("")
+    say("H(p) + KL(p||q) = H(p,q) in every row, and the real coder pays it: KL is the price of the")
+    say("wrong model, in bits per symbol, on top of the entropy.")
+    return {"rows": rows}
+
+
+def _plots(plot_dir: str, stops: dict, say) -> list[str]:
+    """Write the figures of the tour into ``plot_dir``; return the paths written."""
+    from .profile import MissingOptionalDependency
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingOptionalDependency("plots need matplotlib, which is not installed: "
+                                        "pip install 'codelength[plot]' (or pip install matplotlib)") from None
+    os.makedirs(plot_dir, exist_ok=True)
+    written = []
+    if "table" in stops:
+        table = stops["table"]["table"]
+        rows = table.rows
+        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+        x = np.arange(len(rows))
+        ax.bar(x - 0.2, [r["information"] for r in rows], 0.4, label="-log2 p (ideal)")
+        ax.bar(x + 0.2, [r["length"] for r in rows], 0.4, label="Huffman length")
+        ax.set_xticks(x, [r["label"] for r in rows])
+        ax.set_ylabel("bits")
+        ax.set_title(f"Code lengths: H = {table.entropy:.3f}, L = {table.average_length:.3f} bits/symbol")
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(plot_dir, "code_lengths.png")
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    if "theorem" in stops:
+        t = stops["theorem"]
+        n = np.array([r[0] for r in t["rows"]])
+        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+        ax.plot(n, [r[1] for r in t["rows"]], "o-", label="Huffman on n-blocks: L_n/n")
+        ax.plot(n, t["entropy"] + 1.0 / n, ":", color="gray", label="H + 1/n")
+        ax.axhline(t["entropy"], color="black", linewidth=1, label=f"H = {t['entropy']:.3f}")
+        ax.set_xlabel("block length n")
+        ax.set_ylabel("bits/symbol")
+        ax.set_title("Source coding theorem: L_n/n -> H")
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(plot_dir, "source_coding_theorem.png")
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    if "wrong_model" in stops:
+        rows = stops["wrong_model"]["rows"]
+        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+        x = np.arange(len(rows))
+        ax.bar(x, [r[1] for r in rows], label="H(p)")
+        ax.bar(x, [r[2] for r in rows], bottom=[r[1] for r in rows], label="KL(p||q)")
+        coded = [r[4] for r in rows]
+        if all(c is not None for c in coded):
+            ax.plot(x, coded, "k_", markersize=30, mew=2, label="range coder, real bits")
+        ax.set_xticks(x, [r[0] for r in rows])
+        ax.set_ylabel("bits/symbol")
+        ax.set_title("A wrong model costs KL(p||q) bits per symbol")
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(plot_dir, "wrong_model.png")
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = False,
+        message: str | bytes = DEFAULT_MESSAGE) -> int:
+    """Print the tour to ``out`` (default stdout); write PNGs into ``plot_dir`` if given.
+
+    Returns 0, or 1 when a part could not run (a coder or matplotlib missing: it says which).
+    """
+    out = sys.stdout if out is None else out
+    say = _Printer(out)
+    message = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+    if not message:
+        raise ValueError("the message must not be empty")
+    rng = np.random.default_rng(seed)
+    sample_size = 4_000 if quick else 100_000
+    n_max = 4 if quick else 8
+    stops: dict = {}
+    status = 0
+    say("codelength demo: source coding in three stops (every number below is computed now)")
+    try:
+        stops["table"] = code_table_section(message, say)
+        stops["theorem"] = theorem_section(n_max, sample_size, rng, say)
+    except ImportError as exc:
+        say("")
+        say(f"(stops 1 and 2 need the Huffman code tables, not available in this build: {exc})")
+        status = 1
+    stops["wrong_model"] = wrong_model_section(sample_size, rng, say)
+    if plot_dir is not None:
+        from .profile import MissingOptionalDependency
+        try:
+            written = _plots(plot_dir, stops, say)
+        except MissingOptionalDependency as exc:
+            print(f"codelength: demo: {exc}", file=sys.stderr)
+            return 1
+        say("")
+        say("plots written: " + ", ".join(written))
+    return status

@@ -1,0 +1,83 @@
+"""The classroom tour: its numbers obey the theorems they illustrate, and they are computed."""
+import io
+import math
+
+import pytest
+
+from codelength import cli, demo
+from codelength.report import coder_availability
+
+pytest.importorskip("codelength.codes", reason="Huffman code tables (codelength.codes) not built")
+needs_range = pytest.mark.skipif(coder_availability()["range"] is not None, reason="range coder not built")
+
+
+class _Say(demo._Printer):
+    def __init__(self):
+        super().__init__(io.StringIO())
+
+
+def test_code_table_stop():
+    say = _Say()
+    result = demo.code_table_section(b"abracadabra", say)
+    table, h = result["table"], result["entropy"]
+    assert h <= table.average_length < h + 1
+    assert table.kraft <= 1
+    assert table.total_bits == 23  # 5*1 + 6*3 bits: Huffman's optimum for abracadabra
+    text = say.out.getvalue()
+    assert "Kraft sum" in text and "-log2 p" in text and f"{h:.4f}" in text
+
+
+@needs_range
+def test_theorem_stop_obeys_the_bounds():
+    import numpy as np
+    say = _Say()
+    result = demo.theorem_section(5, 3000, np.random.default_rng(0), say)
+    h = result["entropy"]
+    for n, rate, _ in result["rows"]:
+        assert h - 1e-12 <= rate < h + 1.0 / n
+    assert result["rows"][-1][1] < result["rows"][0][1]
+    # the range coder's payload is within a few bits (plus a few bytes of flush) of the ideal
+    assert abs(result["range_bits"] - result["ideal_bits"]) < 64
+
+
+@needs_range
+def test_wrong_model_stop_costs_kl():
+    import numpy as np
+    say = _Say()
+    rows = demo.wrong_model_section(5000, np.random.default_rng(0), say)["rows"]
+    for name, hp, kl, hpq, coded in rows:
+        assert hp + kl == pytest.approx(hpq, abs=1e-9)
+        assert coded == pytest.approx(hpq, abs=0.02)
+    assert rows[0][2] < rows[1][2] < rows[2][2]
+
+
+def test_cli_demo_quick(capsys):
+    assert cli.main(["demo", "--quick"]) == 0
+    out = capsys.readouterr().out
+    for text in ("1. A code for the message 'abracadabra'", "2. Shannon's source coding theorem",
+                 "3. The cost of a wrong model", "Kraft sum", "L_n/n"):
+        assert text in out
+
+
+def test_numbers_follow_the_inputs(capsys):
+    assert cli.main(["demo", "--quick", "--message", "mississippi", "--seed", "3"]) == 0
+    a = capsys.readouterr().out
+    assert cli.main(["demo", "--quick", "--message", "mississippi", "--seed", "4"]) == 0
+    b = capsys.readouterr().out
+    assert "'mississippi'" in a and "abracadabra" not in a
+    assert a.split("2. Shannon")[0] == b.split("2. Shannon")[0]  # same message, same table
+    assert a != b  # another seed, another sample
+
+
+def test_demo_plots(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    assert cli.main(["demo", "--quick", "--plot", str(tmp_path / "figs")]) == 0
+    names = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert names == ["code_lengths.png", "source_coding_theorem.png", "wrong_model.png"]
+    for name in names:
+        assert (tmp_path / "figs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_empty_message(capsys):
+    assert cli.main(["demo", "--quick", "--message", ""]) == 1
+    assert "empty" in capsys.readouterr().err
