@@ -185,8 +185,20 @@ class _StdlibStreams:
             self.seconds[name] += time.perf_counter() - t
 
 
+def _adaptive_max_order() -> int | None:
+    """Highest context order of the adaptive coder in this build (None when it is not built)."""
+    try:
+        from .arithmetic import MAX_ORDER as highest
+    except ImportError:
+        return None
+    return int(highest)
+
+
 def _coder_options(name: str, order: int) -> tuple[dict, str]:
     if name == "adaptive":
+        highest = _adaptive_max_order()
+        if highest is not None and order > highest:
+            return {"order": highest}, f"order {highest}, its highest"
         return {"order": order}, f"order {order}"
     if name == "huffman":
         return {}, "block-adaptive"
@@ -388,7 +400,14 @@ def plain_words(report: Report) -> str:
     if best is not None:
         change = 100.0 - best.percent_of_original
         verb = f"reduced it by {change:.1f} %" if change >= 0 else f"made it {-change:.1f} % larger"
-        text += f" The best real compressor here, {best.name} ({best.setting}), {verb}."
+        text += f" The best real compressor here, {best.name} ({best.setting}), {verb}"
+        ours = [c for c in report.coders if c.status == "ok" and c.family == "codelength"]
+        if best.family != "codelength" and ours:
+            mine = min(ours, key=lambda c: c.size_bytes)
+            change = 100.0 - mine.percent_of_original
+            text += (f"; this library's best, {mine.name} ({mine.setting}), "
+                     + (f"by {change:.1f} %" if change >= 0 else f"made it {-change:.1f} % larger"))
+        text += "."
     return text
 
 

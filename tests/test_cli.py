@@ -352,3 +352,32 @@ def test_each_coder_round_trips_or_says_unavailable(coder, text_file, tmp_path, 
 def test_order_needs_the_adaptive_coder(text_file, capsys):
     assert cli.main(["compress", "--coder", "huffman", "--order", "2", str(text_file)]) == 1
     assert "adaptive" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- progress
+
+def test_progress_is_silent_when_disabled(capsys):
+    bar = cli.Progress(1000, "x", enabled=False)
+    for _ in range(10):
+        bar(100)
+    bar.close()
+    assert bar.done == 1000
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_off_when_quiet_or_not_a_terminal(monkeypatch):
+    import argparse
+    assert not cli._progress_enabled(argparse.Namespace(quiet=True))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    assert not cli._progress_enabled(argparse.Namespace(quiet=False))
+
+
+def test_minimal_progress_line_without_tqdm(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    bar = cli.Progress(2 << 20, "work", enabled=True)
+    bar._start -= 1.0  # as if half a second had passed
+    bar(1 << 20)
+    bar.close()
+    err = capsys.readouterr().err
+    assert "work: 1.0 / 2.0 MiB (50 %)" in err
+    assert err.endswith("\r")  # the line is cleared at the end
