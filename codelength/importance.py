@@ -102,6 +102,16 @@ def effective_sample_size(log_weights) -> float:
     return float(w.sum() ** 2 / np.sum(w * w))
 
 
+def _rescale(value: float, log_factor: float) -> float:
+    """value * exp(log_factor), formed in log space: inf or 0 only when the true result is out of range."""
+    if value == 0.0:
+        return 0.0
+    log_magnitude = math.log(abs(value)) + log_factor
+    if log_magnitude > 709.78:
+        return math.copysign(math.inf, value)
+    return math.copysign(math.exp(log_magnitude), value)
+
+
 def importance_estimate(f, log_p, log_q, samples=None, *, self_normalized: bool = False) -> ImportanceEstimate:
     """Estimate E_p[f(X)] from samples of a proposal q, with importance weights computed in log space.
 
@@ -160,9 +170,8 @@ def importance_estimate(f, log_p, log_q, samples=None, *, self_normalized: bool 
         std_error = float(math.sqrt(np.sum(normalized ** 2 * (values - estimate) ** 2)))
     else:
         scaled = w * values
-        factor = math.exp(shift)
-        estimate = float(np.mean(scaled)) * factor
-        std_error = float(np.std(scaled, ddof=1) / math.sqrt(n)) * factor if n > 1 else math.inf
+        estimate = _rescale(float(np.mean(scaled)), shift)
+        std_error = _rescale(float(np.std(scaled, ddof=1) / math.sqrt(n)), shift) if n > 1 else math.inf
     return ImportanceEstimate(estimate, std_error, ess, n, lw, self_normalized)
 
 
