@@ -383,6 +383,8 @@ def _compress_bytes(data: bytes, args) -> bytes:
     except ImportError as exc:
         what = "the gzip format" if args.format != "native" else f"the {args.coder} coder"
         raise CommandError(f"{what} is not available in this build ({exc})") from None
+    except ValueError as exc:  # e.g. an order the coder does not support
+        raise CommandError(f"{args.coder} coder: {exc}") from None
 
 
 def _decompress_bytes(blob: bytes, name: str) -> bytes:

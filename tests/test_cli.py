@@ -381,3 +381,12 @@ def test_minimal_progress_line_without_tqdm(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "work: 1.0 / 2.0 MiB (50 %)" in err
     assert err.endswith("\r")  # the line is cleared at the end
+
+
+def test_unsupported_adaptive_order_is_a_clear_error(text_file, tmp_path, capsys):
+    if AVAILABLE["adaptive"] is not None:
+        pytest.skip("adaptive coder not built")
+    assert cli.main(["compress", "--coder", "adaptive", "--order", "7", str(text_file)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("codelength: compress: adaptive coder:") and len(err.splitlines()) == 1
+    _no_stray_files(tmp_path, ["words.txt"])
