@@ -19,7 +19,6 @@ from .estimators import digamma
 from .measures import log_base
 
 LOG_2PI = math.log(2.0 * math.pi)
-EULER_GAMMA = 0.5772156649015329
 
 # ---------------------------------------------------------------------------------------------
 # Closed forms

@@ -11,19 +11,33 @@ Which one to use
 =================  ========================================================================================
 ``"plugin"``       H(p̂). Fine when N >> K (many samples per symbol); otherwise an underestimate.
 ``"miller-madow"`` H(p̂) + (m - 1) / (2N), m = distinct symbols seen. Removes the first-order bias; cheap and
-                   good once every likely symbol has been seen a few times (N >~ 5K). Still low when many
-                   symbols are unseen.
-``"jackknife"``    N H(p̂) - (N - 1) mean(H of leave-one-out samples). Removes the 1/N bias term without
-                   a model; similar to Miller-Madow, a little higher variance.
-``"grassberger"``  Grassberger (2003): log N - (1/N) sum n_s G(n_s), G from the digamma function. Less
-                   biased than the above in the moderately undersampled regime (N ~ K); a good default.
+                   good once every likely symbol has been seen several times (N >~ 5K). Still far too low
+                   when many symbols are unseen.
+``"jackknife"``    N H(p̂) - (N - 1) mean(H of leave-one-out samples). Removes the 1/N term without a model;
+                   nearly unbiased when N >~ K, a little more variance than Miller-Madow.
+``"grassberger"``  Grassberger (2003): log N - (1/N) sum n_s G(n_s), G from the digamma function. As good as
+                   the jackknife at N ~ K and better when undersampled; slightly high for very skewed small
+                   samples. No parameters, no alphabet size: the default.
 ``"chao-shen"``    Coverage-adjusted Horvitz-Thompson estimator (Chao & Shen 2003): accounts for unseen
-                   symbols through the singleton count; among the best when N < K (severely undersampled).
-                   Needs singletons to be meaningful; its variance is larger.
-``"nsb"``          Nemenman-Shafee-Bialek (2002): Bayesian posterior mean under a mixture of Dirichlet
-                   priors that is flat in the prior entropy. Needs the alphabet size K (unseen symbols
-                   count). Usually the least biased when K is known and N < K; slowest (a 1-D quadrature).
+                   symbols through the singleton count. Strong when N < K; the largest variance.
+``"nsb"``          Nemenman-Shafee-Bialek (2002): posterior mean under a mixture of Dirichlet priors that is
+                   nearly flat in entropy. Needs the alphabet size K. Usually the least biased when N < K on
+                   uneven (Zipf-like, Dirichlet-like) sources; on exactly uniform sources it is low, since
+                   its prior also weighs lower entropies. Slowest (a 1-D quadrature, milliseconds).
 =================  ========================================================================================
+
+Mean error in bits over 100 seeded samples (true H in brackets; per-sample spread in the undersampled
+rows is 0.1-0.3 bit, so differences below ~0.05 are noise):
+
+=============================  ======  =====  =====  =====  =====  =====
+source, K symbols, N samples   plugin  MM     JK     GB     CS     NSB
+=============================  ======  =====  =====  =====  =====  =====
+uniform, K=20, N=100 (4.32)    -0.15   -0.01  +0.00  +0.00  -0.08  -0.06
+Dirichlet(1), K=256, N=200     -0.83   -0.43  -0.17  -0.15  -0.10  -0.01
+(7.40)
+Zipf(1), K=1000, N=1000        -0.59   -0.35  -0.19  -0.16  -0.07  -0.04
+(7.49)
+=============================  ======  =====  =====  =====  =====  =====
 
 All of them converge to the true entropy as N grows. None can be unbiased for every distribution
 (Paninski 2003); on data with a long tail of rare symbols every estimator is low for small N.
