@@ -43,6 +43,9 @@ DEFAULT_CODER_LIMIT = 256 << 20
 LIBRARY_CODERS = ("huffman", "range", "rans", "adaptive")
 #: Standard-library compressors at their best (zlib, bz2) or default (lzma) settings.
 STDLIB_CODERS = (("zlib", "level 9"), ("bz2", "level 9"), ("lzma", "preset 6"))
+#: An order-k estimate with fewer input bytes than this per distinct (k+1)-byte string is "sparse": too
+#: little data for that order, so H_k falls far below what any coder reaches (the model is not counted).
+SPARSE_BYTES_PER_NGRAM = 4.0
 #: Name of the sample analysed when no input is given.
 SAMPLE_NAME = "data/sample.txt"
 
@@ -52,7 +55,10 @@ class Bound:
     """An entropy bound and the ideal size it implies (the model's own cost not counted).
 
     ``name`` is ``"H0"`` .. ``"Hk"`` (order-k conditional entropy) or ``"Hblock"`` (size-weighted mean
-    order-0 entropy of blocks of ``block_size`` bytes).
+    order-0 entropy of blocks of ``block_size`` bytes). ``distinct_ngrams`` is the number of distinct
+    (k+1)-byte strings in the input (the parameters an order-k model has to learn); ``sparse`` is true
+    when there are fewer than :data:`SPARSE_BYTES_PER_NGRAM` bytes per distinct string, where the
+    estimate is far too optimistic to be reached.
     """
 
     name: str
@@ -63,6 +69,8 @@ class Bound:
     ideal_bits: float
     ideal_bytes: int
     percent_of_original: float | None
+    distinct_ngrams: int | None = None
+    sparse: bool = False
 
 
 @dataclass
@@ -134,14 +142,24 @@ def _percent(part: float, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
 
 
-def _bound(name: str, description: str, order, block_size, bits_per_byte: float, n: int) -> Bound:
+def _bound(name: str, description: str, order, block_size, bits_per_byte: float, n: int,
+           distinct: int | None = None) -> Bound:
     if order:
         k = min(order, n)
         ideal_bits = 8.0 * k + bits_per_byte * (n - k)
     else:
         ideal_bits = bits_per_byte * n
+    sparse = bool(distinct) and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * distinct
     return Bound(name, description, order, block_size, float(bits_per_byte), ideal_bits,
-                 int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n))
+                 int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n), distinct, sparse)
+
+
+def _distinct_ngrams(contexts: ContextStatistics) -> list[int]:
+    """Number of distinct (k+1)-grams seen, for k = 0 .. max_order."""
+    public = getattr(contexts, "distinct_ngrams", None)
+    if callable(public):
+        return [int(v) for v in public()]
+    return [int(counter.result()[1].size) for counter in contexts._counters]
 
 
 def _sized(result: CoderSize, size: int, n: int) -> CoderSize:
@@ -229,7 +247,9 @@ def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
         result.note = f"decoding failed: {type(exc).__name__}: {exc}"
     if not result.verified:
         # an undecodable stream is not a compressed size: say so instead of printing a number
-        result.status, result.note = "error", result.note or "decoded data differs from the input"
+        note = result.note or f"decoded data differs from the input ({result.size_bytes:,} bytes written)"
+        return CoderSize(name, "codelength", setting, "error", verified=False, seconds=result.seconds,
+                         note=note)
     return result
 
 
@@ -342,9 +362,11 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     entropies = contexts.entropies()
     h0 = _kernels.entropy_of_counts(blocks.total_counts) / math.log(2.0)
 
-    bounds = [_bound("H0", "order 0, bytes independent", 0, None, h0, n)]
+    distinct = _distinct_ngrams(contexts)
+    bounds = [_bound("H0", "order 0, bytes independent", 0, None, h0, n, distinct[0])]
     for k in range(1, order + 1):
-        bounds.append(_bound(f"H{k}", f"order {k}, {k}-byte context", k, None, float(entropies[k]), n))
+        bounds.append(_bound(f"H{k}", f"order {k}, {k}-byte context", k, None, float(entropies[k]), n,
+                             distinct[k]))
     bounds.append(_bound("Hblock", f"order 0 per {_human(blocks.block_size)} block", None,
                          blocks.block_size, blocks.mean_bits_per_byte(), n))
 
@@ -389,13 +411,19 @@ def plain_words(report: Report) -> str:
     h0 = report.bound("H0")
     parts = [f"Optimum coding of single bytes (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte) "
              f"would reduce the size by {100.0 - h0.percent_of_original:.1f} %"]
-    if report.max_order >= 1:
-        hk = report.bound(f"H{report.max_order}")
-        context = "byte" if report.max_order == 1 else f"{report.max_order} bytes"
-        parts.append(f"; using the previous {context} as context (H{report.max_order} = "
+    usable = [b for b in report.bounds if b.order and not b.sparse]
+    if usable:
+        hk = usable[-1]
+        k = hk.order
+        context = "byte" if k == 1 else f"{k} bytes"
+        parts.append(f"; using the previous {context} as context (H{k} = "
                      f"{hk.bits_per_byte:.2f} bits/byte), by up to {100.0 - hk.percent_of_original:.1f} % "
                      "(model cost not counted)")
     text = "".join(parts) + "."
+    if report.max_order >= 1 and (not usable or usable[-1].order < report.max_order):
+        first = (usable[-1].order + 1) if usable else 1
+        text += (f" Orders {first} and up are too sparse to estimate here (fewer than "
+                 f"{SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string).")
     best = report.best_coder()
     if best is not None:
         change = 100.0 - best.percent_of_original
@@ -428,7 +456,10 @@ def render_text(report: Report, *, note: str | None = None) -> str:
     for b in report.bounds:
         label = f"{b.name:<8}{b.description}"
         lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>10.3f}{b.ideal_bytes:>13,}"
-                     f"{_fmt(b.percent_of_original, '.1f'):>9} %")
+                     f"{_fmt(b.percent_of_original, '.1f'):>9} %" + ("  *" if b.sparse else ""))
+    if any(b.sparse for b in report.bounds):
+        lines.append(f"    * sparse: fewer than {SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string, "
+                     "far below any real size")
     groups = [("codelength", "codelength coders (real output, decoded back and checked)"),
               ("stdlib", "standard library")]
     for family, title in groups:

@@ -119,7 +119,7 @@ def test_json_has_the_dataclass_fields():
                        "coders", "coders_mode", "summary", "profile"]
     assert [b["name"] for b in d["bounds"]] == ["H0", "H1", "Hblock"]
     assert set(d["bounds"][0]) == {"name", "description", "order", "block_size", "bits_per_byte", "ideal_bits",
-                                   "ideal_bytes", "percent_of_original"}
+                                   "ideal_bytes", "percent_of_original", "distinct_ngrams", "sparse"}
     assert set(d["coders"][0]) == {"name", "family", "setting", "status", "size_bytes", "size_bits",
                                    "bits_per_byte", "percent_of_original", "verified", "seconds", "note"}
     assert d["profile"]["block_size"] == 512 and d["profile"]["n_blocks"] == 4
@@ -195,3 +195,26 @@ def test_progress_counts_the_work():
 def test_public_names():
     assert codelength.analyze is analyze and codelength.Report is Report
     assert callable(codelength.entropy_profile)
+
+
+def test_a_coder_whose_output_does_not_decode_gets_no_number(monkeypatch):
+    import codelength.coders as coders
+    monkeypatch.setattr(coders, "decompress", lambda blob: b"something else")
+    r = analyze(_data(2000), order=1, library_coders=("huffman",))
+    c = r.coder("huffman")
+    if AVAILABLE["huffman"] is not None:
+        assert c.status == "unavailable"
+        return
+    assert c.status == "error" and c.size_bytes is None and c.bits_per_byte is None and c.verified is False
+    assert "differs" in c.note
+
+
+def test_sparse_orders_are_flagged_and_not_quoted():
+    data = random.Random(9).randbytes(3000)  # random bytes: every 2-gram is new
+    r = analyze(data, order=2, coders=False)
+    assert not r.bound("H0").sparse and r.bound("H1").sparse and r.bound("H2").sparse
+    assert r.bound("H1").distinct_ngrams > 2000
+    assert "H1" not in r.summary and "too sparse" in r.summary
+    assert "* sparse" in render_text(r)
+    text = analyze(_data(20000), order=2, coders=False)
+    assert not any(b.sparse for b in text.bounds) and "H2 =" in text.summary
