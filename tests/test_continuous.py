@@ -162,6 +162,17 @@ def test_knn_without_scipy_matches_tree(monkeypatch):
     assert differential_entropy(x, "knn", k=4) == pytest.approx(with_tree, abs=1e-9)
 
 
+def test_knn_one_dimensional_neighbours_by_sorting(monkeypatch):
+    # the sorted-sample search of 1-D data agrees with the general search on the same points embedded in 2-D
+    from codelength.continuous import _nearest_distances
+    monkeypatch.setitem(sys.modules, "scipy.spatial", None)
+    rng = np.random.default_rng(27)
+    x = rng.standard_normal(3000)
+    for k in (1, 3, 10):
+        np.testing.assert_allclose(_nearest_distances(x[:, None], k),
+                                   _nearest_distances(np.column_stack([x, np.zeros_like(x)]), k), rtol=1e-9, atol=1e-12)
+
+
 def test_histogram_bin_width_correction():
     # equal bins of width w: h = H(binned counts) + log w
     rng = np.random.default_rng(26)
