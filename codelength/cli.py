@@ -166,10 +166,11 @@ def cmd_analyze(args) -> int:
     if not inputs:
         sample = os.fspath(rp.sample_path())
         inputs = [sample]
-        sample_note = "the bundled sample: Alice's Adventures in Wonderland"
+        sample_note = "the bundled sample"
         if not args.quiet:
-            print(f"{PROG}: no input given, so analysing the bundled sample {sample}; "
-                  "pass FILE, DIR or - to analyse your own data", file=sys.stderr)
+            print(f"{PROG}: no input given, so analysing the bundled sample codelength/{rp.SAMPLE_NAME} "
+                  "(Alice's Adventures in Wonderland); pass FILE, DIR or - to analyse your own data",
+                  file=sys.stderr)
     items = list(_expand_inputs(inputs, "analyze"))
     total = 0
     for kind, value in items:
