@@ -222,6 +222,11 @@ def _dirichlet_posterior_mean_entropy(values, multiplicity, unseen, total, alpha
     return digamma(a + 1) - seen / a
 
 
+def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
+    """Trapezoid rule (numpy.trapezoid is NumPy >= 2 only, numpy.trapz is deprecated there)."""
+    return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
+
+
 def _nsb_log_weight(values, multiplicity, total, alphabet_size, log_beta):
     """log of (posterior of beta) * (NSB prior d xi / d beta) * beta, up to a constant, on a log-beta grid."""
     beta = np.exp(log_beta)
@@ -270,9 +275,9 @@ def nsb_entropy_nats(counts, total=None, alphabet_size=None) -> tuple[float, flo
     log_w = _nsb_log_weight(values, multiplicity, total, alphabet_size, grid)
     weight = np.exp(log_w - log_w.max())
     mean_h = _dirichlet_posterior_mean_entropy(values, multiplicity, unseen, total, alphabet_size, np.exp(grid))
-    norm = np.trapezoid(weight, grid)
-    mean = float(np.trapezoid(weight * mean_h, grid) / norm)
-    second = float(np.trapezoid(weight * mean_h ** 2, grid) / norm)
+    norm = _trapezoid(weight, grid)
+    mean = float(_trapezoid(weight * mean_h, grid) / norm)
+    second = float(_trapezoid(weight * mean_h ** 2, grid) / norm)
     return mean, math.sqrt(max(second - mean * mean, 0.0))
 
 
