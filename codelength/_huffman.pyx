@@ -10,7 +10,7 @@ of bounds and never loops longer than the stated number of symbols.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, calloc, free, realloc, qsort
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 from libc.math cimport log2
 
 import numpy as np
@@ -71,12 +71,42 @@ cdef struct Leaf:
     int64_t count
     int64_t symbol
 
-cdef int _leaf_order(const void* a, const void* b) noexcept nogil:
-    cdef const Leaf* x = <const Leaf*>a
-    cdef const Leaf* y = <const Leaf*>b
-    if x.count != y.count:
-        return -1 if x.count < y.count else 1
-    return -1 if x.symbol < y.symbol else (1 if x.symbol > y.symbol else 0)
+cdef int _sort_leaves(Leaf* leaves, Py_ssize_t m) noexcept nogil:
+    """Stable LSD radix sort by count (leaves arrive in symbol order, so ties stay in symbol order)."""
+    cdef Leaf* tmp = <Leaf*>malloc(m * sizeof(Leaf))
+    cdef Leaf* src = leaves
+    cdef Leaf* dst = tmp
+    cdef Leaf* swap
+    cdef Py_ssize_t pos[256]
+    cdef Py_ssize_t i, total, c
+    cdef int64_t largest = 0
+    cdef int shift = 0, d
+    if tmp == NULL:
+        return -1
+    for i in range(m):
+        if leaves[i].count > largest:
+            largest = leaves[i].count
+    while shift < 64 and (largest >> shift) > 0:
+        memset(pos, 0, sizeof(pos))
+        for i in range(m):
+            pos[(src[i].count >> shift) & 0xFF] += 1
+        total = 0
+        for d in range(256):
+            c = pos[d]
+            pos[d] = total
+            total += c
+        for i in range(m):
+            d = (src[i].count >> shift) & 0xFF
+            dst[pos[d]] = src[i]
+            pos[d] += 1
+        swap = src
+        src = dst
+        dst = swap
+        shift += 8
+    if src != leaves:
+        memcpy(leaves, src, m * sizeof(Leaf))
+    free(tmp)
+    return 0
 
 
 cdef int _huffman_depths(const Leaf* leaves, Py_ssize_t m, int* depth) noexcept nogil:
@@ -199,8 +229,9 @@ cdef int _code_lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_leng
             if max_length < 62:
                 free(leaves); free(depth)
                 return -2
-        qsort(leaves, m, sizeof(Leaf), _leaf_order)
-        rc = _huffman_depths(leaves, m, depth)
+        rc = _sort_leaves(leaves, m)
+        if rc == 0:
+            rc = _huffman_depths(leaves, m, depth)
         if rc == 0:
             for k in range(m):
                 if depth[k] > longest:
@@ -490,30 +521,57 @@ cdef inline double _xlog2x(double x) noexcept nogil:
 
 def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double header_bits,
                  Py_ssize_t chunk=CHUNK):
-    """Adaptive block lengths (int64 array); see the twin's split_blocks for the rule."""
-    cdef Py_ssize_t n = symbols.shape[0], start, end, i, s, n_blocks = 0
-    cdef int64_t* block_counts
-    cdef int64_t* chunk_counts
+    """Adaptive block lengths (int64 array); see the twin's split_blocks for the rule.
+
+    Same arithmetic as the twin, in the same order (so the same doubles): ``x log2 x`` of chunk counts
+    comes from a table and that of block counts from a cache, which hold exactly the values the twin
+    recomputes.
+    """
+    cdef Py_ssize_t n = symbols.shape[0], start, end, i, s, n_blocks = 0, quarter, k
     cdef int64_t block_n = 0, chunk_n, b, c
-    cdef double block_s = 0.0, chunk_s, merged_s, apart, together
+    cdef double block_s = 0.0, chunk_s, merged_s, apart, together, merged_x
     cdef int64_t block_distinct = 0, chunk_distinct, merged_distinct
     cdef cnp.ndarray[int64_t, ndim=1] blocks = np.zeros(n // chunk + 1, dtype=np.int64)
     cdef int64_t* out = <int64_t*>blocks.data
     if n == 0:
         return blocks[:0]
-    block_counts = <int64_t*>calloc(alphabet_size, sizeof(int64_t))
-    chunk_counts = <int64_t*>calloc(alphabet_size, sizeof(int64_t))
-    if block_counts == NULL or chunk_counts == NULL:
-        free(block_counts); free(chunk_counts)
+    cdef int64_t* block_counts = <int64_t*>calloc(alphabet_size, sizeof(int64_t))
+    cdef double* block_x = <double*>calloc(alphabet_size, sizeof(double))
+    cdef uint32_t* hist = <uint32_t*>calloc(4 * alphabet_size, sizeof(uint32_t))
+    cdef double* xlog = <double*>malloc((chunk + 1) * sizeof(double))
+    cdef double* pending = <double*>malloc(alphabet_size * sizeof(double) + 8)
+    cdef uint32_t* h0
+    cdef uint32_t* h1
+    cdef uint32_t* h2
+    cdef uint32_t* h3
+    cdef const symbol_t* p
+    if block_counts == NULL or block_x == NULL or hist == NULL or xlog == NULL or pending == NULL:
+        free(block_counts); free(block_x); free(hist); free(xlog); free(pending)
         raise MemoryError()
+    h0 = hist
+    h1 = hist + alphabet_size
+    h2 = hist + 2 * alphabet_size
+    h3 = hist + 3 * alphabet_size
     with nogil:
+        for i in range(chunk + 1):
+            xlog[i] = _xlog2x(<double>i)
         start = 0
         while start < n:
             end = start + chunk if start + chunk < n else n
             chunk_n = end - start
-            memset(chunk_counts, 0, alphabet_size * sizeof(int64_t))
-            for i in range(start, end):
-                chunk_counts[symbols[i]] += 1
+            # count the chunk in four interleaved histograms (h0 collects the total)
+            memset(hist, 0, 4 * alphabet_size * sizeof(uint32_t))
+            p = &symbols[start]
+            quarter = chunk_n // 4
+            for i in range(quarter):
+                h0[p[i]] += 1
+                h1[p[quarter + i]] += 1
+                h2[p[2 * quarter + i]] += 1
+                h3[p[3 * quarter + i]] += 1
+            for i in range(4 * quarter, chunk_n):
+                h0[p[i]] += 1
+            for s in range(alphabet_size):
+                h0[s] += h1[s] + h2[s] + h3[s]
             start = end
             if block_n:
                 chunk_s = 0.0
@@ -521,11 +579,13 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
                 chunk_distinct = 0
                 merged_distinct = block_distinct
                 for s in range(alphabet_size):
-                    c = chunk_counts[s]
+                    c = h0[s]
                     if c:
                         b = block_counts[s]
-                        chunk_s += _xlog2x(<double>c)
-                        merged_s += _xlog2x(<double>(b + c)) - _xlog2x(<double>b)
+                        chunk_s += xlog[c]
+                        merged_x = _xlog2x(<double>(b + c))
+                        pending[s] = merged_x
+                        merged_s += merged_x - block_x[s]
                         chunk_distinct += 1
                         if not b:
                             merged_distinct += 1
@@ -534,26 +594,29 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
                 together = _xlog2x(<double>(block_n + chunk_n)) - merged_s + 4.0 * merged_distinct
                 if together <= apart and block_n + chunk_n <= MAX_BLOCK:
                     for s in range(alphabet_size):
-                        block_counts[s] += chunk_counts[s]
+                        c = h0[s]
+                        if c:
+                            block_counts[s] += c
+                            block_x[s] = pending[s]
                     block_n += chunk_n
                     block_s = merged_s
                     block_distinct = merged_distinct
                     continue
                 out[n_blocks] = block_n
                 n_blocks += 1
-            memcpy(block_counts, chunk_counts, alphabet_size * sizeof(int64_t))
             block_n = chunk_n
             block_s = 0.0
             block_distinct = 0
             for s in range(alphabet_size):
-                c = chunk_counts[s]
+                c = h0[s]
+                block_counts[s] = c
+                block_x[s] = xlog[c]
                 if c:
-                    block_s += _xlog2x(<double>c)
+                    block_s += xlog[c]
                     block_distinct += 1
         out[n_blocks] = block_n
         n_blocks += 1
-    free(block_counts)
-    free(chunk_counts)
+    free(block_counts); free(block_x); free(hist); free(xlog); free(pending)
     return blocks[:n_blocks]
 
 
@@ -569,22 +632,109 @@ cdef inline int _effective_limit(Py_ssize_t n_used, int max_length) noexcept nog
     return MAX_CODE_LENGTH if limit > MAX_CODE_LENGTH else limit
 
 
+cdef void _count_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int64_t* hist,
+                          Py_ssize_t alphabet_size) noexcept nogil:
+    """Histograms of the STREAMS segments (hist[k * alphabet_size + s]), counted side by side so the
+    four increments in flight never wait on each other."""
+    cdef int64_t* h0 = hist
+    cdef int64_t* h1 = hist + alphabet_size
+    cdef int64_t* h2 = hist + 2 * alphabet_size
+    cdef int64_t* h3 = hist + 3 * alphabet_size
+    cdef const symbol_t* b0 = block
+    cdef const symbol_t* b1 = block + q
+    cdef const symbol_t* b2 = block + 2 * q
+    cdef const symbol_t* b3 = block + 3 * q
+    cdef Py_ssize_t i, k
+    memset(hist, 0, STREAMS * alphabet_size * sizeof(int64_t))
+    for i in range(seg[3]):
+        h0[b0[i]] += 1
+        h1[b1[i]] += 1
+        h2[b2[i]] += 1
+        h3[b3[i]] += 1
+    for k in range(3):
+        for i in range(seg[3], seg[k]):
+            hist[k * alphabet_size + block[k * q + i]] += 1
+
+
+cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
+                       const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
+    """Code segments ``first`` and ``first + 1`` side by side into their streams (each with 8 bytes of
+    room past its end): two independent 64-bit bit buffers keep the CPU busy without running out of
+    registers. Two words (at most 24 bits each) go in between flushes: 7 + 48 < 64."""
+    cdef const symbol_t* x = block + first * q
+    cdef const symbol_t* y = block + (first + 1) * q
+    cdef uint8_t* px = starts[first]
+    cdef uint8_t* py = starts[first + 1]
+    cdef uint64_t ax = 0, ay = 0
+    cdef uint64_t nx = 0, ny = 0
+    cdef uint32_t e0, e1, f0, f1
+    cdef Py_ssize_t i = 0, common = seg[first + 1] & ~1
+    cdef Writer w
+    while i < common:
+        e0 = entries[x[i]]
+        f0 = entries[y[i]]
+        e1 = entries[x[i + 1]]
+        f1 = entries[y[i + 1]]
+        ax |= <uint64_t>(e0 >> 8) << nx
+        ay |= <uint64_t>(f0 >> 8) << ny
+        nx += e0 & 0xFF
+        ny += f0 & 0xFF
+        ax |= <uint64_t>(e1 >> 8) << nx
+        ay |= <uint64_t>(f1 >> 8) << ny
+        nx += e1 & 0xFF
+        ny += f1 & 0xFF
+        _store64(px, ax)
+        _store64(py, ay)
+        px += nx >> 3
+        py += ny >> 3
+        ax >>= nx & ~7
+        ay >>= ny & ~7
+        nx &= 7
+        ny &= 7
+        i += 2
+    w.buf = starts[first]
+    w.pos = px - w.buf
+    w.acc = ax
+    w.nbits = <int>nx
+    _encode_symbols(&w, x + common, seg[first] - common, entries)
+    _align(&w)
+    sizes[first] = w.pos
+    w.buf = starts[first + 1]
+    w.pos = py - w.buf
+    w.acc = ay
+    w.nbits = <int>ny
+    _encode_symbols(&w, y + common, seg[first + 1] - common, entries)
+    _align(&w)
+    sizes[first + 1] = w.pos
+
+
+cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q,
+                           const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
+    """Code the four segments into four streams (sizes in bytes to ``sizes``)."""
+    _encode_pair(block, seg, q, 0, entries, starts, sizes)
+    _encode_pair(block, seg, q, 2, entries, starts, sizes)
+
+
 cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const int64_t* blocks,
                         Py_ssize_t n_blocks, int max_length, Writer* model, Writer* payload) noexcept nogil:
+    cdef int64_t* hist = <int64_t*>malloc(STREAMS * alphabet_size * sizeof(int64_t))
     cdef int64_t* counts = <int64_t*>malloc(alphabet_size * sizeof(int64_t))
     cdef uint8_t* lengths = <uint8_t*>malloc(alphabet_size)
     cdef uint32_t* entries = <uint32_t*>malloc(alphabet_size * sizeof(uint32_t))
-    cdef Py_ssize_t b, i, s, used, last, offset, q, seg, start = 0, block_n
-    cdef uint64_t bits
-    cdef size_t before
+    cdef Py_ssize_t b, s, used, last, q, start = 0, block_n
+    cdef Py_ssize_t seg[STREAMS]
+    cdef uint8_t* starts[STREAMS]
+    cdef size_t sizes[STREAMS]
+    cdef size_t room
+    cdef uint64_t bits[STREAMS]
     cdef Runs runs
     cdef int rc = 0, k
     runs.repeat_symbol = 25
     runs.first_zero_symbol = 26
     runs.n_zero_runs = 3
     runs.cl_symbols = 29
-    if counts == NULL or lengths == NULL or entries == NULL:
-        free(counts); free(lengths); free(entries)
+    if hist == NULL or counts == NULL or lengths == NULL or entries == NULL:
+        free(hist); free(counts); free(lengths); free(entries)
         return -1
     if _reserve(model, 32) != 0:
         rc = -1
@@ -596,12 +746,15 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
         if rc != 0:
             break
         block_n = blocks[b]
-        memset(counts, 0, alphabet_size * sizeof(int64_t))
-        for i in range(start, start + block_n):
-            counts[symbols[i]] += 1
+        q = (block_n + STREAMS - 1) // STREAMS
+        for k in range(STREAMS):
+            seg[k] = block_n - k * q
+            seg[k] = q if seg[k] > q else (0 if seg[k] < 0 else seg[k])
+        _count_segments(symbols + start, seg, q, hist, alphabet_size)
         used = 0
         last = 0
         for s in range(alphabet_size):
+            counts[s] = hist[s] + hist[alphabet_size + s] + hist[2 * alphabet_size + s] + hist[3 * alphabet_size + s]
             if counts[s]:
                 used += 1
                 last = s
@@ -622,26 +775,27 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
             rc = -1
             break
         _canonical_entries(lengths, alphabet_size, entries)
-        bits = 0
-        for s in range(alphabet_size):
-            bits += <uint64_t>counts[s] * lengths[s]
-        if _reserve(payload, bits // 8 + STREAMS + 16) != 0 or _reserve(model, 16 * STREAMS) != 0:
+        room = 0
+        for k in range(STREAMS):
+            bits[k] = 0
+            for s in range(alphabet_size):
+                bits[k] += <uint64_t>hist[k * alphabet_size + s] * lengths[s]
+            room += bits[k] // 8 + 1 + 8
+        if _reserve(payload, room) != 0 or _reserve(model, 16 * STREAMS) != 0:
             rc = -1
             break
-        q = (block_n + STREAMS - 1) // STREAMS
-        offset = 0
+        # streams at spaced offsets (8 bytes of room after each for the 8-byte stores), then packed
+        starts[0] = payload.buf + payload.pos
+        for k in range(1, STREAMS):
+            starts[k] = starts[k - 1] + bits[k - 1] // 8 + 1 + 8
+        _encode_segments(symbols + start, seg, q, entries, starts, sizes)
         for k in range(STREAMS):
-            seg = block_n - offset
-            if seg > q:
-                seg = q
-            before = payload.pos
-            _encode_symbols(payload, symbols + start + offset, seg, entries)
-            _align(payload)
-            offset += seg
-            _put_varint(model, payload.pos - before)
+            memmove(payload.buf + payload.pos, starts[k], sizes[k])
+            payload.pos += sizes[k]
+            _put_varint(model, sizes[k])
         start += block_n
     _align(model)
-    free(counts); free(lengths); free(entries)
+    free(hist); free(counts); free(lengths); free(entries)
     return rc
 
 
