@@ -442,11 +442,13 @@ def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
         if args.remove and path != "-":
             os.unlink(path)
     if args.verbose:
-        before, after = (len(data), len(result))
-        ratio = 100.0 * (len(result) if not decompressing else len(data)) / max(
-            len(data) if not decompressing else len(result), 1)
         target = out_path or "stdout"
-        print(f"{name}: {before:,} -> {after:,} bytes ({ratio:.1f} % of original) in {seconds:.2f} s -> {target}",
+        if decompressing:
+            ratio = 100.0 * len(data) / max(len(result), 1)
+            what = f"the compressed size was {ratio:.1f} % of it"
+        else:
+            what = f"{100.0 * len(result) / max(len(data), 1):.1f} % of the original"
+        print(f"{name}: {len(data):,} -> {len(result):,} bytes ({what}) in {seconds:.2f} s -> {target}",
               file=sys.stderr)
 
 

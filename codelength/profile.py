@@ -333,7 +333,8 @@ def render_profile_text(profile: EntropyProfile, *, unicode: bool = True, width:
     for r in profile.high_entropy_regions:
         high.update(range(r.first_block, r.last_block + 1))
     lines = [f"{profile.source}: {profile.size_bytes:,} bytes in {profile.n_blocks:,} blocks of "
-             f"{profile.block_size:,} bytes; order-0 entropy per block (bits/byte, 8 = random-looking)",
+             f"{profile.block_size:,} bytes",
+             "order-0 entropy of each block, bits/byte (8 = random-looking: compressed or encrypted data)",
              "",
              f"{'block':>6} {'offset':>12} {'bits/byte':>9}  {'0':<{width // 2}}{'8':>{width - width // 2}}"]
     for i, h in enumerate(profile.bits_per_byte):
