@@ -197,7 +197,7 @@ def kl_estimate(log_p, log_q, *, log_weights=None, base=None) -> MonteCarloValue
     log_weights : array_like, optional
         If the samples came from some other proposal r rather than from p, the log importance weights
         log p(x_i) - log r(x_i); the expectation is then the self-normalised weighted mean. With r = q
-        this is KL = E_q[w log w].
+        this is KL = E_q[w log w]. Samples of weight 0 (log weight -inf: outside p's support) drop out.
     base : float, optional
         Logarithm base; default 2 (bits). Densities are taken as natural logs.
 
@@ -240,12 +240,20 @@ def _mean_of(values: np.ndarray, log_weights, base) -> MonteCarloValue:
     values = values.ravel()
     if values.size == 0:
         raise ValueError("no samples")
+    if log_weights is not None:
+        log_weights = np.asarray(log_weights, dtype=np.float64).ravel()
+        if log_weights.shape != values.shape:
+            raise ValueError(f"log_weights must have one value per sample: got {log_weights.size} for {values.size}")
+        # samples that p cannot produce have weight 0 and drop out, even where log p(x) = -inf
+        possible = log_weights > -np.inf
+        values, log_weights = values[possible], log_weights[possible]
+        if values.size == 0:
+            raise ValueError("every importance weight is 0 (no sample has positive density under p)")
     if not np.all(np.isfinite(values)):
         raise ValueError("log densities must be finite at every sample (a sample outside a support?)")
     if log_weights is None:
         n = values.size
         error = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
         return MonteCarloValue(float(np.mean(values)) / scale, error / scale, float(n))
-    result = importance_estimate(values, np.asarray(log_weights, dtype=np.float64), np.zeros(values.size),
-                                 self_normalized=True)
+    result = importance_estimate(values, log_weights, np.zeros(values.size), self_normalized=True)
     return MonteCarloValue(result.estimate / scale, result.std_error / scale, result.effective_sample_size)

@@ -119,6 +119,23 @@ def test_kl_and_cross_entropy_of_gaussians_from_samples():
     assert kl_q.effective_sample_size < y.size
 
 
+def test_kl_from_proposal_with_wider_support():
+    # p = Exp(1) on x >= 0, proposal r = N(0, 2^2) on the whole line: samples with x < 0 have log p = -inf and
+    # weight 0; they drop out instead of poisoning the estimate. KL(Exp(1) || N(0, 4)) in closed form:
+    # E_p[log p - log q] = -1 + log(2 sqrt(2 pi)) + E[X^2] / 8 = -1 + log(2 sqrt(2 pi)) + 1/4
+    rng = np.random.default_rng(46)
+    x = rng.normal(0.0, 2.0, 200_000)
+    with np.errstate(divide="ignore"):
+        log_p = np.where(x >= 0, -x, -np.inf)
+    log_r = log_normal(x, 0.0, 2.0)
+    truth = -1 + math.log(2 * math.sqrt(2 * math.pi)) + 0.25
+    kl = kl_estimate(log_p, log_r, log_weights=log_p - log_r, base=math.e)
+    assert abs(kl.estimate - truth) < 4 * kl.std_error
+    assert kl.effective_sample_size < np.count_nonzero(x >= 0)
+    with pytest.raises(ValueError, match="one value per sample"):
+        kl_estimate(log_p, log_r, log_weights=np.zeros(3))
+
+
 def test_discrete_cross_entropy_from_samples_matches_measures():
     rng = np.random.default_rng(45)
     p = np.array([0.5, 0.25, 0.125, 0.125])
