@@ -70,8 +70,8 @@ def code_table_section(message: bytes, say) -> dict:
     say("")
     say(f"the message coded: {encoded}")
     say(f"  = {table.total_bits} bits, against {8 * len(message)} bits as 8-bit bytes")
-    say(f"Kraft sum of 2^-l_s = {table.kraft}: at most 1, so a prefix code with these lengths exists"
-        + ("; exactly 1, so no code word is wasted" if table.kraft == 1 else ""))
+    say(f"Kraft: sum of 2^-l_s = {table.kraft} <= 1, so a prefix code with these lengths exists"
+        + (" (= 1: none wasted)" if table.kraft == 1 else ""))
     say(f"H = {h:.4f} <= L = {table.average_length:.4f} < H + 1 = {h + 1:.4f} bits/symbol")
     say(f"(the Shannon code, l_s = ceil(-log2 p_s), gives L = {shannon.average_length:.4f}: "
         f"also within H + 1, but longer than Huffman's)")
@@ -107,6 +107,7 @@ def theorem_section(n_max: int, sample_size: int, rng, say) -> dict:
         rows.append((n, rate, sample_rate))
         say(f"{n:>3} {block_probs.size:>7} {rate:>9.4f} {rate - h:>10.4f} {1 / n:>7.4f}   "
             f"{sample_rate:.4f} bits/symbol")
+    say("(L_n/n need not fall at every step; the bound H + 1/n does, and squeezes it to H)")
     # the arithmetic coder on the whole sample, with the true model
     data = np.frombuffer(SOURCE_LETTERS, dtype=np.uint8)[sample].tobytes()
     model = _byte_model(SOURCE_LETTERS, p)
