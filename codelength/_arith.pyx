@@ -40,6 +40,9 @@ cdef extern from *:
     const int COUNT_LIMIT
     const uint32_t ADAPT_INCREMENT
     const uint32_t PROB_INIT
+    int __builtin_clzll(unsigned long long) nogil
+    uint64_t __builtin_bswap64(uint64_t) nogil
+    uint32_t __builtin_bswap32(uint32_t) nogil
 
 cdef uint32_t RATES[31]   # COUNT_LIMIT + 1
 for _k in range(COUNT_LIMIT + 1):
@@ -47,180 +50,239 @@ for _k in range(COUNT_LIMIT + 1):
 
 
 # ----------------------------------------------------------------------------- range encoder core
-cdef struct RCEnc:
-    uint64_t low
-    uint64_t range
-    int cache              # -1: no byte held yet
-    Py_ssize_t pending     # 0xFF bytes waiting for a possible carry
-    uint8_t* buf
-    Py_ssize_t size
-    Py_ssize_t cap
-    int failed             # out of memory
+# The coder state lives in local variables of each kernel (so the compiler keeps it in registers); the
+# helpers below are inlined and take pointers to those locals. Carries propagate straight into the bytes
+# already written (the twin holds back a byte and a count of 0xFF bytes instead: same output).
 
-
-cdef int rc_init(RCEnc* e, Py_ssize_t capacity) noexcept nogil:
-    e.low = 0
-    e.range = RC_TOP - 1
-    e.cache = -1
-    e.pending = 0
-    e.size = 0
-    e.cap = capacity if capacity > 64 else 64
-    e.failed = 0
-    e.buf = <uint8_t*>malloc(e.cap)
-    return e.buf != NULL
-
-
-cdef void rc_grow(RCEnc* e) noexcept nogil:
-    cdef Py_ssize_t cap = e.cap * 2
-    cdef uint8_t* grown = <uint8_t*>realloc(e.buf, cap)
+cdef uint8_t* out_grow(uint8_t* buf, Py_ssize_t* cap, Py_ssize_t need) noexcept nogil:
+    """Grow the output buffer to at least ``need`` bytes; NULL (old buffer freed) when out of memory."""
+    cdef Py_ssize_t size = cap[0] * 2
+    if size < need:
+        size = need
+    cdef uint8_t* grown = <uint8_t*>realloc(buf, size)
     if grown == NULL:
-        e.failed = 1
-        e.size = 0          # keep writing into the old buffer harmlessly; the caller raises
-        return
-    e.buf = grown
-    e.cap = cap
+        free(buf)
+        return NULL
+    cap[0] = size
+    return grown
 
 
-cdef inline void rc_put(RCEnc* e, uint8_t byte) noexcept nogil:
-    if e.size >= e.cap:
-        rc_grow(e)
-    e.buf[e.size] = byte
-    e.size += 1
+cdef void out_carry(uint8_t* buf, Py_ssize_t pos) noexcept nogil:
+    """Add one to the number written so far (pos bytes, big-endian)."""
+    cdef Py_ssize_t i = pos - 1
+    while i >= 0 and buf[i] == 0xFF:
+        buf[i] = 0
+        i -= 1
+    if i >= 0:
+        buf[i] += 1
 
 
-cdef inline void rc_shift_low(RCEnc* e) noexcept nogil:
-    cdef uint64_t low = e.low
-    cdef uint8_t carry
-    if low < RC_CARRY_FROM or low >= RC_TOP:
-        carry = <uint8_t>(low >> 56)
-        if e.cache >= 0:
-            rc_put(e, <uint8_t>(e.cache + carry))
-        while e.pending:
-            rc_put(e, <uint8_t>(0xFF + carry))
-            e.pending -= 1
-        e.cache = <int>((low >> 48) & 0xFF)
-    else:
-        e.pending += 1
-    e.low = (low & (RC_BOT - 1)) << 8
+cdef inline void rc_narrow(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos,
+                           uint64_t start, uint64_t size) noexcept nogil:
+    """low += start, range = size, then renormalise: write one byte per 8 bits of range spent.
+
+    Branch-free: always store the next 8 bytes of low and advance by the number of whole bytes the
+    range lost (the buffer keeps 16 bytes of slack).
+    """
+    cdef uint64_t lo = low[0] + start, r = size, word
+    cdef int nb
+    if lo >= RC_TOP:
+        out_carry(buf, pos[0])
+        lo -= RC_TOP
+    nb = (__builtin_clzll(r) - 8) >> 3          # r < 2**56, so clz >= 8; nb bytes bring r >= 2**48
+    word = __builtin_bswap64(lo << 8)           # big-endian bytes of low, top byte first
+    memcpy(buf + pos[0], &word, 8)
+    pos[0] += nb
+    low[0] = (lo << (8 * nb)) & (RC_TOP - 1)
+    rng[0] = r << (8 * nb)
 
 
-cdef inline void rc_normalize(RCEnc* e) noexcept nogil:
-    while e.range < RC_BOT:
-        e.range <<= 8
-        rc_shift_low(e)
-
-
-cdef void rc_finish(RCEnc* e) noexcept nogil:
-    cdef uint64_t low = e.low, high = e.low + e.range, mask, value = e.low
+cdef Py_ssize_t rc_flush(uint64_t low, uint64_t rng, uint8_t* buf, Py_ssize_t pos) noexcept nogil:
+    """Write the value with most trailing zero bits in [low, low + range); drop trailing zero bytes.
+    Needs 7 bytes of room."""
+    cdef uint64_t high = low + rng, mask, value = low
     cdef int k, j
     for k in range(1, 8):
         mask = ((<uint64_t>1) << (56 - 8 * k)) - 1
         value = (low + mask) & ~mask
         if value < high:
             break
-    e.low = value
-    for j in range(k + 1):
-        rc_shift_low(e)
-    while e.size > 0 and e.buf[e.size - 1] == 0:   # the decoder reads zeros past the end
-        e.size -= 1
+    if value >= RC_TOP:
+        out_carry(buf, pos)
+        value -= RC_TOP
+    for j in range(k):
+        buf[pos] = <uint8_t>(value >> 48)
+        pos += 1
+        value = (value << 8) & (RC_TOP - 1)
+    while pos > 0 and buf[pos - 1] == 0:    # the decoder reads zeros past the end
+        pos -= 1
+    return pos
 
 
-cdef object rc_result(RCEnc* e):
-    if e.failed:
-        free(e.buf)
+cdef object out_bytes(uint8_t* buf, Py_ssize_t size):
+    if buf == NULL:
         raise MemoryError("range coder output buffer")
-    out = PyBytes_FromStringAndSize(<char*>e.buf, e.size)
-    free(e.buf)
-    e.buf = NULL
-    return out
+    try:
+        return PyBytes_FromStringAndSize(<char*>buf, size)
+    finally:
+        free(buf)
 
 
 # ----------------------------------------------------------------------------- range decoder core
-cdef struct RCDec:
-    uint64_t code
-    uint64_t range
-    uint64_t r
-    const uint8_t* buf
-    Py_ssize_t pos
-    Py_ssize_t size
-
-
-cdef inline uint64_t rd_byte(RCDec* d) noexcept nogil:
-    cdef Py_ssize_t pos = d.pos
-    d.pos = pos + 1
-    if pos < d.size:
-        return d.buf[pos]
+cdef inline uint64_t rd_byte(const uint8_t* buf, Py_ssize_t* pos, Py_ssize_t size) noexcept nogil:
+    cdef Py_ssize_t p = pos[0]
+    pos[0] = p + 1
+    if p < size:
+        return buf[p]
     return 0
 
 
-cdef int rd_init(RCDec* d, const uint8_t* buf, Py_ssize_t size) noexcept nogil:
-    d.buf = buf
-    d.size = size
-    d.pos = 0
-    d.range = RC_TOP - 1
-    d.code = 0
-    d.r = 0
+cdef inline void rd_normalize(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                              Py_ssize_t size) noexcept nogil:
+    cdef uint64_t r = rng[0], word
+    cdef int nb = (__builtin_clzll(r | 1) - 8) >> 3
+    if pos[0] + 8 <= size:                      # fast path: one 8-byte load, no branch per byte
+        memcpy(&word, buf + pos[0], 8)
+        word = __builtin_bswap64(word) >> 8     # the next 7 bytes, big-endian
+        code[0] = (code[0] << (8 * nb)) | (word >> (56 - 8 * nb))
+        pos[0] += nb
+        rng[0] = r << (8 * nb)
+    else:
+        while rng[0] < RC_BOT:
+            rng[0] <<= 8
+            code[0] = (code[0] << 8) | rd_byte(buf, pos, size)
+
+
+cdef inline uint64_t rd_init(const uint8_t* buf, Py_ssize_t* pos, Py_ssize_t size) noexcept nogil:
+    cdef uint64_t code = 0
     cdef int j
     for j in range(7):
-        d.code = (d.code << 8) | rd_byte(d)
-    return d.code < d.range
-
-
-cdef inline void rd_normalize(RCDec* d) noexcept nogil:
-    while d.range < RC_BOT:
-        d.range <<= 8
-        d.code = (d.code << 8) | rd_byte(d)
+        code = (code << 8) | rd_byte(buf, pos, size)
+    return code
 
 
 # ----------------------------------------------------------------------------- static range coder
-def range_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
-    """Static range coding of ``symbols`` (values index ``freq``/``cum``, all coded freqs > 0) under 2**bits."""
-    cdef Py_ssize_t i, n = symbols.shape[0]
-    cdef RCEnc e
-    cdef uint64_t r
+def range_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits,
+                 Py_ssize_t start=0, Py_ssize_t step=1):
+    """Static range coding of ``symbols[start::step]`` under total 2**bits (values index ``freq``/``cum``,
+    every coded symbol has a nonzero frequency). Interleaved streams are coded one after another."""
+    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0
+    cdef Py_ssize_t count = (n - start + step - 1) // step if n > start else 0
+    cdef Py_ssize_t cap = count * (bits + 1) // 8 + 64
+    cdef uint64_t low = 0, rng = RC_TOP - 1, r
     cdef symbol_t s
-    if not rc_init(&e, n * (bits + 1) // 8 + 64):
+    cdef uint8_t* buf
+    if step < 1 or start < 0:
+        raise ValueError("bad stride")
+    buf = <uint8_t*>malloc(cap)
+    if buf == NULL:
         raise MemoryError
     with nogil:
-        for i in range(n):
+        i = start
+        while i < n:
+            if pos + 16 > cap:       # never, by the capacity bound; kept for safety
+                buf = out_grow(buf, &cap, pos + 16)
+                if buf == NULL:
+                    break
             s = symbols[i]
-            r = e.range >> bits
-            e.low += cum[s] * r
-            e.range = freq[s] * r
-            if e.range < RC_BOT:
-                rc_normalize(&e)
-        rc_finish(&e)
-    return rc_result(&e)
+            r = rng >> bits
+            rc_narrow(&low, &rng, buf, &pos, cum[s] * r, freq[s] * r)
+            i += step
+        if buf != NULL:
+            pos = rc_flush(low, rng, buf, pos)
+    return out_bytes(buf, pos)
 
 
-def range_decode(const uint8_t[::1] payload, const uint32_t[::1] freq, const uint32_t[::1] cum,
-                 const symbol_t[::1] slot_symbol, int bits, symbol_t[::1] out):
-    """Inverse of :func:`range_encode`; ``slot_symbol[t]`` is the symbol whose interval holds ``t``."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    cdef RCDec d
-    cdef uint64_t r, t
+cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                               Py_ssize_t size, const uint32_t* freq, const uint32_t* cum,
+                               const symbol_t* slot_symbol, int bits, int* bad) noexcept nogil:
+    """Decode one symbol of a static range-coded stream (flags ``bad`` on a target outside the total)."""
+    cdef uint64_t r = rng[0] >> bits
+    cdef uint64_t t = code[0] // r
     cdef symbol_t s
-    cdef int bad = 0
+    if t >> bits:
+        bad[0] = 1
+        t = 0
+    s = slot_symbol[t]
+    code[0] -= cum[s] * r
+    rng[0] = freq[s] * r
+    rd_normalize(code, rng, buf, pos, size)
+    return s
+
+
+def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const uint32_t[::1] freq,
+                 const uint32_t[::1] cum, const symbol_t[::1] slot_symbol, int bits, symbol_t[::1] out):
+    """Inverse of :func:`range_encode` over ``S = len(offsets) - 1`` interleaved streams: symbol i comes
+    from stream i % S, stored in ``payload[offsets[j]:offsets[j+1]]``. ``slot_symbol[t]`` is the symbol
+    whose interval holds ``t``. Streams 1, 2 and 4 decode interleaved (independent dependency chains)."""
+    cdef Py_ssize_t i, n = out.shape[0], streams = offsets.shape[0] - 1
+    cdef const uint8_t* base
+    cdef const uint8_t* b[8]
+    cdef Py_ssize_t sz[8]
+    cdef Py_ssize_t p[8]
+    cdef uint64_t c[8]
+    cdef uint64_t g[8]
+    cdef Py_ssize_t p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef uint64_t c0, c1, c2, c3, g0, g1, g2, g3
+    cdef int j, bad = 0
+    cdef symbol_t* dst
+    cdef const symbol_t* slots = &slot_symbol[0]
     if n == 0:
         return
+    if not 1 <= streams <= 8:
+        raise ValueError("1..8 streams")
     if slot_symbol.shape[0] != (<Py_ssize_t>1 << bits):
         raise ValueError("slot table must have 2**bits entries")
+    if offsets[0] != 0 or offsets[streams] > payload.shape[0]:
+        raise ValueError("bad stream offsets")
+    for j in range(streams):
+        if offsets[j + 1] < offsets[j]:
+            raise ValueError("bad stream offsets")
+    base = &payload[0] if payload.shape[0] else NULL
+    dst = &out[0]
     with nogil:
-        if not rd_init(&d, &payload[0] if payload.shape[0] else NULL, payload.shape[0]):
-            bad = 1
-        else:
-            for i in range(n):
-                r = d.range >> bits
-                t = d.code // r
-                if t >> bits:
-                    bad = 1
-                    break
-                s = slot_symbol[t]
-                out[i] = s
-                d.code -= cum[s] * r
-                d.range = freq[s] * r
-                if d.range < RC_BOT:
-                    rd_normalize(&d)
+        for j in range(streams):
+            b[j] = base + offsets[j] if base != NULL else NULL
+            sz[j] = offsets[j + 1] - offsets[j]
+            p[j] = 0
+            c[j] = rd_init(b[j], &p[j], sz[j])
+            g[j] = RC_TOP - 1
+            if c[j] >= g[j]:
+                bad = 1
+        i = 0
+        if not bad and streams == 4:
+            c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
+            g0, g1, g2, g3 = g[0], g[1], g[2], g[3]
+            p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
+            while i + 4 <= n:
+                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
+                dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
+                dst[i + 2] = rd_static(&c2, &g2, b[2], &p2, sz[2], &freq[0], &cum[0], slots, bits, &bad)
+                dst[i + 3] = rd_static(&c3, &g3, b[3], &p3, sz[3], &freq[0], &cum[0], slots, bits, &bad)
+                i += 4
+            c[0], c[1], c[2], c[3] = c0, c1, c2, c3
+            g[0], g[1], g[2], g[3] = g0, g1, g2, g3
+            p[0], p[1], p[2], p[3] = p0, p1, p2, p3
+        elif not bad and streams == 2:
+            c0, c1, g0, g1, p0, p1 = c[0], c[1], g[0], g[1], p[0], p[1]
+            while i + 2 <= n:
+                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
+                dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
+                i += 2
+            c[0], c[1], g[0], g[1], p[0], p[1] = c0, c1, g0, g1, p0, p1
+        elif not bad and streams == 1:
+            c0, g0, p0 = c[0], g[0], p[0]
+            while i < n:
+                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
+                i += 1
+        if not bad:
+            j = <int>(i % streams)
+            while i < n:
+                dst[i] = rd_static(&c[j], &g[j], b[j], &p[j], sz[j], &freq[0], &cum[0], slots, bits, &bad)
+                i += 1
+                j += 1
+                if j == streams:
+                    j = 0
     if bad:
         raise CorruptDataError("range coder payload is corrupted")
 
@@ -234,6 +296,19 @@ cdef struct RansSym:
     uint32_t rcp_shift
 
 
+cdef inline uint32_t rans_put(uint32_t x, const RansSym* e, uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
+    """One encoding step; renormalisation writes the low bytes of x below pos (branch-free store)."""
+    cdef uint32_t q, word
+    cdef uint64_t xm = e.x_max
+    cdef int nb = (x >= xm) + (x >= (xm << 8)) + (x >= (xm << 16))
+    word = __builtin_bswap32(x)
+    memcpy(buf + pos[0] - 4, &word, 4)
+    pos[0] -= nb
+    x = <uint32_t>((<uint64_t>x) >> (8 * nb))
+    q = <uint32_t>((<uint64_t>x * e.rcp_freq) >> 32) >> e.rcp_shift
+    return x + e.bias + q * e.cmpl_freq
+
+
 def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum,
                 int bits, int streams):
     """Static rANS, ``streams`` interleaved 32-bit states (symbol i uses state i % streams), byte renormalisation.
@@ -243,7 +318,7 @@ def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uin
     """
     cdef Py_ssize_t i, n = symbols.shape[0], k = freq.shape[0], pos, cap
     cdef uint32_t states[8]
-    cdef uint32_t x, f, q, shift
+    cdef uint32_t x0, x1, x2, x3, f, shift
     cdef int j
     cdef RansSym* table
     cdef RansSym* e
@@ -272,46 +347,71 @@ def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uin
             e.bias = cum[i]
     cap = 4 * streams + n * ((bits + 7) // 8) + 16
     buffer = np.empty(cap, dtype=np.uint8)
-    cdef uint8_t[::1] buf = buffer
+    cdef uint8_t[::1] view = buffer
+    cdef uint8_t* buf = &view[0]
     pos = cap
     with nogil:
         for j in range(streams):
             states[j] = RANS_L
-        j = <int>((n - 1) % streams)
-        for i in range(n - 1, -1, -1):
-            e = &table[symbols[i]]
-            x = states[j]
-            while x >= e.x_max:
-                pos -= 1
-                buf[pos] = <uint8_t>x
-                x >>= 8
-            q = <uint32_t>((<uint64_t>x * e.rcp_freq) >> 32) >> e.rcp_shift
-            states[j] = x + e.bias + q * e.cmpl_freq
-            j -= 1
-            if j < 0:
-                j = streams - 1
+        i = n - 1
+        if streams == 4:
+            while i >= 0 and i % 4 != 3:          # the last, incomplete group
+                states[i % 4] = rans_put(states[i % 4], &table[symbols[i]], buf, &pos)
+                i -= 1
+            x0, x1, x2, x3 = states[0], states[1], states[2], states[3]
+            while i >= 3:
+                x3 = rans_put(x3, &table[symbols[i]], buf, &pos)
+                x2 = rans_put(x2, &table[symbols[i - 1]], buf, &pos)
+                x1 = rans_put(x1, &table[symbols[i - 2]], buf, &pos)
+                x0 = rans_put(x0, &table[symbols[i - 3]], buf, &pos)
+                i -= 4
+            states[0], states[1], states[2], states[3] = x0, x1, x2, x3
+        else:
+            j = <int>((n - 1) % streams)
+            for i in range(n - 1, -1, -1):
+                states[j] = rans_put(states[j], &table[symbols[i]], buf, &pos)
+                j -= 1
+                if j < 0:
+                    j = streams - 1
         for j in range(streams - 1, -1, -1):
-            x = states[j]
+            x0 = states[j]
             pos -= 4
-            buf[pos] = <uint8_t>x
-            buf[pos + 1] = <uint8_t>(x >> 8)
-            buf[pos + 2] = <uint8_t>(x >> 16)
-            buf[pos + 3] = <uint8_t>(x >> 24)
+            buf[pos] = <uint8_t>x0
+            buf[pos + 1] = <uint8_t>(x0 >> 8)
+            buf[pos + 2] = <uint8_t>(x0 >> 16)
+            buf[pos + 3] = <uint8_t>(x0 >> 24)
     free(table)
     return PyBytes_FromStringAndSize(<char*>&buf[pos], cap - pos)
 
 
-def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] slot_info, const symbol_t[::1] slot_symbol,
+cdef inline uint32_t rans_get(uint32_t x, const uint64_t* info, const symbol_t* slot_symbol, symbol_t* out,
+                              int bits, const uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
+    """One decoding step with unchecked reads (the caller guarantees 4 bytes of room per step)."""
+    cdef uint32_t slot = x & ((<uint32_t>1 << bits) - 1), word
+    cdef symbol_t s = slot_symbol[slot]
+    cdef uint64_t e = info[s]
+    cdef int nb
+    out[0] = s
+    x = <uint32_t>(e >> 32) * (x >> bits) + slot - <uint32_t>e
+    nb = (x < RANS_L) + (x < (RANS_L >> 8)) + (x < (RANS_L >> 16))
+    memcpy(&word, buf + pos[0], 4)
+    word = __builtin_bswap32(word)
+    pos[0] += nb
+    return <uint32_t>(((<uint64_t>x) << (8 * nb)) | ((<uint64_t>word) >> (32 - 8 * nb)))
+
+
+def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, const symbol_t[::1] slot_symbol,
                 int bits, int streams, symbol_t[::1] out):
-    """Inverse of :func:`rans_encode`. ``slot_info[slot] = freq << 32 | (slot - cum)`` of the slot's symbol.
+    """Inverse of :func:`rans_encode`. ``slot_symbol[slot]`` is the symbol whose interval holds ``slot``
+    and ``symbol_info[s] = freq(s) << 32 | cum(s)`` (a small table: the per-slot table stays 1-4 bytes).
 
     Raises CorruptDataError when the payload ends early, a state starts out of range, or the stream
     does not end with every state back at its start and every byte consumed.
     """
     cdef Py_ssize_t i, n = out.shape[0], size = payload.shape[0], pos
     cdef uint32_t states[8]
-    cdef uint32_t x, mask = (<uint32_t>1 << bits) - 1, slot
-    cdef uint64_t info
+    cdef uint32_t x, x0, x1, x2, x3, mask = (<uint32_t>1 << bits) - 1, slot
+    cdef uint64_t e
     cdef int j, bad = 0
     cdef const uint8_t* buf
     if n == 0:
@@ -320,11 +420,14 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] slot_info, const
         return
     if not 1 <= streams <= 8:
         raise CorruptDataError("rANS stream count out of range")
-    if slot_info.shape[0] != (<Py_ssize_t>1 << bits) or slot_symbol.shape[0] != slot_info.shape[0]:
-        raise ValueError("slot tables must have 2**bits entries")
+    if not 1 <= bits <= 20 or slot_symbol.shape[0] != (<Py_ssize_t>1 << bits):
+        raise ValueError("the slot table must have 2**bits entries, bits 1..20")
     if size < 4 * streams:
         raise CorruptDataError("rANS payload shorter than its initial states")
     buf = &payload[0]
+    cdef const uint64_t* info = &symbol_info[0]
+    cdef const symbol_t* syms = &slot_symbol[0]
+    cdef symbol_t* dst = &out[0]
     with nogil:
         for j in range(streams):
             x = (<uint32_t>buf[4 * j] | (<uint32_t>buf[4 * j + 1] << 8) | (<uint32_t>buf[4 * j + 2] << 16)
@@ -333,14 +436,24 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] slot_info, const
                 bad = 1
             states[j] = x
         pos = 4 * streams
-        j = 0
+        i = 0
+        if not bad and streams == 4:
+            x0, x1, x2, x3 = states[0], states[1], states[2], states[3]
+            while i + 4 <= n and pos + 16 <= size:    # fast path: room for a 4-byte load per step
+                x0 = rans_get(x0, info, syms, dst + i, bits, buf, &pos)
+                x1 = rans_get(x1, info, syms, dst + i + 1, bits, buf, &pos)
+                x2 = rans_get(x2, info, syms, dst + i + 2, bits, buf, &pos)
+                x3 = rans_get(x3, info, syms, dst + i + 3, bits, buf, &pos)
+                i += 4
+            states[0], states[1], states[2], states[3] = x0, x1, x2, x3
         if not bad:
-            for i in range(n):
+            j = <int>(i % streams)
+            while i < n:                              # checked path: any stream count, the tail
                 x = states[j]
                 slot = x & mask
-                info = slot_info[slot]
-                out[i] = slot_symbol[slot]
-                x = <uint32_t>(info >> 32) * (x >> bits) + <uint32_t>info
+                e = info[syms[slot]]
+                dst[i] = syms[slot]
+                x = <uint32_t>(e >> 32) * (x >> bits) + slot - <uint32_t>e
                 while x < RANS_L:
                     if pos >= size:
                         bad = 1
@@ -353,6 +466,7 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] slot_info, const
                 j += 1
                 if j == streams:
                     j = 0
+                i += 1
             if not bad:
                 if pos != size:
                     bad = 1
@@ -448,39 +562,43 @@ cdef inline void fw_update(Fenwick* m, Py_ssize_t s) noexcept nogil:
 
 def adaptive0_encode(const uint32_t[::1] symbols, Py_ssize_t k):
     """Adaptive order-0 range coding of indices below k (Fenwick-tree frequencies, see the twin)."""
-    cdef Py_ssize_t i, n = symbols.shape[0]
-    cdef RCEnc e
+    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0, cap = n // 2 + 64
     cdef Fenwick m
-    cdef uint64_t r
+    cdef uint64_t r, low = 0, rng = RC_TOP - 1
     cdef uint32_t s
+    cdef uint8_t* buf
     if n == 0:
         return b""
     if not fw_init(&m, k):
         raise MemoryError
-    if not rc_init(&e, n // 2 + 64):
+    buf = <uint8_t*>malloc(cap)
+    if buf == NULL:
         free(m.freq)
         free(m.tree)
         raise MemoryError
     with nogil:
         for i in range(n):
+            if pos + 16 > cap:
+                buf = out_grow(buf, &cap, pos + 16)
+                if buf == NULL:
+                    break
             s = symbols[i]
-            r = e.range // m.total
-            e.low += fw_cum(&m, s) * r
-            e.range = m.freq[s] * r
-            rc_normalize(&e)
+            r = rng // m.total
+            rc_narrow(&low, &rng, buf, &pos, fw_cum(&m, s) * r, m.freq[s] * r)
             fw_update(&m, s)
-        rc_finish(&e)
+        if buf != NULL:
+            pos = rc_flush(low, rng, buf, pos)
     free(m.freq)
     free(m.tree)
-    return rc_result(&e)
+    return out_bytes(buf, pos)
 
 
 def adaptive0_decode(const uint8_t[::1] payload, Py_ssize_t k, uint32_t[::1] out):
     """Inverse of :func:`adaptive0_encode`."""
-    cdef Py_ssize_t i, n = out.shape[0], s
-    cdef RCDec d
+    cdef Py_ssize_t i, n = out.shape[0], s, pos = 0, size = payload.shape[0]
+    cdef const uint8_t* buf = &payload[0] if size else NULL
     cdef Fenwick m
-    cdef uint64_t t
+    cdef uint64_t t, r, code, rng = RC_TOP - 1
     cdef uint32_t rest
     cdef int bad = 0
     if n == 0:
@@ -490,20 +608,21 @@ def adaptive0_decode(const uint8_t[::1] payload, Py_ssize_t k, uint32_t[::1] out
     if not fw_init(&m, k):
         raise MemoryError
     with nogil:
-        if not rd_init(&d, &payload[0] if payload.shape[0] else NULL, payload.shape[0]):
+        code = rd_init(buf, &pos, size)
+        if code >= rng:
             bad = 1
         else:
             for i in range(n):
-                d.r = d.range // m.total
-                t = d.code // d.r
+                r = rng // m.total
+                t = code // r
                 if t >= m.total:
                     bad = 1
                     break
                 rest = <uint32_t>t
                 s = fw_find(&m, &rest)
-                d.code -= (t - rest) * d.r
-                d.range = m.freq[s] * d.r
-                rd_normalize(&d)
+                code -= (t - rest) * r
+                rng = m.freq[s] * r
+                rd_normalize(&code, &rng, buf, &pos, size)
                 fw_update(&m, s)
                 out[i] = <uint32_t>s
     free(m.freq)
@@ -538,30 +657,26 @@ cdef inline void counter_update(uint32_t* slot, uint32_t bit) noexcept nogil:
     slot[0] = (p << 16) | k
 
 
-cdef inline void enc_bit(RCEnc* e, uint32_t* slot, uint32_t bit) noexcept nogil:
-    cdef uint64_t bound = (e.range >> PROB_BITS) * (slot[0] >> 16)
+cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos, uint32_t* slot,
+                         uint32_t bit) noexcept nogil:
+    cdef uint64_t bound = (rng[0] >> PROB_BITS) * (slot[0] >> 16)
     if bit:
-        e.range = bound
+        rc_narrow(low, rng, buf, pos, 0, bound)
     else:
-        e.low += bound
-        e.range -= bound
-    if e.range < RC_BOT:
-        rc_normalize(e)
+        rc_narrow(low, rng, buf, pos, bound, rng[0] - bound)
     counter_update(slot, bit)
 
 
-cdef inline uint32_t dec_bit(RCDec* d, uint32_t* slot) noexcept nogil:
-    cdef uint64_t bound = (d.range >> PROB_BITS) * (slot[0] >> 16)
-    cdef uint32_t bit
-    if d.code < bound:
-        d.range = bound
-        bit = 1
+cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                             Py_ssize_t size, uint32_t* slot) noexcept nogil:
+    cdef uint64_t bound = (rng[0] >> PROB_BITS) * (slot[0] >> 16)
+    cdef uint32_t bit = code[0] < bound
+    if bit:
+        rng[0] = bound
     else:
-        d.code -= bound
-        d.range -= bound
-        bit = 0
-    if d.range < RC_BOT:
-        rd_normalize(d)
+        code[0] -= bound
+        rng[0] -= bound
+    rd_normalize(code, rng, buf, pos, size)
     counter_update(slot, bit)
     return bit
 
@@ -577,46 +692,54 @@ cdef uint32_t* new_table(int table_bits) noexcept nogil:
 
 def context_encode(const uint8_t[::1] data, int order, int table_bits):
     """Adaptive order-k binary context model over bytes (see the twin for the model)."""
-    cdef Py_ssize_t i, n = data.shape[0]
-    cdef RCEnc e
+    cdef Py_ssize_t i, n = data.shape[0], pos = 0, cap = n // 2 + 64
+    cdef uint64_t low = 0, rng = RC_TOP - 1
     cdef uint32_t* table
     cdef uint32_t history = 0, cmask, h, base, node, byte, bit
     cdef int shift = 32 - (table_bits - 4), j
+    cdef uint8_t* buf
     if n == 0:
         return b""
     cmask = 0xFFFFFFFF if order >= 4 else ((<uint32_t>1 << (8 * order)) - 1)
     table = new_table(table_bits)
     if table == NULL:
         raise MemoryError
-    if not rc_init(&e, n // 2 + 64):
+    buf = <uint8_t*>malloc(cap)
+    if buf == NULL:
         free(table)
         raise MemoryError
     with nogil:
         for i in range(n):
+            if pos + 32 > cap:       # a byte costs at most 8 * 16 bits
+                buf = out_grow(buf, &cap, pos + 32)
+                if buf == NULL:
+                    break
             byte = data[i]
             h = context_hash(history & cmask, order)
             base = (h >> shift) << 4
             node = 1
             for j in range(7, 3, -1):
                 bit = (byte >> j) & 1
-                enc_bit(&e, &table[base + node], bit)
+                enc_bit(&low, &rng, buf, &pos, &table[base + node], bit)
                 node = 2 * node + bit
             base = (nibble_hash(h, node) >> shift) << 4
             node = 1
             for j in range(3, -1, -1):
                 bit = (byte >> j) & 1
-                enc_bit(&e, &table[base + node], bit)
+                enc_bit(&low, &rng, buf, &pos, &table[base + node], bit)
                 node = 2 * node + bit
             history = (history << 8) | byte
-        rc_finish(&e)
+        if buf != NULL:
+            pos = rc_flush(low, rng, buf, pos)
     free(table)
-    return rc_result(&e)
+    return out_bytes(buf, pos)
 
 
 def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::1] out):
     """Inverse of :func:`context_encode`."""
-    cdef Py_ssize_t i, n = out.shape[0]
-    cdef RCDec d
+    cdef Py_ssize_t i, n = out.shape[0], pos = 0, size = payload.shape[0]
+    cdef const uint8_t* buf = &payload[0] if size else NULL
+    cdef uint64_t code, rng = RC_TOP - 1
     cdef uint32_t* table
     cdef uint32_t history = 0, cmask, h, base, node, high
     cdef int shift = 32 - (table_bits - 4), j, bad = 0
@@ -627,7 +750,8 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     if table == NULL:
         raise MemoryError
     with nogil:
-        if not rd_init(&d, &payload[0] if payload.shape[0] else NULL, payload.shape[0]):
+        code = rd_init(buf, &pos, size)
+        if code >= rng:
             bad = 1
         else:
             for i in range(n):
@@ -635,12 +759,12 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
                 base = (h >> shift) << 4
                 node = 1
                 for j in range(4):
-                    node = 2 * node + dec_bit(&d, &table[base + node])
+                    node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
                 high = node - 16
                 base = (nibble_hash(h, node) >> shift) << 4
                 node = 1
                 for j in range(4):
-                    node = 2 * node + dec_bit(&d, &table[base + node])
+                    node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
                 history = (history << 8) | node

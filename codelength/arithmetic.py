@@ -174,13 +174,14 @@ def _header_bits(freqs: np.ndarray) -> float:
 def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     """The total 2**b minimising quantisation cost plus model-section size, for ``b`` up to ``max_bits``.
 
-    ``max_bits`` defaults to 16 (fast decode tables) or, for many symbols, up to MAX_SCALE_BITS.
+    ``max_bits`` defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast caches; 16 buys
+    about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
     """
     w = np.asarray(weights, dtype=np.float64).ravel()
     k = int(np.count_nonzero(w > 0))
     low = max(1, (k - 1).bit_length())
     if max_bits is None:
-        max_bits = min(MAX_SCALE_BITS, max(16, low + 2))
+        max_bits = min(MAX_SCALE_BITS, max(15, low + 2))
     if low > max_bits:
         raise ValueError(f"{k} distinct symbols need a total of at least 2**{low}; "
                          f"the limit is 2**{max_bits} (MAX_SCALE_BITS = {MAX_SCALE_BITS})")
@@ -414,22 +415,44 @@ def ideal_code_length(symbols, model: StaticModel) -> float:
 
 
 # ----------------------------------------------------------------------------- low-level coders
-def range_encode(symbols, model: StaticModel, *, check: bool = True) -> bytes:
-    """Range-code ``symbols`` under a static model; payload bits <= ideal_code_length + ~16."""
+def default_streams(n: int) -> int:
+    """Interleaved streams used when none are given: 1 below 2**16 symbols (least overhead), else 4."""
+    return 1 if n < (1 << 16) else RANS_STREAMS
+
+
+def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool = True) -> bytes:
+    """Range-code ``symbols`` under a static model.
+
+    With one stream the payload is at most ``ideal_code_length / 8 + 2`` bytes. With ``streams`` > 1
+    (up to 8) symbol i goes to stream i % streams, which the decoder runs interleaved (faster: the
+    divisions of independent streams overlap); the payload starts with the LEB128 byte lengths of
+    streams 0..streams-2.
+    """
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
     a = _as_array(symbols)
     tables = _Tables(model)
     if a.size == 0:
         return b""
-    return _arith.range_encode(tables.code_symbols(a, check), tables.freq, tables.cum, model.scale_bits)
+    coded = tables.code_symbols(a, check)
+    parts = [_arith.range_encode(coded, tables.freq, tables.cum, model.scale_bits, j, streams)
+             for j in range(streams)]
+    return _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
 
 
-def range_decode(payload, model: StaticModel, n: int) -> np.ndarray:
+def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
     """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise CorruptDataError(f"range coder stream count {streams} out of range")
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
     if n:
-        _arith.range_decode(np.frombuffer(payload, dtype=np.uint8), tables.freq, tables.cum,
-                            tables.slot_symbol(tables.dtype), model.scale_bits, out)
+        lengths, start = _read_varints(bytes(payload[:5 * (streams - 1)]), 0, streams - 1)
+        offsets = np.concatenate(([0], np.cumsum(lengths), [len(payload) - start])).astype(np.int64)
+        if offsets[-2] > offsets[-1]:
+            raise CorruptDataError("range coder stream lengths exceed the payload")
+        _arith.range_decode(np.frombuffer(payload, dtype=np.uint8, offset=start), offsets, tables.freq,
+                            tables.cum, tables.slot_symbol(tables.dtype), model.scale_bits, out)
     return tables.finish(out)
 
 
@@ -451,11 +474,7 @@ def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
     if n:
-        f = model.freqs.astype(np.uint64)
-        cum = np.cumsum(f) - f
-        counts = model.freqs.astype(np.intp)
-        info = (np.repeat(f, counts) << np.uint64(32)) | (np.arange(model.total, dtype=np.uint64)
-                                                           - np.repeat(cum, counts))
+        info = (tables.freq.astype(np.uint64) << np.uint64(32)) | tables.cum.astype(np.uint64)
         _arith.rans_decode(np.frombuffer(payload, dtype=np.uint8), info, tables.slot_symbol(tables.dtype),
                            model.scale_bits, streams, out)
     return tables.finish(out)
@@ -546,13 +565,14 @@ def _check_order(order):
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
 
 
-def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, order=0):
+def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
     """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
     _check_order(order)
     if symbols.size == 0:
         return 0, b"", b""
+    streams = default_streams(symbols.size) if streams is None else int(streams)
     m, check = _static_model(symbols, model, scale_bits)
-    return 0, m.to_bytes(0), range_encode(symbols, m, check=check)
+    return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check)
 
 
 def decode_range(param, model, payload, n, alphabet_size):
@@ -561,16 +581,17 @@ def decode_range(param, model, payload, n, alphabet_size):
             raise CorruptDataError("range stream of zero symbols carries data")
         return np.zeros(0, dtype=np.uint8)
     m, streams = StaticModel.from_bytes(model, alphabet_size)
-    if param != 0 or streams != 0:
+    if param != 0:
         raise CorruptDataError("bad range-coder parameters")
-    return range_decode(payload, m, n)
+    return range_decode(payload, m, n, streams)
 
 
-def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=RANS_STREAMS, order=0):
+def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
     """Backend ``"rans"``: static order-0 rANS with ``streams`` interleaved states."""
     _check_order(order)
     if symbols.size == 0:
         return 0, b"", b""
+    streams = default_streams(symbols.size) if streams is None else int(streams)
     m, check = _static_model(symbols, model, scale_bits)
     return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
 

@@ -171,26 +171,82 @@ class RangeDecoder:
 
 
 # --------------------------------------------------------------------------- static range coder
-def range_encode(symbols, freq, cum, bits):
-    """Static range coding of ``symbols`` (indices into ``freq``/``cum``) under total 2**bits."""
-    enc = RangeEncoder()
-    for s in symbols:
-        enc.encode_shift(cum[s], freq[s], bits)
-    return enc.finish()
+def leb128(value):
+    """Unsigned LEB128 bytes of one integer."""
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
 
 
-def range_decode(payload, freq, cum, bits, n):
+def read_leb128(buf, pos):
+    """(value, next position) of the LEB128 number at buf[pos] (at most 5 bytes)."""
+    value = 0
+    for k in range(5):
+        if pos >= len(buf):
+            raise CorruptPayload("truncated number")
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << (7 * k)
+        if byte < 0x80:
+            return value, pos
+    raise CorruptPayload("over-long number")
+
+
+def _find(cum, freq, t):
+    from bisect import bisect_right
+    s = bisect_right(cum, t) - 1
+    while freq[s] == 0:      # zero-frequency symbols share their cum with the next one
+        s += 1
+    return s
+
+
+def range_encode(symbols, freq, cum, bits, streams=1):
+    """Static range coding of ``symbols`` (indices into ``freq``/``cum``) under total 2**bits.
+
+    With ``streams`` > 1, symbol i goes to stream i % streams; the payload is the LEB128 lengths of
+    streams 0..streams-2, then the streams one after another.
+    """
+    parts = []
+    for j in range(streams):
+        enc = RangeEncoder()
+        for s in symbols[j::streams]:
+            enc.encode_shift(cum[s], freq[s], bits)
+        parts.append(enc.finish())
+    return b"".join(leb128(len(p)) for p in parts[:-1]) + b"".join(parts)
+
+
+def split_streams(payload, streams):
+    """The stream slices of a multi-stream range-coded payload."""
+    pos, lengths = 0, []
+    for _ in range(streams - 1):
+        length, pos = read_leb128(payload, pos)
+        lengths.append(length)
+    parts = []
+    for length in lengths:
+        parts.append(payload[pos:pos + length])
+        pos += length
+    if pos > len(payload):
+        raise CorruptPayload("stream lengths exceed the payload")
+    parts.append(payload[pos:])
+    return parts
+
+
+def range_decode(payload, freq, cum, bits, n, streams=1):
     """Inverse of :func:`range_encode`; ``cum`` must have len(freq) + 1 entries (cum[-1] = 2**bits)."""
     if n == 0:
         return []
-    from bisect import bisect_right
-    dec = RangeDecoder(payload)
+    decoders = [RangeDecoder(part) for part in split_streams(payload, streams)]
     out = []
-    for _ in range(n):
+    for i in range(n):
+        dec = decoders[i % streams]
         t = dec.target_shift(bits)
-        s = bisect_right(cum, t) - 1
-        while freq[s] == 0:      # zero-frequency symbols share their cum with the next one
-            s += 1
+        s = _find(cum, freq, t)
         dec.consume(cum[s], freq[s])
         out.append(s)
     return out
