@@ -179,6 +179,19 @@ cdef inline uint64_t _hash(uint64_t key, int shift) noexcept nogil:
     return (key * <uint64_t>0x9E3779B97F4A7C15) >> shift
 
 
+cdef inline Py_ssize_t _probe_add(uint64_t* keys, int64_t* counts, Py_ssize_t wrap, int shift,
+                                  uint64_t key, int64_t amount) noexcept nogil:
+    """Add ``amount`` to ``key``'s count (linear probing); return 1 if the key was new."""
+    cdef Py_ssize_t slot = <Py_ssize_t>_hash(key, shift)
+    while counts[slot] and keys[slot] != key:
+        slot = (slot + 1) & wrap
+    counts[slot] += amount
+    if counts[slot] == amount:
+        keys[slot] = key
+        return 1
+    return 0
+
+
 cdef class NgramCounter:
     """Counts of the n-grams (n = 1..8) of a byte stream fed in pieces.
 
@@ -246,14 +259,7 @@ cdef class NgramCounter:
         return 0
 
     cdef inline void _insert(self, uint64_t key, int64_t amount) noexcept nogil:
-        cdef Py_ssize_t slot = <Py_ssize_t>_hash(key, self.shift)
-        cdef Py_ssize_t wrap = self.capacity - 1
-        while self.counts[slot] and self.keys[slot] != key:
-            slot = (slot + 1) & wrap
-        if not self.counts[slot]:
-            self.keys[slot] = key
-            self.used += 1
-        self.counts[slot] += amount
+        self.used += _probe_add(self.keys, self.counts, self.capacity - 1, self.shift, key, amount)
 
     def update(self, const uint8_t[::1] data):
         """Count the n-grams that end inside ``data`` (those spanning the previous piece included)."""
@@ -262,6 +268,10 @@ cdef class NgramCounter:
         cdef int64_t filled = self.filled
         cdef int n = self.n
         cdef int64_t[::1] dense
+        cdef uint64_t* keys
+        cdef int64_t* counts
+        cdef Py_ssize_t wrap, added
+        cdef int shift
         if n <= 2:
             dense = self.dense
             with nogil:
@@ -278,13 +288,19 @@ cdef class NgramCounter:
                 end = i + (self.capacity // 2 - self.used)
                 if end > total:
                     end = total
+                keys = self.keys
+                counts = self.counts
+                wrap = self.capacity - 1
+                shift = self.shift
+                added = 0
                 with nogil:
                     while i < end:
                         w = ((w << 8) | data[i]) & mask
                         filled += 1
                         if filled >= n:
-                            self._insert(w, 1)
+                            added += _probe_add(keys, counts, wrap, shift, w, 1)
                         i += 1
+                self.used += added
         self.window = w
         self.filled = filled if filled < n else n
 
