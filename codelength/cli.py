@@ -12,7 +12,6 @@ import os
 import re
 import sys
 import tempfile
-import textwrap
 import time
 
 PROG = "codelength"
@@ -150,14 +149,6 @@ def _expand_inputs(inputs, command: str):
             yield "error", f"{item}: No such file or directory"
 
 
-def _wrap(text: str, indent: str = "  ", width: int = 100) -> str:
-    """Fill ``text`` to ``width`` columns, never breaking a number from its unit ("42.9 %")."""
-    glue = "\x00"
-    text = re.sub(r"(\d) (%|bits/byte|bytes)", lambda m: m.group(1) + glue + m.group(2), text)
-    filled = textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
-    return filled.replace(glue, " ")
-
-
 def cmd_analyze(args) -> int:
     from . import report as rp
     status = 0
@@ -220,11 +211,7 @@ def cmd_analyze(args) -> int:
                 if not first_text:
                     sys.stdout.write("\n")
                 first_text = False
-                text = rp.render_text(report, note=sample_note)
-                summary = "  " + report.summary + "\n"
-                if text.endswith(summary):
-                    text = text[: -len(summary)] + _wrap(report.summary) + "\n"
-                sys.stdout.write(text)
+                sys.stdout.write(rp.render_text(report, note=sample_note))
             sys.stdout.flush()
             progress = Progress(None, "analyze", False) if progress.total is None else _continue(progress, args)
     finally:

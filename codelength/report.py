@@ -409,16 +409,16 @@ def plain_words(report: Report) -> str:
     if n == 0:
         return "The input is empty: there is nothing to compress."
     h0 = report.bound("H0")
-    parts = [f"Optimum coding of single bytes (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte) "
-             f"would reduce the size by {100.0 - h0.percent_of_original:.1f} %"]
+    parts = [f"Optimum coding of single bytes, each on its own, would reduce the size by "
+             f"{100.0 - h0.percent_of_original:.1f} % (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte)"]
     usable = [b for b in report.bounds if b.order and not b.sparse]
     if usable:
         hk = usable[-1]
         k = hk.order
         context = "byte" if k == 1 else f"{k} bytes"
-        parts.append(f"; using the previous {context} as context (H{k} = "
-                     f"{hk.bits_per_byte:.2f} bits/byte), by up to {100.0 - hk.percent_of_original:.1f} % "
-                     "(model cost not counted)")
+        parts.append(f"; a model that uses the previous {context} as context, by up to "
+                     f"{100.0 - hk.percent_of_original:.1f} % (H{k} = {hk.bits_per_byte:.2f} bits/byte, "
+                     "model cost not counted)")
     text = "".join(parts) + "."
     if report.max_order >= 1 and (not usable or usable[-1].order < report.max_order):
         first = (usable[-1].order + 1) if usable else 1
@@ -488,8 +488,20 @@ def render_text(report: Report, *, note: str | None = None) -> str:
             lines.append(f"    high-entropy bytes {r['start']:#x}..{r['end']:#x}, "
                          f"mean {r['mean_bits_per_byte']:.2f} bits/byte")
     lines.append("")
-    lines.append("  " + report.summary)
+    lines.append(wrap_words(report.summary))
     return "\n".join(lines) + "\n"
+
+
+def wrap_words(text: str, indent: str = "  ", width: int = 100) -> str:
+    """Fill ``text`` to ``width`` columns without breaking "42.9 %", "H0 = 4.57" or "(level 9)"."""
+    import re
+    import textwrap
+    glue = "\x00"
+    text = re.sub(r"(\d) (%|bits/byte|bytes)\b", lambda m: m.group(1) + glue + m.group(2), text)
+    text = re.sub(r"\b(H\w*) = ", lambda m: m.group(1) + glue + "=" + glue, text)
+    text = re.sub(r"\((\w+) (\d+)", lambda m: "(" + m.group(1) + glue + m.group(2), text)
+    filled = textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    return filled.replace(glue, " ")
 
 
 def csv_columns(max_order: int, coder_names) -> list[str]:
