@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from codelength import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts, empirical_entropy
-from codelength.estimators import _dirichlet_posterior_mean_entropy, digamma, nsb_entropy_nats, trigamma
+from codelength.estimators import _dirichlet_posterior_mean_entropy, digamma, log_gamma, nsb_entropy_nats, trigamma
 
 EULER = 0.5772156649015329
 
@@ -40,6 +40,16 @@ def test_special_values():
         digamma(0.0)
     with pytest.raises(ValueError):
         trigamma(-1.0)
+
+
+def test_log_gamma_against_math_lgamma():
+    x = np.concatenate([np.geomspace(1e-13, 1e9, 3000), np.arange(1, 300) / 2])
+    reference = np.array([math.lgamma(v) for v in x])
+    assert np.max(np.abs(log_gamma(x) - reference) / np.maximum(1.0, np.abs(reference))) < 2e-14
+    assert log_gamma(1.0) == pytest.approx(0.0, abs=5e-15) and log_gamma(2.0) == pytest.approx(0.0, abs=5e-15)
+    assert np.isscalar(log_gamma(3.5))
+    with pytest.raises(ValueError):
+        log_gamma(0.0)
 
 
 def test_special_functions_against_scipy():
