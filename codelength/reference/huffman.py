@@ -278,25 +278,21 @@ def _xlog2x(x):
     return float(x) * math.log2(x) if x > 0 else 0.0
 
 
-def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEADER_BITS, chunk=CHUNK):
-    """Block lengths covering ``symbols``: fixed ``block_size``, or adaptive.
+def greedy_split(symbols, alphabet_size, header_bits, chunk):
+    """One scale of the adaptive split: ``(block lengths, estimated total bits)``.
 
-    Adaptive split (alphabets up to ADAPTIVE_ALPHABET): the data is cut in chunks of CHUNK symbols; a
-    chunk joins the current block when the estimated cost of the merged block,
-    ``N log2 N - sum c log2 c + 4 * distinct + header_bits``, is no larger than the cost of the two apart.
+    The data is cut in chunks of ``chunk`` symbols; a chunk joins the current block when the estimated
+    cost of the merged block is no larger than that of the two apart, where a block of N symbols with
+    counts c costs ``N log2 N - sum c log2 c + 4 * distinct`` bits (its order-0 entropy plus about 4 bits
+    per coded length), plus ``header_bits`` per block.
     """
-    n = len(symbols)
-    if n == 0:
-        return []
-    if block_size is None and alphabet_size > ADAPTIVE_ALPHABET:
-        block_size = FIXED_BLOCK
-    if block_size is not None:
-        return [min(block_size, n - start) for start in range(0, n, block_size)]
     blocks = []
+    total = 0.0
     block_counts = [0] * alphabet_size
     block_n = 0
     block_s = 0.0
     block_distinct = 0
+    n = len(symbols)
     for start in range(0, n, chunk):
         chunk_counts = [0] * alphabet_size
         for s in symbols[start:start + chunk]:
@@ -327,6 +323,7 @@ def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEA
                 block_distinct = merged_distinct
                 continue
             blocks.append(block_n)
+            total += _xlog2x(block_n) - block_s + 4.0 * block_distinct + header_bits
         block_counts = chunk_counts
         block_n = chunk_n
         block_s = 0.0
@@ -335,8 +332,29 @@ def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEA
             if c:
                 block_s += _xlog2x(c)
                 block_distinct += 1
-    blocks.append(block_n)
-    return blocks
+    if block_n:
+        blocks.append(block_n)
+        total += _xlog2x(block_n) - block_s + 4.0 * block_distinct + header_bits
+    return blocks, total
+
+
+def split_blocks(symbols, alphabet_size, block_size=None, header_bits=NATIVE_HEADER_BITS):
+    """Block lengths covering ``symbols``: fixed ``block_size``, or adaptive.
+
+    Adaptive split (alphabets up to ADAPTIVE_ALPHABET): :func:`greedy_split` at two scales, chunks of
+    CHUNK and of 4 * CHUNK symbols (the coarse one sees shifts too gradual for single small chunks); the
+    split of smaller estimated total wins (the fine one on a tie).
+    """
+    n = len(symbols)
+    if n == 0:
+        return []
+    if block_size is None and alphabet_size > ADAPTIVE_ALPHABET:
+        block_size = FIXED_BLOCK
+    if block_size is not None:
+        return [min(block_size, n - start) for start in range(0, n, block_size)]
+    fine, fine_total = greedy_split(symbols, alphabet_size, header_bits, CHUNK)
+    coarse, coarse_total = greedy_split(symbols, alphabet_size, header_bits, 4 * CHUNK)
+    return coarse if coarse_total < fine_total else fine
 
 
 # ----------------------------------------------------------------------------------------------
