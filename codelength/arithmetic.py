@@ -249,7 +249,7 @@ class StaticModel:
         ``q[s] > 0`` keep a frequency >= 1 whether they occur or not. ``scale_bits`` defaults to 16
         (more when many symbols need it).
         """
-        w = np.asarray(q, dtype=np.float64).ravel()
+        w = np.array(q, dtype=np.float64).ravel()          # a copy: the caller's q stays as it was
         if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
             raise ValueError("probabilities must be finite and non-negative")
         if occurring is not None:

@@ -1,0 +1,331 @@
+"""Arithmetic coding: kernels against their pure-Python twins, round trips, size bounds, quantisation."""
+import math
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import codelength
+from codelength import CorruptDataError, arithmetic as ar, _arith
+from codelength.reference import arith as ref
+
+from conftest import corpus_path
+
+
+# ----------------------------------------------------------------------------- strategies
+@st.composite
+def symbol_arrays(draw, max_alphabet=300, max_size=400):
+    """Skewed, uniform, single-symbol and empty symbol sequences over small alphabets."""
+    k = draw(st.integers(1, max_alphabet))
+    n = draw(st.integers(0, max_size))
+    kind = draw(st.sampled_from(["uniform", "skewed", "single", "two"]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    if kind == "uniform":
+        a = rng.integers(0, k, n)
+    elif kind == "skewed":
+        a = np.minimum(rng.geometric(draw(st.floats(0.05, 0.95)), n) - 1, k - 1)
+    elif kind == "single":
+        a = np.full(n, k - 1)
+    else:
+        a = rng.choice([0, k - 1], n, p=[0.97, 0.03])
+    return a.astype(np.uint8 if k <= 256 else np.uint16)
+
+
+def _tables_for(a, bits):
+    """Reference tables (lists) and kernel tables (arrays) of the quantised counts of ``a``."""
+    counts = np.bincount(a, minlength=int(a.max()) + 1 if a.size else 1)
+    if not a.size:
+        counts[0] = 1
+    freq = ar.quantize_frequencies(counts, bits)
+    cum = np.concatenate(([0], np.cumsum(freq))).astype(np.uint32)
+    return freq.tolist(), cum.tolist(), freq, cum[:-1].copy()
+
+
+# ----------------------------------------------------------------------------- kernels == twins
+@given(a=symbol_arrays(), bits=st.integers(9, 20), streams=st.integers(1, 5))
+def test_range_coder_matches_twin(a, bits, streams):
+    fl, cl, fa, ca = _tables_for(a, bits)
+    expected = ref.range_encode(a.tolist(), fl, cl, bits, streams)
+    parts = [_arith.range_encode(a, fa, ca, bits, j, streams) for j in range(streams)]
+    assert ar._varints([len(p) for p in parts[:-1]]) + b"".join(parts) == expected
+    assert ref.range_decode(expected, fl, cl, bits, a.size, streams) == a.tolist()
+    model = ar.StaticModel._from_dense(fa, bits)
+    assert ar.range_decode(expected, model, a.size, streams).tolist() == a.tolist()
+
+
+@given(a=symbol_arrays(), bits=st.integers(9, 20), streams=st.integers(1, 8))
+def test_rans_matches_twin(a, bits, streams):
+    fl, cl, fa, ca = _tables_for(a, bits)
+    expected = ref.rans_encode(a.tolist(), fl, cl, bits, streams)
+    assert _arith.rans_encode(a, fa, ca, bits, streams) == expected
+    assert ref.rans_decode(expected, fl, cl, bits, a.size, streams) == a.tolist()
+    model = ar.StaticModel._from_dense(fa, bits)
+    assert ar.rans_decode(expected, model, a.size, streams).tolist() == a.tolist()
+
+
+@given(a=symbol_arrays(max_alphabet=2000))
+def test_adaptive_order0_matches_twin(a):
+    k = int(a.max()) + 1 if a.size else 1
+    expected = ref.adaptive0_encode(a.tolist(), k)
+    assert _arith.adaptive0_encode(a.astype(np.uint32), k) == expected
+    out = np.empty(a.size, dtype=np.uint32)
+    _arith.adaptive0_decode(np.frombuffer(expected, dtype=np.uint8), k, out)
+    assert out.tolist() == a.tolist() == ref.adaptive0_decode(expected, k, a.size)
+
+
+@settings(max_examples=25)
+@given(a=symbol_arrays(max_alphabet=256, max_size=300), order=st.integers(1, 4), table_bits=st.integers(10, 14))
+def test_context_model_matches_twin(a, order, table_bits):
+    data = a.astype(np.uint8).tobytes()
+    expected = ref.context_encode(data, order, table_bits)
+    assert _arith.context_encode(data, order, table_bits) == expected
+    assert ref.context_decode(expected, order, table_bits, len(data)) == data
+    model, payload = ar.adaptive_encode(data, order, table_bits)
+    assert payload == expected
+    assert ar.adaptive_decode(model, payload, len(data), order).tobytes() == data
+
+
+def test_context_model_twin_on_text(sample_bytes):
+    data = sample_bytes[:3000]
+    expected = ref.context_encode(data, 2, 16)
+    assert _arith.context_encode(data, 2, 16) == expected
+
+
+def test_range_coder_carries_match_twin():
+    # long runs of the top symbol push low towards the carry boundary
+    freq = [1, (1 << 12) - 1]
+    cum = [0, 1, 1 << 12]
+    a = np.array([1] * 5000 + [0] + [1] * 5000 + [0, 0] + [1] * 3000, dtype=np.uint8)
+    expected = ref.range_encode(a.tolist(), freq, cum, 12)
+    assert _arith.range_encode(a, np.array(freq, np.uint32), np.array(cum[:-1], np.uint32), 12) == expected
+    assert ref.range_decode(expected, freq, cum, 12, a.size) == a.tolist()
+
+
+# ----------------------------------------------------------------------------- round trips
+arrays = st.one_of(
+    st.binary(max_size=2000),
+    st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=3), st.integers(1, 500)),
+    symbol_arrays(max_alphabet=70000, max_size=600),
+    st.lists(st.integers(0, 2**32 - 2), max_size=50).map(lambda v: np.array(v, dtype=np.uint32)),
+    st.lists(st.integers(0, 2**40), max_size=30).map(lambda v: np.array(v, dtype=np.int64)),
+)
+
+
+def _same(a, b):
+    if isinstance(a, bytes):
+        return isinstance(b, bytes) and a == b
+    return b.dtype == a.dtype and np.array_equal(a, b)
+
+
+def _roundtrip_ok(data):
+    return not (isinstance(data, np.ndarray) and data.dtype == np.uint8)  # coders.py: '|u1' kind (lead)
+
+
+@pytest.mark.parametrize("coder, opts", [("range", {}), ("range", {"streams": 3}), ("rans", {}),
+                                         ("rans", {"streams": 5}), ("adaptive", {}), ("adaptive", {"order": 0})])
+@given(data=arrays)
+def test_round_trip(coder, opts, data):
+    if not _roundtrip_ok(data):
+        data = data.astype(np.uint16)
+    if isinstance(data, np.ndarray) and data.size and int(data.max()) >= 2**32 - 1:
+        data = data % (2**32 - 1)      # the container's alphabet size field is 32 bits
+    blob = codelength.compress(data, coder=coder, **opts)
+    assert _same(data, codelength.decompress(blob))
+
+
+@pytest.mark.parametrize("order", [1, 2, 3, 4])
+@given(data=st.one_of(st.binary(max_size=1500),
+                      st.builds(lambda b, n: b * n, st.binary(min_size=1, max_size=5), st.integers(1, 300))))
+def test_context_round_trip(order, data):
+    blob = codelength.compress(data, coder="adaptive", order=order, table_bits=14)
+    assert codelength.decompress(blob) == data
+
+
+def test_alphabet_of_two_to_the_sixteen_and_beyond():
+    rng = np.random.default_rng(5)
+    full = rng.permutation(np.arange(1 << 16)).astype(np.uint16)      # every one of 65536 symbols
+    wide = rng.integers(0, 1 << 20, 50000).astype(np.uint32)          # ~48000 distinct of 2**20
+    for data in (full, wide):
+        for coder in ("range", "rans", "adaptive"):
+            assert np.array_equal(codelength.decompress(codelength.compress(data, coder=coder)), data)
+
+
+def test_empty_and_single_symbol_payloads():
+    for coder in ("range", "rans", "adaptive"):
+        assert codelength.decompress(codelength.compress(b"", coder=coder)) == b""
+    # one symbol costs nothing: the range coder's payload is empty
+    m = ar.StaticModel.from_data(b"x" * 1000)
+    assert ar.range_encode(b"x" * 1000, m) == b""
+    assert ar.range_decode(b"", m, 1000).tobytes() == b"x" * 1000
+
+
+# ----------------------------------------------------------------------------- size bounds
+@given(a=symbol_arrays(max_alphabet=1000, max_size=3000), bits=st.integers(10, 20))
+def test_range_payload_within_ideal_plus_four_bytes(a, bits):
+    if a.size == 0 or np.unique(a).size > 1 << bits:
+        return
+    model = ar.StaticModel.from_data(a, scale_bits=bits)
+    ideal = ar.ideal_code_length(a, model)
+    assert 8 * len(ar.range_encode(a, model)) <= ideal + 32
+    # rANS: the final states are flushed whole (4 bytes per state)
+    for streams in (1, 4):
+        assert 8 * len(ar.rans_encode(a, model, streams)) <= ideal + 32 * streams + 8
+
+
+def test_size_bounds_on_large_order0_data():
+    rng = np.random.default_rng(7)
+    a = rng.choice(256, 1 << 20, p=np.r_[np.full(16, 0.05), np.full(240, 0.2 / 240)]).astype(np.uint8)
+    model = ar.StaticModel.from_data(a)
+    ideal = ar.ideal_code_length(a, model)
+    for streams in (1, 4):
+        assert 8 * len(ar.range_encode(a, model, streams)) <= ideal + 32 * streams + 8 * 5 * (streams - 1)
+        assert 8 * len(ar.rans_encode(a, model, streams)) <= ideal + 32 * streams + 8
+
+
+@pytest.mark.parametrize("name", ["alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt", "html",
+                                  "fireworks.jpeg", "paper-100k.pdf"])
+def test_static_coders_within_a_thousandth_of_h0(name):
+    data = corpus_path(name).read_bytes()
+    h0 = codelength.empirical_entropy(data) * len(data)        # bits
+    model = ar.StaticModel.from_data(data)
+    header = codelength.container.HEADER_SIZE + len(model.to_bytes(1))
+    cost = ar.quantization_cost(np.bincount(np.frombuffer(data, np.uint8), minlength=256),
+                                model.probabilities(256) * model.total)
+    assert cost <= 5e-4 * h0 + 64                              # quantisation costs little
+    for coder in ("range", "rans"):
+        blob = codelength.compress(data, coder=coder)
+        assert codelength.decompress(blob) == data
+        assert 8 * (len(blob) - header) <= 1.001 * h0 + 8 * 32
+
+
+def test_adaptive_order2_beats_order0_entropy_and_zlib():
+    data = corpus_path("alice29.txt").read_bytes()
+    h0 = codelength.empirical_entropy(data)
+    bpb = {k: 8 * len(codelength.compress(data, coder="adaptive", order=k)) / len(data) for k in (1, 2, 3)}
+    assert bpb[1] < h0 - 0.8
+    assert bpb[2] < bpb[1] and bpb[3] < bpb[2]
+    assert bpb[2] < 8 * len(zlib.compress(data, 9)) / len(data)
+
+
+# ----------------------------------------------------------------------------- quantisation
+@given(weights=st.lists(st.integers(0, 10**6), min_size=1, max_size=300), bits=st.integers(1, 16))
+def test_quantisation_keeps_symbols_and_total(weights, bits):
+    w = np.array(weights)
+    if np.count_nonzero(w) == 0 or np.count_nonzero(w) > 1 << bits:
+        with pytest.raises(ValueError) if np.count_nonzero(w) > 1 << bits else _nothing():
+            ar.quantize_frequencies(w, bits)
+        return
+    f = ar.quantize_frequencies(w, bits)
+    assert int(f.sum()) == 1 << bits
+    assert np.all((f > 0) == (w > 0))
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@given(weights=st.lists(st.integers(1, 50), min_size=2, max_size=4), bits=st.integers(2, 5))
+def test_quantisation_is_optimal_on_small_cases(weights, bits):
+    w = np.array(weights, dtype=float)
+    total = 1 << bits
+    if w.size > total:
+        return
+    f = ar.quantize_frequencies(w, bits)
+    best = math.inf
+
+    def search(prefix, left):
+        nonlocal best
+        if len(prefix) == w.size - 1:
+            if left >= 1:
+                cand = np.array(prefix + [left], dtype=float)
+                best = min(best, ar.quantization_cost(w, cand))
+            return
+        for v in range(1, left - (w.size - len(prefix) - 1) + 1):
+            search(prefix + [v], left - v)
+
+    search([], total)
+    assert ar.quantization_cost(w, f) <= best + 1e-9
+
+
+def test_choose_scale_bits_and_cost_are_small_for_text(sample_bytes):
+    counts = np.bincount(np.frombuffer(sample_bytes, np.uint8), minlength=256)
+    bits = ar.choose_scale_bits(counts)
+    f = ar.quantize_frequencies(counts, bits)
+    n_h0 = codelength.empirical_entropy(sample_bytes) * len(sample_bytes)
+    assert ar.quantization_cost(counts, f) <= 1e-3 * n_h0
+
+
+# ----------------------------------------------------------------------------- model from q: H(p, q)
+def test_cross_entropy_in_real_bytes():
+    rng = np.random.default_rng(11)
+    p = rng.dirichlet(np.ones(64) * 0.5)
+    q = rng.dirichlet(np.ones(64) * 0.5) * 0.5 + p * 0.5      # q > 0 wherever p > 0
+    data = rng.choice(64, 200_000, p=p).astype(np.uint8).tobytes()
+    counts = np.bincount(np.frombuffer(data, np.uint8), minlength=64)
+    n = len(data)
+    cross = float(np.sum(counts[counts > 0] * -np.log2(q[counts > 0] / q.sum())))   # n * H(p_hat, q)
+    own = float(np.sum(counts[counts > 0] * -np.log2(counts[counts > 0] / n)))      # n * H(p_hat)
+    for coder in ("range", "rans"):
+        frame = codelength.container.unpack(codelength.compress(data, coder=coder, model=q))
+        bits = 8 * len(frame.payload)
+        assert abs(bits - cross) <= 1e-4 * cross + 64           # within 0.01 % + 8 bytes of n H(p, q)
+        assert codelength.decompress(codelength.compress(data, coder=coder, model=q)) == data
+    assert cross - own > 0.01 * own                             # the KL(p || q) term shows
+
+
+def test_zero_probability_symbols_get_minimum_frequency():
+    data = b"aaab" * 100 + b"z"
+    q = np.zeros(256)
+    q[ord("a")], q[ord("b")] = 0.75, 0.25
+    model = ar.StaticModel.from_probabilities(q, occurring=np.unique(np.frombuffer(data, np.uint8)))
+    assert model.freqs[list(model.symbols).index(ord("z"))] == 1
+    for coder in ("range", "rans"):
+        assert codelength.decompress(codelength.compress(data, coder=coder, model=q)) == data
+    strict = ar.StaticModel.from_probabilities(q)
+    with pytest.raises(ValueError, match="probability 0"):
+        ar.range_encode(data, strict)
+
+
+# ----------------------------------------------------------------------------- errors
+def test_bad_options_are_refused():
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", coder="range", order=2)
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", coder="adaptive", order=9)
+    with pytest.raises(ValueError):
+        codelength.compress(np.array([300, 2]), coder="adaptive", order=1)
+    with pytest.raises(ValueError):
+        codelength.compress(b"abc", coder="rans", streams=9)
+
+
+@pytest.mark.parametrize("coder, opts", [("range", {}), ("range", {"streams": 4}), ("rans", {}),
+                                         ("adaptive", {}), ("adaptive", {"order": 3})])
+@given(data=st.binary(min_size=1, max_size=800), damage=st.data())
+def test_low_level_decoders_refuse_or_survive_damage(coder, opts, data, damage):
+    module = ar
+    param, model, payload = getattr(module, f"encode_{coder}")(np.frombuffer(data, np.uint8), 256, **opts)
+    decode = getattr(module, f"decode_{coder}")
+    model, payload = bytearray(model), bytearray(payload)
+    what = damage.draw(st.sampled_from(["model", "payload", "cut", "extend", "random"]))
+    if what == "model" and model:
+        model[damage.draw(st.integers(0, len(model) - 1))] = damage.draw(st.integers(0, 255))
+    elif what == "payload" and payload:
+        payload[damage.draw(st.integers(0, len(payload) - 1))] ^= damage.draw(st.integers(1, 255))
+    elif what == "cut":
+        payload = payload[:damage.draw(st.integers(0, len(payload)))]
+    elif what == "extend":
+        payload += damage.draw(st.binary(min_size=1, max_size=9))
+    else:
+        payload = bytearray(damage.draw(st.binary(max_size=64)))
+    n = len(data) + damage.draw(st.integers(-2, 2)) if what == "random" else len(data)
+    try:
+        out = decode(param, bytes(model), bytes(payload), max(n, 0), 256)
+    except CorruptDataError:
+        return
+    assert len(out) == max(n, 0)             # decoded something of the promised length (the CRC judges it)
