@@ -26,6 +26,8 @@ from .continuous import closed_form_entropy, differential_entropy, gaussian_entr
 from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
                          kl_estimate)
 # --- huffman (helper) ---
+from .codes import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
+                    shannon_code_lengths)
 # --- arithmetic (helper) ---
 # --- report / cli (helper) ---
 from .report import Bound, CoderSize, Report, analyze

@@ -42,7 +42,8 @@ def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | Non
 
     Fixed ``block_size``, or (``None``) the adaptive split for alphabets up to 4096 symbols: chunks of
     4096 symbols join the current block while the estimated cost of the merged block,
-    ``N log2 N - sum_s c_s log2 c_s + 4 * distinct + header``, is no larger than that of the two apart.
+    ``N log2 N - sum_s c_s log2 c_s + 4 * distinct + header``, is no larger than that of the two apart;
+    the same rule also runs on chunks of 16384 symbols, and the split of smaller estimated total wins.
     Larger alphabets use fixed blocks of 65536 symbols.
     """
     n = symbols.shape[0]
