@@ -113,7 +113,8 @@ def theorem_section(n_max: int, sample_size: int, rng, say) -> dict:
     model = _byte_model(SOURCE_LETTERS, p)
     ideal = ideal_code_lengths(data, model).total_bits
     say("")
-    say("An arithmetic coder needs no blocks: it codes the whole sequence in about sum(-log2 p(x_i)) bits.")
+    say("An arithmetic coder needs no blocks: it codes the whole sequence in sum(-log2 p(x_i)) bits,")
+    say("plus a few bytes to end the stream (the model itself is stored beside it, in the header).")
     result = {"entropy": h, "rows": rows, "ideal_bits": ideal}
     try:
         coded = _payload_bits(compress(data, "range", model=model))

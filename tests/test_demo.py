@@ -36,8 +36,8 @@ def test_theorem_stop_obeys_the_bounds():
     for n, rate, _ in result["rows"]:
         assert h - 1e-12 <= rate < h + 1.0 / n
     assert result["rows"][-1][1] < result["rows"][0][1]
-    # the range coder's payload is within a few bits (plus a few bytes of flush) of the ideal
-    assert abs(result["range_bits"] - result["ideal_bits"]) < 64
+    # the range coder's payload is the ideal plus a few bytes to end the stream(s)
+    assert -1 <= result["range_bits"] - result["ideal_bits"] < 8 * 32
 
 
 @needs_range
