@@ -98,7 +98,7 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
     alphabet_size = 256 if is_bytes else (int(symbols.max()) + 1 if symbols.size else 0)
     spec = _CODERS[coder]
     param, model, payload = _backend(spec, spec.encode)(_narrow(symbols, alphabet_size), alphabet_size, **options)
-    kind = 0 if is_bytes else container.KIND_OF_DTYPE[symbols.dtype.newbyteorder("<").str]
+    kind = 0 if is_bytes else container.KIND_OF_DTYPE["<" + symbols.dtype.str[1:]]  # "|u1" -> "<u1"
     frame = container.Frame(spec.coder_id, int(param), kind, int(symbols.size), alphabet_size,
                             _crc(symbols, is_bytes), bytes(model), bytes(payload))
     return container.pack(frame)
