@@ -134,13 +134,19 @@ def _expand_inputs(inputs, command: str):
             yield "stdin", "-"
         elif os.path.isdir(item):
             found = False
-            for root, dirs, files in os.walk(item, onerror=lambda exc: None):
+            problems: list = []
+            for root, dirs, files in os.walk(item, onerror=problems.append):
                 dirs.sort()
                 for name in sorted(files):
                     path = os.path.join(root, name)
                     if os.path.isfile(path):
                         found = True
                         yield "file", path
+                while problems:  # an unreadable subdirectory is an input that failed
+                    exc = problems.pop(0)
+                    yield "error", f"{exc.filename}: {exc.strerror or exc}"
+            for exc in problems:
+                yield "error", f"{exc.filename}: {exc.strerror or exc}"
             if not found:
                 yield "note", f"{item}: directory has no files"
         elif os.path.exists(item):

@@ -450,7 +450,8 @@ def render_text(report: Report, *, note: str | None = None) -> str:
     n = report.size_bytes
     width = 36
     lines = [f"{report.source}" + (f"  ({note})" if note else ""),
-             f"  {n:,} bytes ({_human(n)}), {report.distinct_bytes} distinct byte values", ""]
+             f"  {n:,} bytes" + (f" ({_human(n)})" if n >= 1024 else "")
+             + f", {report.distinct_bytes} distinct byte values", ""]
     lines.append(f"  {'':<{width}}{'bits/byte':>10}{'bytes':>13}{'% of size':>11}")
     lines.append("  entropy bounds (ideal size, model cost not counted)")
     for b in report.bounds:

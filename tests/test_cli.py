@@ -390,3 +390,20 @@ def test_unsupported_adaptive_order_is_a_clear_error(text_file, tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith("codelength: compress: adaptive coder:") and len(err.splitlines()) == 1
     _no_stray_files(tmp_path, ["words.txt"])
+
+
+def test_unreadable_subdirectory_is_reported(tmp_path, capsys, monkeypatch):
+    (tmp_path / "ok.txt").write_bytes(b"readable")
+    (tmp_path / "locked").mkdir()
+    real_scandir = os.scandir
+
+    def guarded_scandir(path="."):  # as if chmod 0 (root would read it anyway)
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", guarded_scandir)
+    assert cli.main(["analyze", "--json", "--no-coders", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert err.strip() == f"codelength: analyze: {tmp_path / 'locked'}: Permission denied"
+    assert json.loads(out)["source"] == str(tmp_path / "ok.txt")
