@@ -127,7 +127,7 @@ def _progress_enabled(args) -> bool:
 
 # ---------------------------------------------------------------- analyze
 
-def _expand_inputs(inputs, command: str):
+def _expand_inputs(inputs):
     """Yield ("file", path), ("stdin", "-"), or ("error", message) for each input, directories recursed."""
     for item in inputs:
         if item == "-":
@@ -168,7 +168,7 @@ def cmd_analyze(args) -> int:
             print(f"{PROG}: no input given, so analysing the bundled sample codelength/{rp.SAMPLE_NAME} "
                   "(Alice's Adventures in Wonderland); pass FILE, DIR or - to analyse your own data",
                   file=sys.stderr)
-    items = list(_expand_inputs(inputs, "analyze"))
+    items = list(_expand_inputs(inputs))
     total = 0
     for kind, value in items:
         if kind == "file":
@@ -191,18 +191,15 @@ def cmd_analyze(args) -> int:
                     _error("analyze", value)
                 continue
             progress.set_description(os.path.basename(value) if kind == "file" else "stdin")
+            if kind == "stdin":
+                source, name = sys.stdin.buffer, "<stdin>"
+            else:
+                source, name = value, (os.path.basename(value) if sample_note else None)
             try:
-                if kind == "stdin":
-                    report = rp.analyze(sys.stdin.buffer, order=args.order, coders=not args.no_coders,
-                                        block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
-                                        profile=args.block_size is not None, coder_limit=args.coder_limit,
-                                        name="<stdin>", progress=progress)
-                else:
-                    report = rp.analyze(value, order=args.order, coders=not args.no_coders,
-                                        block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
-                                        profile=args.block_size is not None, coder_limit=args.coder_limit,
-                                        name=os.path.basename(value) if sample_note else None,
-                                        progress=progress)
+                report = rp.analyze(source, order=args.order, coders=not args.no_coders,
+                                    block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
+                                    profile=args.block_size is not None, coder_limit=args.coder_limit,
+                                    name=name, progress=progress)
             except OSError as exc:
                 _error("analyze", _os_message(exc) if exc.filename else f"{value}: {exc.strerror or exc}")
                 status = 1
