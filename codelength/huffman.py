@@ -79,7 +79,13 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
         raise ValueError(f"the Huffman coder handles alphabets of up to {MAX_ALPHABET} symbols, "
                          f"got {alphabet_size}")
     max_length = _check_int("max_length", max_length, 1, MAX_CODE_LENGTH)
-    symbols = np.ascontiguousarray(symbols)
+    symbols = np.ascontiguousarray(symbols).reshape(-1)
+    if symbols.dtype.kind not in "ui":
+        raise TypeError(f"symbols must be integers, got dtype {symbols.dtype}")
+    if symbols.size and (symbols.dtype.itemsize > 4 or alphabet_size < (1 << (8 * symbols.dtype.itemsize))
+                         or symbols.dtype.kind == "i"):
+        if int(symbols.min()) < 0 or int(symbols.max()) >= alphabet_size:
+            raise ValueError(f"symbols must lie in [0, {alphabet_size})")
     if symbols.dtype not in (np.uint8, np.uint16, np.uint32):
         symbols = symbols.astype(np.uint32)
     blocks = block_lengths(symbols, alphabet_size, block_size)

@@ -121,6 +121,13 @@ def test_edge_cases():
         codelength.compress(b"abc", max_length=25)
     with pytest.raises(ValueError):
         codelength.compress(b"abc", block_size=0)
+    with pytest.raises(ValueError):
+        huffman.encode(np.array([0, 5], dtype=np.uint8), 5)
+    with pytest.raises(ValueError):
+        huffman.encode(np.array([-1, 2], dtype=np.int64), 5)
+    with pytest.raises(TypeError):
+        huffman.encode(np.array([1.0]), 5)
+    assert huffman.encode(np.array([4, 1], dtype=np.int64), 5) == huffman.encode(np.array([4, 1], np.uint8), 5)
 
 
 def test_block_adaptivity_helps(sample_bytes):
