@@ -449,6 +449,10 @@ def cmd_compress(args, decompressing: bool = False) -> int:
     if args.output is not None and len(files) > 1:
         _error(verb, "-o names one output: give one input file")
         return 2
+    if (args.stdout and len(files) > 1 and not decompressing and args.format == "native"):
+        _error(verb, "-c with several inputs would concatenate native streams, which decompress reads one "
+                     "at a time: compress them one by one (or use --format gzip)")
+        return 2
     if files.count("-") > 1:
         _error(verb, "stdin (-) can be read only once")
         return 2

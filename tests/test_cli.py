@@ -407,3 +407,11 @@ def test_unreadable_subdirectory_is_reported(tmp_path, capsys, monkeypatch):
     out, err = capsys.readouterr()
     assert err.strip() == f"codelength: analyze: {tmp_path / 'locked'}: Permission denied"
     assert json.loads(out)["source"] == str(tmp_path / "ok.txt")
+
+
+def test_stdout_with_several_native_inputs_is_refused(text_file, tmp_path, capsys):
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"more words")
+    assert cli.main(["compress", "-c", str(text_file), str(other)]) == 2
+    assert "one by one" in capsys.readouterr().err
+    _no_stray_files(tmp_path, ["words.txt", "other.txt"])
