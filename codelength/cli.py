@@ -509,8 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-size", type=_size, default=None, metavar="N",
                    help="block size of the block entropy, and include the block profile (default block: 64K)")
     p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
-                   help="largest input this library's coders run on, as they need it in memory "
-                        "(default 256M; zlib/bz2/lzma and the bounds always stream)")
+                   help="largest piece this library's coders run on at once, as they need it in memory; "
+                        "larger inputs are coded in chunks of N bytes (default 256M)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
     p.set_defaults(func=cmd_analyze)
 

@@ -78,8 +78,9 @@ class CoderSize:
     """The real output size of one compressor on the input.
 
     ``status`` is ``"ok"`` (sizes filled in), ``"unavailable"`` (the coder is not in this build: the
-    note says why), ``"skipped"`` (not run: the note says why, e.g. the input is above the size limit)
-    or ``"error"`` (it failed: the note has the message). Sizes are ``None`` unless the status is ok.
+    note says why) or ``"error"`` (it failed, or its output did not decode back to the input: the note
+    has the message). Sizes are ``None`` unless the status is ok. ``note`` also says when the input was
+    coded in chunks.
     """
 
     name: str
@@ -107,7 +108,7 @@ class Report:
     max_order: int
     bounds: list = field(default_factory=list)
     coders: list = field(default_factory=list)
-    coders_mode: str = "off"  # "whole", "streamed" (stdlib only, above the limit) or "off"
+    coders_mode: str = "off"  # "whole", "chunked" (this library's coders on pieces of the input) or "off"
     summary: str = ""
     profile: dict | None = None
 
@@ -253,6 +254,64 @@ def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
     return result
 
 
+class _ChunkedCoders:
+    """This library's coders run on consecutive chunks of at most ``limit`` bytes of a stream.
+
+    The coders need their input in memory; cutting it into independent chunks bounds the memory (about
+    twice ``limit``) whatever the input's size. The sizes of the chunks' streams add up; an input that
+    fits in one chunk is coded whole.
+    """
+
+    def __init__(self, names, order: int, limit: int, progress=None):
+        if limit <= 0:
+            raise ValueError(f"coder_limit must be positive, got {limit}")
+        self.names, self.order, self.limit, self.progress = tuple(names), order, int(limit), progress
+        self.buffer = bytearray()
+        self.chunks = 0
+        self.sizes = dict.fromkeys(self.names, 0)
+        self.seconds = dict.fromkeys(self.names, 0.0)
+        self.failed: dict[str, CoderSize] = {}
+
+    def update(self, piece) -> None:
+        self.buffer += memoryview(piece).cast("B")
+        while len(self.buffer) >= self.limit:
+            chunk = bytes(self.buffer[:self.limit])
+            del self.buffer[:self.limit]
+            self.code(chunk)
+
+    def code(self, data: bytes) -> None:
+        """Run every coder on one chunk (decoded again and checked) and add up the sizes."""
+        self.chunks += 1
+        for name in self.names:
+            if name not in self.failed:
+                result = _run_library_coder(name, data, len(data), self.order)
+                if result.status == "ok":
+                    self.sizes[name] += result.size_bytes
+                    self.seconds[name] += result.seconds or 0.0
+                else:
+                    if self.chunks > 1 and result.status == "error":
+                        result.note = f"chunk {self.chunks}: {result.note}"
+                    self.failed[name] = result
+            if self.progress is not None:
+                self.progress(len(data))
+
+    def finish(self, n: int) -> list[CoderSize]:
+        if self.buffer or not self.chunks:
+            self.code(bytes(self.buffer))
+            self.buffer = bytearray()
+        out = []
+        for name in self.names:
+            if name in self.failed:
+                out.append(self.failed[name])
+                continue
+            _, setting = _coder_options(name, self.order)
+            note = "" if self.chunks <= 1 else (f"coded as {self.chunks} independent chunks of at most "
+                                                f"{_human(self.limit)} (--coder-limit)")
+            out.append(_sized(CoderSize(name, "codelength", setting, "ok", verified=True,
+                                        seconds=self.seconds[name], note=note), self.sizes[name], n))
+        return out
+
+
 def coder_availability() -> dict:
     """For each library coder, ``None`` if its backend imports, else the reason it does not."""
     import importlib
@@ -276,8 +335,7 @@ def sample_path():
 
 def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_CODER_LIMIT) -> int:
     """Units of work (bytes) :func:`analyze` reports through ``progress`` for an input of ``size`` bytes."""
-    runs = len(LIBRARY_CODERS) if coders and size <= coder_limit else 0
-    return size * (1 + runs)
+    return size * (1 + (len(LIBRARY_CODERS) if coders else 0))
 
 
 def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
@@ -300,8 +358,9 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     profile : bool
         Also keep the per-block entropies, jumps and high-entropy regions (``Report.profile``).
     coder_limit : int
-        Largest input (bytes) the library's coders run on: they need the whole input in memory. Above it
-        they are reported as skipped with the reason; zlib, bz2 and lzma always run, streamed.
+        Largest piece (bytes) the library's coders run on at once: they need their input in memory. A
+        larger input is coded as independent chunks of this size (``coders_mode == "chunked"``, and each
+        coder's note says so); zlib, bz2 and lzma are always fed the whole input as a stream.
     library_coders : sequence of str
         Which of the library's coders to run.
     name : str, optional
@@ -343,20 +402,15 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     blocks = BlockEntropyAccumulator(block_size)
     contexts = ContextStatistics(order)
     streams = _StdlibStreams() if coders else None
-    keep = coders and (known_size is None or known_size <= coder_limit)
-    kept: list | None = [] if keep else None
-    kept_size = 0
+    chunked = _ChunkedCoders(library_coders, order, coder_limit, progress) if coders else None
+    whole = isinstance(source, (bytes, bytearray)) and known_size <= coder_limit
     for piece in _source_pieces(source, _aligned_chunk(blocks.block_size), progress):
         blocks.update(piece)
         contexts.update(piece)
         if streams is not None:
             streams.update(piece)
-        if kept is not None:
-            kept_size += piece.size
-            if kept_size > coder_limit:
-                kept = None  # a stream turned out larger than the limit: give the copy up
-            else:
-                kept.append(piece.tobytes())  # pieces of a file share one buffer: copy
+        if chunked is not None and not whole:
+            chunked.update(piece)
     blocks.finish()
     n = blocks.size
     entropies = contexts.entropies()
@@ -373,22 +427,10 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     results: list[CoderSize] = []
     mode = "off"
     if coders:
-        mode = "whole" if kept is not None else "streamed"
-        if kept is not None:
-            data = b"".join(kept) if not isinstance(source, (bytes, bytearray)) else bytes(source)
-            del kept
-            for coder_name in library_coders:
-                results.append(_run_library_coder(coder_name, data, n, order))
-                if progress is not None:
-                    progress(n)
-            del data
-        else:
-            for coder_name in library_coders:
-                _, setting = _coder_options(coder_name, order)
-                results.append(CoderSize(
-                    coder_name, "codelength", setting, "skipped",
-                    note=f"input of {_human(n)} is above the coder limit of {_human(coder_limit)}: this "
-                         "library's coders need the whole input in memory (raise --coder-limit to run them)"))
+        if whole:
+            chunked.code(bytes(source))
+        results = chunked.finish(n)
+        mode = "whole" if chunked.chunks <= 1 else "chunked"
         streams.finish()
         for coder_name, setting in STDLIB_CODERS:
             results.append(_sized(CoderSize(coder_name, "stdlib", setting, "ok",

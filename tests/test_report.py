@@ -99,17 +99,30 @@ def test_huffman_beats_nothing_it_cannot():
     assert huff.size_bits >= r.bound("Hblock").ideal_bits
 
 
-def test_coder_limit_skips_library_coders_with_reason():
+def test_inputs_above_the_coder_limit_are_coded_in_chunks(tmp_path):
     data = _data(3000)
-    r = analyze(data, order=1, coder_limit=1000)
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    r = analyze(path, order=1, coder_limit=1000)
+    assert r.coders_mode == "chunked"
     for name in LIBRARY_CODERS:
         c = r.coder(name)
-        assert c.status == "skipped" and c.size_bytes is None and "limit" in c.note
-    assert r.coder("zlib").status == "ok"  # the standard library compressors stream
-    assert r.coders_mode == "streamed"
-    # a stream of unknown length that turns out larger than the limit is handled the same way
+        if AVAILABLE[name] is not None:
+            assert c.status == "unavailable"
+            continue
+        assert c.status == "ok" and c.verified and "3 independent chunks" in c.note
+        options = {"order": 1} if name == "adaptive" else {}
+        want = sum(len(codelength.compress(data[i:i + 1000], name, **options)) for i in range(0, 3000, 1000))
+        assert c.size_bytes == want
+    # zlib, bz2 and lzma always see the whole input, as a stream
+    assert r.coder("lzma").size_bytes == len(lzma.compress(data, preset=6))
+    # a stream of unknown length and bytes give the same chunks
     s = analyze(io.BytesIO(data), order=1, coder_limit=1000)
-    assert s.coder("huffman").status == "skipped" and s.coder("lzma").size_bytes == r.coder("lzma").size_bytes
+    b = analyze(data, order=1, coder_limit=1000)
+    assert [c.size_bytes for c in s.coders] == [c.size_bytes for c in r.coders] == [c.size_bytes for c in b.coders]
+    # one chunk is the whole input
+    w = analyze(path, order=1, coder_limit=3000)
+    assert w.coders_mode == "whole" and all(c.note == "" for c in w.coders if c.status == "ok")
 
 
 def test_json_has_the_dataclass_fields():
