@@ -517,6 +517,8 @@ def render_text(report: Report, *, note: str | None = None) -> str:
                              f"{_fmt(c.percent_of_original, '.1f'):>9} %")
             else:
                 lines.append(f"    {label:<{width - 2}}{c.status:>10}  {c.note}")
+        for note in dict.fromkeys(c.note for c in rows if c.status == "ok" and c.note):
+            lines.append(f"    ({note})")
     if report.coders_mode == "off":
         lines.append("  (coders not run: bounds only)")
     if report.profile is not None:

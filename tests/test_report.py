@@ -231,3 +231,9 @@ def test_sparse_orders_are_flagged_and_not_quoted():
     assert "* sparse" in render_text(r)
     text = analyze(_data(20000), order=2, coders=False)
     assert not any(b.sparse for b in text.bounds) and "H2 =" in text.summary
+
+
+def test_text_says_when_the_input_was_chunked():
+    r = analyze(_data(3000), order=1, coder_limit=1000, library_coders=("huffman",))
+    if r.coder("huffman").status == "ok":
+        assert "(coded as 3 independent chunks of at most 1,000 bytes (--coder-limit))" in render_text(r)
