@@ -304,6 +304,13 @@ cdef class NgramCounter:
         self.window = w
         self.filled = filled if filled < n else n
 
+    @property
+    def distinct(self):
+        """Number of distinct n-grams counted so far."""
+        if self.n <= 2:
+            return int(np.count_nonzero(self.dense))
+        return self.used
+
     def result(self):
         """Return ``(keys, counts)``: the distinct n-grams (uint64, sorted) and their counts (int64)."""
         cdef Py_ssize_t i, j = 0

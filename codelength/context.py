@@ -66,6 +66,10 @@ class ContextStatistics:
         for counter in self._counters:
             counter.update(piece)
 
+    def distinct_ngrams(self) -> np.ndarray:
+        """Number of distinct (k+1)-grams seen so far, for k = 0 .. max_order (how sparse each H_k is)."""
+        return np.array([counter.distinct for counter in self._counters], dtype=np.int64)
+
     def entropies(self, base=None) -> np.ndarray:
         """``[H_0, ..., H_max_order]`` per symbol, in bits unless ``base`` is given (0 where no (k+1)-gram exists)."""
         scale = log_base(base)

@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _kernels
 from .context import MAX_ORDER, ContextStatistics
 from .counting import DEFAULT_CHUNK_SIZE
+from .measures import entropy
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
                       _source_pieces, profile_from_accumulator, source_name)
 
@@ -153,14 +153,6 @@ def _bound(name: str, description: str, order, block_size, bits_per_byte: float,
     sparse = bool(distinct) and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * distinct
     return Bound(name, description, order, block_size, float(bits_per_byte), ideal_bits,
                  int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n), distinct, sparse)
-
-
-def _distinct_ngrams(contexts: ContextStatistics) -> list[int]:
-    """Number of distinct (k+1)-grams seen, for k = 0 .. max_order."""
-    public = getattr(contexts, "distinct_ngrams", None)
-    if callable(public):
-        return [int(v) for v in public()]
-    return [int(counter.result()[1].size) for counter in contexts._counters]
 
 
 def _sized(result: CoderSize, size: int, n: int) -> CoderSize:
@@ -414,9 +406,9 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     blocks.finish()
     n = blocks.size
     entropies = contexts.entropies()
-    h0 = _kernels.entropy_of_counts(blocks.total_counts) / math.log(2.0)
+    h0 = entropy(blocks.total_counts)
 
-    distinct = _distinct_ngrams(contexts)
+    distinct = contexts.distinct_ngrams().tolist()
     bounds = [_bound("H0", "order 0, bytes independent", 0, None, h0, n, distinct[0])]
     for k in range(1, order + 1):
         bounds.append(_bound(f"H{k}", f"order {k}, {k}-byte context", k, None, float(entropies[k]), n,
