@@ -15,6 +15,13 @@ from libc.math cimport log2
 
 import numpy as np
 cimport numpy as cnp
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF
+
+cdef extern from "Python.h":
+    PyObject* PyBytes_FromStringAndSize(const char* v, Py_ssize_t size) except NULL
+    char* PyBytes_AS_STRING(PyObject* string)
+    int _PyBytes_Resize(PyObject** string, Py_ssize_t newsize) except -1
 
 cnp.import_array()
 
@@ -308,6 +315,7 @@ cdef struct Writer:
     uint64_t acc    # pending bits (fewer than 8 between calls)
     int nbits
     int failed
+    int fixed       # buf is not ours (a bytes object's storage): it cannot grow
 
 
 cdef int _reserve(Writer* w, size_t extra) noexcept nogil:
@@ -316,6 +324,9 @@ cdef int _reserve(Writer* w, size_t extra) noexcept nogil:
     cdef uint8_t* grown
     if need <= w.cap:
         return 0
+    if w.fixed:
+        w.failed = 2
+        return -1
     cap = w.cap * 2 if w.cap * 2 > need else need
     grown = <uint8_t*>realloc(w.buf, cap)
     if grown == NULL:
@@ -601,9 +612,14 @@ cdef void _greedy_free(Greedy* g) noexcept nogil:
     free(g.counts); free(g.x); free(g.pending); free(g.out)
 
 
-def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double header_bits):
+def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double header_bits,
+                 bint with_counts=False):
     """Adaptive block lengths (int64 array): twin's split_blocks, greedy at chunks of CHUNK and 4 * CHUNK
-    symbols in one pass, the split of smaller estimated total wins (the fine one on a tie)."""
+    symbols in one pass, the split of smaller estimated total wins (the fine one on a tie).
+
+    ``with_counts`` (alphabets up to 256): also return the blocks' symbol counts, an int64 array of shape
+    (blocks, alphabet_size), summed from the chunk histograms so the encoder need not count again.
+    """
     cdef Py_ssize_t n = symbols.shape[0], start, end, i, s, quarter, fine_in_coarse = 0
     cdef int64_t chunk_n, coarse_n = 0
     cdef Greedy fine, coarse
@@ -611,6 +627,8 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
     cdef const symbol_t* p
     cdef int rc
     if n == 0:
+        if with_counts and alphabet_size <= 256:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, alphabet_size), dtype=np.int64)
         return np.zeros(0, dtype=np.int64)
     cdef uint32_t* hist = <uint32_t*>calloc(5 * alphabet_size + 1, sizeof(uint32_t))
     cdef double* xlog = <double*>malloc((4 * CHUNK + 1) * sizeof(double))
@@ -619,6 +637,15 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
     cdef uint32_t* h2 = hist + 2 * alphabet_size
     cdef uint32_t* h3 = hist + 3 * alphabet_size
     cdef uint32_t* coarse_hist = hist + 4 * alphabet_size
+    cdef uint16_t* chunk_rows = NULL
+    cdef Py_ssize_t n_chunks = (n + CHUNK - 1) // CHUNK, chunk_index = 0, b, row
+    cdef int64_t* block_counts
+    with_counts = with_counts and alphabet_size <= 256
+    if with_counts:
+        chunk_rows = <uint16_t*>malloc(n_chunks * alphabet_size * sizeof(uint16_t) + 8)
+        if chunk_rows == NULL:
+            free(hist); free(xlog)
+            raise MemoryError()
     rc = _greedy_init(&fine, alphabet_size, n // CHUNK + 1) | _greedy_init(&coarse, alphabet_size, n // CHUNK + 1)
     if hist == NULL or xlog == NULL or rc != 0:
         free(hist); free(xlog); _greedy_free(&fine); _greedy_free(&coarse)
@@ -644,6 +671,10 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
             for s in range(alphabet_size):
                 h0[s] += h1[s] + h2[s] + h3[s]
                 coarse_hist[s] += h0[s]
+            if chunk_rows != NULL:
+                for s in range(alphabet_size):
+                    chunk_rows[chunk_index * alphabet_size + s] = <uint16_t>h0[s]  # at most CHUNK
+            chunk_index += 1
             start = end
             _greedy_step(&fine, h0, chunk_n, alphabet_size, header_bits, xlog)
             coarse_n += chunk_n
@@ -657,7 +688,20 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
         _greedy_emit(&coarse, header_bits)
     best = &coarse if coarse.total < fine.total else &fine
     blocks = np.asarray(<int64_t[:best.n_blocks]>best.out).copy()
-    free(hist); free(xlog); _greedy_free(&fine); _greedy_free(&coarse)
+    if chunk_rows != NULL:
+        counts = np.zeros((best.n_blocks, alphabet_size), dtype=np.int64)
+        block_counts = <int64_t*>cnp.PyArray_DATA(counts)
+        with nogil:
+            # every block but the last is a whole number of chunks
+            row = 0
+            for b in range(best.n_blocks):
+                for i in range((best.out[b] + CHUNK - 1) // CHUNK):
+                    for s in range(alphabet_size):
+                        block_counts[b * alphabet_size + s] += chunk_rows[row * alphabet_size + s]
+                    row += 1
+    free(hist); free(xlog); free(chunk_rows); _greedy_free(&fine); _greedy_free(&coarse)
+    if with_counts:
+        return blocks, counts
     return blocks
 
 
@@ -756,8 +800,18 @@ cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssiz
     _encode_pair(block, seg, q, 2, entries, starts, sizes)
 
 
+cdef inline int64_t blocks_total(const int64_t* blocks, Py_ssize_t n_blocks) noexcept nogil:
+    cdef int64_t total = 0
+    cdef Py_ssize_t b
+    for b in range(n_blocks):
+        total += blocks[b]
+    return total
+
+
 cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const int64_t* blocks,
-                        Py_ssize_t n_blocks, int max_length, Writer* model, Writer* payload) noexcept nogil:
+                        Py_ssize_t n_blocks, int max_length, const int64_t* block_counts, Writer* model,
+                        Writer* payload) noexcept nogil:
+    """Twin: encode. ``block_counts`` (blocks x alphabet, or NULL: count here) are the blocks' counts."""
     cdef int64_t* hist = <int64_t*>malloc(STREAMS * alphabet_size * sizeof(int64_t))
     cdef int64_t* counts = <int64_t*>malloc(alphabet_size * sizeof(int64_t))
     cdef uint8_t* lengths = <uint8_t*>malloc(alphabet_size)
@@ -769,7 +823,7 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
     cdef size_t room
     cdef uint64_t bits[STREAMS]
     cdef Runs runs
-    cdef int rc = 0, k
+    cdef int rc = 0, k, longest = 0
     runs.repeat_symbol = 25
     runs.first_zero_symbol = 26
     runs.n_zero_runs = 3
@@ -777,7 +831,9 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
     if hist == NULL or counts == NULL or lengths == NULL or entries == NULL:
         free(hist); free(counts); free(lengths); free(entries)
         return -1
-    if _reserve(model, 32) != 0:
+    # the payload is rarely larger than the input: reserve that once instead of growing by copies
+    if _reserve(model, 32) != 0 or _reserve(payload, <size_t>blocks_total(blocks, n_blocks) * sizeof(symbol_t)
+                                            + 64 * <size_t>n_blocks) != 0:
         rc = -1
     else:
         _put(model, MODEL_VERSION, 8)
@@ -791,11 +847,16 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
         for k in range(STREAMS):
             seg[k] = block_n - k * q
             seg[k] = q if seg[k] > q else (0 if seg[k] < 0 else seg[k])
-        _count_segments(symbols + start, seg, q, hist, alphabet_size)
+        if block_counts != NULL:
+            memcpy(counts, block_counts + b * alphabet_size, alphabet_size * sizeof(int64_t))
+        else:
+            _count_segments(symbols + start, seg, q, hist, alphabet_size)
+            for s in range(alphabet_size):
+                counts[s] = (hist[s] + hist[alphabet_size + s] + hist[2 * alphabet_size + s]
+                             + hist[3 * alphabet_size + s])
         used = 0
         last = 0
         for s in range(alphabet_size):
-            counts[s] = hist[s] + hist[alphabet_size + s] + hist[2 * alphabet_size + s] + hist[3 * alphabet_size + s]
             if counts[s]:
                 used += 1
                 last = s
@@ -817,10 +878,18 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
             break
         _canonical_entries(lengths, alphabet_size, entries)
         room = 0
+        if block_counts != NULL:   # segment sizes unknown: room for the longest words
+            longest = 0
+            for s in range(alphabet_size):
+                if lengths[s] > longest:
+                    longest = lengths[s]
         for k in range(STREAMS):
             bits[k] = 0
-            for s in range(alphabet_size):
-                bits[k] += <uint64_t>hist[k * alphabet_size + s] * lengths[s]
+            if block_counts != NULL:
+                bits[k] = <uint64_t>seg[k] * longest
+            else:
+                for s in range(alphabet_size):
+                    bits[k] += <uint64_t>hist[k * alphabet_size + s] * lengths[s]
             room += bits[k] // 8 + 1 + 8
         if _reserve(payload, room) != 0 or _reserve(model, 16 * STREAMS) != 0:
             rc = -1
@@ -848,21 +917,58 @@ cdef bytes _take(Writer* w):
 
 
 def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const int64_t[::1] blocks,
-                  int max_length):
-    """Native Huffman coder: ``(model, payload)`` bytes for the given block lengths (see the twin)."""
+                  int max_length, const int64_t[:, ::1] counts=None):
+    """Native Huffman coder: ``(model, payload)`` bytes for the given block lengths (see the twin).
+
+    ``counts``: the blocks' symbol counts (shape (blocks, alphabet_size)) when already known."""
     cdef Writer model, payload
     cdef int rc
+    cdef const int64_t* block_counts = NULL
+    if counts is not None:
+        if counts.shape[0] != blocks.shape[0] or counts.shape[1] != alphabet_size:
+            raise ValueError("counts must have shape (blocks, alphabet_size)")
+        if counts.shape[0]:
+            block_counts = &counts[0, 0]
+    cdef Py_ssize_t n = 0, largest = 0, b
+    cdef PyObject* raw
+    for b in range(blocks.shape[0]):
+        n += blocks[b]
+        largest = blocks[b] if blocks[b] > largest else largest
     memset(&model, 0, sizeof(Writer))
     memset(&payload, 0, sizeof(Writer))
+    # Write the payload straight into a bytes object (no copy): an optimal code never beats a fixed
+    # code of sizeof(symbol) bytes per symbol, so this bound holds, plus room for the widest words of
+    # one block (stream layout before packing) and padding. Should it not, fall back to a growing buffer.
+    raw = PyBytes_FromStringAndSize(NULL, n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128)
+    payload.buf = <uint8_t*>PyBytes_AS_STRING(raw)
+    payload.cap = n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128
+    payload.fixed = 1
     with nogil:
         rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
                             &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
-                            &model, &payload)
-    if rc != 0:
+                            block_counts, &model, &payload)
+    if rc != 0 and payload.failed == 2:
+        Py_DECREF(<object>raw)
         free(model.buf)
-        free(payload.buf)
+        memset(&model, 0, sizeof(Writer))
+        memset(&payload, 0, sizeof(Writer))
+        with nogil:
+            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
+                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
+                                block_counts, &model, &payload)
+        if rc != 0:
+            free(model.buf)
+            free(payload.buf)
+            raise MemoryError()
+        return _take(&model), _take(&payload)
+    if rc != 0:
+        Py_DECREF(<object>raw)
+        free(model.buf)
         raise MemoryError()
-    return _take(&model), _take(&payload)
+    _PyBytes_Resize(&raw, payload.pos)
+    result = <object>raw   # takes a new reference
+    Py_DECREF(result)      # drop the one PyBytes_FromStringAndSize gave
+    return _take(&model), result
 
 
 # ------------------------------------------------------------------------------------------------

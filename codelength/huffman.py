@@ -88,8 +88,12 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
             raise ValueError(f"symbols must lie in [0, {alphabet_size})")
     if symbols.dtype not in (np.uint8, np.uint16, np.uint32):
         symbols = symbols.astype(np.uint32)
-    blocks = block_lengths(symbols, alphabet_size, block_size)
-    model, payload = _huffman.encode_native(symbols, alphabet_size, blocks, max_length)
+    if block_size is None and alphabet_size <= 256:
+        # the adaptive split counts every chunk anyway: hand the blocks' counts to the encoder
+        blocks, counts = _huffman.split_blocks(symbols, alphabet_size, float(NATIVE_HEADER_BITS), True)
+    else:
+        blocks, counts = block_lengths(symbols, alphabet_size, block_size), None
+    model, payload = _huffman.encode_native(symbols, alphabet_size, blocks, max_length, counts)
     return 0, model, payload
 
 
