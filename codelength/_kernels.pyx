@@ -115,6 +115,16 @@ def pair_counts_into(const symbol_t[:] x, const symbol_t[:] y, Py_ssize_t ny, in
 # Entropy
 # ---------------------------------------------------------------------------------------------
 
+cdef inline void _neumaier_add(double* total, double* compensation, double term) noexcept nogil:
+    # compensated summation: the rounding error of each addition is kept and added back at the end
+    cdef double t = total[0] + term
+    if total[0] >= term:
+        compensation[0] += (total[0] - t) + term
+    else:
+        compensation[0] += (term - t) + total[0]
+    total[0] = t
+
+
 cdef inline double _plogp_term(int64_t c, int64_t total) noexcept nogil:
     # (c/N) * log(N/c), written with log1p((N - c)/c): N - c is exact, so the term keeps full
     # relative precision even when c is close to N (where log(N/c) would lose it).
@@ -129,7 +139,7 @@ def entropy_of_counts(const int64_t[:] counts):
     """
     cdef Py_ssize_t i, n = counts.shape[0]
     cdef int64_t total = 0
-    cdef double s = 0.0, comp = 0.0, term, t
+    cdef double s = 0.0, comp = 0.0, term
     with nogil:
         for i in range(n):
             total += counts[i]
@@ -137,29 +147,19 @@ def entropy_of_counts(const int64_t[:] counts):
             for i in range(n):
                 if counts[i] > 0:
                     term = _plogp_term(counts[i], total)
-                    t = s + term
-                    if s >= term:
-                        comp += (s - t) + term
-                    else:
-                        comp += (term - t) + s
-                    s = t
+                    _neumaier_add(&s, &comp, term)
     return s + comp
 
 
 def entropy_of_probabilities(const double[:] p):
     """Entropy in nats of a probability vector (already validated and normalised): sum of p log(1/p)."""
     cdef Py_ssize_t i, n = p.shape[0]
-    cdef double s = 0.0, comp = 0.0, term, t
+    cdef double s = 0.0, comp = 0.0, term
     with nogil:
         for i in range(n):
             if p[i] > 0.0:
                 term = -p[i] * log(p[i])
-                t = s + term
-                if s >= term:
-                    comp += (s - t) + term
-                else:
-                    comp += (term - t) + s
-                s = t
+                _neumaier_add(&s, &comp, term)
     return s + comp
 
 
@@ -338,7 +338,7 @@ def conditional_entropy_of_sorted(const uint64_t[::1] keys, const int64_t[::1] c
     """
     cdef Py_ssize_t i, j, start = 0, m = keys.shape[0]
     cdef int64_t total = 0, ctx_total
-    cdef double s = 0.0, comp = 0.0, term, t
+    cdef double s = 0.0, comp = 0.0, term
     with nogil:
         for i in range(m):
             total += counts[i]
@@ -350,11 +350,6 @@ def conditional_entropy_of_sorted(const uint64_t[::1] keys, const int64_t[::1] c
                 j += 1
             for i in range(start, j):
                 term = (<double>counts[i] / <double>total) * log1p(<double>(ctx_total - counts[i]) / <double>counts[i])
-                t = s + term
-                if s >= term:
-                    comp += (s - t) + term
-                else:
-                    comp += (term - t) + s
-                s = t
+                _neumaier_add(&s, &comp, term)
             start = j
     return s + comp

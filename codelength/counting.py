@@ -58,9 +58,10 @@ def as_symbols(data) -> tuple[np.ndarray, bool]:
     return array, False
 
 
-def _alphabet_size(symbols: np.ndarray, is_bytes: bool, alphabet_size) -> int:
-    """Check or infer the alphabet size of validated symbols."""
-    largest = int(_kernels.symbol_range(symbols)[1]) if symbols.size else -1
+def _alphabet_size(symbols: np.ndarray, is_bytes: bool, alphabet_size, largest: int | None = None) -> int:
+    """Check or infer the alphabet size of validated symbols (``largest`` saves the range pass when known)."""
+    if largest is None:
+        largest = int(_kernels.symbol_range(symbols)[1]) if symbols.size else -1
     if alphabet_size is None:
         alphabet_size = 256 if is_bytes else largest + 1
     else:
@@ -106,16 +107,7 @@ def counts(data, alphabet_size: int | None = None) -> np.ndarray:
         out = np.zeros(256, dtype=np.int64)
         _kernels.byte_counts_into(symbols, out)
         used = np.flatnonzero(out)
-        largest = int(used[-1]) if used.size else -1
-        if alphabet_size is None:
-            size = 256 if is_bytes else largest + 1
-        else:
-            size = int(alphabet_size)
-            if size < 0:
-                raise ValueError(f"alphabet_size must be non-negative, got {size}")
-            if largest >= size:
-                raise ValueError(f"symbol {largest} is outside the alphabet of {size} symbols")
-            _alphabet_size(symbols[:0], is_bytes, size)  # the dense-table limit
+        size = _alphabet_size(symbols, is_bytes, alphabet_size, largest=int(used[-1]) if used.size else -1)
         return out[:size] if size <= 256 else np.concatenate([out, np.zeros(size - 256, dtype=np.int64)])
     size = _alphabet_size(symbols, is_bytes, alphabet_size)
     out = np.zeros(size, dtype=np.int64)
