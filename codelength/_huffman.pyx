@@ -1271,18 +1271,19 @@ cdef int _decode_streams(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ss
     fast_end = seg[3]
     if seg[0] < fast_end:
         fast_end = seg[0]
-    while (done + per_refill <= fast_end and s0.p + 8 <= s0.end and s1.p + 8 <= s1.end
-           and s2.p + 8 <= s2.end and s3.p + 8 <= s3.end):
-        _refill_fast(&s0)
-        _refill_fast(&s1)
-        _refill_fast(&s2)
-        _refill_fast(&s3)
-        for j in range(per_refill):
-            e0 = table[s0.buf & mask]
-            e1 = table[s1.buf & mask]
-            e2 = table[s2.buf & mask]
-            e3 = table[s3.buf & mask]
-            if (e0 & 31) and (e1 & 31) and (e2 & 31) and (e3 & 31):
+    if canon.max_len <= table_bits:
+        # every word is in the table: no slow path, no check
+        while (done + per_refill <= fast_end and s0.p + 8 <= s0.end and s1.p + 8 <= s1.end
+               and s2.p + 8 <= s2.end and s3.p + 8 <= s3.end):
+            _refill_fast(&s0)
+            _refill_fast(&s1)
+            _refill_fast(&s2)
+            _refill_fast(&s3)
+            for j in range(per_refill):
+                e0 = table[s0.buf & mask]
+                e1 = table[s1.buf & mask]
+                e2 = table[s2.buf & mask]
+                e3 = table[s3.buf & mask]
                 o0[done] = <symbol_t>(e0 >> 5)
                 o1[done] = <symbol_t>(e1 >> 5)
                 o2[done] = <symbol_t>(e2 >> 5)
@@ -1295,14 +1296,40 @@ cdef int _decode_streams(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ss
                 s2.bits -= e2 & 31
                 s3.buf >>= e3 & 31
                 s3.bits -= e3 & 31
-            else:
-                rc = (_decode_one(&s0, table, mask, canon, o0 + done)
-                      | _decode_one(&s1, table, mask, canon, o1 + done)
-                      | _decode_one(&s2, table, mask, canon, o2 + done)
-                      | _decode_one(&s3, table, mask, canon, o3 + done))
-                if rc:
-                    return E_CODE
-            done += 1
+                done += 1
+    else:
+        while (done + per_refill <= fast_end and s0.p + 8 <= s0.end and s1.p + 8 <= s1.end
+               and s2.p + 8 <= s2.end and s3.p + 8 <= s3.end):
+            _refill_fast(&s0)
+            _refill_fast(&s1)
+            _refill_fast(&s2)
+            _refill_fast(&s3)
+            for j in range(per_refill):
+                e0 = table[s0.buf & mask]
+                e1 = table[s1.buf & mask]
+                e2 = table[s2.buf & mask]
+                e3 = table[s3.buf & mask]
+                if (e0 & 31) and (e1 & 31) and (e2 & 31) and (e3 & 31):
+                    o0[done] = <symbol_t>(e0 >> 5)
+                    o1[done] = <symbol_t>(e1 >> 5)
+                    o2[done] = <symbol_t>(e2 >> 5)
+                    o3[done] = <symbol_t>(e3 >> 5)
+                    s0.buf >>= e0 & 31
+                    s0.bits -= e0 & 31
+                    s1.buf >>= e1 & 31
+                    s1.bits -= e1 & 31
+                    s2.buf >>= e2 & 31
+                    s2.bits -= e2 & 31
+                    s3.buf >>= e3 & 31
+                    s3.bits -= e3 & 31
+                else:
+                    rc = (_decode_one(&s0, table, mask, canon, o0 + done)
+                          | _decode_one(&s1, table, mask, canon, o1 + done)
+                          | _decode_one(&s2, table, mask, canon, o2 + done)
+                          | _decode_one(&s3, table, mask, canon, o3 + done))
+                    if rc:
+                        return E_CODE
+                done += 1
     st[0] = s0
     st[1] = s1
     st[2] = s2
