@@ -43,6 +43,8 @@ cdef extern from *:
     int __builtin_clzll(unsigned long long) nogil
     uint64_t __builtin_bswap64(uint64_t) nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
+    void* aligned_alloc(size_t alignment, size_t size) nogil
+    void __builtin_prefetch(const void*) nogil
 
 cdef uint32_t RATES[31]   # COUNT_LIMIT + 1
 for _k in range(COUNT_LIMIT + 1):
@@ -191,6 +193,98 @@ def range_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const ui
         if buf != NULL:
             pos = rc_flush(low, rng, buf, pos)
     return out_bytes(buf, pos)
+
+
+def range_encode2(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
+    """The two streams of ``range_encode(symbols, ..., j, 2)`` for j = 0, 1, coded in one interleaved pass."""
+    cdef Py_ssize_t i, n = symbols.shape[0]
+    cdef Py_ssize_t cap = (n // 2 + 1) * (bits + 1) // 8 + 64
+    cdef uint64_t l0 = 0, l1 = 0, r
+    cdef uint64_t g0 = RC_TOP - 1, g1 = RC_TOP - 1
+    cdef Py_ssize_t p0 = 0, p1 = 0
+    cdef uint8_t* b0 = <uint8_t*>malloc(cap)
+    cdef uint8_t* b1 = <uint8_t*>malloc(cap)
+    cdef const uint32_t* f = &freq[0]
+    cdef const uint32_t* c = &cum[0]
+    cdef const symbol_t* sym = &symbols[0] if n else NULL
+    cdef symbol_t s
+    if b0 == NULL or b1 == NULL:
+        free(b0)
+        free(b1)
+        raise MemoryError
+    with nogil:
+        i = 0
+        while i + 2 <= n:
+            s = sym[i]
+            r = g0 >> bits
+            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
+            s = sym[i + 1]
+            r = g1 >> bits
+            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
+            i += 2
+        if i < n:
+            s = sym[i]
+            r = g0 >> bits
+            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
+        p0 = rc_flush(l0, g0, b0, p0)
+        p1 = rc_flush(l1, g1, b1, p1)
+    return [out_bytes(b0, p0), out_bytes(b1, p1)]
+
+
+def range_encode4(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
+    """The four streams of ``range_encode(symbols, ..., j, 4)`` for j = 0..3, coded in one interleaved pass
+    (four independent dependency chains); returns a list of four bytes objects."""
+    cdef Py_ssize_t i, n = symbols.shape[0], j
+    cdef Py_ssize_t cap = (n // 4 + 1) * (bits + 1) // 8 + 64
+    cdef uint64_t l0 = 0, l1 = 0, l2 = 0, l3 = 0, r
+    cdef uint64_t g0 = RC_TOP - 1, g1 = RC_TOP - 1, g2 = RC_TOP - 1, g3 = RC_TOP - 1
+    cdef Py_ssize_t p0 = 0, p1 = 0, p2 = 0, p3 = 0
+    cdef uint8_t* b0 = <uint8_t*>malloc(cap)
+    cdef uint8_t* b1 = <uint8_t*>malloc(cap)
+    cdef uint8_t* b2 = <uint8_t*>malloc(cap)
+    cdef uint8_t* b3 = <uint8_t*>malloc(cap)
+    cdef const uint32_t* f = &freq[0]
+    cdef const uint32_t* c = &cum[0]
+    cdef symbol_t s
+    if b0 == NULL or b1 == NULL or b2 == NULL or b3 == NULL:
+        free(b0)
+        free(b1)
+        free(b2)
+        free(b3)
+        raise MemoryError
+    with nogil:
+        i = 0
+        while i + 4 <= n:                       # the capacity bound holds: no growth needed
+            s = symbols[i]
+            r = g0 >> bits
+            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
+            s = symbols[i + 1]
+            r = g1 >> bits
+            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
+            s = symbols[i + 2]
+            r = g2 >> bits
+            rc_narrow(&l2, &g2, b2, &p2, c[s] * r, f[s] * r)
+            s = symbols[i + 3]
+            r = g3 >> bits
+            rc_narrow(&l3, &g3, b3, &p3, c[s] * r, f[s] * r)
+            i += 4
+        if i < n:
+            s = symbols[i]
+            r = g0 >> bits
+            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
+        if i + 1 < n:
+            s = symbols[i + 1]
+            r = g1 >> bits
+            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
+        if i + 2 < n:
+            s = symbols[i + 2]
+            r = g2 >> bits
+            rc_narrow(&l2, &g2, b2, &p2, c[s] * r, f[s] * r)
+        p0 = rc_flush(l0, g0, b0, p0)
+        p1 = rc_flush(l1, g1, b1, p1)
+        p2 = rc_flush(l2, g2, b2, p2)
+        p3 = rc_flush(l3, g3, b3, p3)
+    return [out_bytes(b0, p0), out_bytes(b1, p1), out_bytes(b2, p2), out_bytes(b3, p3)]
 
 
 cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
@@ -646,44 +740,52 @@ cdef inline uint32_t nibble_hash(uint32_t h, uint32_t node) noexcept nogil:
 
 
 cdef inline void counter_update(uint32_t* slot, uint32_t bit) noexcept nogil:
+    """p += (1 - p) * rate on a 1, p -= p * rate on a 0 (both computed, one kept: no branch)."""
     cdef uint32_t e = slot[0], p = e >> 16, k = e & 0xFFFF
     cdef uint32_t rate = RATES[k]
-    if bit:
-        p += ((65536 - p) * rate) >> 16
-    else:
-        p -= (p * rate) >> 16
-    if k < COUNT_LIMIT:
-        k += 1
+    cdef uint32_t up = ((65536 - p) * rate) >> 16, down = (p * rate) >> 16
+    cdef uint32_t mask = 0 - bit
+    p = p + (up & mask) - (down & ~mask)
+    k += k < COUNT_LIMIT
     slot[0] = (p << 16) | k
 
 
 cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos, uint32_t* slot,
                          uint32_t bit) noexcept nogil:
-    cdef uint64_t bound = (rng[0] >> PROB_BITS) * (slot[0] >> 16)
-    if bit:
-        rc_narrow(low, rng, buf, pos, 0, bound)
-    else:
-        rc_narrow(low, rng, buf, pos, bound, rng[0] - bound)
+    """A 1 takes the lower part [0, bound) of the range, a 0 the rest (selected with masks, no branch)."""
+    cdef uint64_t r = rng[0]
+    cdef uint64_t bound = (r >> PROB_BITS) * (slot[0] >> 16)
+    cdef uint64_t mask = (<uint64_t>0) - bit
+    cdef uint64_t lo = low[0] + (bound & ~mask)
+    r = (bound & mask) | ((r - bound) & ~mask)
+    if lo >= RC_TOP:
+        out_carry(buf, pos[0])
+        lo -= RC_TOP
+    low[0] = lo
+    rng[0] = r
+    if r < RC_BOT:               # about once per 8 bits spent: a predictable branch off the critical path
+        rc_narrow(low, rng, buf, pos, 0, r)
     counter_update(slot, bit)
 
 
 cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
                              Py_ssize_t size, uint32_t* slot) noexcept nogil:
-    cdef uint64_t bound = (rng[0] >> PROB_BITS) * (slot[0] >> 16)
-    cdef uint32_t bit = code[0] < bound
-    if bit:
-        rng[0] = bound
-    else:
-        code[0] -= bound
-        rng[0] -= bound
-    rd_normalize(code, rng, buf, pos, size)
+    cdef uint64_t r = rng[0], c = code[0]
+    cdef uint64_t bound = (r >> PROB_BITS) * (slot[0] >> 16)
+    cdef uint32_t bit = c < bound
+    cdef uint64_t mask = (<uint64_t>0) - bit
+    code[0] = c - (bound & ~mask)
+    rng[0] = (bound & mask) | ((r - bound) & ~mask)
+    if rng[0] < RC_BOT:
+        rd_normalize(code, rng, buf, pos, size)
     counter_update(slot, bit)
     return bit
 
 
 cdef uint32_t* new_table(int table_bits) noexcept nogil:
+    """2**table_bits counters at p = 1/2, 64-byte aligned (a nibble's 16 counters share one cache line)."""
     cdef Py_ssize_t i, size = (<Py_ssize_t>1) << table_bits
-    cdef uint32_t* table = <uint32_t*>malloc(size * sizeof(uint32_t))
+    cdef uint32_t* table = <uint32_t*>aligned_alloc(64, size * sizeof(uint32_t))
     if table != NULL:
         for i in range(size):
             table[i] = PROB_INIT
@@ -695,7 +797,7 @@ def context_encode(const uint8_t[::1] data, int order, int table_bits):
     cdef Py_ssize_t i, n = data.shape[0], pos = 0, cap = n // 2 + 64
     cdef uint64_t low = 0, rng = RC_TOP - 1
     cdef uint32_t* table
-    cdef uint32_t history = 0, cmask, h, base, node, byte, bit
+    cdef uint32_t history = 0, cmask, h, h_next, base, base2, node, byte, bit
     cdef int shift = 32 - (table_bits - 4), j
     cdef uint8_t* buf
     if n == 0:
@@ -709,20 +811,25 @@ def context_encode(const uint8_t[::1] data, int order, int table_bits):
         free(table)
         raise MemoryError
     with nogil:
+        h = context_hash(0, order)
         for i in range(n):
             if pos + 32 > cap:       # a byte costs at most 8 * 16 bits
                 buf = out_grow(buf, &cap, pos + 32)
                 if buf == NULL:
                     break
             byte = data[i]
-            h = context_hash(history & cmask, order)
             base = (h >> shift) << 4
+            base2 = (nibble_hash(h, 16 + (byte >> 4)) >> shift) << 4
+            __builtin_prefetch(&table[base2])           # every bit is known: fetch both nibbles' counters
+            h_next = context_hash(((history << 8) | byte) & cmask, order)
+            __builtin_prefetch(&table[(h_next >> shift) << 4])
             node = 1
             for j in range(7, 3, -1):
                 bit = (byte >> j) & 1
                 enc_bit(&low, &rng, buf, &pos, &table[base + node], bit)
                 node = 2 * node + bit
-            base = (nibble_hash(h, node) >> shift) << 4
+            h = h_next
+            base = base2
             node = 1
             for j in range(3, -1, -1):
                 bit = (byte >> j) & 1
@@ -741,7 +848,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     cdef const uint8_t* buf = &payload[0] if size else NULL
     cdef uint64_t code, rng = RC_TOP - 1
     cdef uint32_t* table
-    cdef uint32_t history = 0, cmask, h, base, node, high
+    cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high
     cdef int shift = 32 - (table_bits - 4), j, bad = 0
     if n == 0:
         return
@@ -754,17 +861,31 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
         if code >= rng:
             bad = 1
         else:
+            h = context_hash(0, order)
             for i in range(n):
-                h = context_hash(history & cmask, order)
                 base = (h >> shift) << 4
                 node = 1
-                for j in range(4):
+                for j in range(3):
                     node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                # the low nibble's counters sit at one of two places: fetch both while the 4th bit decodes
+                base0 = (nibble_hash(h, 2 * node) >> shift) << 4
+                base1 = (nibble_hash(h, 2 * node + 1) >> shift) << 4
+                __builtin_prefetch(&table[base0])
+                __builtin_prefetch(&table[base1])
+                node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
                 high = node - 16
-                base = (nibble_hash(h, node) >> shift) << 4
+                base = base1 if node & 1 else base0
                 node = 1
-                for j in range(4):
+                for j in range(3):
                     node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                # likewise the next byte's first counters: two candidate contexts
+                next0 = (history << 8) | (high << 4) | (2 * node - 16)
+                h0 = context_hash(next0 & cmask, order)
+                h1 = context_hash((next0 + 1) & cmask, order)
+                __builtin_prefetch(&table[(h0 >> shift) << 4])
+                __builtin_prefetch(&table[(h1 >> shift) << 4])
+                node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                h = h1 if node & 1 else h0
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
                 history = (history << 8) | node

@@ -435,8 +435,13 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     if a.size == 0:
         return b""
     coded = tables.code_symbols(a, check)
-    parts = [_arith.range_encode(coded, tables.freq, tables.cum, model.scale_bits, j, streams)
-             for j in range(streams)]
+    if streams == 4:          # one interleaved pass: independent chains overlap
+        parts = _arith.range_encode4(coded, tables.freq, tables.cum, model.scale_bits)
+    elif streams == 2:
+        parts = _arith.range_encode2(coded, tables.freq, tables.cum, model.scale_bits)
+    else:
+        parts = [_arith.range_encode(coded, tables.freq, tables.cum, model.scale_bits, j, streams)
+                 for j in range(streams)]
     return _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
 
 

@@ -1,0 +1,238 @@
+"""Arithmetic coders: speed and size of the range coder, rANS and the adaptive models.
+
+    python benchmarks/bench_arith.py [--size-mib 16] [--repeats 3] [--corpus DIR] [--json FILE]
+
+1. Order-0 data: ``--size-mib`` MiB of i.i.d. bytes drawn from the order-0 distribution of alice29.txt
+   (a geometric distribution without the corpus). Encode/decode MB/s of each coder (median of
+   --repeats runs, wall clock and CPU time: the machine is shared, CPU time is the steadier figure),
+   payload overhead against the ideal code length of the quantised model and against n * H0.
+2. The same data through constriction 0.5 (Rust; optional: skipped when not installed), its range
+   coder and ANS coder with a Categorical model of the same (unquantised) probabilities.
+3. The pure-Python twins on a 64 KiB slice; ratio kernel / twin from medians of this run.
+4. Corpus text files: bits per byte of adaptive order 0..3 and the static range coder (whole stream)
+   beside the empirical H0..H3 and zlib -9; adaptive order-2 speed on text.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+import codelength
+from codelength import arithmetic as ar
+from codelength.reference import arith as ref
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+MiB = 1 << 20
+
+
+def order0_data(size: int, corpus: Path) -> tuple[np.ndarray, np.ndarray]:
+    """i.i.d. bytes from the order-0 distribution of alice29.txt (or a geometric one); and that p."""
+    path = corpus / "alice29.txt"
+    if path.is_file():
+        c = np.bincount(np.frombuffer(path.read_bytes(), np.uint8), minlength=256).astype(float)
+    else:
+        c = 0.9 ** np.arange(256)
+    p = c / c.sum()
+    rng = np.random.default_rng(2026)
+    return rng.choice(256, size=size, p=p).astype(np.uint8), p
+
+
+def timed(fn, repeats: int):
+    """Result of the last call, median wall seconds, median CPU seconds."""
+    wall, cpu, out = [], [], None
+    for _ in range(repeats):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+    return out, statistics.median(wall), statistics.median(cpu)
+
+
+def mbps(nbytes, seconds):
+    return nbytes / seconds / 1e6 if seconds > 0 else float("inf")
+
+
+def bench_order0(data: np.ndarray, repeats: int) -> list[dict]:
+    n = data.size
+    model = ar.StaticModel.from_data(data)
+    ideal = ar.ideal_code_length(data, model) / 8
+    counts = np.bincount(data, minlength=256)
+    nz = counts[counts > 0]
+    nh0 = float(np.sum(nz * np.log2(n / nz))) / 8
+    rows = []
+
+    def add(name, enc, dec, check=True):
+        payload, tw_e, tc_e = timed(enc, repeats)
+        out, tw_d, tc_d = timed(lambda: dec(payload), repeats)
+        if check:
+            assert np.array_equal(np.asarray(out).reshape(-1), data), name
+        size = len(payload) if not isinstance(payload, tuple) else len(payload[1])
+        rows.append({"coder": name, "enc_wall": mbps(n, tw_e), "dec_wall": mbps(n, tw_d),
+                     "enc_cpu": mbps(n, tc_e), "dec_cpu": mbps(n, tc_d), "payload": size,
+                     "over_ideal_pct": 100 * (size - ideal) / ideal, "over_nH0_pct": 100 * (size - nh0) / nh0})
+
+    for s in (1, 4):
+        add(f"range, {s} stream(s)", lambda s=s: ar.range_encode(data, model, s, check=False),
+            lambda p, s=s: ar.range_decode(p, model, n, s))
+    for s in (1, 2, 4):
+        add(f"rANS, {s} state(s)", lambda s=s: ar.rans_encode(data, model, s, check=False),
+            lambda p, s=s: ar.rans_decode(p, model, n, s))
+    add("adaptive order-0", lambda: ar.adaptive_encode(data, 0), lambda p: ar.adaptive_decode(p[0], p[1], n, 0))
+    add("adaptive order-2 (CM)", lambda: ar.adaptive_encode(data, 2), lambda p: ar.adaptive_decode(p[0], p[1], n, 2))
+    for r in rows:
+        r.update(ideal=ideal, nH0=nh0, scale_bits=model.scale_bits)
+    return rows
+
+
+def bench_constriction(data: np.ndarray, p: np.ndarray, repeats: int) -> list[dict]:
+    try:
+        import constriction
+    except ImportError:
+        return []
+    cm = constriction.stream.model
+    n = data.size
+    symbols = data.astype(np.int32)
+    used = np.flatnonzero(np.bincount(data, minlength=256))
+    q = np.bincount(data, minlength=256)[used] / n         # the empirical distribution of the used symbols
+    remap = np.zeros(256, np.int32)
+    remap[used] = np.arange(used.size, dtype=np.int32)
+    symbols = remap[data]
+    model = cm.Categorical(q, perfect=False)
+    nz = q[q > 0]
+    nh0 = float(-np.sum(nz * np.log2(nz))) * n / 8
+    rows = []
+
+    def range_enc():
+        e = constriction.stream.queue.RangeEncoder()
+        e.encode(symbols, model)
+        return e.get_compressed()
+
+    def ans_enc():
+        e = constriction.stream.stack.AnsCoder()
+        e.encode_reverse(symbols, model)
+        return e.get_compressed()
+
+    for name, enc, dec in (
+            ("constriction range", range_enc,
+             lambda c: constriction.stream.queue.RangeDecoder(c).decode(model, n)),
+            ("constriction ANS", ans_enc, lambda c: constriction.stream.stack.AnsCoder(c).decode(model, n))):
+        comp, tw_e, tc_e = timed(enc, repeats)
+        out, tw_d, tc_d = timed(lambda: dec(comp), repeats)
+        assert np.array_equal(out, symbols)
+        size = comp.nbytes
+        rows.append({"coder": name, "enc_wall": mbps(n, tw_e), "dec_wall": mbps(n, tw_d), "enc_cpu": mbps(n, tc_e),
+                     "dec_cpu": mbps(n, tc_d), "payload": size, "over_nH0_pct": 100 * (size - nh0) / nh0})
+    return rows
+
+
+def bench_twins(data: np.ndarray, repeats: int) -> list[dict]:
+    small = data[:64 * 1024]
+    n = small.size
+    model = ar.StaticModel.from_data(small)
+    t = ar._Tables(model)
+    freq, cum = t.freq.tolist(), np.concatenate((t.cum, [model.total])).tolist()
+    syms, raw = small.tolist(), small.tobytes()
+    reps = max(1, repeats // 2)
+    cases = [
+        ("range", lambda: ref.range_encode(syms, freq, cum, model.scale_bits),
+         lambda: ar.range_encode(small, model, check=False)),
+        ("rANS (4 states)", lambda: ref.rans_encode(syms, freq, cum, model.scale_bits, 4),
+         lambda: ar.rans_encode(small, model, 4, check=False)),
+        ("adaptive order-0", lambda: ref.adaptive0_encode(syms, 256), lambda: ar.adaptive_encode(small, 0)),
+        ("adaptive order-2 (CM)", lambda: ref.context_encode(raw, 2, 22), lambda: ar.adaptive_encode(small, 2)),
+    ]
+    rows = []
+    for name, twin, kernel in cases:
+        _, tw_twin, tc_twin = timed(twin, reps)
+        _, tw_k, tc_k = timed(kernel, max(5, repeats))
+        rows.append({"coder": name, "twin_mbps": mbps(n, tc_twin), "kernel_mbps": mbps(n, tc_k),
+                     "ratio": tc_twin / tc_k})
+    return rows
+
+
+def bench_corpus(corpus: Path, repeats: int) -> tuple[list[dict], dict | None]:
+    rows = []
+    texts = [p for p in (corpus / name for name in ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt"))
+             if p.is_file()]
+    for path in texts:
+        data = path.read_bytes()
+        n = len(data)
+        r = {"file": path.name, "bytes": n}
+        for k in range(4):
+            r[f"H{k}"] = codelength.context_entropy(data, k)
+        for k in range(4):
+            r[f"adaptive{k}"] = 8 * len(codelength.compress(data, coder="adaptive", order=k)) / n
+        r["range"] = 8 * len(codelength.compress(data, coder="range")) / n
+        r["zlib9"] = 8 * len(zlib.compress(data, 9)) / n
+        rows.append(r)
+    speed = None
+    if texts:
+        text = b"".join(p.read_bytes() for p in texts)
+        text = np.frombuffer((text * (16 * MiB // len(text) + 1))[:16 * MiB], np.uint8)
+        payload, tw_e, tc_e = timed(lambda: ar.adaptive_encode(text, 2), repeats)
+        _, tw_d, tc_d = timed(lambda: ar.adaptive_decode(payload[0], payload[1], text.size, 2), repeats)
+        speed = {"enc_wall": mbps(text.size, tw_e), "dec_wall": mbps(text.size, tw_d),
+                 "enc_cpu": mbps(text.size, tc_e), "dec_cpu": mbps(text.size, tc_d)}
+    return rows, speed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mib", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+
+    data, p = order0_data(args.size_mib * MiB, args.corpus)
+    report = {"size_mib": args.size_mib, "repeats": args.repeats}
+    print(f"== order-0 data: {args.size_mib} MiB i.i.d. bytes (medians of {args.repeats}; MB/s wall | cpu)")
+    rows = bench_order0(data, args.repeats)
+    print(f"   quantised model 2**{rows[0]['scale_bits']}; ideal {rows[0]['ideal']:.0f} B, n*H0 {rows[0]['nH0']:.0f} B")
+    peers = bench_constriction(data, p, args.repeats)
+    for r in rows + peers:
+        over = f"{r['over_ideal_pct']:+.4f} % vs ideal, " if "over_ideal_pct" in r else ""
+        print(f"   {r['coder']:<24} enc {r['enc_wall']:7.1f} | {r['enc_cpu']:7.1f}   dec {r['dec_wall']:7.1f} | "
+              f"{r['dec_cpu']:7.1f}   payload {r['payload']:>10} B ({over}{r['over_nH0_pct']:+.4f} % vs n*H0)")
+    report["order0"], report["constriction"] = rows, peers
+    if peers:
+        by = {r["coder"]: r for r in rows + peers}
+        cr, ca = by["constriction range"], by["constriction ANS"]
+        for name in ("range, 1 stream(s)", "range, 4 stream(s)"):
+            print(f"   {name} / constriction range: enc {by[name]['enc_cpu'] / cr['enc_cpu']:.2f}x, "
+                  f"dec {by[name]['dec_cpu'] / cr['dec_cpu']:.2f}x (cpu)")
+        for name in ("rANS, 2 state(s)", "rANS, 4 state(s)"):
+            print(f"   {name} / constriction ANS: enc {by[name]['enc_cpu'] / ca['enc_cpu']:.2f}x, "
+                  f"dec {by[name]['dec_cpu'] / ca['dec_cpu']:.2f}x (cpu)")
+    else:
+        print("   constriction not installed: peer comparison skipped (pip install constriction)")
+
+    print("== pure-Python twins (64 KiB, encode, cpu MB/s)")
+    twins = bench_twins(data, args.repeats)
+    for r in twins:
+        print(f"   {r['coder']:<24} twin {r['twin_mbps']:8.3f}   kernel {r['kernel_mbps']:8.1f}   x{r['ratio']:,.0f}")
+    report["twins"] = twins
+
+    corpus_rows, text_speed = bench_corpus(args.corpus, args.repeats)
+    if corpus_rows:
+        print("== corpus text, bits per byte (whole streams incl. header/model)")
+        print("   file            H0     H1     H2     H3   | adapt0 adapt1 adapt2 adapt3  range  zlib-9")
+        for r in corpus_rows:
+            print(f"   {r['file']:<13} {r['H0']:.3f}  {r['H1']:.3f}  {r['H2']:.3f}  {r['H3']:.3f} | "
+                  f"{r['adaptive0']:.3f}  {r['adaptive1']:.3f}  {r['adaptive2']:.3f}  {r['adaptive3']:.3f}  "
+                  f"{r['range']:.3f}  {r['zlib9']:.3f}")
+        print(f"   adaptive order-2 on 16 MiB of corpus text: enc {text_speed['enc_wall']:.1f} | "
+              f"{text_speed['enc_cpu']:.1f}  dec {text_speed['dec_wall']:.1f} | {text_speed['dec_cpu']:.1f} MB/s")
+    report["corpus"], report["text_order2_speed"] = corpus_rows, text_speed
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
