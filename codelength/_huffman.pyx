@@ -975,8 +975,9 @@ def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const i
 # Huffman-only DEFLATE writer (twin: deflate_raw)
 # ------------------------------------------------------------------------------------------------
 
-def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks):
-    """Raw DEFLATE stream of dynamic-Huffman literal-only blocks with the given block lengths."""
+def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_t[:, ::1] block_counts=None):
+    """Raw DEFLATE stream of dynamic-Huffman literal-only blocks with the given block lengths
+    (``block_counts``: their byte counts, shape (blocks, 256), when already known)."""
     cdef Writer w
     cdef int64_t counts[257]
     cdef uint8_t lengths[258]
@@ -985,8 +986,14 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks):
     cdef uint64_t bits
     cdef Runs runs
     cdef int rc = 0, s
+    cdef const int64_t* known = NULL
     if data.shape[0] == 0:
         return b"\x03\x00"
+    if block_counts is not None:
+        if block_counts.shape[0] != n_blocks or block_counts.shape[1] != 256:
+            raise ValueError("block_counts must have shape (blocks, 256)")
+        if n_blocks:
+            known = &block_counts[0, 0]
     runs.repeat_symbol = 16
     runs.first_zero_symbol = 17
     runs.n_zero_runs = 2
@@ -995,9 +1002,12 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks):
     with nogil:
         for b in range(n_blocks):
             block_n = blocks[b]
-            memset(counts, 0, sizeof(counts))
-            for i in range(start, start + block_n):
-                counts[data[i]] += 1
+            if known != NULL:
+                memcpy(counts, known + b * 256, 256 * sizeof(int64_t))
+            else:
+                memset(counts, 0, sizeof(counts))
+                for i in range(start, start + block_n):
+                    counts[data[i]] += 1
             counts[256] = 1
             if _code_lengths(counts, 257, 15, lengths) != 0 or _reserve(&w, 16) != 0:
                 rc = -1

@@ -42,6 +42,10 @@ def _as_bytes(data) -> np.ndarray:
 def raw_deflate(data, block_size: int | None = None) -> bytes:
     """A raw DEFLATE stream (no header or trailer) of Huffman-only blocks."""
     array = _as_bytes(data)
+    if block_size is None:
+        # the adaptive split counts every chunk anyway: hand the blocks' counts to the writer
+        blocks, counts = _huffman.split_blocks(array, 256, float(DEFLATE_HEADER_BITS), True)
+        return _huffman.deflate_raw(array, blocks, counts)
     return _huffman.deflate_raw(array, block_lengths(array, 256, block_size, DEFLATE_HEADER_BITS))
 
 
@@ -66,7 +70,7 @@ def compress(data, format: str = "gzip", *, block_size: int | None = None, mtime
     if format not in FORMATS:
         raise ValueError(f"unknown DEFLATE format {format!r}; choose one of {', '.join(FORMATS)}")
     array = _as_bytes(data)
-    body = _huffman.deflate_raw(array, block_lengths(array, 256, block_size, DEFLATE_HEADER_BITS))
+    body = raw_deflate(array, block_size)
     if format == "deflate":
         return body
     if format == "zlib":
