@@ -7,7 +7,7 @@ four independent table look-up chains at once). Model section and payload layout
 
 Use it through :func:`codelength.compress` / :func:`codelength.decompress`::
 
-    blob = codelength.compress(data, coder="huffman", max_length=11)
+    blob = codelength.compress(data, coder="huffman", max_length=12)
 
 The kernels are in :mod:`codelength._huffman`; :mod:`codelength.reference.huffman` is their
 pure-Python twin (bit-identical model and payload).
@@ -67,7 +67,7 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
     block_size : int, optional
         Symbols per block; default: adaptive split (see :func:`block_lengths`).
     max_length : int
-        Longest code word, 1..24 (default 11: one 11-bit table look-up decodes every word). A block
+        Longest code word, 1..24 (default 12: one 12-bit table look-up decodes every word). A block
         whose ``u`` used symbols need more gets ``ceil(log2 u)``.
 
     Returns

@@ -15,7 +15,7 @@ import math
 
 MAX_CODE_LENGTH = 24          # longest code word the native coder writes or accepts
 MAX_ALPHABET = 1 << 20        # largest alphabet of the native coder
-DEFAULT_MAX_LENGTH = 11       # native length limit: one table look-up of 11 bits decodes any byte code
+DEFAULT_MAX_LENGTH = 12       # native length limit: one 12-bit table look-up decodes every word
 STREAMS = 4                   # interleaved bit streams per native block
 MODEL_VERSION = 1
 CHUNK = 4096                  # granularity of the adaptive block split
