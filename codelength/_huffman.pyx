@@ -793,11 +793,77 @@ cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t 
     sizes[first + 1] = w.pos
 
 
+cdef void _encode_pair_short(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
+                             const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
+    """As _encode_pair for words of at most 14 bits: four words per flush (7 + 4 * 14 < 64)."""
+    cdef const symbol_t* x = block + first * q
+    cdef const symbol_t* y = block + (first + 1) * q
+    cdef uint8_t* px = starts[first]
+    cdef uint8_t* py = starts[first + 1]
+    cdef uint64_t ax = 0, ay = 0
+    cdef uint64_t nx = 0, ny = 0
+    cdef uint32_t e0, e1, e2, e3, f0, f1, f2, f3
+    cdef Py_ssize_t i = 0, common = seg[first + 1] & ~3
+    cdef Writer w
+    while i < common:
+        e0 = entries[x[i]]
+        f0 = entries[y[i]]
+        e1 = entries[x[i + 1]]
+        f1 = entries[y[i + 1]]
+        e2 = entries[x[i + 2]]
+        f2 = entries[y[i + 2]]
+        e3 = entries[x[i + 3]]
+        f3 = entries[y[i + 3]]
+        ax |= <uint64_t>(e0 >> 8) << nx
+        ay |= <uint64_t>(f0 >> 8) << ny
+        nx += e0 & 0xFF
+        ny += f0 & 0xFF
+        ax |= <uint64_t>(e1 >> 8) << nx
+        ay |= <uint64_t>(f1 >> 8) << ny
+        nx += e1 & 0xFF
+        ny += f1 & 0xFF
+        ax |= <uint64_t>(e2 >> 8) << nx
+        ay |= <uint64_t>(f2 >> 8) << ny
+        nx += e2 & 0xFF
+        ny += f2 & 0xFF
+        ax |= <uint64_t>(e3 >> 8) << nx
+        ay |= <uint64_t>(f3 >> 8) << ny
+        nx += e3 & 0xFF
+        ny += f3 & 0xFF
+        _store64(px, ax)
+        _store64(py, ay)
+        px += nx >> 3
+        py += ny >> 3
+        ax >>= nx & ~7
+        ay >>= ny & ~7
+        nx &= 7
+        ny &= 7
+        i += 4
+    w.buf = starts[first]
+    w.pos = px - w.buf
+    w.acc = ax
+    w.nbits = <int>nx
+    _encode_symbols(&w, x + common, seg[first] - common, entries)
+    _align(&w)
+    sizes[first] = w.pos
+    w.buf = starts[first + 1]
+    w.pos = py - w.buf
+    w.acc = ay
+    w.nbits = <int>ny
+    _encode_symbols(&w, y + common, seg[first + 1] - common, entries)
+    _align(&w)
+    sizes[first + 1] = w.pos
+
+
 cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q,
-                           const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
+                           const uint32_t* entries, int longest, uint8_t** starts, size_t* sizes) noexcept nogil:
     """Code the four segments into four streams (sizes in bytes to ``sizes``)."""
-    _encode_pair(block, seg, q, 0, entries, starts, sizes)
-    _encode_pair(block, seg, q, 2, entries, starts, sizes)
+    if longest <= 14:
+        _encode_pair_short(block, seg, q, 0, entries, starts, sizes)
+        _encode_pair_short(block, seg, q, 2, entries, starts, sizes)
+    else:
+        _encode_pair(block, seg, q, 0, entries, starts, sizes)
+        _encode_pair(block, seg, q, 2, entries, starts, sizes)
 
 
 cdef inline int64_t blocks_total(const int64_t* blocks, Py_ssize_t n_blocks) noexcept nogil:
@@ -878,11 +944,10 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
             break
         _canonical_entries(lengths, alphabet_size, entries)
         room = 0
-        if block_counts != NULL:   # segment sizes unknown: room for the longest words
-            longest = 0
-            for s in range(alphabet_size):
-                if lengths[s] > longest:
-                    longest = lengths[s]
+        longest = 0
+        for s in range(alphabet_size):
+            if lengths[s] > longest:
+                longest = lengths[s]
         for k in range(STREAMS):
             bits[k] = 0
             if block_counts != NULL:
@@ -898,7 +963,7 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
         starts[0] = payload.buf + payload.pos
         for k in range(1, STREAMS):
             starts[k] = starts[k - 1] + bits[k - 1] // 8 + 1 + 8
-        _encode_segments(symbols + start, seg, q, entries, starts, sizes)
+        _encode_segments(symbols + start, seg, q, entries, longest, starts, sizes)
         for k in range(STREAMS):
             memmove(payload.buf + payload.pos, starts[k], sizes[k])
             payload.pos += sizes[k]
