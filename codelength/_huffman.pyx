@@ -9,7 +9,7 @@ the decoder, which is safe on any bytes: it reports damage by an error code, nev
 of bounds and never loops longer than the stated number of symbols.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
-from libc.stdlib cimport malloc, calloc, free, realloc, qsort
+from libc.stdlib cimport malloc, calloc, free, realloc
 from libc.string cimport memcpy, memmove, memset
 from libc.math cimport log2
 
@@ -866,7 +866,7 @@ cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssiz
         _encode_pair(block, seg, q, 2, entries, starts, sizes)
 
 
-cdef inline int64_t blocks_total(const int64_t* blocks, Py_ssize_t n_blocks) noexcept nogil:
+cdef inline int64_t _blocks_total(const int64_t* blocks, Py_ssize_t n_blocks) noexcept nogil:
     cdef int64_t total = 0
     cdef Py_ssize_t b
     for b in range(n_blocks):
@@ -898,7 +898,7 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
         free(hist); free(counts); free(lengths); free(entries)
         return -1
     # the payload is rarely larger than the input: reserve that once instead of growing by copies
-    if _reserve(model, 32) != 0 or _reserve(payload, <size_t>blocks_total(blocks, n_blocks) * sizeof(symbol_t)
+    if _reserve(model, 32) != 0 or _reserve(payload, <size_t>_blocks_total(blocks, n_blocks) * sizeof(symbol_t)
                                             + 64 * <size_t>n_blocks) != 0:
         rc = -1
     else:
