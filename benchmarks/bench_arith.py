@@ -132,27 +132,44 @@ def bench_constriction(data: np.ndarray, p: np.ndarray, repeats: int) -> list[di
 
 
 def bench_twins(data: np.ndarray, repeats: int) -> list[dict]:
+    """Encode and decode of kernel and twin on the same 64 KiB (the twin is the kernel's definition)."""
     small = data[:64 * 1024]
     n = small.size
     model = ar.StaticModel.from_data(small)
     t = ar._Tables(model)
+    bits = model.scale_bits
     freq, cum = t.freq.tolist(), np.concatenate((t.cum, [model.total])).tolist()
     syms, raw = small.tolist(), small.tobytes()
     reps = max(1, repeats // 2)
+    p_range = {s: ar.range_encode(small, model, s) for s in (1, 4)}
+    p_rans = ar.rans_encode(small, model, 4)
+    m0, p0 = ar.adaptive_encode(small, 0)
+    m2, p2 = ar.adaptive_encode(small, 2)
     cases = [
-        ("range", lambda: ref.range_encode(syms, freq, cum, model.scale_bits),
-         lambda: ar.range_encode(small, model, check=False)),
-        ("rANS (4 states)", lambda: ref.rans_encode(syms, freq, cum, model.scale_bits, 4),
-         lambda: ar.rans_encode(small, model, 4, check=False)),
-        ("adaptive order-0", lambda: ref.adaptive0_encode(syms, 256), lambda: ar.adaptive_encode(small, 0)),
-        ("adaptive order-2 (CM)", lambda: ref.context_encode(raw, 2, 22), lambda: ar.adaptive_encode(small, 2)),
+        ("range, 1 stream", lambda: ref.range_encode(syms, freq, cum, bits),
+         lambda: ar.range_encode(small, model, check=False),
+         lambda: ref.range_decode(p_range[1], freq, cum, bits, n), lambda: ar.range_decode(p_range[1], model, n)),
+        ("range, 4 streams", lambda: ref.range_encode(syms, freq, cum, bits, 4),
+         lambda: ar.range_encode(small, model, 4, check=False),
+         lambda: ref.range_decode(p_range[4], freq, cum, bits, n, 4),
+         lambda: ar.range_decode(p_range[4], model, n, 4)),
+        ("rANS, 4 states", lambda: ref.rans_encode(syms, freq, cum, bits, 4),
+         lambda: ar.rans_encode(small, model, 4, check=False),
+         lambda: ref.rans_decode(p_rans, freq, cum, bits, n, 4), lambda: ar.rans_decode(p_rans, model, n, 4)),
+        ("adaptive order-0", lambda: ref.adaptive0_encode(syms, 256), lambda: ar.adaptive_encode(small, 0),
+         lambda: ref.adaptive0_decode(p0, 256, n), lambda: ar.adaptive_decode(m0, p0, n, 0)),
+        ("adaptive order-2 (CM)", lambda: ref.context_encode(raw, 2, 22), lambda: ar.adaptive_encode(small, 2),
+         lambda: ref.context_decode(p2, 2, 22, n), lambda: ar.adaptive_decode(m2, p2, n, 2)),
     ]
     rows = []
-    for name, twin, kernel in cases:
-        _, tw_twin, tc_twin = timed(twin, reps)
-        _, tw_k, tc_k = timed(kernel, max(5, repeats))
-        rows.append({"coder": name, "twin_mbps": mbps(n, tc_twin), "kernel_mbps": mbps(n, tc_k),
-                     "ratio": tc_twin / tc_k})
+    for name, twin_enc, kernel_enc, twin_dec, kernel_dec in cases:
+        _, _, te_twin = timed(twin_enc, reps)
+        _, _, te_k = timed(kernel_enc, max(5, repeats))
+        _, _, td_twin = timed(twin_dec, reps)
+        _, _, td_k = timed(kernel_dec, max(5, repeats))
+        rows.append({"coder": name, "twin_enc": mbps(n, te_twin), "kernel_enc": mbps(n, te_k),
+                     "enc_ratio": te_twin / te_k, "twin_dec": mbps(n, td_twin), "kernel_dec": mbps(n, td_k),
+                     "dec_ratio": td_twin / td_k})
     return rows
 
 
@@ -213,10 +230,11 @@ def main(argv=None):
     else:
         print("   constriction not installed: peer comparison skipped (pip install constriction)")
 
-    print("== pure-Python twins (64 KiB, encode, cpu MB/s)")
+    print("== pure-Python twins (64 KiB slice; cpu MB/s, kernel / twin)")
     twins = bench_twins(data, args.repeats)
     for r in twins:
-        print(f"   {r['coder']:<24} twin {r['twin_mbps']:8.3f}   kernel {r['kernel_mbps']:8.1f}   x{r['ratio']:,.0f}")
+        print(f"   {r['coder']:<24} enc twin {r['twin_enc']:7.3f} kernel {r['kernel_enc']:6.1f} x{r['enc_ratio']:<5,.0f}"
+              f"  dec twin {r['twin_dec']:7.3f} kernel {r['kernel_dec']:6.1f} x{r['dec_ratio']:,.0f}")
     report["twins"] = twins
 
     corpus_rows, text_speed = bench_corpus(args.corpus, args.repeats)

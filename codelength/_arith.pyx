@@ -8,7 +8,7 @@ Decoders are safe on any payload: reads are bounded (the range decoders read zer
 stops with an error), table indices are bounded by construction, and every loop runs n steps.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
@@ -30,7 +30,7 @@ cdef extern from *:
     #define PROB_BITS 16
     #define COUNT_LIMIT 30
     #define ADAPT_INCREMENT 32U
-    #define PROB_INIT 0x80000000U               /* p = 1/2, count 0 */
+    #define PROB_FLIP 0x8000U                   /* counters store p ^ 1/2: zeroed memory is p = 1/2, count 0 */
     """
     const uint64_t RC_TOP
     const uint64_t RC_BOT
@@ -39,7 +39,7 @@ cdef extern from *:
     const int PROB_BITS
     const int COUNT_LIMIT
     const uint32_t ADAPT_INCREMENT
-    const uint32_t PROB_INIT
+    const uint32_t PROB_FLIP
     int __builtin_clzll(unsigned long long) nogil
     uint64_t __builtin_bswap64(uint64_t) nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
@@ -741,20 +741,20 @@ cdef inline uint32_t nibble_hash(uint32_t h, uint32_t node) noexcept nogil:
 
 cdef inline void counter_update(uint32_t* slot, uint32_t bit) noexcept nogil:
     """p += (1 - p) * rate on a 1, p -= p * rate on a 0 (both computed, one kept: no branch)."""
-    cdef uint32_t e = slot[0], p = e >> 16, k = e & 0xFFFF
+    cdef uint32_t e = slot[0], p = (e >> 16) ^ PROB_FLIP, k = e & 0xFFFF
     cdef uint32_t rate = RATES[k]
     cdef uint32_t up = ((65536 - p) * rate) >> 16, down = (p * rate) >> 16
     cdef uint32_t mask = 0 - bit
     p = p + (up & mask) - (down & ~mask)
     k += k < COUNT_LIMIT
-    slot[0] = (p << 16) | k
+    slot[0] = ((p ^ PROB_FLIP) << 16) | k
 
 
 cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos, uint32_t* slot,
                          uint32_t bit) noexcept nogil:
     """A 1 takes the lower part [0, bound) of the range, a 0 the rest (selected with masks, no branch)."""
     cdef uint64_t r = rng[0]
-    cdef uint64_t bound = (r >> PROB_BITS) * (slot[0] >> 16)
+    cdef uint64_t bound = (r >> PROB_BITS) * ((slot[0] >> 16) ^ PROB_FLIP)
     cdef uint64_t mask = (<uint64_t>0) - bit
     cdef uint64_t lo = low[0] + (bound & ~mask)
     r = (bound & mask) | ((r - bound) & ~mask)
@@ -771,7 +771,7 @@ cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t*
 cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
                              Py_ssize_t size, uint32_t* slot) noexcept nogil:
     cdef uint64_t r = rng[0], c = code[0]
-    cdef uint64_t bound = (r >> PROB_BITS) * (slot[0] >> 16)
+    cdef uint64_t bound = (r >> PROB_BITS) * ((slot[0] >> 16) ^ PROB_FLIP)
     cdef uint32_t bit = c < bound
     cdef uint64_t mask = (<uint64_t>0) - bit
     code[0] = c - (bound & ~mask)
@@ -782,14 +782,15 @@ cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, 
     return bit
 
 
-cdef uint32_t* new_table(int table_bits) noexcept nogil:
-    """2**table_bits counters at p = 1/2, 64-byte aligned (a nibble's 16 counters share one cache line)."""
-    cdef Py_ssize_t i, size = (<Py_ssize_t>1) << table_bits
-    cdef uint32_t* table = <uint32_t*>aligned_alloc(64, size * sizeof(uint32_t))
-    if table != NULL:
-        for i in range(size):
-            table[i] = PROB_INIT
-    return table
+cdef uint32_t* new_table(int table_bits, void** raw) noexcept nogil:
+    """2**table_bits counters at p = 1/2, count 0 (all-zero bits, so calloc's lazily zeroed pages serve:
+    small inputs touch only the pages they use), 64-byte aligned (a nibble's 16 counters share one
+    cache line). Free ``raw[0]``."""
+    cdef size_t size = ((<size_t>1) << table_bits) * sizeof(uint32_t)
+    raw[0] = calloc(size + 64, 1)
+    if raw[0] == NULL:
+        return NULL
+    return <uint32_t*>((<size_t>raw[0] + 63) & ~(<size_t>63))
 
 
 def context_encode(const uint8_t[::1] data, int order, int table_bits):
@@ -797,18 +798,19 @@ def context_encode(const uint8_t[::1] data, int order, int table_bits):
     cdef Py_ssize_t i, n = data.shape[0], pos = 0, cap = n // 2 + 64
     cdef uint64_t low = 0, rng = RC_TOP - 1
     cdef uint32_t* table
+    cdef void* raw = NULL
     cdef uint32_t history = 0, cmask, h, h_next, base, base2, node, byte, bit
     cdef int shift = 32 - (table_bits - 4), j
     cdef uint8_t* buf
     if n == 0:
         return b""
     cmask = 0xFFFFFFFF if order >= 4 else ((<uint32_t>1 << (8 * order)) - 1)
-    table = new_table(table_bits)
+    table = new_table(table_bits, &raw)
     if table == NULL:
         raise MemoryError
     buf = <uint8_t*>malloc(cap)
     if buf == NULL:
-        free(table)
+        free(raw)
         raise MemoryError
     with nogil:
         h = context_hash(0, order)
@@ -838,7 +840,7 @@ def context_encode(const uint8_t[::1] data, int order, int table_bits):
             history = (history << 8) | byte
         if buf != NULL:
             pos = rc_flush(low, rng, buf, pos)
-    free(table)
+    free(raw)
     return out_bytes(buf, pos)
 
 
@@ -848,12 +850,13 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     cdef const uint8_t* buf = &payload[0] if size else NULL
     cdef uint64_t code, rng = RC_TOP - 1
     cdef uint32_t* table
+    cdef void* raw = NULL
     cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high
     cdef int shift = 32 - (table_bits - 4), j, bad = 0
     if n == 0:
         return
     cmask = 0xFFFFFFFF if order >= 4 else ((<uint32_t>1 << (8 * order)) - 1)
-    table = new_table(table_bits)
+    table = new_table(table_bits, &raw)
     if table == NULL:
         raise MemoryError
     with nogil:
@@ -889,6 +892,6 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
                 history = (history << 8) | node
-    free(table)
+    free(raw)
     if bad:
         raise CorruptDataError("context-model payload is corrupted")
