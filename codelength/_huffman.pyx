@@ -374,8 +374,9 @@ cdef inline uint64_t _load64(const uint8_t* p) noexcept nogil:
 
 
 cdef void _encode_symbols(Writer* w, const symbol_t* symbols, Py_ssize_t count,
-                          const uint32_t* entries) noexcept nogil:
-    """Append the code words of ``symbols``; room for them (plus slack) is reserved by the caller.
+                          const uint32_t* entries, int longest=MAX_CODE_LENGTH) noexcept nogil:
+    """Append the code words of ``symbols`` (none longer than ``longest``); room for them (plus slack)
+    is reserved by the caller.
 
     Two words (at most 24 bits each) go into the 64-bit buffer between flushes: 7 + 48 < 64.
     """
@@ -383,7 +384,23 @@ cdef void _encode_symbols(Writer* w, const symbol_t* symbols, Py_ssize_t count,
     cdef int nbits = w.nbits
     cdef uint8_t* p = w.buf + w.pos
     cdef Py_ssize_t i = 0
-    cdef uint32_t e0, e1
+    cdef uint32_t e0, e1, e2
+    if longest <= 18:   # three words per flush: 7 + 3 * 18 < 64
+        while i + 3 <= count:
+            e0 = entries[symbols[i]]
+            e1 = entries[symbols[i + 1]]
+            e2 = entries[symbols[i + 2]]
+            acc |= <uint64_t>(e0 >> 8) << nbits
+            nbits += e0 & 0xFF
+            acc |= <uint64_t>(e1 >> 8) << nbits
+            nbits += e1 & 0xFF
+            acc |= <uint64_t>(e2 >> 8) << nbits
+            nbits += e2 & 0xFF
+            _store64(p, acc)
+            p += nbits >> 3
+            acc >>= nbits & ~7
+            nbits &= 7
+            i += 3
     while i + 2 <= count:
         e0 = entries[symbols[i]]
         e1 = entries[symbols[i + 1]]
@@ -1092,7 +1109,7 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_
             if _reserve(&w, bits // 8 + 16) != 0:
                 rc = -1
                 break
-            _encode_symbols(&w, &data[start], block_n, entries)
+            _encode_symbols(&w, &data[start], block_n, entries, 15)
             _put(&w, entries[256] >> 8, entries[256] & 0xFF)
             start += block_n
         if rc == 0:
