@@ -555,14 +555,22 @@ def adaptive_decode(model: bytes, payload: bytes, n: int, order: int = 0,
 
 
 # ----------------------------------------------------------------------------- backends (coders.py)
-def _static_model(a: np.ndarray, model, scale_bits) -> tuple[StaticModel, bool]:
-    """The model to code ``a`` with, and whether symbols must be checked against it."""
+def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple[StaticModel, bool]:
+    """The model to code ``a`` with, and whether symbols must be checked against it.
+
+    A probability vector longer than the alphabet (for integer arrays: 0..max(data)) is cut to it and
+    so renormalised over the symbols the stream can hold.
+    """
     if model is None:
         return StaticModel.from_data(a, scale_bits), False
     if isinstance(model, StaticModel):
+        if model.symbols.size and int(model.symbols[-1]) >= alphabet_size:
+            raise ValueError(f"the model lists symbol {int(model.symbols[-1])}, outside the alphabet of "
+                             f"{alphabet_size} symbols of this data")
         return model, True
+    q = np.asarray(model, dtype=np.float64).ravel()[:alphabet_size]
     values, _ = _histogram(a)
-    return StaticModel.from_probabilities(model, scale_bits, occurring=values), True
+    return StaticModel.from_probabilities(q, scale_bits, occurring=values), True
 
 
 def _check_order(order):
@@ -576,7 +584,7 @@ def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams
     if symbols.size == 0:
         return 0, b"", b""
     streams = default_streams(symbols.size) if streams is None else int(streams)
-    m, check = _static_model(symbols, model, scale_bits)
+    m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check)
 
 
@@ -597,7 +605,7 @@ def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=
     if symbols.size == 0:
         return 0, b"", b""
     streams = default_streams(symbols.size) if streams is None else int(streams)
-    m, check = _static_model(symbols, model, scale_bits)
+    m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
 
 

@@ -290,6 +290,15 @@ def test_zero_probability_symbols_get_minimum_frequency():
         ar.range_encode(data, strict)
 
 
+def test_probability_vector_longer_than_the_alphabet():
+    data = np.array([0, 1, 2, 1, 0, 2, 2], dtype=np.int32)      # alphabet 0..2
+    q = np.array([0.2, 0.2, 0.2, 0.4])
+    for coder in ("range", "rans"):
+        assert np.array_equal(codelength.decompress(codelength.compress(data, coder=coder, model=q)), data)
+    with pytest.raises(ValueError, match="outside the alphabet"):
+        codelength.compress(data, coder="range", model=ar.StaticModel.from_probabilities(q))
+
+
 # ----------------------------------------------------------------------------- errors
 def test_bad_options_are_refused():
     with pytest.raises(ValueError):
