@@ -12,45 +12,30 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (benchmarks/common.py: data, timing and output shared by the benchmark scripts)
+from common import CORPUS, MiB, load_data  # noqa: E402,F401
 
-import codelength
-from codelength.reference import counting as ref
+common.use_checkout()
+import numpy as np  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-MiB = 1 << 20
-
-
-def load_data(size: int, corpus: Path = CORPUS) -> bytes:
-    """``size`` bytes of real data (corpus files repeated) or, without a corpus, skewed random bytes."""
-    files = sorted(p for p in corpus.glob("*") if p.is_file() and p.name != "README.md") if corpus.is_dir() else []
-    if files:
-        seed = b"".join(p.read_bytes() for p in files)
-    else:
-        rng = np.random.default_rng(0)
-        seed = rng.geometric(0.05, size=4 * MiB).clip(0, 255).astype(np.uint8).tobytes()
-    return (seed * (size // len(seed) + 1))[:size]
+import codelength  # noqa: E402
+from codelength.reference import counting as ref  # noqa: E402
 
 
-def timed(fn, repeats: int) -> tuple[float, float, float]:
-    """(median, min, max) wall time in seconds of ``repeats`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times), max(times)
+def timed(fn, repeats: int) -> common.Timing:
+    """Wall times of ``repeats`` calls (after one warm-up call); median, min and max via common.Timing."""
+    return common.measure(fn, 0, repeats)[0]
 
 
-def row(name: str, nbytes: int, t: tuple[float, float, float]) -> dict:
-    median, lo, hi = t
-    return {"name": name, "bytes": nbytes, "mbps": nbytes / median / 1e6,
-            "mbps_min": nbytes / hi / 1e6, "mbps_max": nbytes / lo / 1e6, "seconds": median}
+def row(name: str, nbytes: int, t: common.Timing) -> dict:
+    t.nbytes = nbytes
+    return {"name": name, "bytes": nbytes, "mbps": t.mbps(), "mbps_min": t.mbps("min"), "mbps_max": t.mbps("max"),
+            "seconds": t.median}
 
 
 def run(sizes_mib, repeats: int, corpus: Path) -> list[dict]:

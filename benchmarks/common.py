@@ -1,0 +1,407 @@
+"""Shared helpers of the benchmark scripts: data, timing, machine, peak memory, Markdown/JSON/plot output.
+
+Data
+    :func:`load_data` gives ``size`` bytes of a *source*: ``"corpus"`` (the files of ../shared/corpus
+    concatenated and repeated up to the size), a directory or a file path (the same, with those files), or
+    a generated source of known entropy (:data:`GENERATED`): ``iid`` (i.i.d. bytes with the byte
+    frequencies of alice29.txt), ``geometric`` (i.i.d., p(k) proportional to 0.9**k), ``uniform``
+    (8 bits per byte) and ``blocks`` (64 KiB blocks alternating between the ``iid`` and ``geometric``
+    distributions: an order-0 coder that adapts per block can reach the mean of the two entropies, a
+    static one pays the entropy of the mixture).
+Timing
+    :func:`measure` runs a callable ``repeats`` times (after one untimed warm-up for small inputs) with the
+    garbage collector off, and keeps every wall and CPU time; :func:`mbps` and friends turn them into
+    MB/s (10**6 bytes per second) of the input bytes.
+Memory
+    :func:`peak_rss_child` runs a snippet in a fresh interpreter and reads its peak resident set size
+    (VmHWM of /proc/self/status; ``ru_maxrss`` elsewhere), so the parent's memory never pollutes it.
+"""
+from __future__ import annotations
+
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+KiB = 1 << 10
+MiB = 1 << 20
+BLOCK = 64 * KiB  # block length of the "blocks" source
+
+
+def use_checkout() -> None:
+    """Import codelength from this checkout when its kernels are built there (else whatever is installed)."""
+    if any((REPO / "codelength").glob("_kernels*.so")) or any((REPO / "codelength").glob("_kernels*.pyd")):
+        if str(REPO) not in sys.path:
+            sys.path.insert(0, str(REPO))
+
+
+# ----------------------------------------------------------------------------------------------- data
+def parse_size(text: str) -> int:
+    """``"16"`` or ``"16M"`` -> 16 MiB, ``"64K"`` -> 64 KiB, ``"1G"`` -> 1 GiB (bytes)."""
+    text = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = {"K": KiB, "M": MiB, "G": 1 << 30}.get(text[-1:], None)
+    number = float(text[:-1] if unit else text)
+    return int(number * (unit or MiB))
+
+
+def size_label(n: int) -> str:
+    """1048576 -> "1 MiB", 65536 -> "64 KiB", other sizes in bytes."""
+    for unit, name in ((1 << 30, "GiB"), (MiB, "MiB"), (KiB, "KiB")):
+        if n >= unit and n % unit == 0:
+            return f"{n // unit} {name}"
+    return f"{n} B"
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    """The data files of a corpus directory (sorted; README files left out)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.iterdir() if p.is_file() and not p.name.upper().startswith("README"))
+
+
+def _alice_distribution(corpus: Path = CORPUS) -> np.ndarray:
+    path = corpus / "alice29.txt"
+    if path.is_file():
+        c = np.bincount(np.frombuffer(path.read_bytes(), np.uint8), minlength=256).astype(float)
+    else:  # without the corpus: a text-like skew (a geometric distribution over 96 symbols)
+        c = np.zeros(256)
+        c[32:128] = 0.93 ** np.arange(96)
+    return c / c.sum()
+
+
+def _geometric_distribution() -> np.ndarray:
+    w = 0.9 ** np.arange(256)
+    return w / w.sum()
+
+
+def entropy_bits(p: np.ndarray) -> float:
+    """H(p) = -sum p log2 p of a probability vector (0 log 0 = 0)."""
+    p = np.asarray(p, dtype=float)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def _draw(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n i.i.d. bytes with probabilities p (inverse CDF of uniform doubles, in pieces to bound memory)."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    out = np.empty(n, dtype=np.uint8)
+    step = 16 * MiB
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        out[lo:hi] = np.minimum(np.searchsorted(cdf, rng.random(hi - lo), side="right"), 255)
+    return out
+
+
+@dataclass
+class Source:
+    """Bytes to benchmark on, and what is known about them."""
+
+    name: str
+    data: bytes
+    description: str
+    known_entropy: float | None = None   # bits/byte of the generating process, when it is known
+    natural_size: int | None = None      # bytes before repetition (files), None for generated data
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.frombuffer(self.data, dtype=np.uint8)
+
+
+def _generate(name: str, n: int, corpus: Path) -> Source:
+    rng = np.random.default_rng(2026)
+    if name == "uniform":
+        return Source(name, rng.integers(0, 256, n, dtype=np.uint8).tobytes(), "i.i.d. uniform bytes", 8.0)
+    if name == "iid":
+        p = _alice_distribution(corpus)
+        return Source(name, _draw(p, n, rng).tobytes(), "i.i.d. bytes with the byte frequencies of alice29.txt",
+                      entropy_bits(p))
+    if name == "geometric":
+        p = _geometric_distribution()
+        return Source(name, _draw(p, n, rng).tobytes(), "i.i.d. bytes, p(k) proportional to 0.9**k",
+                      entropy_bits(p))
+    if name == "blocks":
+        p, q = _alice_distribution(corpus), _geometric_distribution()
+        out = np.empty(n, dtype=np.uint8)
+        starts = range(0, n, BLOCK)
+        for i, lo in enumerate(starts):
+            hi = min(n, lo + BLOCK)
+            out[lo:hi] = _draw(p if i % 2 == 0 else q, hi - lo, rng)
+        hp, hq = entropy_bits(p), entropy_bits(q)
+        return Source(name, out.tobytes(), "64 KiB blocks alternating between the iid and geometric sources",
+                      (hp + hq) / 2, extra={"block_entropies": [hp, hq]})
+    raise ValueError(f"unknown generated source {name!r}; choose one of {', '.join(GENERATED)}")
+
+
+#: Generated sources of known entropy (the entropy rate of the process, bits/byte).
+GENERATED = ("iid", "geometric", "uniform", "blocks")
+
+
+def load_source(spec: str, size: int, corpus: Path = CORPUS) -> Source:
+    """``size`` bytes of a source: "corpus", a directory, a file, or a name in :data:`GENERATED`."""
+    if spec in GENERATED:
+        return _generate(spec, size, corpus)
+    if spec == "corpus":
+        files, label = corpus_files(corpus), "corpus"
+        if not files:  # no corpus on this machine: fall back to generated data, and say so
+            source = _generate("iid", size, corpus)
+            source.name, source.description = "corpus", f"corpus absent ({corpus}): " + source.description
+            return source
+    else:
+        path = Path(spec)
+        files = corpus_files(path) if path.is_dir() else [path] if path.is_file() else []
+        if not files:
+            raise FileNotFoundError(f"data source {spec!r} is neither a generated source, a file nor a directory "
+                                    "with files")
+        label = path.name
+    seed = b"".join(p.read_bytes() for p in files)
+    if not seed:
+        raise ValueError(f"data source {spec!r} is empty")
+    data = seed if len(seed) == size else (seed * (size // len(seed) + 1))[:size]
+    names = ", ".join(p.name for p in files)
+    return Source(label, data, f"{names} ({len(seed):,} bytes) concatenated" + (", repeated" if size > len(seed)
+                                                                                 else ""),
+                  natural_size=len(seed))
+
+
+def load_data(size: int, corpus: Path = CORPUS) -> bytes:
+    """``size`` bytes of real data (the corpus repeated) or, without a corpus, i.i.d. text-like bytes.
+
+    Same signature as the ``load_data`` of the per-area benchmark scripts, which can share this one.
+    """
+    return load_source("corpus", size, corpus).data
+
+
+# --------------------------------------------------------------------------------------------- timing
+@dataclass
+class Timing:
+    """Wall and CPU seconds of each timed call, and the bytes each call processed."""
+
+    nbytes: int
+    wall: list[float]
+    cpu: list[float]
+    warmup: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    def mbps(self, which: str = "median") -> float:
+        """Throughput in MB/s (10**6 bytes/s) of the median (or "min"/"max" *throughput*) call."""
+        seconds = {"median": self.median, "min": max(self.wall), "max": min(self.wall)}[which]
+        return self.nbytes / seconds / 1e6 if seconds > 0 else math.inf
+
+    def as_dict(self) -> dict:
+        return {"bytes": self.nbytes, "wall_s": self.wall, "cpu_s": self.cpu, "warmup_s": self.warmup,
+                "median_s": self.median, "min_s": min(self.wall), "max_s": max(self.wall),
+                "mbps": self.mbps(), "mbps_min": self.mbps("min"), "mbps_max": self.mbps("max"),
+                "cpu_mbps": self.nbytes / statistics.median(self.cpu) / 1e6 if statistics.median(self.cpu) > 0
+                else None}
+
+
+def measure(fn, nbytes: int, repeats: int, warmup: bool = True):
+    """Call ``fn`` ``repeats`` times (plus one untimed warm-up when ``warmup``), GC off while timing.
+
+    Returns ``(Timing, result of the last call)``.
+    """
+    repeats = max(1, int(repeats))
+    result, warm = None, None
+    if warmup:
+        start = time.perf_counter()
+        result = fn()
+        warm = time.perf_counter() - start
+    wall, cpu = [], []
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            w, c = time.perf_counter(), time.process_time()
+            result = fn()
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - w)
+    finally:
+        if enabled:
+            gc.enable()
+    return Timing(nbytes, wall, cpu, warm), result
+
+
+# ------------------------------------------------------------------------------------- block entropy
+def entropy_of_blocks(array: np.ndarray, lengths) -> float:
+    """Mean bits per byte of the blocks' own order-0 entropies: sum_b N_b H0(b) / N.
+
+    The bound of an order-0 coder that starts a new model at each block (not counting the models).
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if array.size == 0:
+        return 0.0
+    total = 0.0
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    for lo, hi in zip(starts.tolist(), ends.tolist()):
+        c = np.bincount(array[lo:hi], minlength=256)
+        c = c[c > 0]
+        total += float((c * np.log2((hi - lo) / c)).sum())
+    return total / array.size
+
+
+def fixed_blocks(n: int, block: int) -> list[int]:
+    return [block] * (n // block) + ([n % block] if n % block else [])
+
+
+# ------------------------------------------------------------------------------------ machine, memory
+def _version(module: str) -> str | None:
+    try:
+        mod = __import__(module)
+    except Exception:  # noqa: BLE001 - absent or broken: not installed for our purposes
+        return None
+    version = getattr(mod, "__version__", None)
+    if version is None:
+        try:
+            from importlib.metadata import version as dist_version
+            version = dist_version(module)
+        except Exception:  # noqa: BLE001
+            version = "unknown"
+    return str(version)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "") if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_info() -> dict:
+    """CPU model, cores, OS, and the versions of Python and the libraries the figures depend on."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    total_memory = None
+    try:
+        total_memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        pass
+    import codelength
+    return {
+        "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu_model(), "logical_cpus": os.cpu_count(), "usable_cpus": usable,
+        "memory_gib": round(total_memory / (1 << 30), 1) if total_memory else None,
+        "os": platform.platform(), "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "codelength": getattr(codelength, "__version__", None), "codelength_path": str(Path(codelength.__file__).parent),
+        "git": git_commit(),
+        "numpy": np.__version__, "cython": _version("Cython"), "scipy": _version("scipy"),
+        "constriction": _version("constriction"), "dahuffman": _version("dahuffman"),
+        "matplotlib": _version("matplotlib"), "zlib": __import__("zlib").ZLIB_RUNTIME_VERSION,
+    }
+
+
+_CHILD = r"""
+import json, os, sys, time, resource
+sys.path[:0] = {path!r}
+{setup}
+start = time.perf_counter()
+{code}
+seconds = time.perf_counter() - start
+peak = None
+try:
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) * 1024
+except OSError:
+    pass
+if peak is None:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+print(json.dumps({{"seconds": seconds, "peak_rss": peak}}))
+"""
+
+
+def peak_rss_child(code: str, setup: str = "import numpy, codelength", timeout: float = 1800) -> dict:
+    """Run ``setup`` then ``code`` (timed) in a fresh interpreter; its wall seconds and peak RSS in bytes."""
+    script = _CHILD.format(path=[p for p in sys.path if p], setup=setup, code=code)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child failed: {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -------------------------------------------------------------------------------------------- output
+def markdown_table(header: list[str], rows: list[list], align: str | None = None) -> str:
+    """A GitHub Markdown table; ``align`` is one character per column, "l" or "r" (default: l then r)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def fmt_mbps(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return ""
+    return f"{x:,.0f}" if x >= 100 else f"{x:.1f}" if x >= 1 else f"{x:.3f}" if x >= 0.01 else f"{x:.2g}"
+
+
+def fmt_ratio(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return ""
+    return f"{x:,.0f}x" if x >= 100 else f"{x:.1f}x" if x >= 1.95 else f"{x:.2f}x"
+
+
+def fmt_mib(nbytes: float | None) -> str:
+    return "" if nbytes is None else f"{nbytes / MiB:,.1f} MiB"
+
+
+def _plain(obj):
+    """JSON-safe copy: NumPy scalars and arrays become Python numbers and lists, inf/nan become None."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(_plain(payload), indent=1) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text if text.endswith("\n") else text + "\n")

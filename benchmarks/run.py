@@ -1,0 +1,755 @@
+"""codelength benchmark suite: one command for speed, size against the entropy bounds, and scale.
+
+    python benchmarks/run.py                                   # defaults: about 2-3 minutes on 2 cores
+    python benchmarks/run.py --scale --plot                    # adds 256 MiB inputs, writes results.png
+    python benchmarks/run.py --data ../shared/corpus,iid --sizes 1,16 --repeats 5 --groups counting,huffman
+
+Groups (``--groups``, comma-separated; default all):
+  counting   byte counts and order-0 entropy: codelength / numpy.bincount / collections.Counter /
+             scipy.stats.entropy / the pure-Python twin
+  ideal      ideal code lengths of the data under its order-0 model: codelength / numpy / twin
+  context    H_0..H_3 (codelength.context_entropies): codelength / numpy (bincount, unique) / twin
+  huffman    Huffman encode and decode: codelength native coder and Huffman-only DEFLATE / zlib Huffman-only /
+             dahuffman / twin
+  arith      range coder, rANS, adaptive order-0 and order-2 coders: codelength / twin; and on i.i.d.
+             order-0 data (``--peer-size``, 16 MiB): the static range and ANS coders against constriction
+  sizes      bits per byte of every coder beside the bound it chases (H0, H0 per block, H_k) and zlib, bz2,
+             lzma for context, for each ``--data`` source
+  streaming  file_counts on 1 vs 2 threads, and the peak RSS (in a fresh process) of the streamed
+             file_counts / file_context_entropies against the file size
+
+Every speed is the median of ``--repeats`` timed calls (min and max beside it), in MB/s (10**6 bytes/s) of
+input; ratios ("codelength / this") divide medians taken in this one run on the same bytes. The slow
+implementations (pure-Python twins, dahuffman) are timed only on the first ``--twin-bytes`` of the data and
+reported per byte like the rest. Speeds use the first ``--data`` source; sizes use every source.
+Results: Markdown printed and written to ``--out``/results.md, every raw figure in results.json, and with
+``--plot`` results.png. A peer that is not installed is skipped with a line saying so.
+"""
+from __future__ import annotations
+
+import argparse
+import bz2
+import collections
+import lzma
+import math
+import os
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import KiB, MiB, fmt_mbps, fmt_mib, fmt_ratio, markdown_table, measure, size_label  # noqa: E402
+
+common.use_checkout()
+import numpy as np  # noqa: E402
+
+import codelength  # noqa: E402
+from codelength import arithmetic as ar  # noqa: E402
+from codelength import huffman  # noqa: E402
+from codelength.reference import arith as ref_arith  # noqa: E402
+from codelength.reference import counting as ref_counting  # noqa: E402
+from codelength.reference import huffman as ref_huffman  # noqa: E402
+
+GROUPS = ("counting", "ideal", "context", "huffman", "arith", "sizes", "streaming")
+DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
+LARGE = 16 * MiB  # above this: fewer repeats, no warm-up call, no slow numpy peers
+
+
+def _optional(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        return None
+
+
+scipy_stats = None
+if _optional("scipy") is not None:
+    import scipy.stats as scipy_stats  # noqa: E402
+dahuffman = _optional("dahuffman")
+constriction = _optional("constriction")  # its submodules (stream.queue, stream.stack, ...) are attributes
+
+
+# --------------------------------------------------------------------------------------------- state
+class Suite:
+    """Collects the rows of one run."""
+
+    def __init__(self, args):
+        self.args = args
+        self.speed: list[dict] = []
+        self.sizes: list[dict] = []
+        self.entropies: list[dict] = []
+        self.streaming: list[dict] = []
+        self.skipped: list[str] = []
+        self.sources: dict[str, str] = {}  # short name -> description
+
+    def log(self, text: str) -> None:
+        if not self.args.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def skip(self, text: str) -> None:
+        if text not in self.skipped:
+            self.skipped.append(text)
+            self.log("skipped: " + text)
+
+    def repeats(self, n: int) -> int:
+        return self.args.repeats if n <= LARGE else max(3, (self.args.repeats + 1) // 2)
+
+    def time(self, group: str, op: str, impl: str, fn, n: int, *, ours: bool = False, ref: str | None = None,
+             slow: bool = False, source: str = "", **extra):
+        """Time ``fn`` on ``n`` bytes and record the row; returns the result of the last call."""
+        repeats = self.args.twin_repeats if slow else self.repeats(n)
+        timing, result = measure(fn, n, repeats, warmup=not slow and n <= LARGE)
+        row = {"group": group, "op": op, "impl": impl, "codelength": ours, "ref": ref, "source": source,
+               **timing.as_dict(), **extra}
+        self.speed.append(row)
+        self.log(f"  {group:9} {op:34} {impl:44} {size_label(n):>8} {fmt_mbps(row['mbps']):>9} MB/s")
+        return result
+
+
+# -------------------------------------------------------------------------------------------- groups
+def numpy_entropy(array: np.ndarray) -> float:
+    c = np.bincount(array, minlength=256)
+    p = c[c > 0] / array.size
+    return float(-(p * np.log2(p)).sum())
+
+
+def numpy_context_entropies(array: np.ndarray, max_order: int = 3) -> list[float]:
+    """H_0..H_max_order with NumPy: (k+1)-grams packed into integers, counted by bincount (k <= 1) or
+    sorting (numpy.unique); H_k = (sum_ctx C log C - sum_gram c log c) / N."""
+    out = []
+    for k in range(max_order + 1):
+        n = array.size - k
+        if n <= 0:
+            out.append(0.0)
+            continue
+        keys = np.zeros(n, dtype=np.uint32)
+        for j in range(k + 1):
+            keys = (keys << np.uint32(8)) | array[j:j + n]
+        if k <= 1:
+            grams = np.bincount(keys, minlength=256 ** (k + 1))
+            contexts = grams.reshape(-1, 256).sum(axis=1)
+        else:
+            values, grams = np.unique(keys, return_counts=True)
+            _, starts = np.unique(values >> np.uint32(8), return_index=True)  # values are sorted
+            contexts = np.add.reduceat(grams, starts)
+        grams = grams[grams > 0].astype(float)
+        contexts = contexts[contexts > 0].astype(float)
+        out.append(float(((contexts * np.log2(contexts)).sum() - (grams * np.log2(grams)).sum()) / n))
+    return out
+
+
+def group_counting(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    array = np.frombuffer(data, dtype=np.uint8)
+    kw = {"source": source}
+    ours = suite.time("counting", "byte counts", "codelength.counts", lambda: codelength.counts(data), n, ours=True, **kw)
+    theirs = suite.time("counting", "byte counts", "numpy.bincount", lambda: np.bincount(array, minlength=256), n, **kw)
+    assert np.array_equal(ours, theirs)
+    if n <= LARGE:
+        suite.time("counting", "byte counts", "collections.Counter", lambda: collections.Counter(data), n, **kw)
+    if is_slice:
+        twin = suite.time("counting", "byte counts", "pure-Python twin", lambda: ref_counting.counts(data), n,
+                          slow=True, **kw)
+        assert list(ours) == twin
+    h = suite.time("counting", "order-0 entropy of data", "codelength.empirical_entropy",
+                   lambda: codelength.empirical_entropy(data), n, ours=True, **kw)
+    h_np = suite.time("counting", "order-0 entropy of data", "numpy (bincount + formula)",
+                      lambda: numpy_entropy(array), n, **kw)
+    assert abs(h - h_np) < 1e-9
+    if scipy_stats is not None:
+        h_sp = suite.time("counting", "order-0 entropy of data", "scipy.stats.entropy(numpy.bincount)",
+                          lambda: float(scipy_stats.entropy(np.bincount(array, minlength=256), base=2)), n, **kw)
+        assert abs(h - h_sp) < 1e-9
+    else:
+        suite.skip("scipy.stats.entropy: scipy not installed (pip install scipy)")
+    if is_slice:
+        h_twin = suite.time("counting", "order-0 entropy of data", "pure-Python twin",
+                            lambda: ref_counting.empirical_entropy(data), n, slow=True, **kw)
+        assert abs(h - h_twin) < 1e-9
+
+
+def group_ideal(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    array = np.frombuffer(data, dtype=np.uint8)
+    model = codelength.counts(data)
+    kw = {"source": source}
+
+    def with_numpy():
+        with np.errstate(divide="ignore"):
+            table = np.log2(model.sum() / model)
+        lengths = table[array]
+        return lengths, float(lengths.sum())
+
+    ours = suite.time("ideal", "ideal code lengths (order-0 model)", "codelength.ideal_code_lengths",
+                      lambda: codelength.ideal_code_lengths(data, model), n, ours=True, **kw)
+    _, total = suite.time("ideal", "ideal code lengths (order-0 model)", "numpy (table[data], sum)", with_numpy,
+                          n, **kw)
+    assert math.isclose(ours.total_bits, total, rel_tol=1e-9)
+    if is_slice:
+        model_list = model.tolist()
+        twin = suite.time("ideal", "ideal code lengths (order-0 model)", "pure-Python twin",
+                          lambda: ref_counting.ideal_code_lengths(data, model_list), n, slow=True, **kw)
+        assert math.isclose(ours.total_bits, twin[1], rel_tol=1e-9)
+
+
+def group_context(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    array = np.frombuffer(data, dtype=np.uint8)
+    kw = {"source": source}
+    op = "H_0..H_3 (context_entropies)"
+    ours = suite.time("context", op, "codelength.context_entropies", lambda: codelength.context_entropies(data, 3),
+                      n, ours=True, **kw)
+    if n <= LARGE:
+        theirs = suite.time("context", op, "numpy (bincount, unique)", lambda: numpy_context_entropies(array, 3),
+                            n, **kw)
+        assert np.allclose(ours, theirs, atol=1e-9), (ours, theirs)
+    if is_slice:
+        twin = suite.time("context", op, "pure-Python twin", lambda: ref_counting.context_entropies(data, 3), n,
+                          slow=True, **kw)
+        assert np.allclose(ours, twin, atol=1e-9)
+
+
+def zlib_huffman_only(data: bytes) -> bytes:
+    """zlib's Huffman-only raw DEFLATE stream (level 9, memLevel 9: blocks of 32767 literals)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
+    return compressor.compress(data) + compressor.flush()
+
+
+def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    kw = {"source": source}
+    g = "huffman"
+    blob = suite.time(g, "encode", "codelength.compress (native Huffman)", lambda: codelength.compress(data), n,
+                      ours=True, out_bytes=None, **kw)
+    suite.speed[-1]["out_bytes"] = len(blob)
+    ours = suite.time(g, "encode", "codelength Huffman-only DEFLATE", lambda: codelength.compress(data,
+                      format="deflate"), n, ours=True, **kw)
+    suite.speed[-1]["out_bytes"] = len(ours)
+    theirs = suite.time(g, "encode", "zlib Huffman-only (level 9)", lambda: zlib_huffman_only(data), n,
+                        ref="codelength Huffman-only DEFLATE", **kw)
+    suite.speed[-1]["out_bytes"] = len(theirs)
+    back = suite.time(g, "decode", "codelength.decompress (native Huffman)", lambda: codelength.decompress(blob), n,
+                      ours=True, **kw)
+    assert back == data
+    back = suite.time(g, "decode", "zlib inflate (of zlib's stream)", lambda: zlib.decompress(theirs, -15), n, **kw)
+    assert back == data
+    if zlib.decompress(ours, -15) != data:
+        raise AssertionError("codelength's DEFLATE stream does not inflate to the input")
+    if not is_slice:
+        return
+    param, model, payload = huffman.encode(np.frombuffer(data, dtype=np.uint8), 256)
+    twin = suite.time(g, "encode", "pure-Python twin", lambda: ref_huffman.encode(data, 256), n, slow=True, **kw)
+    assert twin == (param, model, payload)
+    out = suite.time(g, "decode", "pure-Python twin", lambda: ref_huffman.decode(param, model, payload, n, 256), n,
+                     slow=True, **kw)
+    assert bytes(out) == data
+    if dahuffman is None:
+        suite.skip("dahuffman: not installed (pip install dahuffman)")
+        return
+    coded = suite.time(g, "encode", "dahuffman (from_data + encode)",
+                       lambda: dahuffman.HuffmanCodec.from_data(data).encode(data), n, slow=True, **kw)
+    codec = dahuffman.HuffmanCodec.from_data(data)
+    back = suite.time(g, "decode", "dahuffman", lambda: codec.decode(coded), n, slow=True, **kw)
+    assert bytes(back) == data
+
+
+def _twin_tables(model: ar.StaticModel):
+    """Dense freq and cum (with the total appended) lists of a byte model, as the twins take them."""
+    freq = np.zeros(256, dtype=np.int64)
+    freq[model.symbols.astype(np.intp)] = model.freqs
+    cum = np.concatenate(([0], np.cumsum(freq)))
+    return freq.tolist(), cum.tolist()
+
+
+#: coder label, compress() options
+ARITH_CODERS = (("range coder", {"coder": "range"}), ("rANS", {"coder": "rans"}),
+                ("adaptive order-0", {"coder": "adaptive", "order": 0}),
+                ("adaptive order-2 context model", {"coder": "adaptive", "order": 2}))
+
+
+def group_arith(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    array = np.frombuffer(data, dtype=np.uint8)
+    kw = {"source": source}
+    blobs = {}
+    for label, options in ARITH_CODERS:
+        blob = suite.time("arith", f"{label} encode", "codelength.compress",
+                          lambda options=options: codelength.compress(data, **options), n, ours=True, **kw)
+        suite.speed[-1]["out_bytes"] = len(blob)
+        back = suite.time("arith", f"{label} decode", "codelength.decompress",
+                          lambda blob=blob: codelength.decompress(blob), n, ours=True, **kw)
+        assert back == data, label
+        blobs[label] = blob
+    if not is_slice:
+        return
+    model = ar.StaticModel.from_data(array)
+    freq, cum = _twin_tables(model)
+    bits, symbols, streams = model.scale_bits, array.tolist(), ar.default_streams(n)
+    cases = [
+        ("range coder", lambda: ref_arith.range_encode(symbols, freq, cum, bits, streams),
+         ar.range_encode(array, model, streams), lambda p: ref_arith.range_decode(p, freq, cum, bits, n, streams)),
+        ("rANS", lambda: ref_arith.rans_encode(symbols, freq, cum, bits, ar.RANS_STREAMS),
+         ar.rans_encode(array, model, ar.RANS_STREAMS),
+         lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, ar.RANS_STREAMS)),
+    ]
+    values = np.flatnonzero(codelength.counts(data))
+    lookup = np.zeros(256, dtype=np.int64)
+    lookup[values] = np.arange(values.size)
+    ranks, k = lookup[array].tolist(), int(values.size)
+    cases.append(("adaptive order-0", lambda: ref_arith.adaptive0_encode(ranks, k), ar.adaptive_encode(array, 0)[1],
+                  lambda p: ref_arith.adaptive0_decode(p, k, n)))
+    table_bits = ar.DEFAULT_TABLE_BITS
+    cases.append(("adaptive order-2 context model", lambda: ref_arith.context_encode(data, 2, table_bits),
+                  ar.adaptive_encode(array, 2, table_bits)[1],
+                  lambda p: ref_arith.context_decode(p, 2, table_bits, n)))
+    for label, encode, payload, decode in cases:
+        twin = suite.time("arith", f"{label} encode", "pure-Python twin", encode, n, slow=True, **kw)
+        assert bytes(twin) == bytes(payload), label
+        out = suite.time("arith", f"{label} decode", "pure-Python twin", lambda: decode(payload), n, slow=True, **kw)
+        if "order-0" in label:
+            out = values[out]  # the twin decodes ranks among the symbols that occur
+        decoded = bytes(out) if isinstance(out, (bytes, bytearray)) else np.asarray(out).astype(np.uint8).tobytes()
+        assert decoded == data, label
+
+
+def group_constriction(suite: Suite) -> None:
+    """Static range and ANS coders on i.i.d. order-0 data: codelength's kernels against constriction."""
+    n = suite.args.peer_size
+    source = common.load_source("iid", n, suite.args.corpus)
+    array = source.array
+    kw = {"source": "iid"}
+    suite.sources.setdefault("iid", source.description + f" (entropy {source.known_entropy:.4f} bits/byte)")
+    g = "arith vs constriction"
+    model = ar.StaticModel.from_data(array)
+    c = codelength.counts(array)
+    h0_bytes = float((c[c > 0] * np.log2(n / c[c > 0])).sum()) / 8
+    suite.log(f"i.i.d. order-0 data for the coder peers: {size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
+
+    def payload_row(blob):
+        suite.speed[-1]["out_bytes"] = len(blob)
+        suite.speed[-1]["over_nH0_pct"] = 100 * (len(blob) - h0_bytes) / h0_bytes
+
+    for streams in (1, 4):
+        impl = f"codelength range_encode ({streams} stream{'s' if streams > 1 else ''})"
+        p = suite.time(g, "static range coder encode", impl, lambda s=streams: ar.range_encode(array, model, s,
+                       check=False), n, ours=True, **kw)
+        payload_row(p)
+        out = suite.time(g, "static range coder decode", impl.replace("encode", "decode"),
+                         lambda s=streams, p=p: ar.range_decode(p, model, n, s), n, ours=True, **kw)
+        assert np.array_equal(out, array)
+    for streams in (1, 4):
+        impl = f"codelength rans_encode ({streams} state{'s' if streams > 1 else ''})"
+        p = suite.time(g, "static ANS encode", impl, lambda s=streams: ar.rans_encode(array, model, s, check=False),
+                       n, ours=True, **kw)
+        payload_row(p)
+        out = suite.time(g, "static ANS decode", impl.replace("encode", "decode"),
+                         lambda s=streams, p=p: ar.rans_decode(p, model, n, s), n, ours=True, **kw)
+        assert np.array_equal(out, array)
+    if constriction is None:
+        suite.skip("constriction: not installed (pip install constriction)")
+        return
+    cs = constriction.stream
+    used = np.flatnonzero(c)
+    remap = np.zeros(256, dtype=np.int32)
+    remap[used] = np.arange(used.size, dtype=np.int32)
+    symbols = remap[array]
+    categorical = cs.model.Categorical(c[used] / n, perfect=False)
+
+    def range_encode():
+        encoder = cs.queue.RangeEncoder()
+        encoder.encode(symbols, categorical)
+        return encoder.get_compressed()
+
+    def ans_encode():
+        coder = cs.stack.AnsCoder()
+        coder.encode_reverse(symbols, categorical)
+        return coder.get_compressed()
+
+    compressed = suite.time(g, "static range coder encode", "constriction RangeEncoder (Categorical)", range_encode,
+                            n, ref="codelength range_encode (1 stream)", **kw)
+    payload_row(compressed.tobytes())
+    out = suite.time(g, "static range coder decode", "constriction RangeDecoder (Categorical)",
+                     lambda: cs.queue.RangeDecoder(compressed).decode(categorical, n), n,
+                     ref="codelength range_decode (1 stream)", **kw)
+    assert np.array_equal(out, symbols)
+    compressed = suite.time(g, "static ANS encode", "constriction AnsCoder (Categorical)", ans_encode, n,
+                            ref="codelength rans_encode (1 state)", **kw)
+    payload_row(compressed.tobytes())
+    out = suite.time(g, "static ANS decode", "constriction AnsCoder (Categorical)",
+                     lambda: cs.stack.AnsCoder(compressed).decode(categorical, n), n,
+                     ref="codelength rans_decode (1 state)", **kw)
+    assert np.array_equal(out, symbols)
+
+
+# ---------------------------------------------------------------------------------------------- sizes
+def group_sizes(suite: Suite, spec: str) -> None:
+    """Bits per byte of each coder beside its bound, on one source."""
+    args = suite.args
+    n = args.sample
+    source = common.load_source(spec, n, args.corpus)
+    if source.natural_size is not None and source.natural_size < n:
+        source = common.load_source(spec, source.natural_size, args.corpus)
+    data, array = source.data, source.array
+    n = len(data)
+    label = f"{source.name} ({size_label(n)})" if source.natural_size is None or n != source.natural_size \
+        else f"{source.name} ({n:,} B)"
+    h = codelength.context_entropies(data, 3)
+    native_blocks = huffman.block_lengths(array, 256)
+    try:
+        deflate_blocks = huffman.block_lengths(array, 256, None, ref_huffman.DEFLATE_HEADER_BITS)
+    except (AttributeError, TypeError):
+        deflate_blocks = native_blocks
+    bounds = {
+        "H0": float(h[0]), "H1": float(h[1]), "H2": float(h[2]), "H3": float(h[3]),
+        "H0 per 32 KiB block": common.entropy_of_blocks(array, common.fixed_blocks(n, 32 * KiB)),
+        "H0 per native Huffman block": common.entropy_of_blocks(array, native_blocks),
+        "H0 per DEFLATE block": common.entropy_of_blocks(array, deflate_blocks),
+        "H0 per zlib block (32767 B)": common.entropy_of_blocks(array, common.fixed_blocks(n, 32767)),
+    }
+    suite.sources.setdefault(source.name, source.description)
+    suite.entropies.append({"source": label, "description": source.description, "bytes": n,
+                            "known_entropy": source.known_entropy, **bounds,
+                            "native_blocks": len(native_blocks), "deflate_blocks": len(deflate_blocks)})
+    suite.log(f"sizes on {label}: H0..H3 = {', '.join(f'{v:.4f}' for v in h)}")
+
+    def add(coder, size_bytes, bound, note="", coded_bytes=None):
+        coded_bytes = coded_bytes or n
+        bpb = 8 * size_bytes / coded_bytes
+        value = bounds.get(bound) if bound else None
+        suite.sizes.append({"source": label, "coder": coder, "bytes": coded_bytes, "size_bytes": size_bytes,
+                            "bits_per_byte": bpb, "bound": bound, "bound_bits_per_byte": value,
+                            "distance": None if value is None else bpb - value, "note": note})
+
+    blob = codelength.compress(data)
+    add("codelength huffman (native container)", len(blob), "H0 per native Huffman block", "whole stream")
+    add("codelength Huffman-only DEFLATE", len(codelength.compress(data, format="deflate")), "H0 per DEFLATE block",
+        "raw DEFLATE")
+    add("zlib Huffman-only (level 9)", len(zlib_huffman_only(data)), "H0 per zlib block (32767 B)", "raw DEFLATE")
+    if dahuffman is not None:
+        add("dahuffman (one static code)", len(dahuffman.HuffmanCodec.from_data(data).encode(data)), "H0",
+            "payload only, no code table")
+    for coder, options, bound in (("codelength range", {"coder": "range"}, "H0"),
+                                  ("codelength rANS", {"coder": "rans"}, "H0"),
+                                  ("codelength adaptive order-0", {"coder": "adaptive", "order": 0}, "H0"),
+                                  ("codelength adaptive order-1", {"coder": "adaptive", "order": 1}, "H1"),
+                                  ("codelength adaptive order-2", {"coder": "adaptive", "order": 2}, "H2"),
+                                  ("codelength adaptive order-3", {"coder": "adaptive", "order": 3}, "H3")):
+        add(coder, len(codelength.compress(data, **options)), bound, "whole stream")
+    if constriction is not None:
+        cs = constriction.stream
+        c = codelength.counts(data)
+        used = np.flatnonzero(c)
+        remap = np.zeros(256, dtype=np.int32)
+        remap[used] = np.arange(used.size, dtype=np.int32)
+        categorical = cs.model.Categorical(c[used] / n, perfect=False)
+        encoder = cs.queue.RangeEncoder()
+        encoder.encode(remap[array], categorical)
+        add("constriction range (Categorical)", encoder.get_compressed().nbytes, "H0", "payload only, no model")
+        coder = cs.stack.AnsCoder()
+        coder.encode_reverse(remap[array], categorical)
+        add("constriction ANS (Categorical)", coder.get_compressed().nbytes, "H0", "payload only, no model")
+    add("zlib -9 (LZ77 + Huffman)", len(zlib.compress(data, 9)), None, "for context")
+    add("bz2 -9 (BWT)", len(bz2.compress(data, 9)), None, "for context")
+    add("lzma -6 (LZMA)", len(lzma.compress(data)), None, "for context")
+
+
+# ------------------------------------------------------------------------------------------ streaming
+def group_streaming(suite: Suite, data: bytes, source: str) -> None:
+    """file_counts on 1 vs 2 threads (timed here), and peak RSS of the streamed paths in fresh processes."""
+    n = len(data)
+    with tempfile.TemporaryDirectory(dir=suite.args.tmpdir) as tmp:
+        path = os.path.join(tmp, "data.bin")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        kw = {"source": source}
+        one = suite.time("streaming", "file_counts (file in page cache)", "codelength.file_counts, 1 thread",
+                         lambda: codelength.file_counts(path, threads=1), n, ours=True, **kw)
+        two = suite.time("streaming", "file_counts (file in page cache)", "codelength.file_counts, 2 threads",
+                         lambda: codelength.file_counts(path, threads=2), n, ours=True, **kw)
+        assert np.array_equal(one, two)
+        del data
+        children = [
+            ("python + numpy + codelength imported (baseline)", "pass"),
+            ("file_counts(path), 1 thread", f"codelength.file_counts({path!r}, threads=1)"),
+            ("file_counts(path), 2 threads", f"codelength.file_counts({path!r}, threads=2)"),
+            ("file_context_entropies(path, max_order=3)", f"codelength.file_context_entropies({path!r}, 3)"),
+            ("in memory, for contrast: counts(open(path).read())",
+             f"codelength.counts(open({path!r}, 'rb').read())"),
+        ]
+        baseline = None
+        for label, code in children:
+            try:
+                result = common.peak_rss_child(code)
+            except (RuntimeError, OSError) as exc:
+                suite.skip(f"peak RSS of {label}: {exc}")
+                continue
+            if baseline is None:
+                baseline = result["peak_rss"]
+            row = {"op": label, "file_bytes": n, "seconds": result["seconds"], "peak_rss": result["peak_rss"],
+                   "above_baseline": result["peak_rss"] - baseline,
+                   "mbps": n / result["seconds"] / 1e6 if code != "pass" and result["seconds"] > 0 else None}
+            suite.streaming.append(row)
+            suite.log(f"  streaming {label:52} peak RSS {fmt_mib(row['peak_rss'])} "
+                      f"(+{fmt_mib(row['above_baseline'])}) for a {fmt_mib(n)} file")
+
+
+# ------------------------------------------------------------------------------------------- output
+def ratio_of(row: dict, rows: list[dict]) -> float | None:
+    """codelength's median MB/s over this row's, on the same operation and the same bytes of this run."""
+    if row["codelength"]:
+        return None
+    same = [r for r in rows if r["codelength"] and r["group"] == row["group"] and r["op"] == row["op"]
+            and r["bytes"] == row["bytes"] and r["source"] == row["source"]]
+    if row.get("ref"):
+        same = [r for r in same if r["impl"] == row["ref"]] or same
+    return same[0]["mbps"] / row["mbps"] if same else None
+
+
+def render_speed(rows: list[dict]) -> str:
+    columns = sorted({r["bytes"] for r in rows})
+    keys = list(dict.fromkeys((r["group"], r["op"], r["impl"]) for r in rows))
+    table = []
+    for key in keys:
+        mine = {r["bytes"]: r for r in rows if (r["group"], r["op"], r["impl"]) == key}
+        cells = []
+        for b in columns:
+            r = mine.get(b)
+            cells.append("" if r is None else f"{fmt_mbps(r['mbps'])} ({fmt_mbps(r['mbps_min'])}–"
+                                                f"{fmt_mbps(r['mbps_max'])})")
+        ratio = ""
+        for b in sorted(mine, reverse=True):
+            x = ratio_of(mine[b], rows)
+            if x is not None:
+                ratio = f"{fmt_ratio(x)} ({size_label(b)})"
+                break
+        table.append([key[0], key[1], key[2], *cells, ratio])
+    header = ["group", "operation", "implementation", *[f"MB/s, {size_label(b)}" for b in columns],
+              "codelength ÷ this"]
+    return markdown_table(header, table, "lll" + "r" * (len(columns) + 1))
+
+
+def render_sizes(suite: Suite) -> str:
+    parts = []
+    ent = [[e["source"], "" if e["known_entropy"] is None else f"{e['known_entropy']:.4f}", f"{e['H0']:.4f}",
+            f"{e['H0 per 32 KiB block']:.4f}", f"{e['H1']:.4f}", f"{e['H2']:.4f}", f"{e['H3']:.4f}"]
+           for e in suite.entropies]
+    parts.append(markdown_table(["source", "known H", "H0", "H0 per 32 KiB block", "H1", "H2", "H3"], ent))
+    parts.append("")
+    rows = [[s["source"], s["coder"], f"{s['bits_per_byte']:.4f}", s["bound"] or "—",
+             "" if s["bound_bits_per_byte"] is None else f"{s['bound_bits_per_byte']:.4f}",
+             "" if s["distance"] is None else f"{s['distance']:+.4f}", s["note"]] for s in suite.sizes]
+    parts.append(markdown_table(["source", "coder", "bits/byte", "bound", "bound bits/byte", "distance", "counted"],
+                                rows, "llrlrrl"))
+    return "\n".join(parts)
+
+
+def render_streaming(suite: Suite) -> str:
+    rows = [[s["op"], fmt_mib(s["file_bytes"]), f"{s['seconds']:.3f}", fmt_mbps(s["mbps"]), fmt_mib(s["peak_rss"]),
+             fmt_mib(s["above_baseline"])] for s in suite.streaming]
+    return markdown_table(["fresh process runs", "file", "seconds", "MB/s", "peak RSS", "above baseline"], rows)
+
+
+def render(suite: Suite, machine: dict, command: str) -> str:
+    m = machine
+    out = [f"# codelength benchmarks, {m['date_utc']}", "",
+           f"Command: `{command}`", "",
+           f"Machine: {m['cpu']}, {m['usable_cpus']} usable of {m['logical_cpus']} logical CPUs, "
+           f"{m['memory_gib']} GiB; {m['os']}; Python {m['python']}, NumPy {m['numpy']}, Cython {m['cython']}, "
+           f"codelength {m['codelength']} (git {m['git']}); peers: scipy {m['scipy']}, constriction "
+           f"{m['constriction']}, dahuffman {m['dahuffman']}, zlib {m['zlib']}.", ""]
+    if suite.sources:
+        out += ["Data: " + "; ".join(f"**{k}**: {v}" for k, v in suite.sources.items()) + ".", ""]
+    if suite.speed:
+        out += ["## Speed", "",
+                f"MB/s of input (10^6 bytes/s): median of {suite.args.repeats} timed calls (min–max), "
+                f"{suite.args.twin_repeats} for the pure-Python twins and dahuffman, which run only on the "
+                f"first {size_label(suite.args.twin_bytes)}; inputs above 16 MiB get "
+                f"{max(3, (suite.args.repeats + 1) // 2)} calls. "
+                "\"codelength ÷ this\" divides medians of this run on the same bytes (the largest size both ran "
+                "at); codelength's coders are timed through compress()/decompress() (model, container, CRC-32), "
+                "the twins on the bare coder.", "",
+                render_speed([r for r in suite.speed if r["group"] != "streaming"]), ""]
+        if max(r["bytes"] for r in suite.speed) > LARGE:
+            out += ["Not run above 16 MiB: collections.Counter and the NumPy context entropies.", ""]
+        if any(r["group"] == "arith vs constriction" for r in suite.speed):
+            out += ["\"arith vs constriction\": i.i.d. bytes (source iid), codelength's static models through the "
+                    "low-level range_encode/rans_encode (no container), constriction with a Categorical model of the "
+                    "same empirical probabilities; each constriction row is paired with codelength on one "
+                    "stream/state.", ""]
+    if suite.entropies:
+        out += ["## Size against the bounds", "",
+                "Bits per byte of the whole output (container, model and payload unless noted) beside the "
+                "entropy bound each coder chases: H0 for static order-0 coders, H0 of its own blocks for the "
+                "block-adaptive Huffman coders, H_k for order-k context models (the empirical conditional "
+                "entropy, which no adaptive coder that learns as it goes can be expected to reach on small "
+                "inputs). Adaptive coders can go below a static bound where the statistics drift (the corpus "
+                "concatenates text, HTML, JPEG and PDF). \"distance\" = bits/byte − bound.", "",
+                render_sizes(suite), ""]
+    streaming_speed = [r for r in suite.speed if r["group"] == "streaming"]
+    if streaming_speed or suite.streaming:
+        out += ["## Streaming and threads", ""]
+        if streaming_speed:
+            out += [render_speed(streaming_speed), ""]
+            one, two = (r["mbps"] for r in streaming_speed[:2])
+            out += [f"2 threads / 1 thread: {two / one:.2f}x.", ""]
+        if suite.streaming:
+            out += ["Peak resident set size (VmHWM) of a fresh interpreter running one call on the file; "
+                    "\"above baseline\" subtracts the peak of an interpreter that only imports numpy and "
+                    "codelength.", "", render_streaming(suite), ""]
+    if suite.skipped:
+        out += ["## Skipped", ""] + [f"- {s}" for s in suite.skipped] + [""]
+    return "\n".join(out)
+
+
+def plot(suite: Suite, path: Path) -> bool:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        suite.skip("plot: matplotlib not installed (pip install matplotlib)")
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(15, 7))
+    sizes = [s for s in suite.sizes if s["source"] == suite.sizes[0]["source"]] if suite.sizes else []
+    if sizes:
+        ax = axes[0]
+        y = np.arange(len(sizes))
+        ax.barh(y, [s["bits_per_byte"] for s in sizes], color="tab:blue", label="bits/byte")
+        bounded = [(i, s["bound_bits_per_byte"]) for i, s in enumerate(sizes) if s["bound_bits_per_byte"] is not None]
+        ax.scatter([b for _, b in bounded], [i for i, _ in bounded], marker="|", s=300, color="black", zorder=3,
+                   label="its bound")
+        ax.set_yticks(y, [s["coder"] for s in sizes], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("bits per byte")
+        ax.set_title(f"size vs bound: {sizes[0]['source']}")
+        ax.legend(loc="lower right")
+    speed = [r for r in suite.speed if r["group"] != "streaming"]
+    if speed:
+        ax = axes[1]
+        best = {}
+        for r in speed:  # each implementation at the largest size it ran
+            key = (r["op"], r["impl"])
+            if key not in best or r["bytes"] > best[key]["bytes"]:
+                best[key] = r
+        rows = list(best.values())
+        y = np.arange(len(rows))
+        ax.barh(y, [r["mbps"] for r in rows], color=["tab:green" if r["codelength"] else "tab:gray" for r in rows],
+                xerr=[[r["mbps"] - r["mbps_min"] for r in rows], [r["mbps_max"] - r["mbps"] for r in rows]])
+        ax.set_xscale("log")
+        ax.set_yticks(y, [f"{r['op']}: {r['impl']} ({size_label(r['bytes'])})" for r in rows], fontsize=6)
+        ax.invert_yaxis()
+        ax.set_xlabel("MB/s (log scale; green: codelength)")
+        ax.set_title("throughput per implementation")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+# --------------------------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default="corpus,iid",
+                        help="comma-separated sources: 'corpus' (../shared/corpus), a directory, a file, or a "
+                             f"generated source of known entropy ({', '.join(common.GENERATED)}); speeds use the "
+                             "first, sizes all (default corpus,iid)")
+    parser.add_argument("--corpus", type=Path, default=common.CORPUS, help="the corpus directory of 'corpus'")
+    parser.add_argument("--sizes", default="1,16",
+                        help="input sizes for the speed groups, MiB by default, K/M/G suffixes allowed "
+                             "(default 1,16)")
+    parser.add_argument("--scale", action="store_true", help="add 256 MiB to --sizes (a few more minutes)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per figure (default 5)")
+    parser.add_argument("--twin-bytes", default="64K", help="bytes the slow implementations run on (default 64K)")
+    parser.add_argument("--twin-repeats", type=int, default=3, help="timed calls of the slow ones (default 3)")
+    parser.add_argument("--peer-size", default=None,
+                        help="bytes of i.i.d. data for the constriction comparison (default 16M, at most the "
+                             "largest --sizes)")
+    parser.add_argument("--sample", default=None,
+                        help="bytes per source for the size table (default: the smallest --sizes; file sources "
+                             "at most their length)")
+    parser.add_argument("--groups", default=",".join(GROUPS), help=f"comma-separated, of {', '.join(GROUPS)}")
+    parser.add_argument("--out", type=Path, default=DEFAULT_RESULTS, help="output directory (default "
+                                                                         "benchmarks/results)")
+    parser.add_argument("--tmpdir", default=None, help="where the streaming group writes its temporary file")
+    parser.add_argument("--plot", action="store_true", help="write results.png (needs matplotlib)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    args = parser.parse_args(argv)
+    args.sizes = sorted({common.parse_size(s) for s in args.sizes.split(",") if s.strip()})
+    if args.scale:
+        args.sizes = sorted(set(args.sizes) | {256 * MiB})
+    args.twin_bytes = common.parse_size(args.twin_bytes)
+    largest = max(args.sizes)
+    args.peer_size = common.parse_size(args.peer_size) if args.peer_size else min(16 * MiB, largest)
+    args.sample = common.parse_size(args.sample) if args.sample else min(args.sizes)
+    args.groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    unknown = [g for g in args.groups if g not in GROUPS]
+    if unknown:
+        parser.error(f"unknown group(s) {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
+    args.data = [d.strip() for d in args.data.split(",") if d.strip()]
+    if args.repeats < 1 or args.twin_repeats < 1:
+        parser.error("--repeats and --twin-repeats must be at least 1")
+    return args
+
+
+PER_SIZE = {"counting": group_counting, "ideal": group_ideal, "context": group_context, "huffman": group_huffman,
+            "arith": group_arith}
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    command = "python benchmarks/run.py" + ("" if argv is None and len(sys.argv) == 1 else " " + " ".join(
+        sys.argv[1:] if argv is None else argv))
+    suite = Suite(args)
+    started = time.perf_counter()
+    machine = common.machine_info()
+    primary = args.data[0]
+    per_size = [g for g in args.groups if g in PER_SIZE]
+    for n in sorted(set(args.sizes) | ({args.twin_bytes} if per_size else set())):
+        if not per_size:
+            break
+        source = common.load_source(primary, n, args.corpus)
+        suite.sources.setdefault(source.name, source.description.replace(", repeated", "") + ", repeated to each size")
+        suite.log(f"== {size_label(n)} of {source.name}: {source.description}")
+        is_slice = n == args.twin_bytes
+        for group in per_size:
+            PER_SIZE[group](suite, source.data, is_slice, source.name)
+        del source
+    if "arith" in args.groups:
+        group_constriction(suite)
+    if "sizes" in args.groups:
+        for spec in args.data:
+            group_sizes(suite, spec)
+    if "streaming" in args.groups:
+        n = max(args.sizes)
+        source = common.load_source(primary, n, args.corpus)
+        suite.log(f"== streaming: a {size_label(n)} file of {source.name}")
+        suite.sources.setdefault(source.name, source.description)
+        group_streaming(suite, source.data, source.name)
+    elapsed = time.perf_counter() - started
+    if dahuffman is None and ("huffman" in args.groups or "sizes" in args.groups):
+        suite.skip("dahuffman: not installed (pip install dahuffman)")
+    if constriction is None and ("arith" in args.groups or "sizes" in args.groups):
+        suite.skip("constriction: not installed (pip install constriction)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.plot and plot(suite, args.out / "results.png"):
+        suite.log(f"plot: {args.out / 'results.png'}")
+    markdown = render(suite, machine, command)
+    markdown += f"\nTotal run time {elapsed:.0f} s.\n"
+    common.write_text(args.out / "results.md", markdown)
+    payload = {"command": command, "machine": machine, "elapsed_s": elapsed,
+               "args": {k: v for k, v in vars(args).items()}, "speed": suite.speed,
+               "ratios": [{"group": r["group"], "op": r["op"], "impl": r["impl"], "bytes": r["bytes"],
+                           "codelength_over_this": ratio_of(r, suite.speed)} for r in suite.speed if not r["codelength"]],
+               "entropies": suite.entropies, "sizes": suite.sizes, "streaming": suite.streaming,
+               "skipped": suite.skipped}
+    common.write_json(args.out / "results.json", payload)
+    print(markdown)
+    suite.log(f"wrote {args.out / 'results.md'} and {args.out / 'results.json'}")
+    return payload
+
+
+if __name__ == "__main__":
+    main()
