@@ -126,8 +126,8 @@ def log_gamma(x):
 
     log Gamma(x) = log Gamma(x + 1) - log x up to x >= 10, then Stirling's series
 
-    .. math:: \log\Gamma(x) \sim (x - \tfrac12)\log x - x + \tfrac12 \log 2\pi
-              + \sum_{k \ge 1} \frac{B_{2k}}{2k(2k-1)\, x^{2k-1}}
+    .. math:: \\log\\Gamma(x) \\sim (x - \\tfrac12)\\log x - x + \\tfrac12 \\log 2\\pi
+              + \\sum_{k \\ge 1} \\frac{B_{2k}}{2k(2k-1)\\, x^{2k-1}}
 
     to x^-13.
     """

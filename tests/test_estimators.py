@@ -67,6 +67,19 @@ def test_scipy_not_imported_at_module_level():
     assert out.stdout.strip() == "False"
 
 
+def test_module_source_compiles_without_warnings():
+    # an invalid escape such as "\\l" in a docstring is a SyntaxWarning on Python 3.12+ and an
+    # import error under -W error
+    from pathlib import Path
+
+    import warnings
+    import codelength.estimators as module
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(source, module.__file__, "exec")
+
+
 # ---------------------------------------------------------------------------------------------
 # Formulas
 # ---------------------------------------------------------------------------------------------
