@@ -8,7 +8,9 @@ different alphabet sizes). This module validates and shapes input; the loops run
 from __future__ import annotations
 
 import mmap
+import operator
 import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -65,7 +67,12 @@ def _alphabet_size(symbols: np.ndarray, is_bytes: bool, alphabet_size, largest: 
     if alphabet_size is None:
         alphabet_size = 256 if is_bytes else largest + 1
     else:
-        alphabet_size = int(alphabet_size)
+        if isinstance(alphabet_size, bool):
+            raise TypeError("alphabet_size must be an integer, got bool")
+        try:
+            alphabet_size = operator.index(alphabet_size)  # 2.5 or "300" would be silently truncated/parsed
+        except TypeError:
+            raise TypeError(f"alphabet_size must be an integer, got {type(alphabet_size).__name__}") from None
         if alphabet_size < 0:
             raise ValueError(f"alphabet_size must be non-negative, got {alphabet_size}")
         if largest >= alphabet_size:
@@ -120,16 +127,23 @@ def merge_counts(*parts) -> np.ndarray:
     """Add count arrays of different lengths (the shorter ones are padded with zeros)."""
     arrays = [np.asarray(p) for p in parts]
     for a in arrays:
-        if a.ndim != 1 or a.dtype.kind not in "iu":
+        if a.ndim != 1 or (a.dtype.kind not in "iu" and a.size):
             raise TypeError("merge_counts takes 1-D integer count arrays")
+        if a.size and a.dtype.kind == "i" and a.min() < 0:
+            raise ValueError("merge_counts: counts must be non-negative")
+        if a.size and a.dtype.kind == "u" and a.max() > np.iinfo(np.int64).max:
+            raise ValueError("merge_counts: a count does not fit in int64")
     out = np.zeros(max((a.size for a in arrays), default=0), dtype=np.int64)
     for a in arrays:
-        out[: a.size] += a
+        out[: a.size] += a.astype(np.int64, copy=False)
     return out
 
 
 def joint_counts(x, y, alphabet_sizes: tuple[int, int] | None = None) -> np.ndarray:
     """Counts of the pairs ``(x[i], y[i])`` of two aligned symbol sequences, as a 2-D array ``c[x, y]``."""
+    if alphabet_sizes is not None and (isinstance(alphabet_sizes, (str, bytes)) or np.ndim(alphabet_sizes) != 1
+                                       or len(alphabet_sizes) != 2):
+        raise TypeError(f"alphabet_sizes must be a pair (size of x's alphabet, size of y's), got {alphabet_sizes!r}")
     xs, x_bytes = as_symbols(x)
     ys, y_bytes = as_symbols(y)
     if xs.size != ys.size:
@@ -140,8 +154,11 @@ def joint_counts(x, y, alphabet_sizes: tuple[int, int] | None = None) -> np.ndar
         raise ValueError(f"joint alphabet of {nx} x {ny} pairs is too large for a dense table")
     out = np.zeros(nx * ny, dtype=np.int64)
     if xs.size:
-        # one fused-type kernel takes both arrays: give them a common dtype
+        # one fused-type kernel takes both arrays: give them a common integer dtype (uint64 with a
+        # signed dtype promotes to float64; every symbol is below the alphabet size, so int64 holds it)
         common = np.promote_types(xs.dtype, ys.dtype)
+        if common.kind not in "iu":
+            common = np.dtype(np.int64)
         _kernels.pair_counts_into(xs.astype(common, copy=False), ys.astype(common, copy=False), ny, out)
     return out.reshape(nx, ny)
 
@@ -200,6 +217,7 @@ def file_counts(path, *, chunk_size: int = DEFAULT_CHUNK_SIZE, threads: int = 1,
     threads : int
         Split the file into this many contiguous ranges counted concurrently (the counting kernel
         releases the GIL); the partial counts are added, which gives exactly the counts of the whole.
+        Files that report no size (pipes, devices, ``/proc`` files) are read to their end on one thread.
     progress : callable, optional
         Called with the number of bytes just counted, after each piece (e.g. a tqdm bar's ``update``).
 
@@ -216,14 +234,18 @@ def file_counts(path, *, chunk_size: int = DEFAULT_CHUNK_SIZE, threads: int = 1,
         raise ValueError(f"threads must be at least 1, got {threads}")
     if hasattr(path, "readinto"):
         ranges = [(0, None)]
-        total_size = None
     else:
         path = os.fspath(path)
         if os.path.isdir(path):
             raise IsADirectoryError(f"{path!r} is a directory, not a file")
-        total_size = os.path.getsize(path)  # raises FileNotFoundError naming the path
-        step = -(-total_size // threads) if total_size else 0
-        ranges = [(lo, min(lo + step, total_size)) for lo in range(0, total_size, step)] if step else [(0, 0)]
+        info = os.stat(path)  # raises FileNotFoundError naming the path
+        total_size = info.st_size
+        if threads == 1 or not stat.S_ISREG(info.st_mode) or total_size == 0:
+            # pipes, devices and /proc files report no size (0) to split by: read to the end
+            ranges = [(0, None)]
+        else:
+            step = -(-total_size // threads)
+            ranges = [(lo, min(lo + step, total_size)) for lo in range(0, total_size, step)]
 
     def count_range(bounds):
         out = np.zeros(256, dtype=np.int64)

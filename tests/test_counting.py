@@ -263,3 +263,57 @@ def test_joint_counts_match_twin(pairs):
 def test_joint_counts_length_mismatch():
     with pytest.raises(ValueError, match="same length"):
         codelength.joint_counts([1, 2], [1])
+
+
+def test_joint_counts_of_uint64_with_signed_symbols():
+    # uint64 and a signed dtype promote to float64, which no kernel takes
+    x = np.array([1, 0, 1], dtype=np.uint64)
+    for y in (np.array([2, 2, 0], dtype=np.int64), np.array([2, 2, 0], dtype=np.int8)):
+        assert codelength.joint_counts(x, y).tolist() == ref.joint_counts([1, 0, 1], [2, 2, 0])
+
+
+def test_joint_counts_alphabet_sizes_must_be_a_pair():
+    with pytest.raises(TypeError, match="pair"):
+        codelength.joint_counts([1], [1], 5)
+    with pytest.raises(TypeError, match="pair"):
+        codelength.joint_counts([1], [1], (5, 5, 5))
+
+
+@pytest.mark.parametrize("size", [2.5, "300", 3.0, True, None.__class__])
+def test_alphabet_size_must_be_an_integer(size):
+    with pytest.raises(TypeError, match="alphabet_size"):
+        codelength.counts(np.array([0, 1]), alphabet_size=size)
+
+
+def test_alphabet_size_accepts_numpy_integers():
+    assert codelength.counts(np.array([0, 1]), alphabet_size=np.int32(3)).tolist() == [1, 1, 0]
+
+
+def test_merge_counts_refuses_negative_and_takes_unsigned_counts():
+    with pytest.raises(ValueError, match="negative"):
+        codelength.merge_counts(np.array([1, -1]))
+    assert codelength.merge_counts(np.array([1, 2], dtype=np.uint64), [3]).tolist() == [4, 2]
+
+
+def test_file_counts_of_files_whose_size_is_not_known(tmp_path):
+    # /proc files and pipes report size 0: counting by the size would silently give all zeros
+    import os
+    import threading
+    proc = "/proc/self/status"
+    if os.path.exists(proc):
+        assert codelength.file_counts(proc).sum() > 0
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    data = b"abcabcx" * 1000
+
+    def feed():
+        with open(fifo, "wb") as handle:
+            handle.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        got = codelength.file_counts(fifo, chunk_size=1000, threads=3)
+    finally:
+        writer.join()
+    assert got.tolist() == ref.counts(data)
