@@ -87,3 +87,29 @@ def test_corpus_size_against_zlib_huffman_only(corpus_file):
     assert zlib.decompress(ours, -15) == data
     # block-adaptive and optimally length-limited: no larger than zlib's Huffman-only stream
     assert len(ours) <= len(_zlib_huffman_only(data))
+
+
+def test_incompressible_data_is_stored():
+    rng = np.random.default_rng(5)
+    for size in (1, 100, 70000, 300000):
+        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        raw = deflate.raw_deflate(data)
+        assert zlib.decompress(raw, -15) == data
+        assert len(raw) <= len(_zlib_huffman_only(data))
+        assert len(raw) <= size + 5 * (size // 65535 + 1)
+    mixed = rng.integers(0, 256, 150000, dtype=np.uint8).tobytes() + b"abc" * 50000
+    assert deflate.raw_deflate(mixed) == twin.deflate_raw(mixed)
+    assert gzip.decompress(deflate.compress(mixed)) == mixed
+
+
+def test_small_inputs_no_larger_than_zlib():
+    """Per block the smallest of dynamic, fixed (tiny blocks) and stored (incompressible) is written,
+    with the cheapest valid way to say 'no distance codes'."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(rng.choice([1, 2, 3, 10, 100, 1000, 3000]))
+        k = int(rng.choice([2, 5, 30, 256]))
+        data = (rng.integers(0, k, n) * (256 // k)).astype(np.uint8).tobytes()
+        raw = deflate.raw_deflate(data)
+        assert zlib.decompress(raw, -15) == data
+        assert len(raw) <= len(_zlib_huffman_only(data))

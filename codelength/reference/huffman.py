@@ -570,39 +570,108 @@ def decode(param, model, payload, n, alphabet_size):
 # Huffman-only DEFLATE (RFC 1951)
 # ----------------------------------------------------------------------------------------------
 
+def stored_bits(bit_position, n):
+    """Bits that stored blocks (BTYPE 00, at most 65535 bytes each) holding n bytes take from here."""
+    position = bit_position
+    while True:
+        piece = min(n, 65535)
+        position = (position + 3 + 7) & ~7   # block header, then up to the next byte boundary
+        position += 32 + 8 * piece           # LEN, NLEN, the bytes
+        n -= piece
+        if not n:
+            return position - bit_position
+
+
+def write_stored(writer, block, final):
+    """The bytes of ``block`` as stored blocks; the last one carries BFINAL when ``final``."""
+    offset = 0
+    while True:
+        piece = min(len(block) - offset, 65535)
+        last = offset + piece == len(block)
+        writer.write(1 if final and last else 0, 1)
+        writer.write(0, 2)
+        writer.align()
+        writer.write(piece, 16)
+        writer.write(piece ^ 0xFFFF, 16)
+        for b in block[offset:offset + piece]:
+            writer.write(b, 8)
+        offset += piece
+        if last:
+            return
+
+
+FIXED_LENGTHS = [8] * 144 + [9] * 112 + [7] * 24 + [8] * 8   # RFC 1951, 3.2.6
+DISTANCE_TAILS = ([0], [1], [1, 1])
+
+
+def write_deflate_lengths(writer, lengths):
+    """HCLEN, the code-length code's lengths in DEFLATE_CL_ORDER and the tokens (RFC 1951, 3.2.7)."""
+    tokens = length_tokens(lengths, DEFLATE_RUNS)
+    cl_lengths = code_length_code(tokens, DEFLATE_CL_SYMBOLS)
+    k = DEFLATE_CL_SYMBOLS
+    while k > 4 and cl_lengths[DEFLATE_CL_ORDER[k - 1]] == 0:
+        k -= 1
+    writer.write(k - 4, 4)
+    for i in range(k):
+        writer.write(cl_lengths[DEFLATE_CL_ORDER[i]], 3)
+    write_tokens(writer, tokens, cl_lengths)
+
+
 def deflate_raw(data, block_size=None):
     """A raw DEFLATE stream of dynamic-Huffman blocks holding literals only (no matches).
 
     Literal/length code: the 256 byte values and end-of-block (256), lengths limited to 15;
-    one distance code of zero bits (RFC 1951, 3.2.7: no distance codes are used).
+    one distance code of zero bits (RFC 1951, 3.2.7: no distance codes are used). A block that takes
+    fewer bits with the fixed code (BTYPE 01: tiny blocks) or stored (BTYPE 00: incompressible data) is
+    written so instead (the smallest wins; on a tie dynamic before fixed before stored).
     """
     data = bytes(data)
     if not data:
         return b"\x03\x00"  # one final fixed-Huffman block holding only end-of-block
     writer = BitWriter()
+    fixed_codes = [reverse_bits(c, l) for c, l in zip(canonical_codes(FIXED_LENGTHS), FIXED_LENGTHS)]
     blocks = split_blocks(data, 256, block_size, DEFLATE_HEADER_BITS)
     start = 0
     for index, block_n in enumerate(blocks):
         block = data[start:start + block_n]
         start += block_n
+        final = index == len(blocks) - 1
         counts = [0] * 257
         for b in block:
             counts[b] += 1
         counts[256] = 1
         lengths = huffman_code_lengths(counts, 15)
-        writer.write(1 if index == len(blocks) - 1 else 0, 1)  # BFINAL
+        saved = (len(writer.out), writer.acc, writer.nbits)
+        begin = 8 * saved[0] + saved[2]
+        # no distance codes are used: one of zero bits, one of one bit, or two of one bit are all valid;
+        # take the one whose code lengths code the shortest (the first on a tie)
+        best_tail, best_bits = None, None
+        for tail in DISTANCE_TAILS:
+            trial = BitWriter()
+            write_deflate_lengths(trial, lengths + tail)
+            bits = 8 * len(trial.out) + trial.nbits
+            if best_bits is None or bits < best_bits:
+                best_tail, best_bits = tail, bits
+        writer.write(1 if final else 0, 1)                       # BFINAL
         writer.write(2, 2)                                       # BTYPE = dynamic
         writer.write(257 - 257, 5)                               # HLIT
-        writer.write(1 - 1, 5)                                   # HDIST
-        tokens = length_tokens(lengths + [0], DEFLATE_RUNS)
-        cl_lengths = code_length_code(tokens, DEFLATE_CL_SYMBOLS)
-        k = DEFLATE_CL_SYMBOLS
-        while k > 4 and cl_lengths[DEFLATE_CL_ORDER[k - 1]] == 0:
-            k -= 1
-        writer.write(k - 4, 4)                                   # HCLEN
-        for i in range(k):
-            writer.write(cl_lengths[DEFLATE_CL_ORDER[i]], 3)
-        write_tokens(writer, tokens, cl_lengths)
+        writer.write(len(best_tail) - 1, 5)                      # HDIST
+        write_deflate_lengths(writer, lengths + best_tail)
+        dynamic = 8 * len(writer.out) + writer.nbits - begin + sum(c * l for c, l in zip(counts, lengths))
+        fixed = 3 + sum(c * l for c, l in zip(counts, FIXED_LENGTHS))
+        stored = stored_bits(begin, block_n)
+        if min(fixed, stored) < dynamic:
+            del writer.out[saved[0]:]
+            writer.acc, writer.nbits = saved[1], saved[2]
+            if fixed <= stored:
+                writer.write(1 if final else 0, 1)
+                writer.write(1, 2)                               # BTYPE = fixed Huffman
+                for b in block:
+                    writer.write(fixed_codes[b], FIXED_LENGTHS[b])
+                writer.write(fixed_codes[256], FIXED_LENGTHS[256])
+            else:
+                write_stored(writer, block, final)
+            continue
         codes = [reverse_bits(c, l) for c, l in zip(canonical_codes(lengths), lengths)]
         for b in block:
             writer.write(codes[b], lengths[b])
