@@ -23,11 +23,12 @@ from .measures import log_base
 MAX_ORDER = 7
 
 
-def _check_order(order) -> int:
+def _check_order(order, name: str = "order", lowest: int = 0) -> int:
+    """``order`` as an int in ``[lowest, lowest + MAX_ORDER]`` (n-gram lengths are orders shifted by 1)."""
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-        raise TypeError(f"order must be an integer, got {type(order).__name__}")
-    if not 0 <= order <= MAX_ORDER:
-        raise ValueError(f"order must be between 0 and {MAX_ORDER}, got {order}")
+        raise TypeError(f"{name} must be an integer, got {type(order).__name__}")
+    if not lowest <= order <= lowest + MAX_ORDER:
+        raise ValueError(f"{name} must be between {lowest} and {lowest + MAX_ORDER}, got {order}")
     return int(order)
 
 
@@ -45,7 +46,7 @@ def ngram_counts(data, n: int) -> tuple[np.ndarray, np.ndarray]:
         Each n-gram packed big-endian (first byte in the highest position), so ``key >> 8`` is its context.
     counts : numpy.ndarray of int64
     """
-    counter = _kernels.NgramCounter(_check_order(n - 1) + 1)
+    counter = _kernels.NgramCounter(_check_order(n, "n", lowest=1))
     counter.update(_byte_source(data))
     return counter.result()
 

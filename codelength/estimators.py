@@ -52,7 +52,7 @@ import math
 import numpy as np
 
 from .counting import as_symbols, counts as _counts
-from .measures import log_base
+from .measures import exact_total, log_base
 
 #: The estimator names accepted by :func:`entropy_estimate` (aliases: "ml" = "plugin", "mm" = "miller-madow").
 ESTIMATORS = ("plugin", "miller-madow", "jackknife", "grassberger", "chao-shen", "nsb")
@@ -164,6 +164,8 @@ def _as_counts(counts) -> np.ndarray:
         raise ValueError(f"counts must be one-dimensional, got shape {array.shape}")
     if array.size and array.min() < 0:
         raise ValueError("counts must be non-negative")
+    if exact_total(array) > np.iinfo(np.int64).max:
+        raise ValueError("counts sum to more than int64 holds (2**63 - 1): too large for a sample")
     return array.astype(np.int64, copy=False)
 
 

@@ -19,6 +19,7 @@ from .counting import _alphabet_size, as_symbols, counts, joint_counts
 
 #: How far from 1 a probability vector's sum may be before it is refused.
 SUM_TOLERANCE = 1e-6
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def log_base(base) -> float:
@@ -30,6 +31,22 @@ def log_base(base) -> float:
     if not (base > 0 and math.isfinite(base)) or base == 1:
         raise ValueError(f"base must be positive, finite and not 1, got {base}")
     return math.log(base)
+
+
+def exact_total(counts: np.ndarray) -> int:
+    """Sum of a 1-D array of non-negative integer counts as an exact Python int (no int64 wrap-around)."""
+    if counts.size == 0:
+        return 0
+    if int(counts.max()) <= _INT64_MAX // counts.size:
+        return int(counts.sum(dtype=np.int64))
+    return sum(counts.tolist())  # counts near 2**63 / n: Python ints do not overflow
+
+
+def _int64_counts(counts: np.ndarray) -> np.ndarray | None:
+    """Validated counts as contiguous int64 for the kernels, or None when their total exceeds int64."""
+    if exact_total(counts) > _INT64_MAX:
+        return None
+    return np.ascontiguousarray(counts, dtype=np.int64)
 
 
 def as_distribution(pk, *, normalize: bool = False, name: str = "pk") -> np.ndarray:
@@ -53,17 +70,25 @@ def as_distribution(pk, *, normalize: bool = False, name: str = "pk") -> np.ndar
     if array.dtype.kind in "iu":
         if array.size and array.min() < 0:
             raise ValueError(f"{name}: counts must be non-negative")
-        total = int(array.sum(dtype=np.int64)) if array.size else 0
-        return array / total if total else np.zeros(0)
+        total = exact_total(array)
+        if not total:
+            return np.zeros(0)
+        return array / total if total <= _INT64_MAX else array.astype(np.float64) / float(total)
     probs = array.astype(np.float64, copy=False)
     if not np.all(np.isfinite(probs)):
         raise ValueError(f"{name} contains NaN or infinite values")
     if probs.size and probs.min() < 0:
         raise ValueError(f"{name}: probabilities must be non-negative")
-    total = math.fsum(probs)
+    try:
+        total = math.fsum(probs)
+    except OverflowError:  # finite weights whose sum exceeds the largest double
+        total = math.inf
     if normalize:
         if total <= 0:
             raise ValueError(f"{name} has no positive weight to normalise")
+        if math.isinf(total):
+            probs = probs / probs.max()
+            total = math.fsum(probs)
         return probs / total
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ValueError(f"{name} sums to {total!r}, not 1; pass normalize=True to treat it as weights, "
@@ -107,10 +132,12 @@ def entropy(pk, base=None, *, normalize: bool = False) -> float:
     scale = log_base(base)
     array = np.asarray(pk)
     if array.dtype.kind in "iu":
-        as_distribution(array)  # validation only
-        c = np.ascontiguousarray(array, dtype=np.int64)
-        return _kernels.entropy_of_counts(c) / scale
-    probs = as_distribution(array, normalize=normalize)
+        probs = as_distribution(array)  # validation, and the fallback for totals beyond int64
+        c = _int64_counts(array)
+        if c is not None:
+            return _kernels.entropy_of_counts(c) / scale
+    else:
+        probs = as_distribution(array, normalize=normalize)
     return _kernels.entropy_of_probabilities(np.ascontiguousarray(probs)) / scale
 
 
@@ -164,17 +191,19 @@ def symbol_code_lengths(model, *, normalize: bool = False) -> np.ndarray:
     """``-log2 p(s)`` for every symbol of a model given as counts or probabilities (``inf`` where p = 0)."""
     array = np.asarray(model)
     if array.dtype.kind in "iu":
-        as_distribution(array, name="model")
-        c = array.astype(np.int64)
-        total = int(c.sum())
-        if total == 0:
+        probs = as_distribution(array, name="model")
+        if probs.size == 0:
             raise ValueError("model counts are all zero")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # log2(N/c) via log1p of the exact integer ratio (N - c)/c: precise when c is close to N
-            lengths = np.log1p((total - c) / c) / math.log(2.0)
-        lengths[c == 0] = np.inf
-        return lengths
-    probs = as_distribution(array, normalize=normalize, name="model")
+        c = _int64_counts(array)
+        if c is not None:  # else a total beyond int64: the lengths come from the float probabilities
+            total = int(c.sum())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # log2(N/c) via log1p of the exact integer ratio (N - c)/c: precise when c is close to N
+                lengths = np.log1p((total - c) / c) / math.log(2.0)
+            lengths[c == 0] = np.inf
+            return lengths
+    else:
+        probs = as_distribution(array, normalize=normalize, name="model")
     with np.errstate(divide="ignore"):
         return -np.log2(probs)
 

@@ -317,3 +317,11 @@ def test_file_counts_of_files_whose_size_is_not_known(tmp_path):
     finally:
         writer.join()
     assert got.tolist() == ref.counts(data)
+
+
+@pytest.mark.parametrize("n, error, words", [(0, ValueError, "n must be between 1 and 8, got 0"),
+                                             (9, ValueError, "got 9"), (True, TypeError, "bool"),
+                                             (2.0, TypeError, "float")])
+def test_ngram_length_is_checked_and_named(n, error, words):
+    with pytest.raises(error, match=words):
+        codelength.ngram_counts(b"abc", n)

@@ -297,3 +297,12 @@ def test_nsb_quadrature_against_scipy():
     assert nsb_mean == pytest.approx(mean / norm, abs=1e-6)
     assert 0 < nsb_std < 1
     assert entropy_estimate_from_counts(c, "nsb", base=math.e) == nsb_mean
+
+
+def test_counts_beyond_int64_are_refused_not_wrapped():
+    # uint64 counts above 2**63 - 1 used to wrap around to negative int64 counts
+    for counts in (np.array([2**63 + 5, 1], dtype=np.uint64), np.array([2**62] * 3, dtype=np.int64)):
+        with pytest.raises(ValueError, match="int64"):
+            entropy_estimate_from_counts(counts, "plugin")
+    assert entropy_estimate_from_counts(np.array([3, 1], dtype=np.uint64), "plugin") == pytest.approx(
+        entropy_estimate_from_counts([3, 1], "plugin"))

@@ -351,3 +351,28 @@ def test_coding_cost_with_real_range_coder():
     h_pq = cross_entropy(SOURCE_P, model)
     standard_error = ideal_code_lengths(data, model).lengths.std() / math.sqrt(n)
     assert abs(payload_bits / n - h_pq) < 5 * standard_error + 0.01 + 64 / n
+
+
+# ---------------------------------------------------------------------------------------------
+# counts whose total does not fit in int64, weights whose sum overflows a double
+# ---------------------------------------------------------------------------------------------
+
+def test_entropy_of_counts_whose_total_overflows_int64():
+    # 3 * 2**62 wraps around in int64 arithmetic: the entropy must still be log2(3), not 0
+    assert entropy(np.array([2**62] * 3, dtype=np.int64)) == pytest.approx(math.log2(3), rel=1e-12)
+    assert entropy(np.array([2**63 + 5, 2**63 + 5], dtype=np.uint64)) == pytest.approx(1.0, rel=1e-12)
+    assert entropy([2**62, 2**62, 2**62, 2**62]) == pytest.approx(2.0, rel=1e-12)
+    lengths = codelength.symbol_code_lengths(np.array([2**62] * 4, dtype=np.int64))
+    np.testing.assert_allclose(lengths, 2.0, rtol=1e-12)
+    result = ideal_code_lengths([0, 1], np.array([2**62, 2**62, 2**62, 2**62]))
+    assert result.total_bits == pytest.approx(4.0, rel=1e-12)
+    assert cross_entropy([1, 1], np.array([2**63, 2**63], dtype=np.uint64)) == pytest.approx(1.0, rel=1e-12)
+    assert kl_divergence(np.array([2**63, 2**63], dtype=np.uint64), [1, 1]) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_weights_whose_sum_overflows_a_double():
+    assert entropy([1e308, 1e308], normalize=True) == pytest.approx(1.0, rel=1e-12)
+    assert cross_entropy([1e308, 1e308], [1, 1], normalize=True) == pytest.approx(1.0, rel=1e-12)
+    assert kl_divergence([1e308, 1e308], [1e308, 1e308], normalize=True) == 0.0
+    with pytest.raises(ValueError, match="not 1"):
+        entropy([1e308, 1e308])
