@@ -218,6 +218,7 @@ class CodeTable:
         self.total = int(self.counts.sum())
         self.symbols = np.flatnonzero(self.counts)
         self.words = code_words(self.lengths)
+        self.shannon_lengths = shannon_code_lengths(self.counts)
 
     @classmethod
     def from_counts(cls, counts, max_length: int | None = None, *, method: str = "huffman",
@@ -278,19 +279,25 @@ class CodeTable:
         return self.average_length - self.entropy
 
     @property
+    def shannon_average_length(self) -> float:
+        """Average length ``sum_s p_s ceil(-log2 p_s)`` of the Shannon code, for comparison."""
+        return float(np.dot(self.counts, self.shannon_lengths)) / self.total if self.total else 0.0
+
+    @property
     def kraft(self) -> Fraction:
         """Kraft sum ``sum_s 2**-l_s`` (exact)."""
         return kraft_sum(self.lengths)
 
     @property
     def rows(self) -> list[dict]:
-        """One dict per used symbol: symbol, label, count, probability, information, code, length."""
+        """One dict per used symbol: symbol, label, count, probability, information (``-log2 p``), code,
+        length, and the Shannon length ``ceil(-log2 p)`` beside it."""
         out = []
         for s, p, info in zip(self.symbols, self.probabilities, self.information):
             s = int(s)
             out.append({"symbol": s, "label": _label(s, self.is_bytes), "count": int(self.counts[s]),
                         "probability": float(p), "information": float(info), "code": self.words[s],
-                        "length": int(self.lengths[s])})
+                        "length": int(self.lengths[s]), "shannon_length": int(self.shannon_lengths[s])})
         return out
 
     def to_dict(self) -> dict:
@@ -298,7 +305,8 @@ class CodeTable:
         return {"method": self.method, "max_length": self.max_length, "symbols": int(self.symbols.size),
                 "total": self.total, "rows": self.rows, "total_bits": self.total_bits,
                 "average_length": self.average_length, "entropy": self.entropy,
-                "redundancy": self.redundancy, "kraft_sum": str(self.kraft)}
+                "redundancy": self.redundancy, "kraft_sum": str(self.kraft),
+                "shannon_average_length": self.shannon_average_length}
 
     def __len__(self) -> int:
         return int(self.symbols.size)
@@ -310,11 +318,12 @@ class CodeTable:
     def __str__(self) -> str:
         rows = self.rows
         longest = max((len(r["code"]) for r in rows), default=4)
-        head = f"{'symbol':>8} {'count':>10} {'p':>9} {'-log2 p':>8} {'code':<{max(longest, 4)}} {'len':>3}"
+        head = (f"{'symbol':>8} {'count':>10} {'p':>9} {'-log2 p':>8} {'code':<{max(longest, 4)}} {'len':>3}"
+                f" {'shannon':>7}")
         lines = [head, "-" * len(head)]
         for r in rows:
             lines.append(f"{r['label']:>8} {r['count']:>10} {r['probability']:>9.5f} {r['information']:>8.3f} "
-                         f"{r['code']:<{max(longest, 4)}} {r['length']:>3}")
+                         f"{r['code']:<{max(longest, 4)}} {r['length']:>3} {r['shannon_length']:>7}")
         lines.append("-" * len(head))
         name = "Huffman" if self.method == "huffman" else "Shannon"
         if self.max_length is not None:
@@ -324,4 +333,5 @@ class CodeTable:
         lines.append(f"entropy        H = {self.entropy:.4f} bits/symbol")
         lines.append(f"redundancy L - H = {self.redundancy:.4f} bits/symbol")
         lines.append(f"Kraft sum        = {self.kraft} ; coded size = {self.total_bits} bits")
+        lines.append(f"(Shannon code ceil(-log2 p): L = {self.shannon_average_length:.4f} bits/symbol)")
         return "\n".join(lines)

@@ -194,6 +194,8 @@ def test_code_table_rendering():
     assert math.isclose(table.redundancy, table.average_length - table.entropy)
     d = table.to_dict()
     assert d["total"] == 11 and d["kraft_sum"] == "1" and len(d["rows"]) == 5
+    assert [r["shannon_length"] for r in rows] == [2, 3, 4, 4, 3]
+    assert table.entropy <= table.average_length <= table.shannon_average_length < table.entropy + 1
     shannon = CodeTable.from_counts([5, 2, 1, 1, 2], method="shannon")
     assert shannon.average_length >= table.average_length
     limited = CodeTable.from_counts([1, 1, 2, 4, 8, 16], max_length=3)
