@@ -187,18 +187,29 @@ def _miller_madow(n: np.ndarray, total: int, alphabet_size) -> float:
     return _plugin_nats(n, total) + (seen - 1) / (2.0 * total)
 
 
+def _leave_one_out_gain(n) -> np.ndarray:
+    """a(n) = -(n - 1) log(1 - 1/n), in [0, 1): a(1) = 0, a(n) -> 1 as n grows."""
+    n = np.asarray(n, dtype=np.float64)
+    out = np.zeros_like(n)
+    big = n > 1
+    out[big] = -(n[big] - 1.0) * np.log1p(-1.0 / n[big])
+    return out
+
+
 def _jackknife(n: np.ndarray, total: int, alphabet_size) -> float:
+    """N H - (N - 1) mean_j H_-j, written as H + a(N) - sum_s (n_s / N) a(n_s) (see _leave_one_out_gain).
+
+    With S = sum n_s log n_s, H = log N - S/N and removing one of the n_s occurrences of s gives
+    H_-s = log(N - 1) - (S - n_s log n_s + (n_s - 1) log(n_s - 1)) / (N - 1); collecting terms gives the
+    form above, a difference of two numbers in [0, 1) instead of two of size N log N (which cancelled
+    to nothing from N ~ 1e13 on).
+    """
     if total < 2:
         return 0.0
-    n = n[n > 0].astype(np.float64)
-    n_log_n = n * np.log(n)
-    s = math.fsum(n_log_n.tolist())
-    reduced = n - 1.0
-    reduced_log = np.where(reduced > 0, reduced * np.log(np.maximum(reduced, 1.0)), 0.0)
-    # entropy of the sample with one occurrence of symbol s removed, for each s (n_s of the N samples)
-    leave_one_out = math.log(total - 1) - (s - n_log_n + reduced_log) / (total - 1)
-    mean_leave_one_out = math.fsum((n * leave_one_out).tolist()) / total
-    return total * _plugin_nats(n.astype(np.int64), total) - (total - 1) * mean_leave_one_out
+    n = n[n > 0]
+    correction = float(_leave_one_out_gain(total)) - math.fsum(
+        ((n / total) * _leave_one_out_gain(n)).tolist())
+    return _plugin_nats(n, total) + correction
 
 
 def _grassberger_g(values: np.ndarray) -> np.ndarray:

@@ -306,3 +306,24 @@ def test_counts_beyond_int64_are_refused_not_wrapped():
             entropy_estimate_from_counts(counts, "plugin")
     assert entropy_estimate_from_counts(np.array([3, 1], dtype=np.uint64), "plugin") == pytest.approx(
         entropy_estimate_from_counts([3, 1], "plugin"))
+
+
+def test_jackknife_is_sound_for_large_samples():
+    # N H - (N - 1) mean(H_-j) subtracts two numbers of size N log N: at N ~ 1e14 that cancelled to 0 (and
+    # to hundreds of bits at 1e16). The exact value, from Fractions and a high-precision log, is checked.
+    from decimal import Decimal, getcontext
+    getcontext().prec = 60
+
+    def exact_jackknife(c):
+        total = sum(c)
+
+        def h(counts):
+            n = sum(counts)
+            return sum(Decimal(k) / n * (Decimal(n) / k).ln() for k in counts if k)
+        loo = sum(k * h([v - (i == s) for i, v in enumerate(c)]) for s, k in enumerate(c)) / total
+        return float(total * h(c) - (total - 1) * loo)
+
+    for scale in (10**3, 10**8, 10**12, 10**14, 10**16):
+        c = [10 * scale, 10 * scale, scale, 1]
+        got = entropy_estimate_from_counts(c, "jackknife", base=math.e)
+        assert got == pytest.approx(exact_jackknife(c), abs=1e-12)
