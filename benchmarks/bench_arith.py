@@ -9,8 +9,8 @@
 2. The same data through constriction 0.5 (Rust; optional: skipped when not installed), its range
    coder and ANS coder with a Categorical model of the same (unquantised) probabilities.
 3. The pure-Python twins on a 64 KiB slice; ratio kernel / twin from medians of this run.
-4. Corpus text files: bits per byte of adaptive order 0..3 and the static range coder (whole stream)
-   beside the empirical H0..H3 and zlib -9; adaptive order-2 speed on text.
+4. Corpus text files: bits per byte of adaptive order 0..3, mixed orders 0..2 and 0..3, and the static
+   range coder (whole streams) beside the empirical H0..H3 and zlib -9; adaptive order-2 speed on text.
 """
 from __future__ import annotations
 
@@ -185,6 +185,8 @@ def bench_corpus(corpus: Path, repeats: int) -> tuple[list[dict], dict | None]:
             r[f"H{k}"] = codelength.context_entropy(data, k)
         for k in range(4):
             r[f"adaptive{k}"] = 8 * len(codelength.compress(data, coder="adaptive", order=k)) / n
+        for k in (2, 3):
+            r[f"mix{k}"] = 8 * len(codelength.compress(data, coder="adaptive", order=k, mix=True)) / n
         r["range"] = 8 * len(codelength.compress(data, coder="range")) / n
         r["zlib9"] = 8 * len(zlib.compress(data, 9)) / n
         rows.append(r)
@@ -196,6 +198,9 @@ def bench_corpus(corpus: Path, repeats: int) -> tuple[list[dict], dict | None]:
         _, tw_d, tc_d = timed(lambda: ar.adaptive_decode(payload[0], payload[1], text.size, 2), repeats)
         speed = {"enc_wall": mbps(text.size, tw_e), "dec_wall": mbps(text.size, tw_d),
                  "enc_cpu": mbps(text.size, tc_e), "dec_cpu": mbps(text.size, tc_d)}
+        payload, tw_e, tc_e = timed(lambda: ar.adaptive_encode(text, 2, mix=True), 1)
+        _, tw_d, tc_d = timed(lambda: ar.adaptive_decode(payload[0], payload[1], text.size, 2), 1)
+        speed.update(mix_enc_cpu=mbps(text.size, tc_e), mix_dec_cpu=mbps(text.size, tc_d))
     return rows, speed
 
 
@@ -240,13 +245,14 @@ def main(argv=None):
     corpus_rows, text_speed = bench_corpus(args.corpus, args.repeats)
     if corpus_rows:
         print("== corpus text, bits per byte (whole streams incl. header/model)")
-        print("   file            H0     H1     H2     H3   | adapt0 adapt1 adapt2 adapt3  range  zlib-9")
+        print("   file            H0     H1     H2     H3   | adapt0 adapt1 adapt2 adapt3  mix2   mix3   range  zlib-9")
         for r in corpus_rows:
             print(f"   {r['file']:<13} {r['H0']:.3f}  {r['H1']:.3f}  {r['H2']:.3f}  {r['H3']:.3f} | "
                   f"{r['adaptive0']:.3f}  {r['adaptive1']:.3f}  {r['adaptive2']:.3f}  {r['adaptive3']:.3f}  "
-                  f"{r['range']:.3f}  {r['zlib9']:.3f}")
+                  f"{r['mix2']:.3f}  {r['mix3']:.3f}  {r['range']:.3f}  {r['zlib9']:.3f}")
         print(f"   adaptive order-2 on 16 MiB of corpus text: enc {text_speed['enc_wall']:.1f} | "
-              f"{text_speed['enc_cpu']:.1f}  dec {text_speed['dec_wall']:.1f} | {text_speed['dec_cpu']:.1f} MB/s")
+              f"{text_speed['enc_cpu']:.1f}  dec {text_speed['dec_wall']:.1f} | {text_speed['dec_cpu']:.1f} MB/s; "
+              f"mixed: enc {text_speed['mix_enc_cpu']:.1f}  dec {text_speed['mix_dec_cpu']:.1f} MB/s (cpu)")
     report["corpus"], report["text_order2_speed"] = corpus_rows, text_speed
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))

@@ -7,7 +7,7 @@ validated: symbol values index the frequency tables, every coded symbol has a no
 Decoders are safe on any payload: reads are bounded (the range decoders read zeros past the end, rANS
 stops with an error), table indices are bounded by construction, and every loop runs n steps.
 """
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
 from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
@@ -895,3 +895,256 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     free(raw)
     if bad:
         raise CorruptDataError("context-model payload is corrupted")
+
+
+# ----------------------------------------------------------------------------- mixing context model
+cdef int SQUASH_POINTS[33]
+for _k, _v in enumerate([1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549,
+                         2994, 3348, 3607, 3785, 3901, 3975, 4024, 4050, 4068, 4079, 4085, 4089, 4092, 4093,
+                         4094]):
+    SQUASH_POINTS[_k] = _v
+
+
+cdef inline int squash(int64_t d) noexcept nogil:
+    """4096 / (1 + exp(-d / 256)), interpolated, in [1, 4095] (see the twin)."""
+    cdef int w, i
+    if d > 2047:
+        return 4095
+    if d < -2047:
+        return 1
+    w = <int>(d & 127)
+    i = <int>(d >> 7) + 16
+    return (SQUASH_POINTS[i] * (128 - w) + SQUASH_POINTS[i + 1] * w + 64) >> 7
+
+
+cdef int16_t STRETCH[4096]
+cdef int _pi = 0, _x, _i, _sv
+for _x in range(-2047, 2048):
+    _sv = squash(_x)
+    for _i in range(_pi, _sv + 1):
+        STRETCH[_i] = _x
+    _pi = _sv + 1
+for _i in range(_pi, 4096):
+    STRETCH[_i] = 2047
+
+cdef extern from *:
+    """
+    #define MIX_WEIGHT_INIT 22000
+    #define MIX_SHIFT 12
+    #define MIX_WEIGHT_LIMIT (1 << 22)
+    #define MIX_MAX_INPUTS 5
+    """
+    const int MIX_WEIGHT_INIT
+    const int MIX_SHIFT
+    const int MIX_WEIGHT_LIMIT
+    const int MIX_MAX_INPUTS
+
+
+cdef struct Mixer:
+    uint32_t* table
+    int32_t* weights           # 256 sets of `inputs` weights
+    int inputs
+    int shift
+    uint32_t hashes[5]
+    uint32_t bases[5]
+    uint32_t slots[5]
+    int stretched[5]
+    int p12
+
+
+cdef inline void mix_contexts(Mixer* m, uint32_t history) noexcept nogil:
+    cdef int o
+    cdef uint32_t ctx, h
+    for o in range(m.inputs):
+        ctx = history if o >= 4 else (history & ((<uint32_t>1 << (8 * o)) - 1))
+        h = context_hash(ctx, o)
+        m.hashes[o] = h
+        m.bases[o] = (h >> m.shift) << 4
+        __builtin_prefetch(&m.table[m.bases[o]])
+
+
+cdef inline void mix_low_nibble(Mixer* m, uint32_t node) noexcept nogil:
+    cdef int o
+    for o in range(m.inputs):
+        m.bases[o] = (nibble_hash(m.hashes[o], node) >> m.shift) << 4
+
+
+cdef inline void mix_prefetch_low(Mixer* m, uint32_t node3) noexcept nogil:
+    """After three bits of the high nibble: fetch the counters of both possible low-nibble trees."""
+    cdef int o
+    for o in range(m.inputs):
+        __builtin_prefetch(&m.table[(nibble_hash(m.hashes[o], 2 * node3) >> m.shift) << 4])
+        __builtin_prefetch(&m.table[(nibble_hash(m.hashes[o], 2 * node3 + 1) >> m.shift) << 4])
+
+
+cdef inline uint32_t mix_predict(Mixer* m, uint32_t node, uint32_t wnode) noexcept nogil:
+    """16-bit P(bit = 1): squash of the weighted stretched counter probabilities."""
+    cdef int o
+    cdef int64_t dot = 0
+    cdef int32_t* w = m.weights + wnode * m.inputs
+    cdef uint32_t i
+    for o in range(m.inputs):
+        i = m.bases[o] + node
+        m.slots[o] = i
+        m.stretched[o] = STRETCH[((m.table[i] >> 16) ^ PROB_FLIP) >> 4]
+        dot += <int64_t>w[o] * m.stretched[o]
+    m.p12 = squash(dot >> 16)
+    return (<uint32_t>m.p12) << 4
+
+
+cdef inline void mix_update(Mixer* m, uint32_t wnode, uint32_t bit) noexcept nogil:
+    cdef int o
+    cdef int err = (<int>bit << 12) - m.p12
+    cdef int32_t* w = m.weights + wnode * m.inputs
+    cdef int32_t v
+    for o in range(m.inputs):
+        v = w[o] + ((m.stretched[o] * err) >> MIX_SHIFT)
+        if v > MIX_WEIGHT_LIMIT:
+            v = MIX_WEIGHT_LIMIT
+        elif v < -MIX_WEIGHT_LIMIT:
+            v = -MIX_WEIGHT_LIMIT
+        w[o] = v
+        counter_update(&m.table[m.slots[o]], bit)
+
+
+cdef int mix_init(Mixer* m, int order, int table_bits, void** raw) noexcept nogil:
+    cdef int i
+    m.inputs = order + 1
+    m.shift = 32 - (table_bits - 4)
+    m.table = new_table(table_bits, raw)
+    m.weights = <int32_t*>malloc(256 * m.inputs * sizeof(int32_t))
+    if m.table == NULL or m.weights == NULL:
+        free(raw[0])
+        free(m.weights)
+        return 0
+    for i in range(256 * m.inputs):
+        m.weights[i] = MIX_WEIGHT_INIT
+    return 1
+
+
+cdef inline void enc_bit_p(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos, uint32_t p1,
+                           uint32_t bit) noexcept nogil:
+    cdef uint64_t r = rng[0]
+    cdef uint64_t bound = (r >> PROB_BITS) * p1
+    cdef uint64_t mask = (<uint64_t>0) - bit
+    cdef uint64_t lo = low[0] + (bound & ~mask)
+    r = (bound & mask) | ((r - bound) & ~mask)
+    if lo >= RC_TOP:
+        out_carry(buf, pos[0])
+        lo -= RC_TOP
+    low[0] = lo
+    rng[0] = r
+    if r < RC_BOT:
+        rc_narrow(low, rng, buf, pos, 0, r)
+
+
+cdef inline uint32_t dec_bit_p(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                               Py_ssize_t size, uint32_t p1) noexcept nogil:
+    cdef uint64_t r = rng[0], c = code[0]
+    cdef uint64_t bound = (r >> PROB_BITS) * p1
+    cdef uint32_t bit = c < bound
+    cdef uint64_t mask = (<uint64_t>0) - bit
+    code[0] = c - (bound & ~mask)
+    rng[0] = (bound & mask) | ((r - bound) & ~mask)
+    if rng[0] < RC_BOT:
+        rd_normalize(code, rng, buf, pos, size)
+    return bit
+
+
+def mix_encode(const uint8_t[::1] data, int order, int table_bits):
+    """Context mixing of orders 0..order over bytes (see the twin's MixingPredictor)."""
+    cdef Py_ssize_t i, n = data.shape[0], pos = 0, cap = n // 2 + 64
+    cdef uint64_t low = 0, rng = RC_TOP - 1
+    cdef Mixer m
+    cdef void* raw = NULL
+    cdef uint32_t history = 0, node, full, byte, bit
+    cdef int j
+    cdef uint8_t* buf
+    if n == 0:
+        return b""
+    if not 1 <= order <= MIX_MAX_INPUTS - 1:
+        raise ValueError("order 1..4")
+    if not mix_init(&m, order, table_bits, &raw):
+        raise MemoryError
+    buf = <uint8_t*>malloc(cap)
+    if buf == NULL:
+        free(raw)
+        free(m.weights)
+        raise MemoryError
+    with nogil:
+        mix_contexts(&m, 0)
+        for i in range(n):
+            if pos + 32 > cap:
+                buf = out_grow(buf, &cap, pos + 32)
+                if buf == NULL:
+                    break
+            byte = data[i]
+            mix_prefetch_low(&m, 8 + (byte >> 5))
+            node = 1
+            for j in range(7, 3, -1):
+                bit = (byte >> j) & 1
+                enc_bit_p(&low, &rng, buf, &pos, mix_predict(&m, node, node), bit)
+                mix_update(&m, node, bit)
+                node = 2 * node + bit
+            mix_low_nibble(&m, node)
+            full = node
+            node = 1
+            for j in range(3, -1, -1):
+                bit = (byte >> j) & 1
+                enc_bit_p(&low, &rng, buf, &pos, mix_predict(&m, node, full), bit)
+                mix_update(&m, full, bit)
+                node = 2 * node + bit
+                full = 2 * full + bit
+            history = (history << 8) | byte
+            mix_contexts(&m, history)
+        if buf != NULL:
+            pos = rc_flush(low, rng, buf, pos)
+    free(raw)
+    free(m.weights)
+    return out_bytes(buf, pos)
+
+
+def mix_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::1] out):
+    """Inverse of :func:`mix_encode`."""
+    cdef Py_ssize_t i, n = out.shape[0], pos = 0, size = payload.shape[0]
+    cdef const uint8_t* buf = &payload[0] if size else NULL
+    cdef uint64_t code, rng = RC_TOP - 1
+    cdef Mixer m
+    cdef void* raw = NULL
+    cdef uint32_t history = 0, node, full, bit
+    cdef int j, bad = 0
+    if n == 0:
+        return
+    if not 1 <= order <= MIX_MAX_INPUTS - 1:
+        raise CorruptDataError("mixing order out of range")
+    if not mix_init(&m, order, table_bits, &raw):
+        raise MemoryError
+    with nogil:
+        code = rd_init(buf, &pos, size)
+        if code >= rng:
+            bad = 1
+        else:
+            mix_contexts(&m, 0)
+            for i in range(n):
+                node = 1
+                for j in range(4):
+                    if j == 3:
+                        mix_prefetch_low(&m, node)
+                    bit = dec_bit_p(&code, &rng, buf, &pos, size, mix_predict(&m, node, node))
+                    mix_update(&m, node, bit)
+                    node = 2 * node + bit
+                mix_low_nibble(&m, node)
+                full = node
+                node = 1
+                for j in range(4):
+                    bit = dec_bit_p(&code, &rng, buf, &pos, size, mix_predict(&m, node, full))
+                    mix_update(&m, full, bit)
+                    node = 2 * node + bit
+                    full = 2 * full + bit
+                out[i] = <uint8_t>full
+                history = (history << 8) | (full & 0xFF)
+                mix_contexts(&m, history)
+    free(raw)
+    free(m.weights)
+    if bad:
+        raise CorruptDataError("context-mixing payload is corrupted")

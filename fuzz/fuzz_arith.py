@@ -21,7 +21,8 @@ DECODERS = [
     (ar.decode_adaptive, 2), (ar.decode_adaptive, 3), (ar.decode_adaptive, 4),
 ]
 CODERS = [("range", {}), ("range", {"streams": 4}), ("rans", {}), ("rans", {"streams": 3}),
-          ("adaptive", {"order": 0}), ("adaptive", {"order": 2, "table_bits": 12})]
+          ("adaptive", {"order": 0}), ("adaptive", {"order": 2, "table_bits": 12}),
+          ("adaptive", {"order": 3, "table_bits": 12, "mix": True})]
 
 
 def test_one_input(raw: bytes):

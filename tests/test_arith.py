@@ -91,6 +91,18 @@ def test_context_model_matches_twin(a, order, table_bits):
     assert ar.adaptive_decode(model, payload, len(data), order).tobytes() == data
 
 
+@settings(max_examples=15)
+@given(a=symbol_arrays(max_alphabet=256, max_size=200), order=st.integers(1, 4), table_bits=st.integers(10, 13))
+def test_mixing_model_matches_twin(a, order, table_bits):
+    data = a.astype(np.uint8).tobytes()
+    expected = ref.mix_encode(data, order, table_bits)
+    assert _arith.mix_encode(data, order, table_bits) == expected
+    assert ref.mix_decode(expected, order, table_bits, len(data)) == data
+    model, payload = ar.adaptive_encode(data, order, table_bits, mix=True)
+    assert payload == expected
+    assert ar.adaptive_decode(model, payload, len(data), order).tobytes() == data
+
+
 def test_context_model_twin_on_text(sample_bytes):
     data = sample_bytes[:3000]
     expected = ref.context_encode(data, 2, 16)
@@ -204,7 +216,18 @@ def test_adaptive_order2_beats_order0_entropy_and_zlib():
     bpb = {k: 8 * len(codelength.compress(data, coder="adaptive", order=k)) / len(data) for k in (1, 2, 3)}
     assert bpb[1] < h0 - 0.8
     assert bpb[2] < bpb[1] and bpb[3] < bpb[2]
-    assert bpb[2] < 8 * len(zlib.compress(data, 9)) / len(data)
+    zlib9 = 8 * len(zlib.compress(data, 9)) / len(data)
+    assert bpb[2] < zlib9
+    mixed = {k: 8 * len(codelength.compress(data, coder="adaptive", order=k, mix=True)) / len(data)
+             for k in (2, 3)}
+    assert mixed[2] < bpb[2] and mixed[3] < mixed[2] and mixed[3] < zlib9 - 0.4
+
+
+@pytest.mark.parametrize("order", [1, 3])
+@given(data=st.binary(max_size=600))
+def test_mixing_round_trip(order, data):
+    blob = codelength.compress(data, coder="adaptive", order=order, mix=True, table_bits=12)
+    assert codelength.decompress(blob) == data
 
 
 # ----------------------------------------------------------------------------- quantisation
@@ -312,7 +335,8 @@ def test_bad_options_are_refused():
 
 
 @pytest.mark.parametrize("coder, opts", [("range", {}), ("range", {"streams": 4}), ("rans", {}),
-                                         ("adaptive", {}), ("adaptive", {"order": 3})])
+                                         ("adaptive", {}), ("adaptive", {"order": 3}),
+                                         ("adaptive", {"order": 2, "mix": True, "table_bits": 12})])
 @given(data=st.binary(min_size=1, max_size=800), damage=st.data())
 def test_low_level_decoders_refuse_or_survive_damage(coder, opts, data, damage):
     module = ar

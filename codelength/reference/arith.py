@@ -490,3 +490,155 @@ def context_decode(payload, order, table_bits, n):
         out.append(byte)
         history = ((history << 8) | byte) & M32
     return bytes(out)
+
+
+# --------------------------------------------------------------------------- mixing context model
+_SQUASH_POINTS = [1, 2, 3, 6, 10, 16, 27, 45, 73, 120, 194, 310, 488, 747, 1101, 1546, 2047, 2549, 2994,
+                  3348, 3607, 3785, 3901, 3975, 4024, 4050, 4068, 4079, 4085, 4089, 4092, 4093, 4094]
+
+
+def squash(d):
+    """4096 / (1 + exp(-d / 256)) by interpolation, clamped to [1, 4095] (lpaq's table)."""
+    if d > 2047:
+        return 4095
+    if d < -2047:
+        return 1
+    w = d & 127
+    i = (d >> 7) + 16
+    return (_SQUASH_POINTS[i] * (128 - w) + _SQUASH_POINTS[i + 1] * w + 64) >> 7
+
+
+def _stretch_table():
+    table = [0] * 4096
+    pi = 0
+    for x in range(-2047, 2048):
+        v = squash(x)
+        for i in range(pi, v + 1):
+            table[i] = x
+        pi = v + 1
+    for i in range(pi, 4096):
+        table[i] = 2047
+    return table
+
+
+STRETCH = _stretch_table()          # ln(p / (1 - p)) * 256 for a 12-bit p, the inverse of squash
+MIX_WEIGHT_INIT = 22000             # of 65536: each input starts at about a third
+MIX_SHIFT = 12                      # learning rate: w += stretch * err >> MIX_SHIFT
+MIX_WEIGHT_LIMIT = 1 << 22          # weights are clamped to +-64.0
+
+
+class MixingPredictor:
+    """Predict bits of bytes from orders 0..k mixed in the logistic domain.
+
+    Each order has its nibble-tree counters in the shared table (hashed with the order); a weight set
+    per tree node (256 sets of k+1 weights, 16.16 fixed point) mixes their stretched probabilities:
+    ``p = squash(sum_i w_i * stretch(p_i) >> 16)``; after each bit ``w_i += stretch(p_i) * err >> 12``
+    with ``err = (bit << 12) - p``, clamped to +-2**22. The coder gets ``p << 4`` (16 bits).
+    """
+
+    def __init__(self, order, table_bits):
+        self.order = order
+        self.inputs = order + 1
+        self.table = [PROB_INIT] * (1 << table_bits)
+        self.shift = 32 - (table_bits - 4)
+        self.weights = [MIX_WEIGHT_INIT] * (256 * self.inputs)
+        self.history = 0
+        self.hashes = [0] * self.inputs
+        self.bases = [0] * self.inputs
+        self._new_byte()
+
+    def _new_byte(self):
+        for o in range(self.inputs):
+            ctx = self.history & (M32 if o >= 4 else (1 << (8 * o)) - 1)
+            h = context_hash(ctx, o)
+            self.hashes[o] = h
+            self.bases[o] = (h >> self.shift) << 4
+
+    def start_low_nibble(self, node):
+        for o in range(self.inputs):
+            self.bases[o] = (nibble_hash(self.hashes[o], node) >> self.shift) << 4
+
+    def predict(self, node):
+        """16-bit P(bit = 1) at tree node ``node`` (1..15 within the nibble; ``full`` node for weights)."""
+        self.slots = [self.bases[o] + node for o in range(self.inputs)]
+        self.stretched = [STRETCH[(self.table[i] >> 16) >> 4] for i in self.slots]
+        return self.stretched
+
+    def mix(self, wnode):
+        k = self.inputs
+        base = wnode * k
+        w = self.weights
+        dot = 0
+        for o in range(k):
+            dot += w[base + o] * self.stretched[o]
+        self.p12 = squash(dot >> 16)
+        return self.p12 << 4
+
+    def update(self, wnode, bit):
+        k = self.inputs
+        base = wnode * k
+        err = (bit << 12) - self.p12
+        w = self.weights
+        for o in range(k):
+            v = w[base + o] + ((self.stretched[o] * err) >> MIX_SHIFT)
+            w[base + o] = MIX_WEIGHT_LIMIT if v > MIX_WEIGHT_LIMIT else (-MIX_WEIGHT_LIMIT if v < -MIX_WEIGHT_LIMIT else v)
+        for i in self.slots:
+            _update(self.table, i, bit)
+
+    def end_byte(self, byte):
+        self.history = ((self.history << 8) | byte) & M32
+        self._new_byte()
+
+
+def mix_encode(data, order, table_bits):
+    """Adaptive context mixing of orders 0..order over bytes (see MixingPredictor)."""
+    enc = RangeEncoder()
+    model = MixingPredictor(order, table_bits)
+    for byte in data:
+        node = 1
+        for j in (7, 6, 5, 4):
+            bit = (byte >> j) & 1
+            model.predict(node)
+            enc.encode_bit(model.mix(node), bit)
+            model.update(node, bit)
+            node = 2 * node + bit
+        model.start_low_nibble(node)
+        full = node
+        node = 1
+        for j in (3, 2, 1, 0):
+            bit = (byte >> j) & 1
+            model.predict(node)
+            enc.encode_bit(model.mix(full), bit)
+            model.update(full, bit)
+            node = 2 * node + bit
+            full = 2 * full + bit
+        model.end_byte(byte)
+    return enc.finish()
+
+
+def mix_decode(payload, order, table_bits, n):
+    if n == 0:
+        return b""
+    dec = RangeDecoder(payload)
+    model = MixingPredictor(order, table_bits)
+    out = bytearray()
+    for _ in range(n):
+        node = 1
+        for _j in range(4):
+            model.predict(node)
+            bit = dec.decode_bit(model.mix(node))
+            model.update(node, bit)
+            node = 2 * node + bit
+        model.start_low_nibble(node)
+        full = node
+        node = 1
+        for _j in range(4):
+            model.predict(node)
+            bit = dec.decode_bit(model.mix(full))
+            model.update(full, bit)
+            node = 2 * node + bit
+            full = 2 * full + bit
+        byte = full & 0xFF
+        out.append(byte)
+        model.end_byte(byte)
+    return bytes(out)
