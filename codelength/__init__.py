@@ -29,6 +29,7 @@ from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_s
 from .codes import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                     shannon_code_lengths)
 # --- arithmetic (helper) ---
+from .arithmetic import StaticModel, quantization_cost, quantize_frequencies
 # --- report / cli (helper) ---
 from .report import Bound, CoderSize, Report, analyze
 from .profile import EntropyProfile, entropy_profile
