@@ -382,8 +382,8 @@ class _Tables:
                 zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
                 raise ValueError(f"symbol {int(zero[0])} has probability 0 in the model; give it a "
                                  "positive probability (StaticModel.from_probabilities(q, occurring=...))")
-        if a.dtype.itemsize > np.dtype(self.dtype).itemsize:
-            return np.ascontiguousarray(a, dtype=self.dtype)
+        if a.dtype.kind != "u" or a.dtype.itemsize > np.dtype(self.dtype).itemsize:
+            return np.ascontiguousarray(a, dtype=self.dtype)   # the kernels take unsigned 8/16/32-bit
         return np.ascontiguousarray(a)
 
     def slot_symbol(self, dtype) -> np.ndarray:
@@ -392,10 +392,6 @@ class _Tables:
 
     def finish(self, out: np.ndarray) -> np.ndarray:
         return self.model.symbols[out] if self.by_rank else out
-
-
-def _decode_dtype(tables: _Tables, a_dtype=None):
-    return tables.dtype
 
 
 def ideal_code_length(symbols, model: StaticModel) -> float:
@@ -650,5 +646,6 @@ def decode_adaptive(param, model, payload, n, alphabet_size):
 __all__ = [
     "MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "MAX_ADAPTIVE_SYMBOLS", "MAX_ORDER", "RANS_STREAMS",
     "StaticModel", "quantize_frequencies", "quantization_cost", "choose_scale_bits", "ideal_code_length",
-    "range_encode", "range_decode", "rans_encode", "rans_decode", "adaptive_encode", "adaptive_decode",
+    "default_streams", "range_encode", "range_decode", "rans_encode", "rans_decode", "adaptive_encode",
+    "adaptive_decode",
 ]
