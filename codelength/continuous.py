@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from .estimators import digamma
-from .measures import log_base
+from .measures import log_base, real_array
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -37,7 +37,7 @@ def _normal(sigma=1.0):
 
 
 def _multivariate_normal(cov):
-    cov = np.atleast_2d(np.asarray(cov, dtype=np.float64))
+    cov = np.atleast_2d(real_array(cov, "cov"))
     if cov.ndim != 2 or cov.shape[0] != cov.shape[1]:
         raise ValueError(f"cov must be a square matrix, got shape {cov.shape}")
     if not np.all(np.isfinite(cov)) or not np.allclose(cov, cov.T):
@@ -74,12 +74,26 @@ def _cauchy(scale=1.0):
 
 
 def _lognormal(mu=0.0, sigma=1.0):
+    mu = float(mu)
+    if not math.isfinite(mu):
+        raise ValueError(f"mu must be finite, got {mu}")
     return mu + 0.5 * math.log(2 * math.pi * math.e * _positive("sigma", sigma) ** 2)
+
+
+#: From this shape on, the gamma entropy uses its large-k series (the direct formula cancels terms of size k log k).
+_GAMMA_SERIES_SHAPE = 100.0
 
 
 def _gamma(shape=1.0, scale=1.0):
     k = _positive("shape", shape)
-    return k + math.log(_positive("scale", scale)) + math.lgamma(k) + (1.0 - k) * float(digamma(k))
+    log_scale = math.log(_positive("scale", scale))
+    if k >= _GAMMA_SERIES_SHAPE:
+        # Stirling's series for log Gamma and psi give
+        # ½ log(2πe k) - 1/(3k) - 1/(12k²) - 1/(90k³) + 1/(120k⁴) + 1/(210k⁵) + O(k⁻⁶)
+        inv = 1.0 / k
+        series = inv * (1 / 3 + inv * (1 / 12 + inv * (1 / 90 - inv * (1 / 120 + inv / 210))))
+        return 0.5 * math.log(2 * math.pi * math.e * k) - series + log_scale
+    return k + log_scale + math.lgamma(k) + (1.0 - k) * float(digamma(k))
 
 
 #: family name -> (function of parameters giving nats, formula). See :func:`closed_form_entropy`.
@@ -158,7 +172,7 @@ def gaussian_entropy(sigma=1.0, base=None) -> float:
 # ---------------------------------------------------------------------------------------------
 
 def _samples_1d(x, method: str) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
+    x = real_array(x, "samples")
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
     if x.ndim != 1:
@@ -194,8 +208,26 @@ def _spacing(x: np.ndarray, window: int | None, ebrahimi: bool) -> float:
     return float(np.mean(np.log(n / (c * m) * spacing)))
 
 
+#: Most bins :func:`differential_entropy` lets a bin-width rule ask for (8 MB of edges).
+MAX_HISTOGRAM_BINS = 1 << 20
+
+
 def _histogram(x: np.ndarray, bins) -> float:
-    frequencies, edges = np.histogram(x, bins=bins)
+    low, high = float(x.min()), float(x.max())
+    if low == high:
+        raise ValueError("all samples are identical: a point mass has no finite differential entropy")
+    if isinstance(bins, str) and bins in ("fd", "auto"):
+        # Freedman-Diaconis width 2 IQR / n^(1/3) ("auto" takes at most it): a narrow core with a far outlier
+        # would ask numpy for billions of bins
+        q75, q25 = np.percentile(x, [75, 25])
+        width = 2.0 * (q75 - q25) / x.size ** (1 / 3)
+        if width > 0 and (high - low) / width > MAX_HISTOGRAM_BINS:
+            raise ValueError(f"bins={bins!r} would need about {(high - low) / width:.3g} bins (a narrow core with "
+                             f"far outliers); pass a number of bins, e.g. bins=100")
+    try:
+        frequencies, edges = np.histogram(x, bins=bins)
+    except MemoryError:
+        raise ValueError(f"bins={bins!r} asks for more histogram bins than fit in memory") from None
     widths = np.diff(edges)
     used = frequencies > 0
     n = x.size
@@ -241,7 +273,7 @@ def _nearest_distances(points: np.ndarray, k: int) -> np.ndarray:
 
 
 def _knn(x, k: int) -> float:
-    points = np.asarray(x, dtype=np.float64)
+    points = real_array(x, "samples")
     if points.ndim == 1:
         points = points[:, None]
     if points.ndim != 2:
@@ -385,8 +417,8 @@ def gaussian_nll(y, mean, sigma="ml", base=None, *, reduction: str = "mean"):
     scale = log_base(base)
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
-    y = np.asarray(y, dtype=np.float64)
-    mu = np.asarray(mean, dtype=np.float64)
+    y = real_array(y, "y")
+    mu = real_array(mean, "mean")
     try:
         residual = y - mu
     except ValueError:
@@ -396,12 +428,13 @@ def gaussian_nll(y, mean, sigma="ml", base=None, *, reduction: str = "mean"):
     if isinstance(sigma, str):
         if sigma != "ml":
             raise ValueError(f"sigma must be a positive number, an array, or 'ml'; got {sigma!r}")
-        variance = float(np.mean(residual ** 2)) if residual.size else 0.0
-        if variance <= 0:
+        largest = float(np.max(np.abs(residual))) if residual.size else 0.0
+        if largest <= 0:
             raise ValueError("sigma='ml' needs residuals that are not all zero (the ML sigma would be 0)")
-        sig = np.sqrt(variance)
+        # sqrt(mean(r²)) scaled by the largest |r|, so that r² cannot overflow
+        sig = largest * math.sqrt(float(np.mean((residual / largest) ** 2)))
     else:
-        sig = np.asarray(sigma, dtype=np.float64)
+        sig = real_array(sigma, "sigma")
         if sig.size == 0 or not (np.all(np.isfinite(sig)) and np.all(sig > 0)):
             raise ValueError("sigma must be positive and finite")
     try:
@@ -420,5 +453,7 @@ def gaussian_nll(y, mean, sigma="ml", base=None, *, reduction: str = "mean"):
 
 def mse(y, mean) -> float:
     """Mean squared error: mean((y - μ)²). See :func:`gaussian_nll` for how the two relate."""
-    residual = np.asarray(y, dtype=np.float64) - np.asarray(mean, dtype=np.float64)
+    residual = real_array(y, "y") - real_array(mean, "mean")
+    if residual.size == 0:
+        raise ValueError("no samples: the mean squared error of nothing is undefined")
     return float(np.mean(residual ** 2))

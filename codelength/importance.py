@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measures import log_base
+from .measures import log_base, real_array
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _values(name: str, value, samples) -> np.ndarray:
         if samples is None:
             raise TypeError(f"{name} is a function, so the samples must be given")
         value = value(samples)
-    array = np.asarray(value, dtype=np.float64)
+    array = real_array(value, name)
     if array.ndim == 0:
         raise ValueError(f"{name} must give one value per sample, got a scalar")
     return array.ravel() if array.ndim > 1 else array
@@ -76,8 +76,8 @@ def log_importance_weights(log_p, log_q) -> np.ndarray:
     ``-inf`` in ``log_p`` (a sample p cannot produce) gives weight 0; ``-inf`` in ``log_q`` for a sample
     that was drawn from q is impossible and raises ValueError, as do NaN and ``+inf``.
     """
-    log_p = np.asarray(log_p, dtype=np.float64)
-    log_q = np.asarray(log_q, dtype=np.float64)
+    log_p = real_array(log_p, "log_p")
+    log_q = real_array(log_q, "log_q")
     if log_p.shape != log_q.shape:
         raise ValueError(f"log_p and log_q must have one value per sample, got shapes {log_p.shape} and {log_q.shape}")
     if np.any(np.isnan(log_p)) or np.any(np.isnan(log_q)) or np.any(log_p == np.inf) or np.any(log_q == np.inf):
@@ -93,9 +93,12 @@ def effective_sample_size(log_weights) -> float:
     .. math:: n_{\\mathrm{eff}} = \\frac{(\\sum_i w_i)^2}{\\sum_i w_i^2} = \\frac{1}{\\sum_i \\tilde w_i^2},
               \\qquad \\tilde w_i = \\frac{w_i}{\\sum_j w_j}
 
-    n for equal weights, 1 when one weight dominates; 0 if every weight is 0.
+    n for equal weights, 1 when one weight dominates; 0 if every weight is 0. NaN or +inf log weights
+    raise ValueError.
     """
-    lw = np.asarray(log_weights, dtype=np.float64).ravel()
+    lw = real_array(log_weights, "log_weights").ravel()
+    if np.any(np.isnan(lw)) or np.any(lw == np.inf):
+        raise ValueError("log weights must not be NaN or +inf")
     if lw.size == 0 or not np.any(np.isfinite(lw)):
         return 0.0
     w = np.exp(lw - lw.max())
@@ -207,8 +210,8 @@ def kl_estimate(log_p, log_q, *, log_weights=None, base=None) -> MonteCarloValue
         Estimate (which can come out slightly negative from sampling noise when p and q are close),
         standard error and effective sample size.
     """
-    log_p = np.asarray(log_p, dtype=np.float64)
-    log_q = np.asarray(log_q, dtype=np.float64)
+    log_p = real_array(log_p, "log_p")
+    log_q = real_array(log_q, "log_q")
     if log_p.shape != log_q.shape:
         raise ValueError("log_p and log_q must have one value per sample")
     return _mean_of(log_p - log_q, log_weights, base)
@@ -232,7 +235,7 @@ def cross_entropy_estimate(log_q, *, log_weights=None, base=None) -> MonteCarloV
     -------
     MonteCarloValue
     """
-    return _mean_of(-np.asarray(log_q, dtype=np.float64), log_weights, base)
+    return _mean_of(-real_array(log_q, "log_q"), log_weights, base)
 
 
 def _mean_of(values: np.ndarray, log_weights, base) -> MonteCarloValue:
@@ -241,7 +244,9 @@ def _mean_of(values: np.ndarray, log_weights, base) -> MonteCarloValue:
     if values.size == 0:
         raise ValueError("no samples")
     if log_weights is not None:
-        log_weights = np.asarray(log_weights, dtype=np.float64).ravel()
+        log_weights = real_array(log_weights, "log_weights").ravel()
+        if np.any(np.isnan(log_weights)):  # would otherwise drop out below like a weight of 0
+            raise ValueError("log weights must not be NaN or +inf")
         if log_weights.shape != values.shape:
             raise ValueError(f"log_weights must have one value per sample: got {log_weights.size} for {values.size}")
         # samples that p cannot produce have weight 0 and drop out, even where log p(x) = -inf

@@ -33,6 +33,14 @@ def log_base(base) -> float:
     return math.log(base)
 
 
+def real_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array; TypeError for complex numbers (whose imaginary part a cast would drop)."""
+    array = np.asarray(value)
+    if array.dtype.kind == "c":
+        raise TypeError(f"{name} must be real numbers, got complex values")
+    return array.astype(np.float64, copy=False)
+
+
 def exact_total(counts: np.ndarray) -> int:
     """Sum of a 1-D array of non-negative integer counts as an exact Python int (no int64 wrap-around)."""
     if counts.size == 0:

@@ -290,3 +290,64 @@ def test_gaussian_nll_errors():
         gaussian_nll(y, 0.0, np.ones(2))
     with pytest.raises(ValueError, match="finite"):
         gaussian_nll([1.0, np.inf], 0.0, 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input and extreme values
+# ---------------------------------------------------------------------------------------------
+
+def test_complex_input_is_refused_not_truncated_to_its_real_part():
+    z = np.random.default_rng(0).normal(size=100) + 1j
+    with pytest.raises(TypeError, match="complex"):
+        differential_entropy(z)
+    with pytest.raises(TypeError, match="complex"):
+        differential_entropy(z, "knn")
+    with pytest.raises(TypeError, match="complex"):
+        gaussian_nll(z, 0.0, 1.0)
+    with pytest.raises(TypeError, match="complex"):
+        gaussian_nll([1.0, 2.0], 0.0, np.array([1.0 + 1j, 1.0]))
+    with pytest.raises(TypeError, match="complex"):
+        gaussian_entropy(np.eye(2) * (1 + 1j))
+    with pytest.raises(TypeError, match="complex"):
+        mse(z, 0.0)
+
+
+def test_lognormal_mu_must_be_finite():
+    for mu in (math.nan, math.inf):
+        with pytest.raises(ValueError, match="mu"):
+            closed_form_entropy("lognormal", mu=mu)
+
+
+def test_gamma_entropy_for_huge_shape():
+    # k + log Gamma(k) + (1 - k) psi(k) cancels terms of size k log k: it gave 0.0 at k = 1e300
+    for k in (1e6, 1e12, 1e300):
+        expected = 0.5 * math.log(2 * math.pi * math.e * k) - 1 / (3 * k)
+        assert closed_form_entropy("gamma", shape=k, base=math.e) == pytest.approx(expected, rel=1e-12)
+    # the large-k branch joins the direct formula smoothly
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 50
+    for k in (50.0, 99.0, 101.0, 1000.0, 12345.5):
+        exact = k + mpmath.loggamma(k) + (1 - k) * mpmath.digamma(k)
+        assert closed_form_entropy("gamma", shape=k, base=math.e) == pytest.approx(float(exact), rel=1e-14)
+
+
+def test_histogram_of_constant_samples_is_refused():
+    with pytest.raises(ValueError, match="identical"):
+        differential_entropy(np.ones(100), "histogram")
+
+
+def test_histogram_with_an_outlier_does_not_ask_for_petabytes():
+    x = np.concatenate([np.random.default_rng(0).normal(0, 1e-9, 1000), [1e6]])
+    with pytest.raises(ValueError, match="bins"):
+        differential_entropy(x, "histogram")
+    assert math.isfinite(differential_entropy(x, "histogram", bins=50))
+
+
+def test_ml_sigma_of_huge_residuals_does_not_overflow():
+    got = gaussian_nll([1e200, -1e200], 0.0, base=math.e)
+    assert got == pytest.approx(0.5 * math.log(2 * math.pi * math.e) + math.log(1e200), rel=1e-12)
+
+
+def test_mse_of_no_samples_is_refused():
+    with pytest.raises(ValueError, match="no samples"):
+        mse([], [])

@@ -173,3 +173,21 @@ def test_errors():
         kl_estimate(np.zeros(3), np.zeros(2))
     with pytest.raises(ValueError, match="finite"):
         cross_entropy_estimate(np.array([-np.inf, 0.0]))
+
+
+def test_nan_and_infinite_log_weights_are_refused():
+    with pytest.raises(ValueError, match="NaN"):
+        kl_estimate(np.zeros(3), np.array([0.0, 0.0, 1.0]), log_weights=[0.0, np.nan, 0.0])
+    with pytest.raises(ValueError, match="NaN"):
+        cross_entropy_estimate(np.array([-1.0, -2.0]), log_weights=[np.nan, 0.0])
+    for bad in ([0.0, np.nan], [0.0, np.inf]):
+        with pytest.raises(ValueError, match="NaN"):
+            effective_sample_size(bad)
+    assert effective_sample_size([0.0, -np.inf]) == pytest.approx(1.0)
+
+
+def test_complex_values_are_refused():
+    with pytest.raises(TypeError, match="complex"):
+        importance_estimate(np.array([1 + 1j, 1.0]), np.zeros(2), np.zeros(2))
+    with pytest.raises(TypeError, match="complex"):
+        kl_estimate(np.array([1j, 0.0]), np.zeros(2))
