@@ -573,30 +573,33 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
 
 # ----------------------------------------------------------------------------- adaptive order-0
 cdef struct Fenwick:
-    uint32_t* freq
-    uint32_t* tree         # 1-based
+    uint32_t* freq         # size entries, zero beyond k
+    uint32_t* tree         # 1-based, size + 1 entries
     Py_ssize_t k
-    Py_ssize_t top         # highest power of two <= k
+    Py_ssize_t size        # k rounded up to a power of two: the search needs no bounds test
     uint64_t total
     uint64_t limit
 
 
 cdef void fw_rebuild(Fenwick* m) noexcept nogil:
-    cdef Py_ssize_t j, parent, k = m.k
+    cdef Py_ssize_t j, parent, size = m.size
     m.tree[0] = 0
-    for j in range(1, k + 1):
+    for j in range(1, size + 1):
         m.tree[j] = m.freq[j - 1]
-    for j in range(1, k + 1):
+    for j in range(1, size + 1):
         parent = j + (j & -j)
-        if parent <= k:
+        if parent <= size:
             m.tree[parent] += m.tree[j]
 
 
 cdef int fw_init(Fenwick* m, Py_ssize_t k) noexcept nogil:
     cdef Py_ssize_t j
     m.k = k
-    m.freq = <uint32_t*>malloc((k + 1) * sizeof(uint32_t))
-    m.tree = <uint32_t*>malloc((k + 1) * sizeof(uint32_t))
+    m.size = 1
+    while m.size < k:
+        m.size *= 2
+    m.freq = <uint32_t*>calloc(m.size + 1, sizeof(uint32_t))
+    m.tree = <uint32_t*>calloc(m.size + 1, sizeof(uint32_t))
     if m.freq == NULL or m.tree == NULL:
         free(m.freq)
         free(m.tree)
@@ -609,9 +612,6 @@ cdef int fw_init(Fenwick* m, Py_ssize_t k) noexcept nogil:
         m.limit = 1 << 16
     if m.limit > (1 << 24):
         m.limit = 1 << 24
-    m.top = 1
-    while m.top * 2 <= k:
-        m.top *= 2
     fw_rebuild(m)
     return 1
 
@@ -626,28 +626,30 @@ cdef inline uint32_t fw_cum(Fenwick* m, Py_ssize_t s) noexcept nogil:
 
 
 cdef inline Py_ssize_t fw_find(Fenwick* m, uint32_t* rest) noexcept nogil:
-    cdef Py_ssize_t pos = 0, nxt, mask = m.top, k = m.k
-    cdef uint32_t t = rest[0]
+    """Largest s with cum(s) <= t (entries past k never qualify: no bounds test)."""
+    cdef Py_ssize_t pos = 0, nxt, mask = m.size >> 1
+    cdef uint32_t t = rest[0], v
     while mask:
         nxt = pos + mask
-        if nxt <= k and m.tree[nxt] <= t:
+        v = m.tree[nxt]
+        if v <= t:               # a branch: well predicted for skewed data, and it lets loads run ahead
             pos = nxt
-            t -= m.tree[nxt]
+            t -= v
         mask >>= 1
     rest[0] = t
     return pos
 
 
 cdef inline void fw_update(Fenwick* m, Py_ssize_t s) noexcept nogil:
-    cdef Py_ssize_t j = s + 1, k = m.k
+    cdef Py_ssize_t j = s + 1, size = m.size
     cdef uint64_t total = 0
     m.freq[s] += ADAPT_INCREMENT
     m.total += ADAPT_INCREMENT
-    while j <= k:
+    while j <= size:
         m.tree[j] += ADAPT_INCREMENT
         j += j & -j
     if m.total > m.limit:
-        for j in range(k):
+        for j in range(m.k):
             m.freq[j] = (m.freq[j] + 1) >> 1
             total += m.freq[j]
         m.total = total
