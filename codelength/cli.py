@@ -48,6 +48,16 @@ def _order(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be non-negative, got {value}")
+    return value
+
+
 def _error(command: str, message: str) -> None:
     print(f"{PROG}: {command}: {message}", file=sys.stderr, flush=True)
 
@@ -562,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "
                                    "the cost of a wrong model, every number computed on the spot.")
     p.add_argument("--plot", metavar="DIR", help="also write PNG plots into DIR (needs matplotlib)")
-    p.add_argument("--seed", type=int, default=1, help="random seed of the sampled sources (default 1)")
+    p.add_argument("--seed", type=_seed, default=1, help="random seed of the sampled sources (default 1)")
     p.add_argument("--message", default="abracadabra", metavar="TEXT",
                    help="the message of the code table (default: abracadabra)")
     p.add_argument("--quick", action="store_true", help="smaller samples (for tests)")

@@ -72,9 +72,17 @@ def code_table_section(message: bytes, say) -> dict:
     say(f"  = {table.total_bits} bits, against {8 * len(message)} bits as 8-bit bytes")
     say(f"Kraft: sum of 2^-l_s = {table.kraft} <= 1, so a prefix code with these lengths exists"
         + (" (= 1: none wasted)" if table.kraft == 1 else ""))
-    say(f"H = {h:.4f} <= L = {table.average_length:.4f} < H + 1 = {h + 1:.4f} bits/symbol")
-    say(f"(the Shannon code, l_s = ceil(-log2 p_s), gives L = {shannon.average_length:.4f}: "
-        f"also within H + 1, but longer than Huffman's)")
+    length = table.average_length
+    # a message of one symbol value: Huffman still spends 1 bit a symbol, so L = H + 1 exactly
+    upper = "<" if length < h + 1 else "="
+    say(f"H = {h:.4f} <= L = {length:.4f} {upper} H + 1 = {h + 1:.4f} bits/symbol")
+    if shannon.average_length > length:
+        verdict = "also within H + 1, but longer than Huffman's"
+    elif shannon.average_length < length:
+        verdict = "shorter than Huffman's: one symbol value needs no code word at all, but a code word has 1 bit"
+    else:
+        verdict = "as short as Huffman's here"
+    say(f"(the Shannon code, l_s = ceil(-log2 p_s), gives L = {shannon.average_length:.4f}: {verdict})")
     return {"table": table, "entropy": h}
 
 
@@ -261,6 +269,9 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
             written = _plots(plot_dir, stops, say)
         except MissingOptionalDependency as exc:
             print(f"codelength: demo: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # e.g. plot_dir is a file, or cannot be created
+            print(f"codelength: demo: {exc.filename or plot_dir}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         say("")
         say("plots written: " + ", ".join(written))

@@ -81,3 +81,30 @@ def test_demo_plots(tmp_path, capsys):
 def test_empty_message(capsys):
     assert cli.main(["demo", "--quick", "--message", ""]) == 1
     assert "empty" in capsys.readouterr().err
+
+
+def test_one_symbol_message_states_only_true_relations():
+    # Huffman gives the lone symbol 1 bit, so L = H + 1 (not <), and the Shannon code's 0 bits are
+    # not "longer than Huffman's"
+    say = _Say()
+    demo.code_table_section(b"aaaa", say)
+    text = say.out.getvalue()
+    assert "L = 1.0000 < H + 1" not in text
+    assert "L = 1.0000 = H + 1 = 1.0000" in text
+    assert "longer than Huffman's" not in text
+
+
+def test_plot_dir_that_cannot_be_made_is_one_line_on_stderr(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    for target in (blocker, blocker / "sub"):
+        assert cli.main(["demo", "--quick", "--plot", str(target)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("codelength: demo: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert blocker.read_text() == "x"
+
+
+def test_negative_seed_is_a_usage_error(capsys):
+    assert cli.main(["demo", "--quick", "--seed", "-5"]) == 2
+    assert "seed" in capsys.readouterr().err
