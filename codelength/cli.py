@@ -48,6 +48,16 @@ def _order(text: str) -> int:
     return value
 
 
+def _threshold(check):
+    """An argparse type: a float that ``check`` (from codelength.profile) accepts."""
+    def parse(text: str) -> float:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text)
@@ -496,6 +506,7 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .coders import CODERS
+    from .profile import check_high_threshold, check_jump_threshold
     from .report import DEFAULT_CODER_LIMIT
 
     parser = argparse.ArgumentParser(
@@ -532,9 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bytes per block, e.g. 4096 or 64K (default: a power of two giving at most 64 blocks)")
     p.add_argument("--json", action="store_true", help="JSON instead of the text table")
     p.add_argument("--plot", metavar="OUT.png", help="also write a PNG plot (needs matplotlib)")
-    p.add_argument("--threshold", type=float, default=1.0, metavar="BITS",
+    p.add_argument("--threshold", type=_threshold(check_jump_threshold), default=1.0, metavar="BITS",
                    help="smallest change between neighbouring blocks marked as a jump (default 1.0 bits/byte)")
-    p.add_argument("--high", type=float, default=None, metavar="BITS",
+    p.add_argument("--high", type=_threshold(check_high_threshold), default=None, metavar="BITS",
                    help="entropy from which a block counts as high (default: 95%% of random for the block size)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
     p.set_defaults(func=cmd_profile)

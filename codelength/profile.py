@@ -181,6 +181,22 @@ class BlockEntropyAccumulator:
         return math.fsum((weights * np.asarray(self.entropies)).tolist()) / self.size
 
 
+def check_jump_threshold(threshold) -> float:
+    """``threshold`` as a float; ValueError unless positive and finite (NaN or <= 0 would mark every block)."""
+    value = float(threshold)
+    if not (value > 0 and math.isfinite(value)):
+        raise ValueError(f"jump threshold must be a positive, finite number of bits/byte, got {threshold!r}")
+    return value
+
+
+def check_high_threshold(threshold) -> float:
+    """``threshold`` as a float; ValueError unless finite."""
+    value = float(threshold)
+    if not math.isfinite(value):
+        raise ValueError(f"high-entropy threshold must be a finite number of bits/byte, got {threshold!r}")
+    return value
+
+
 def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block_size: int = 1,
                  size_bytes: int | None = None) -> list[Jump]:
     """Places where the entropy of a block differs from the previous block's by at least ``threshold``.
@@ -190,6 +206,7 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
     half-way block) is one jump, from the block before it to the last block of the run. When ``size_bytes`` says the last block is short,
     it is left out (a short block cannot reach a high entropy, which would look like a fall).
     """
+    threshold = check_jump_threshold(threshold)
     h = [float(x) for x in bits_per_byte]
     usable = len(h)
     if size_bytes is not None and usable and size_bytes - block_size * (usable - 1) < block_size:
@@ -214,6 +231,7 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
 def high_entropy_regions(bits_per_byte, threshold: float, block_size: int,
                          size_bytes: int | None = None) -> list[Region]:
     """Runs of consecutive blocks whose entropy is at least ``threshold`` bits/byte."""
+    threshold = check_high_threshold(threshold)
     h = [float(x) for x in bits_per_byte]
     n = len(h)
     if size_bytes is None:
@@ -266,8 +284,9 @@ def profile_from_accumulator(acc: BlockEntropyAccumulator, source: str, *,
                              high_threshold: float | None = None) -> EntropyProfile:
     """Build an :class:`EntropyProfile` from a finished accumulator."""
     acc.finish()
-    if high_threshold is None:
-        high_threshold = default_high_threshold(acc.block_size)
+    jump_threshold = check_jump_threshold(jump_threshold)
+    high_threshold = (default_high_threshold(acc.block_size) if high_threshold is None
+                      else check_high_threshold(high_threshold))
     return EntropyProfile(
         source=source, size_bytes=acc.size, block_size=acc.block_size, bits_per_byte=list(acc.entropies),
         mean_bits_per_byte=acc.mean_bits_per_byte(), jump_threshold=float(jump_threshold),
@@ -309,6 +328,9 @@ def entropy_profile(source, block_size: int = DEFAULT_BLOCK_SIZE, *,
     [(1000, 'rise')]
     """
     acc = BlockEntropyAccumulator(block_size)
+    check_jump_threshold(jump_threshold)  # before reading a large file
+    if high_threshold is not None:
+        check_high_threshold(high_threshold)
     for piece in _source_pieces(source, _aligned_chunk(acc.block_size), progress):
         acc.update(piece)
     return profile_from_accumulator(acc, source_name(source), jump_threshold=jump_threshold,

@@ -149,3 +149,29 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path, monkeypatch):
     with pytest.raises(MissingOptionalDependency, match="pip install"):
         plot_profile(entropy_profile(b"abc" * 100, 64), tmp_path / "x.png")
     assert not os.path.exists(tmp_path / "x.png")
+
+
+@pytest.mark.parametrize("threshold", [math.nan, -1.0, 0.0, math.inf])
+def test_jump_threshold_must_be_positive_and_finite(threshold):
+    # NaN or a negative threshold made every pair of neighbouring blocks a "jump"
+    with pytest.raises(ValueError, match="threshold"):
+        detect_jumps([1.0, 1.1, 1.2], threshold)
+    with pytest.raises(ValueError, match="threshold"):
+        entropy_profile(b"abc" * 100, 64, jump_threshold=threshold)
+
+
+@pytest.mark.parametrize("high", [math.nan, math.inf, -math.inf])
+def test_high_threshold_must_be_finite(high):
+    with pytest.raises(ValueError, match="threshold"):
+        high_entropy_regions([1.0, 8.0], high, 64)
+    with pytest.raises(ValueError, match="threshold"):
+        entropy_profile(b"abc" * 100, 64, high_threshold=high)
+
+
+def test_cli_refuses_bad_thresholds(tmp_path, capsys):
+    from codelength import cli
+    path = tmp_path / "f.bin"
+    path.write_bytes(_text(5000))
+    for option in (["--threshold", "nan"], ["--threshold", "-1"], ["--high", "nan"], ["--high", "inf"]):
+        assert cli.main(["profile", str(path), *option]) == 2
+        assert "bits/byte" in capsys.readouterr().err
