@@ -246,8 +246,9 @@ class StaticModel:
         Symbols in ``occurring`` (e.g. those present in the data to be coded) with ``q[s] = 0`` cannot
         be coded with probability 0: they get the minimum frequency 1 of ``2**scale_bits`` (cost
         ``scale_bits`` bits each), where the true cross-entropy H(p, q) would be infinite. Symbols with
-        ``q[s] > 0`` keep a frequency >= 1 whether they occur or not. ``scale_bits`` defaults to 16
-        (more when many symbols need it).
+        ``q[s] > 0`` keep a frequency >= 1 whether they occur or not, so probabilities below
+        ``2**-scale_bits`` are raised to it. ``scale_bits`` defaults to MAX_SCALE_BITS (20): q is
+        represented to about 1e-6, so the coded size measures H(p, q) rather than the quantisation.
         """
         w = np.array(q, dtype=np.float64).ravel()          # a copy: the caller's q stays as it was
         if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
@@ -266,7 +267,7 @@ class StaticModel:
         if k == 0:
             raise ValueError("the probability vector has no positive entry")
         if scale_bits is None:
-            scale_bits = min(MAX_SCALE_BITS, max(16, (k - 1).bit_length() + 4))
+            scale_bits = MAX_SCALE_BITS
         return cls._from_dense(quantize_frequencies(w, scale_bits), scale_bits)
 
     def probabilities(self, alphabet_size: int | None = None) -> np.ndarray:
