@@ -180,6 +180,9 @@ def cmd_analyze(args) -> int:
     status = 0
     inputs = args.inputs
     sample_note = None
+    if inputs.count("-") > 1:
+        _error("analyze", "stdin (-) can be read only once")
+        return 2
     if not inputs:
         sample = os.fspath(rp.sample_path())
         inputs = [sample]

@@ -230,7 +230,11 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
 
 def high_entropy_regions(bits_per_byte, threshold: float, block_size: int,
                          size_bytes: int | None = None) -> list[Region]:
-    """Runs of consecutive blocks whose entropy is at least ``threshold`` bits/byte."""
+    """Runs of consecutive blocks whose entropy is at least ``threshold`` bits/byte (and above 0).
+
+    A block of entropy 0 (one byte value only) is never high, whatever the threshold: with one-byte
+    blocks the default threshold is 0 and every block would otherwise count.
+    """
     threshold = check_high_threshold(threshold)
     h = [float(x) for x in bits_per_byte]
     n = len(h)
@@ -240,10 +244,11 @@ def high_entropy_regions(bits_per_byte, threshold: float, block_size: int,
     if usable and size_bytes - block_size * (usable - 1) < block_size:
         usable -= 1
     regions, i = [], 0
+    high = [value >= threshold and value > 0 for value in h]
     while i < usable:
-        if h[i] >= threshold:
+        if high[i]:
             j = i
-            while j + 1 < usable and h[j + 1] >= threshold:
+            while j + 1 < usable and high[j + 1]:
                 j += 1
             regions.append(Region(i * block_size, min((j + 1) * block_size, size_bytes), i, j,
                                   sum(h[i:j + 1]) / (j - i + 1)))

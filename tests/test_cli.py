@@ -415,3 +415,10 @@ def test_stdout_with_several_native_inputs_is_refused(text_file, tmp_path, capsy
     assert cli.main(["compress", "-c", str(text_file), str(other)]) == 2
     assert "one by one" in capsys.readouterr().err
     _no_stray_files(tmp_path, ["words.txt", "other.txt"])
+
+
+def test_analyze_refuses_stdin_twice(capsys):
+    # the second "-" used to be analysed as an empty input
+    assert cli.main(["analyze", "--no-coders", "-", "-"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == "codelength: analyze: stdin (-) can be read only once"

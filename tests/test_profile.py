@@ -175,3 +175,11 @@ def test_cli_refuses_bad_thresholds(tmp_path, capsys):
     for option in (["--threshold", "nan"], ["--threshold", "-1"], ["--high", "nan"], ["--high", "inf"]):
         assert cli.main(["profile", str(path), *option]) == 2
         assert "bits/byte" in capsys.readouterr().err
+
+
+def test_blocks_of_zero_entropy_are_never_high_entropy():
+    # one-byte blocks all have entropy 0 and the default threshold for them is 0: the whole input was
+    # reported as one high-entropy region of mean 0.00 bits/byte
+    p = entropy_profile(_random_bytes(300), block_size=1)
+    assert p.high_entropy_regions == []
+    assert high_entropy_regions([0.0, 0.0, 3.0], 0.0, 1) == high_entropy_regions([0.0, 0.0, 3.0], 1e-9, 1)
