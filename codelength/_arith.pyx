@@ -742,8 +742,13 @@ cdef inline uint32_t nibble_hash(uint32_t h, uint32_t node) noexcept nogil:
 
 
 cdef inline void counter_update(uint32_t* slot, uint32_t bit) noexcept nogil:
-    """p += (1 - p) * rate on a 1, p -= p * rate on a 0 (both computed, one kept: no branch)."""
-    cdef uint32_t e = slot[0], p = (e >> 16) ^ PROB_FLIP, k = e & 0xFFFF
+    counter_store(slot, slot[0], bit)
+
+
+cdef inline void counter_store(uint32_t* slot, uint32_t e, uint32_t bit) noexcept nogil:
+    """Store counter ``e`` moved towards ``bit``: p += (1 - p) * rate on a 1, p -= p * rate on a 0 (both
+    computed, one kept: no branch)."""
+    cdef uint32_t p = (e >> 16) ^ PROB_FLIP, k = e & 0xFFFF
     cdef uint32_t rate = RATES[k]
     cdef uint32_t up = ((65536 - p) * rate) >> 16, down = (p * rate) >> 16
     cdef uint32_t mask = 0 - bit
@@ -782,6 +787,31 @@ cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, 
         rd_normalize(code, rng, buf, pos, size)
     counter_update(slot, bit)
     return bit
+
+
+cdef inline uint32_t dec_three(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                              Py_ssize_t size, uint32_t* block) noexcept nogil:
+    """Decode the first three bits of a nibble; return the node (8..15). Both children's counters are
+    loaded before the bit is known, so the next probability is a select, not a load, after the bit."""
+    cdef uint32_t node = 1, e = block[1], e0, e1, bit
+    cdef uint64_t r, c, bound, mask
+    cdef int j
+    for j in range(3):
+        e0 = block[2 * node]
+        e1 = block[2 * node + 1]
+        r = rng[0]
+        c = code[0]
+        bound = (r >> PROB_BITS) * ((e >> 16) ^ PROB_FLIP)
+        bit = c < bound
+        mask = (<uint64_t>0) - bit
+        code[0] = c - (bound & ~mask)
+        rng[0] = (bound & mask) | ((r - bound) & ~mask)
+        if rng[0] < RC_BOT:
+            rd_normalize(code, rng, buf, pos, size)
+        counter_store(&block[node], e, bit)
+        node = 2 * node + bit
+        e = e1 if bit else e0
+    return node
 
 
 cdef uint32_t* new_table(int table_bits, void** raw) noexcept nogil:
@@ -869,9 +899,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
             h = context_hash(0, order)
             for i in range(n):
                 base = (h >> shift) << 4
-                node = 1
-                for j in range(3):
-                    node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                node = dec_three(&code, &rng, buf, &pos, size, &table[base])
                 # the low nibble's counters sit at one of two places: fetch both while the 4th bit decodes
                 base0 = (nibble_hash(h, 2 * node) >> shift) << 4
                 base1 = (nibble_hash(h, 2 * node + 1) >> shift) << 4
@@ -880,9 +908,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
                 node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
                 high = node - 16
                 base = base1 if node & 1 else base0
-                node = 1
-                for j in range(3):
-                    node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                node = dec_three(&code, &rng, buf, &pos, size, &table[base])
                 # likewise the next byte's first counters: two candidate contexts
                 next0 = (history << 8) | (high << 4) | (2 * node - 16)
                 h0 = context_hash(next0 & cmask, order)
