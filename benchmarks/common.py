@@ -239,6 +239,38 @@ def measure(fn, nbytes: int, repeats: int, warmup: bool = True):
     return Timing(nbytes, wall, cpu, warm), result
 
 
+def measure_interleaved(fns, nbytes: int, repeats, warmup):
+    """Time several callables round-robin (A, B, C, A, B, C, ...), so that they share the machine's noise.
+
+    ``repeats`` and ``warmup`` are one value per callable (a callable with fewer repeats drops out of the
+    later rounds). Returns a list of ``(Timing, result of the last call)`` in the order of ``fns``.
+    """
+    results = [None] * len(fns)
+    warm = [None] * len(fns)
+    for i, fn in enumerate(fns):
+        if warmup[i]:
+            start = time.perf_counter()
+            results[i] = fn()
+            warm[i] = time.perf_counter() - start
+    wall = [[] for _ in fns]
+    cpu = [[] for _ in fns]
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for round_ in range(max(repeats)):
+            for i, fn in enumerate(fns):
+                if round_ < repeats[i]:
+                    w, c = time.perf_counter(), time.process_time()
+                    results[i] = fn()
+                    cpu[i].append(time.process_time() - c)
+                    wall[i].append(time.perf_counter() - w)
+    finally:
+        if enabled:
+            gc.enable()
+    return [(Timing(nbytes, wall[i], cpu[i], warm[i]), results[i]) for i in range(len(fns))]
+
+
 # ------------------------------------------------------------------------------------- block entropy
 def entropy_of_blocks(array: np.ndarray, lengths) -> float:
     """Mean bits per byte of the blocks' own order-0 entropies: sum_b N_b H0(b) / N.

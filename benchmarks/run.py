@@ -19,7 +19,8 @@ Groups (``--groups``, comma-separated; default all):
              file_counts / file_context_entropies against the file size
 
 Every speed is the median of ``--repeats`` timed calls (min and max beside it), in MB/s (10**6 bytes/s) of
-input; ratios ("codelength / this") divide medians taken in this one run on the same bytes. The slow
+input. The implementations of one operation are timed interleaved (A, B, C, A, B, C, ...) on the same bytes,
+so load from elsewhere hits them alike, and ratios ("codelength / this") divide their medians. The slow
 implementations (pure-Python twins, dahuffman) are timed only on the first ``--twin-bytes`` of the data and
 reported per byte like the rest. Speeds use the first ``--data`` source; sizes use every source.
 Results: Markdown printed and written to ``--out``/results.md, every raw figure in results.json, and with
@@ -41,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
-from common import KiB, MiB, fmt_mbps, fmt_mib, fmt_ratio, markdown_table, measure, size_label  # noqa: E402
+from common import KiB, MiB, fmt_mbps, fmt_mib, fmt_ratio, markdown_table, size_label  # noqa: E402
 
 common.use_checkout()
 import numpy as np  # noqa: E402
@@ -73,6 +74,13 @@ constriction = _optional("constriction")  # its submodules (stream.queue, stream
 
 
 # --------------------------------------------------------------------------------------------- state
+class Impl:
+    """One implementation of an operation: a label, a callable, and how it is timed and compared."""
+
+    def __init__(self, impl: str, fn, *, ours: bool = False, ref: str | None = None, slow: bool = False):
+        self.impl, self.fn, self.ours, self.ref, self.slow = impl, fn, ours, ref, slow
+
+
 class Suite:
     """Collects the rows of one run."""
 
@@ -97,16 +105,31 @@ class Suite:
     def repeats(self, n: int) -> int:
         return self.args.repeats if n <= LARGE else max(3, (self.args.repeats + 1) // 2)
 
-    def time(self, group: str, op: str, impl: str, fn, n: int, *, ours: bool = False, ref: str | None = None,
-             slow: bool = False, source: str = "", **extra):
-        """Time ``fn`` on ``n`` bytes and record the row; returns the result of the last call."""
-        repeats = self.args.twin_repeats if slow else self.repeats(n)
-        timing, result = measure(fn, n, repeats, warmup=not slow and n <= LARGE)
-        row = {"group": group, "op": op, "impl": impl, "codelength": ours, "ref": ref, "source": source,
-               **timing.as_dict(), **extra}
-        self.speed.append(row)
-        self.log(f"  {group:9} {op:34} {impl:44} {size_label(n):>8} {fmt_mbps(row['mbps']):>9} MB/s")
-        return result
+    def compare(self, group: str, op: str, impls: list, n: int, source: str) -> dict:
+        """Time the implementations of one operation on the same ``n`` bytes, interleaved round-robin (so a
+        burst of load from elsewhere hits all of them alike), and record a row each.
+
+        Returns ``{impl label: result of its last call}``.
+        """
+        impls = [i for i in impls if i is not None]
+        repeats = [self.args.twin_repeats if i.slow else self.repeats(n) for i in impls]
+        warmup = [not i.slow and n <= LARGE for i in impls]
+        measured = common.measure_interleaved([i.fn for i in impls], n, repeats, warmup)
+        out = {}
+        for impl, (timing, result) in zip(impls, measured):
+            row = {"group": group, "op": op, "impl": impl.impl, "codelength": impl.ours, "ref": impl.ref,
+                   "source": source, **timing.as_dict()}
+            self.speed.append(row)
+            self.log(f"  {group:9} {op:38} {impl.impl:42} {size_label(n):>8} {fmt_mbps(row['mbps']):>9} MB/s")
+            out[impl.impl] = result
+        return out
+
+    def annotate(self, impl: str, **fields) -> None:
+        """Add fields (e.g. output size) to the latest row of ``impl``."""
+        for row in reversed(self.speed):
+            if row["impl"] == impl:
+                row.update(fields)
+                return
 
 
 # -------------------------------------------------------------------------------------------- groups
@@ -141,41 +164,38 @@ def numpy_context_entropies(array: np.ndarray, max_order: int = 3) -> list[float
     return out
 
 
+TWIN = "pure-Python twin"
+
+
 def group_counting(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
     n = len(data)
     array = np.frombuffer(data, dtype=np.uint8)
-    kw = {"source": source}
-    ours = suite.time("counting", "byte counts", "codelength.counts", lambda: codelength.counts(data), n, ours=True, **kw)
-    theirs = suite.time("counting", "byte counts", "numpy.bincount", lambda: np.bincount(array, minlength=256), n, **kw)
-    assert np.array_equal(ours, theirs)
-    if n <= LARGE:
-        suite.time("counting", "byte counts", "collections.Counter", lambda: collections.Counter(data), n, **kw)
-    if is_slice:
-        twin = suite.time("counting", "byte counts", "pure-Python twin", lambda: ref_counting.counts(data), n,
-                          slow=True, **kw)
-        assert list(ours) == twin
-    h = suite.time("counting", "order-0 entropy of data", "codelength.empirical_entropy",
-                   lambda: codelength.empirical_entropy(data), n, ours=True, **kw)
-    h_np = suite.time("counting", "order-0 entropy of data", "numpy (bincount + formula)",
-                      lambda: numpy_entropy(array), n, **kw)
-    assert abs(h - h_np) < 1e-9
-    if scipy_stats is not None:
-        h_sp = suite.time("counting", "order-0 entropy of data", "scipy.stats.entropy(numpy.bincount)",
-                          lambda: float(scipy_stats.entropy(np.bincount(array, minlength=256), base=2)), n, **kw)
-        assert abs(h - h_sp) < 1e-9
-    else:
+    got = suite.compare("counting", "byte counts", [
+        Impl("codelength.counts", lambda: codelength.counts(data), ours=True),
+        Impl("numpy.bincount", lambda: np.bincount(array, minlength=256)),
+        Impl("collections.Counter", lambda: collections.Counter(data)) if n <= LARGE else None,
+        Impl(TWIN, lambda: ref_counting.counts(data), slow=True) if is_slice else None], n, source)
+    assert np.array_equal(got["codelength.counts"], got["numpy.bincount"])
+    if TWIN in got:
+        assert list(got["codelength.counts"]) == got[TWIN]
+    if scipy_stats is None:
         suite.skip("scipy.stats.entropy: scipy not installed (pip install scipy)")
-    if is_slice:
-        h_twin = suite.time("counting", "order-0 entropy of data", "pure-Python twin",
-                            lambda: ref_counting.empirical_entropy(data), n, slow=True, **kw)
-        assert abs(h - h_twin) < 1e-9
+    got = suite.compare("counting", "order-0 entropy of data", [
+        Impl("codelength.empirical_entropy", lambda: codelength.empirical_entropy(data), ours=True),
+        Impl("numpy (bincount + formula)", lambda: numpy_entropy(array)),
+        Impl("scipy.stats.entropy(numpy.bincount)",
+             lambda: float(scipy_stats.entropy(np.bincount(array, minlength=256), base=2)))
+        if scipy_stats is not None else None,
+        Impl(TWIN, lambda: ref_counting.empirical_entropy(data), slow=True) if is_slice else None], n, source)
+    h = got.pop("codelength.empirical_entropy")
+    assert all(abs(h - other) < 1e-9 for other in got.values()), got
 
 
 def group_ideal(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
     n = len(data)
     array = np.frombuffer(data, dtype=np.uint8)
     model = codelength.counts(data)
-    kw = {"source": source}
+    model_list = model.tolist()
 
     def with_numpy():
         with np.errstate(divide="ignore"):
@@ -183,33 +203,24 @@ def group_ideal(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
         lengths = table[array]
         return lengths, float(lengths.sum())
 
-    ours = suite.time("ideal", "ideal code lengths (order-0 model)", "codelength.ideal_code_lengths",
-                      lambda: codelength.ideal_code_lengths(data, model), n, ours=True, **kw)
-    _, total = suite.time("ideal", "ideal code lengths (order-0 model)", "numpy (table[data], sum)", with_numpy,
-                          n, **kw)
-    assert math.isclose(ours.total_bits, total, rel_tol=1e-9)
-    if is_slice:
-        model_list = model.tolist()
-        twin = suite.time("ideal", "ideal code lengths (order-0 model)", "pure-Python twin",
-                          lambda: ref_counting.ideal_code_lengths(data, model_list), n, slow=True, **kw)
-        assert math.isclose(ours.total_bits, twin[1], rel_tol=1e-9)
+    got = suite.compare("ideal", "ideal code lengths (order-0 model)", [
+        Impl("codelength.ideal_code_lengths", lambda: codelength.ideal_code_lengths(data, model), ours=True),
+        Impl("numpy (table[data], sum)", with_numpy),
+        Impl(TWIN, lambda: ref_counting.ideal_code_lengths(data, model_list), slow=True) if is_slice else None],
+        n, source)
+    total = got.pop("codelength.ideal_code_lengths").total_bits
+    assert all(math.isclose(total, other[1], rel_tol=1e-9) for other in got.values())
 
 
 def group_context(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
     n = len(data)
     array = np.frombuffer(data, dtype=np.uint8)
-    kw = {"source": source}
-    op = "H_0..H_3 (context_entropies)"
-    ours = suite.time("context", op, "codelength.context_entropies", lambda: codelength.context_entropies(data, 3),
-                      n, ours=True, **kw)
-    if n <= LARGE:
-        theirs = suite.time("context", op, "numpy (bincount, unique)", lambda: numpy_context_entropies(array, 3),
-                            n, **kw)
-        assert np.allclose(ours, theirs, atol=1e-9), (ours, theirs)
-    if is_slice:
-        twin = suite.time("context", op, "pure-Python twin", lambda: ref_counting.context_entropies(data, 3), n,
-                          slow=True, **kw)
-        assert np.allclose(ours, twin, atol=1e-9)
+    got = suite.compare("context", "H_0..H_3 (context_entropies)", [
+        Impl("codelength.context_entropies", lambda: codelength.context_entropies(data, 3), ours=True),
+        Impl("numpy (bincount, unique)", lambda: numpy_context_entropies(array, 3)) if n <= LARGE else None,
+        Impl(TWIN, lambda: ref_counting.context_entropies(data, 3), slow=True) if is_slice else None], n, source)
+    ours = got.pop("codelength.context_entropies")
+    assert all(np.allclose(ours, other, atol=1e-9) for other in got.values()), got
 
 
 def zlib_huffman_only(data: bytes) -> bytes:
@@ -220,40 +231,35 @@ def zlib_huffman_only(data: bytes) -> bytes:
 
 def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
     n = len(data)
-    kw = {"source": source}
-    g = "huffman"
-    blob = suite.time(g, "encode", "codelength.compress (native Huffman)", lambda: codelength.compress(data), n,
-                      ours=True, out_bytes=None, **kw)
-    suite.speed[-1]["out_bytes"] = len(blob)
-    ours = suite.time(g, "encode", "codelength Huffman-only DEFLATE", lambda: codelength.compress(data,
-                      format="deflate"), n, ours=True, **kw)
-    suite.speed[-1]["out_bytes"] = len(ours)
-    theirs = suite.time(g, "encode", "zlib Huffman-only (level 9)", lambda: zlib_huffman_only(data), n,
-                        ref="codelength Huffman-only DEFLATE", **kw)
-    suite.speed[-1]["out_bytes"] = len(theirs)
-    back = suite.time(g, "decode", "codelength.decompress (native Huffman)", lambda: codelength.decompress(blob), n,
-                      ours=True, **kw)
-    assert back == data
-    back = suite.time(g, "decode", "zlib inflate (of zlib's stream)", lambda: zlib.decompress(theirs, -15), n, **kw)
-    assert back == data
-    if zlib.decompress(ours, -15) != data:
-        raise AssertionError("codelength's DEFLATE stream does not inflate to the input")
-    if not is_slice:
-        return
-    param, model, payload = huffman.encode(np.frombuffer(data, dtype=np.uint8), 256)
-    twin = suite.time(g, "encode", "pure-Python twin", lambda: ref_huffman.encode(data, 256), n, slow=True, **kw)
-    assert twin == (param, model, payload)
-    out = suite.time(g, "decode", "pure-Python twin", lambda: ref_huffman.decode(param, model, payload, n, 256), n,
-                     slow=True, **kw)
-    assert bytes(out) == data
-    if dahuffman is None:
+    native, ours_deflate, zlib_ho = ("codelength.compress (native Huffman)", "codelength Huffman-only DEFLATE",
+                                     "zlib Huffman-only (level 9)")
+    if is_slice and dahuffman is None:
         suite.skip("dahuffman: not installed (pip install dahuffman)")
-        return
-    coded = suite.time(g, "encode", "dahuffman (from_data + encode)",
-                       lambda: dahuffman.HuffmanCodec.from_data(data).encode(data), n, slow=True, **kw)
-    codec = dahuffman.HuffmanCodec.from_data(data)
-    back = suite.time(g, "decode", "dahuffman", lambda: codec.decode(coded), n, slow=True, **kw)
-    assert bytes(back) == data
+    with_dahuffman = is_slice and dahuffman is not None
+    enc = suite.compare("huffman", "encode", [
+        Impl(native, lambda: codelength.compress(data), ours=True),
+        Impl(ours_deflate, lambda: codelength.compress(data, format="deflate"), ours=True),
+        Impl(zlib_ho, lambda: zlib_huffman_only(data), ref=ours_deflate),
+        Impl(TWIN, lambda: ref_huffman.encode(data, 256), ref=native, slow=True) if is_slice else None,
+        Impl("dahuffman (from_data + encode)", lambda: dahuffman.HuffmanCodec.from_data(data).encode(data),
+             ref=native, slow=True) if with_dahuffman else None], n, source)
+    for impl, blob in enc.items():
+        if impl != TWIN:
+            suite.annotate(impl, out_bytes=len(blob))
+    blob, theirs = enc[native], enc[zlib_ho]
+    if zlib.decompress(enc[ours_deflate], -15) != data:
+        raise AssertionError("codelength's DEFLATE stream does not inflate to the input")
+    if is_slice:
+        param, model, payload = huffman.encode(np.frombuffer(data, dtype=np.uint8), 256)
+        assert enc[TWIN] == (param, model, payload), "twin and kernel disagree"
+    codec = dahuffman.HuffmanCodec.from_data(data) if with_dahuffman else None
+    dec = suite.compare("huffman", "decode", [
+        Impl("codelength.decompress (native Huffman)", lambda: codelength.decompress(blob), ours=True),
+        Impl("zlib inflate (of zlib's stream)", lambda: zlib.decompress(theirs, -15)),
+        Impl(TWIN, lambda: ref_huffman.decode(param, model, payload, n, 256), slow=True) if is_slice else None,
+        Impl("dahuffman", lambda: codec.decode(enc["dahuffman (from_data + encode)"]), slow=True)
+        if with_dahuffman else None], n, source)
+    assert all(bytes(out) == data for out in dec.values())
 
 
 def _twin_tables(model: ar.StaticModel):
@@ -270,49 +276,52 @@ ARITH_CODERS = (("range coder", {"coder": "range"}), ("rANS", {"coder": "rans"})
                 ("adaptive order-2 context model", {"coder": "adaptive", "order": 2}))
 
 
-def group_arith(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
-    n = len(data)
+def _arith_twins(data: bytes) -> dict:
+    """label -> (twin encode, kernel payload, twin decode) for the slice (the payload the twin must match)."""
     array = np.frombuffer(data, dtype=np.uint8)
-    kw = {"source": source}
-    blobs = {}
-    for label, options in ARITH_CODERS:
-        blob = suite.time("arith", f"{label} encode", "codelength.compress",
-                          lambda options=options: codelength.compress(data, **options), n, ours=True, **kw)
-        suite.speed[-1]["out_bytes"] = len(blob)
-        back = suite.time("arith", f"{label} decode", "codelength.decompress",
-                          lambda blob=blob: codelength.decompress(blob), n, ours=True, **kw)
-        assert back == data, label
-        blobs[label] = blob
-    if not is_slice:
-        return
+    n = len(data)
     model = ar.StaticModel.from_data(array)
     freq, cum = _twin_tables(model)
     bits, symbols, streams = model.scale_bits, array.tolist(), ar.default_streams(n)
-    cases = [
-        ("range coder", lambda: ref_arith.range_encode(symbols, freq, cum, bits, streams),
-         ar.range_encode(array, model, streams), lambda p: ref_arith.range_decode(p, freq, cum, bits, n, streams)),
-        ("rANS", lambda: ref_arith.rans_encode(symbols, freq, cum, bits, ar.RANS_STREAMS),
-         ar.rans_encode(array, model, ar.RANS_STREAMS),
-         lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, ar.RANS_STREAMS)),
-    ]
     values = np.flatnonzero(codelength.counts(data))
     lookup = np.zeros(256, dtype=np.int64)
     lookup[values] = np.arange(values.size)
     ranks, k = lookup[array].tolist(), int(values.size)
-    cases.append(("adaptive order-0", lambda: ref_arith.adaptive0_encode(ranks, k), ar.adaptive_encode(array, 0)[1],
-                  lambda p: ref_arith.adaptive0_decode(p, k, n)))
     table_bits = ar.DEFAULT_TABLE_BITS
-    cases.append(("adaptive order-2 context model", lambda: ref_arith.context_encode(data, 2, table_bits),
-                  ar.adaptive_encode(array, 2, table_bits)[1],
-                  lambda p: ref_arith.context_decode(p, 2, table_bits, n)))
-    for label, encode, payload, decode in cases:
-        twin = suite.time("arith", f"{label} encode", "pure-Python twin", encode, n, slow=True, **kw)
-        assert bytes(twin) == bytes(payload), label
-        out = suite.time("arith", f"{label} decode", "pure-Python twin", lambda: decode(payload), n, slow=True, **kw)
-        if "order-0" in label:
-            out = values[out]  # the twin decodes ranks among the symbols that occur
-        decoded = bytes(out) if isinstance(out, (bytes, bytearray)) else np.asarray(out).astype(np.uint8).tobytes()
-        assert decoded == data, label
+    return {
+        "range coder": (lambda: ref_arith.range_encode(symbols, freq, cum, bits, streams),
+                        ar.range_encode(array, model, streams),
+                        lambda p: ref_arith.range_decode(p, freq, cum, bits, n, streams)),
+        "rANS": (lambda: ref_arith.rans_encode(symbols, freq, cum, bits, ar.RANS_STREAMS),
+                 ar.rans_encode(array, model, ar.RANS_STREAMS),
+                 lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, ar.RANS_STREAMS)),
+        # the order-0 twin codes ranks among the symbols that occur
+        "adaptive order-0": (lambda: ref_arith.adaptive0_encode(ranks, k), ar.adaptive_encode(array, 0)[1],
+                             lambda p: values[ref_arith.adaptive0_decode(p, k, n)]),
+        "adaptive order-2 context model": (lambda: ref_arith.context_encode(data, 2, table_bits),
+                                           ar.adaptive_encode(array, 2, table_bits)[1],
+                                           lambda p: ref_arith.context_decode(p, 2, table_bits, n)),
+    }
+
+
+def group_arith(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    twins = _arith_twins(data) if is_slice else {}
+    for label, options in ARITH_CODERS:
+        twin_encode, payload, twin_decode = twins.get(label, (None, None, None))
+        enc = suite.compare("arith", f"{label} encode", [
+            Impl("codelength.compress", lambda options=options: codelength.compress(data, **options), ours=True),
+            Impl(TWIN, twin_encode, slow=True) if twin_encode else None], n, source)
+        blob = enc["codelength.compress"]
+        suite.annotate("codelength.compress", out_bytes=len(blob))
+        if twin_encode:
+            assert bytes(enc[TWIN]) == bytes(payload), label
+        dec = suite.compare("arith", f"{label} decode", [
+            Impl("codelength.decompress", lambda blob=blob: codelength.decompress(blob), ours=True),
+            Impl(TWIN, lambda: twin_decode(payload), slow=True) if twin_decode else None], n, source)
+        for out in dec.values():
+            out = out if isinstance(out, (bytes, bytearray)) else np.asarray(out).astype(np.uint8).tobytes()
+            assert out == data, label
 
 
 def group_constriction(suite: Suite) -> None:
@@ -320,68 +329,61 @@ def group_constriction(suite: Suite) -> None:
     n = suite.args.peer_size
     source = common.load_source("iid", n, suite.args.corpus)
     array = source.array
-    kw = {"source": "iid"}
     suite.sources.setdefault("iid", source.description + f" (entropy {source.known_entropy:.4f} bits/byte)")
     g = "arith vs constriction"
     model = ar.StaticModel.from_data(array)
     c = codelength.counts(array)
     h0_bytes = float((c[c > 0] * np.log2(n / c[c > 0])).sum()) / 8
-    suite.log(f"i.i.d. order-0 data for the coder peers: {size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
-
-    def payload_row(blob):
-        suite.speed[-1]["out_bytes"] = len(blob)
-        suite.speed[-1]["over_nH0_pct"] = 100 * (len(blob) - h0_bytes) / h0_bytes
-
-    for streams in (1, 4):
-        impl = f"codelength range_encode ({streams} stream{'s' if streams > 1 else ''})"
-        p = suite.time(g, "static range coder encode", impl, lambda s=streams: ar.range_encode(array, model, s,
-                       check=False), n, ours=True, **kw)
-        payload_row(p)
-        out = suite.time(g, "static range coder decode", impl.replace("encode", "decode"),
-                         lambda s=streams, p=p: ar.range_decode(p, model, n, s), n, ours=True, **kw)
-        assert np.array_equal(out, array)
-    for streams in (1, 4):
-        impl = f"codelength rans_encode ({streams} state{'s' if streams > 1 else ''})"
-        p = suite.time(g, "static ANS encode", impl, lambda s=streams: ar.rans_encode(array, model, s, check=False),
-                       n, ours=True, **kw)
-        payload_row(p)
-        out = suite.time(g, "static ANS decode", impl.replace("encode", "decode"),
-                         lambda s=streams, p=p: ar.rans_decode(p, model, n, s), n, ours=True, **kw)
-        assert np.array_equal(out, array)
+    suite.log(f"== i.i.d. order-0 data for the coder peers: {size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
     if constriction is None:
         suite.skip("constriction: not installed (pip install constriction)")
-        return
-    cs = constriction.stream
-    used = np.flatnonzero(c)
-    remap = np.zeros(256, dtype=np.int32)
-    remap[used] = np.arange(used.size, dtype=np.int32)
-    symbols = remap[array]
-    categorical = cs.model.Categorical(c[used] / n, perfect=False)
+    else:
+        cs = constriction.stream
+        used = np.flatnonzero(c)
+        remap = np.zeros(256, dtype=np.int32)
+        remap[used] = np.arange(used.size, dtype=np.int32)
+        symbols = remap[array]
+        categorical = cs.model.Categorical(c[used] / n, perfect=False)
 
-    def range_encode():
+    def constriction_range():
         encoder = cs.queue.RangeEncoder()
         encoder.encode(symbols, categorical)
         return encoder.get_compressed()
 
-    def ans_encode():
+    def constriction_ans():
         coder = cs.stack.AnsCoder()
         coder.encode_reverse(symbols, categorical)
         return coder.get_compressed()
 
-    compressed = suite.time(g, "static range coder encode", "constriction RangeEncoder (Categorical)", range_encode,
-                            n, ref="codelength range_encode (1 stream)", **kw)
-    payload_row(compressed.tobytes())
-    out = suite.time(g, "static range coder decode", "constriction RangeDecoder (Categorical)",
-                     lambda: cs.queue.RangeDecoder(compressed).decode(categorical, n), n,
-                     ref="codelength range_decode (1 stream)", **kw)
-    assert np.array_equal(out, symbols)
-    compressed = suite.time(g, "static ANS encode", "constriction AnsCoder (Categorical)", ans_encode, n,
-                            ref="codelength rans_encode (1 state)", **kw)
-    payload_row(compressed.tobytes())
-    out = suite.time(g, "static ANS decode", "constriction AnsCoder (Categorical)",
-                     lambda: cs.stack.AnsCoder(compressed).decode(categorical, n), n,
-                     ref="codelength rans_decode (1 state)", **kw)
-    assert np.array_equal(out, symbols)
+    for kind, one, many, encode, decode, peer in (
+            ("static range coder", "1 stream", "4 streams", ar.range_encode, ar.range_decode, "RangeEncoder"),
+            ("static ANS", "1 state", "4 states", ar.rans_encode, ar.rans_decode, "AnsCoder")):
+        name = encode.__name__
+        peer_encode = constriction_range if peer == "RangeEncoder" else constriction_ans
+        enc = suite.compare(g, f"{kind} encode", [
+            Impl(f"codelength {name} ({one})", lambda: encode(array, model, 1, check=False), ours=True),
+            Impl(f"codelength {name} ({many})", lambda: encode(array, model, 4, check=False), ours=True),
+            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({one})")
+            if constriction is not None else None], n, "iid")
+        payloads = {}
+        for impl, out in enc.items():
+            size = out.nbytes if isinstance(out, np.ndarray) else len(out)
+            suite.annotate(impl, out_bytes=size, over_nH0_pct=100 * (size - h0_bytes) / h0_bytes)
+            payloads[impl] = out
+        dname = decode.__name__
+        peer_decoder = "RangeDecoder" if peer == "RangeEncoder" else peer
+        p1, p4 = payloads[f"codelength {name} ({one})"], payloads[f"codelength {name} ({many})"]
+        if constriction is not None:
+            theirs = payloads[f"constriction {peer} (Categorical)"]
+            peer_decode = ((lambda: cs.queue.RangeDecoder(theirs).decode(categorical, n)) if peer == "RangeEncoder"
+                           else (lambda: cs.stack.AnsCoder(theirs).decode(categorical, n)))
+        dec = suite.compare(g, f"{kind} decode", [
+            Impl(f"codelength {dname} ({one})", lambda: decode(p1, model, n, 1), ours=True),
+            Impl(f"codelength {dname} ({many})", lambda: decode(p4, model, n, 4), ours=True),
+            Impl(f"constriction {peer_decoder} (Categorical)", peer_decode, ref=f"codelength {dname} ({one})")
+            if constriction is not None else None], n, "iid")
+        for impl, out in dec.items():
+            assert np.array_equal(out, symbols if impl.startswith("constriction") else array), impl
 
 
 # ---------------------------------------------------------------------------------------------- sizes
@@ -464,11 +466,11 @@ def group_streaming(suite: Suite, data: bytes, source: str) -> None:
         path = os.path.join(tmp, "data.bin")
         with open(path, "wb") as handle:
             handle.write(data)
-        kw = {"source": source}
-        one = suite.time("streaming", "file_counts (file in page cache)", "codelength.file_counts, 1 thread",
-                         lambda: codelength.file_counts(path, threads=1), n, ours=True, **kw)
-        two = suite.time("streaming", "file_counts (file in page cache)", "codelength.file_counts, 2 threads",
-                         lambda: codelength.file_counts(path, threads=2), n, ours=True, **kw)
+        got = suite.compare("streaming", "file_counts (file in page cache)", [
+            Impl("codelength.file_counts, 1 thread", lambda: codelength.file_counts(path, threads=1), ours=True),
+            Impl("codelength.file_counts, 2 threads", lambda: codelength.file_counts(path, threads=2), ours=True)],
+            n, source)
+        one, two = got.values()
         assert np.array_equal(one, two)
         del data
         children = [
@@ -568,7 +570,8 @@ def render(suite: Suite, machine: dict, command: str) -> str:
                 f"{suite.args.twin_repeats} for the pure-Python twins and dahuffman, which run only on the "
                 f"first {size_label(suite.args.twin_bytes)}; inputs above 16 MiB get "
                 f"{max(3, (suite.args.repeats + 1) // 2)} calls. "
-                "\"codelength ÷ this\" divides medians of this run on the same bytes (the largest size both ran "
+                "The implementations of an operation run interleaved (A, B, A, B, ...) on the same bytes; "
+                "\"codelength ÷ this\" divides their medians (at the largest size both ran "
                 "at); codelength's coders are timed through compress()/decompress() (model, container, CRC-32), "
                 "the twins on the bare coder.", "",
                 render_speed([r for r in suite.speed if r["group"] != "streaming"]), ""]
