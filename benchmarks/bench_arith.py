@@ -86,8 +86,9 @@ def bench_order0(data: np.ndarray, repeats: int) -> list[dict]:
             lambda p, s=s: ar.rans_decode(p, model, n, s))
     add("adaptive order-0", lambda: ar.adaptive_encode(data, 0), lambda p: ar.adaptive_decode(p[0], p[1], n, 0))
     add("adaptive order-2 (CM)", lambda: ar.adaptive_encode(data, 2), lambda p: ar.adaptive_decode(p[0], p[1], n, 2))
+    qcost = ar.quantization_cost(counts, model.probabilities(256) * model.total)
     for r in rows:
-        r.update(ideal=ideal, nH0=nh0, scale_bits=model.scale_bits)
+        r.update(ideal=ideal, nH0=nh0, scale_bits=model.scale_bits, quantization_cost_bits=qcost)
     return rows
 
 
@@ -248,7 +249,9 @@ def main(argv=None):
     report = {"size_mib": args.size_mib, "repeats": args.repeats}
     print(f"== order-0 data: {args.size_mib} MiB i.i.d. bytes (medians of {args.repeats}; MB/s wall | cpu)")
     rows = bench_order0(data, args.repeats)
-    print(f"   quantised model 2**{rows[0]['scale_bits']}; ideal {rows[0]['ideal']:.0f} B, n*H0 {rows[0]['nH0']:.0f} B")
+    print(f"   quantised model 2**{rows[0]['scale_bits']}: quantisation cost {rows[0]['quantization_cost_bits']:.0f} bits "
+          f"({100 * rows[0]['quantization_cost_bits'] / 8 / rows[0]['nH0']:.4f} %); ideal {rows[0]['ideal']:.0f} B, "
+          f"n*H0 {rows[0]['nH0']:.0f} B")
     peers = bench_constriction(data, p, args.repeats)
     for r in rows + peers:
         over = f"{r['over_ideal_pct']:+.4f} % vs ideal, " if "over_ideal_pct" in r else ""
