@@ -108,15 +108,20 @@ def decompress(blob):
     """Decompress a stream made by :func:`compress`.
 
     Native streams give back exactly what was compressed (``bytes``, or an array of the original dtype).
-    gzip and zlib streams (e.g. from ``format="gzip"``) are recognised by their magic bytes and
-    decoded with the standard library.
+    gzip streams (e.g. from ``format="gzip"``) are recognised by their magic bytes and decoded with the
+    standard library. zlib and raw DEFLATE streams (``format="zlib"`` / ``"deflate"``) are not
+    recognised: read them with :func:`zlib.decompress` (``wbits=-15`` for raw DEFLATE).
+    ``blob`` may be any bytes-like object, of any memory layout.
 
     Raises
     ------
     CorruptDataError
         If the stream is truncated, corrupted, or not a stream this library reads.
     """
-    view = memoryview(blob).cast("B")
+    view = memoryview(blob)
+    if not view.c_contiguous:  # e.g. a strided NumPy view: cast() needs contiguous memory
+        view = memoryview(view.tobytes())
+    view = view.cast("B")
     if not container.is_frame(view):
         if bytes(view[:2]) == b"\x1f\x8b":
             import gzip

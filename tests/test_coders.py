@@ -87,3 +87,11 @@ def test_unknown_coder_id_and_kind_mismatch_are_corrupt():
                                    frame.model, frame.payload)
     with pytest.raises(CorruptDataError, match="alphabet"):
         codelength.decompress(container.pack(bad_alphabet))
+
+
+def test_decompress_takes_any_buffer_layout():
+    blob = codelength.compress(b"hello hello hello")
+    doubled = np.repeat(np.frombuffer(blob, dtype=np.uint8), 2)[::2]  # a strided view of the stream
+    assert not doubled.flags.c_contiguous
+    assert codelength.decompress(doubled) == b"hello hello hello"
+    assert codelength.decompress(np.frombuffer(blob, dtype=np.uint8).reshape(1, -1)) == b"hello hello hello"
