@@ -594,8 +594,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _write_file_names_as_bytes(stream) -> None:
+    """File names that are not valid UTF-8 reach Python as surrogate escapes: write them back as the
+    original bytes instead of failing with UnicodeEncodeError on a strict UTF-8 stdout."""
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="surrogateescape")
+        except (ValueError, OSError):  # e.g. a closed or detached stream
+            pass
+
+
 def main(argv=None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    _write_file_names_as_bytes(sys.stdout)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

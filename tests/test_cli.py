@@ -422,3 +422,19 @@ def test_analyze_refuses_stdin_twice(capsys):
     assert cli.main(["analyze", "--no-coders", "-", "-"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.strip() == "codelength: analyze: stdin (-) can be read only once"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_non_utf8_file_names_are_printed_not_a_traceback(tmp_path):
+    # os.walk gives such names as surrogate escapes; a strict UTF-8 stdout (e.g. LANG=en_US.UTF-8) used
+    # to raise UnicodeEncodeError in the text and CSV output
+    name = os.fsdecode(b"\xff\xfe.txt")
+    (tmp_path / name).write_bytes(b"hello hello")
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONIOENCODING="utf-8")
+    for argv in (["analyze", "--no-coders", str(tmp_path)], ["analyze", "--no-coders", "--csv", str(tmp_path)],
+                 ["profile", str(tmp_path / name)]):
+        proc = subprocess.run([sys.executable, "-m", "codelength", *argv], capture_output=True, env=env,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert b"\xff\xfe.txt" in proc.stdout
