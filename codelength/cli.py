@@ -37,15 +37,25 @@ def _size(text: str) -> int:
     return value
 
 
-def _order(text: str) -> int:
-    from .context import MAX_ORDER
+def _integer(text: str, what: str, low: int, high: int | None = None) -> int:
+    """``text`` as an int in ``[low, high]`` for argparse (ArgumentTypeError otherwise)."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if not 0 <= value <= MAX_ORDER:
-        raise argparse.ArgumentTypeError(f"order must be between 0 and {MAX_ORDER}, got {value}")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise argparse.ArgumentTypeError(f"{what} must be {bounds}, got {value}")
     return value
+
+
+def _order(text: str) -> int:
+    from .context import MAX_ORDER
+    return _integer(text, "order", 0, MAX_ORDER)
+
+
+def _seed(text: str) -> int:
+    return _integer(text, "seed", 0)
 
 
 def _threshold(check):
@@ -56,16 +66,6 @@ def _threshold(check):
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be non-negative, got {value}")
-    return value
 
 
 def _error(command: str, message: str) -> None:

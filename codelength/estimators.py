@@ -68,6 +68,14 @@ _ALIASES = {"ml": "plugin", "plug-in": "plugin", "mle": "plugin", "mm": "miller-
 _SERIES_START = 10.0
 
 
+def _positive_argument(x, name: str) -> np.ndarray:
+    """A float64 copy of ``x`` (shifted in place by the recurrences); ValueError unless finite and > 0."""
+    x = np.array(x, dtype=np.float64, copy=True)
+    if x.size and not (np.all(np.isfinite(x)) and x.min() > 0):
+        raise ValueError(f"{name} is implemented here for finite x > 0 only (the estimators never need others)")
+    return x
+
+
 def digamma(x):
     """The digamma function psi(x) = d/dx log Gamma(x) for x > 0 (array or scalar).
 
@@ -82,9 +90,7 @@ def digamma(x):
     ValueError
         If any x <= 0 or is not finite (the estimators never need those).
     """
-    x = np.array(x, dtype=np.float64, copy=True)
-    if x.size and not (np.all(np.isfinite(x)) and x.min() > 0):
-        raise ValueError("digamma is implemented here for finite x > 0 only")
+    x = _positive_argument(x, "digamma")
     shift = np.zeros_like(x)
     small = x < _SERIES_START
     while np.any(small):
@@ -104,9 +110,7 @@ def trigamma(x):
     psi_1(x) = psi_1(x + 1) + 1/x^2 up to x >= 10, then
     psi_1(x) ~ 1/x + 1/(2x^2) + sum_k B_2k / x^(2k+1), to x^-15.
     """
-    x = np.array(x, dtype=np.float64, copy=True)
-    if x.size and not (np.all(np.isfinite(x)) and x.min() > 0):
-        raise ValueError("trigamma is implemented here for finite x > 0 only")
+    x = _positive_argument(x, "trigamma")
     shift = np.zeros_like(x)
     small = x < _SERIES_START
     while np.any(small):
@@ -131,9 +135,7 @@ def log_gamma(x):
 
     to x^-13.
     """
-    x = np.array(x, dtype=np.float64, copy=True)
-    if x.size and not (np.all(np.isfinite(x)) and x.min() > 0):
-        raise ValueError("log_gamma is implemented here for finite x > 0 only")
+    x = _positive_argument(x, "log_gamma")
     product = np.ones_like(x)  # x (x+1) ... of the shifts, logged once at the end
     small = x < _SERIES_START
     while np.any(small):
