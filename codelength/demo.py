@@ -173,6 +173,17 @@ def wrong_model_section(sample_size: int, rng, say) -> dict:
     return {"rows": rows}
 
 
+def _save(plt, fig, plot_dir: str, name: str) -> str:
+    """Lay out, write ``plot_dir/name`` as PNG, close the figure; return the path."""
+    fig.tight_layout()
+    path = os.path.join(plot_dir, name)
+    try:
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
 def _plots(plot_dir: str, stops: dict, say) -> list[str]:
     """Write the figures of the tour into ``plot_dir``; return the paths written."""
     from .profile import MissingOptionalDependency
@@ -196,11 +207,7 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits")
         ax.set_title(f"Code lengths: H = {table.entropy:.3f}, L = {table.average_length:.3f} bits/symbol")
         ax.legend()
-        fig.tight_layout()
-        path = os.path.join(plot_dir, "code_lengths.png")
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, plot_dir, "code_lengths.png"))
     if "theorem" in stops:
         t = stops["theorem"]
         n = np.array([r[0] for r in t["rows"]])
@@ -212,11 +219,7 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits/symbol")
         ax.set_title("Source coding theorem: L_n/n -> H")
         ax.legend()
-        fig.tight_layout()
-        path = os.path.join(plot_dir, "source_coding_theorem.png")
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, plot_dir, "source_coding_theorem.png"))
     if "wrong_model" in stops:
         rows = stops["wrong_model"]["rows"]
         fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
@@ -230,11 +233,7 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits/symbol")
         ax.set_title("A wrong model costs KL(p||q) bits per symbol")
         ax.legend()
-        fig.tight_layout()
-        path = os.path.join(plot_dir, "wrong_model.png")
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(plt, fig, plot_dir, "wrong_model.png"))
     return written
 
 
