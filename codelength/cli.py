@@ -122,11 +122,13 @@ class Progress:
                 sys.stderr.flush()
 
     def set_description(self, text: str) -> None:
+        """Name the input being worked on (the bar shows its last 30 characters)."""
         self.description = text
         if self._bar is not None:
             self._bar.set_description_str(text[-30:], refresh=False)
 
     def close(self) -> None:
+        """Remove the bar from the terminal (idempotent)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -176,6 +178,7 @@ def _expand_inputs(inputs):
 
 
 def cmd_analyze(args) -> int:
+    """``codelength analyze``: one report per input (text, --json lines or --csv rows) on stdout."""
     from . import report as rp
     status = 0
     inputs = args.inputs
@@ -265,6 +268,7 @@ def _auto_block_size(size: int) -> int:
 
 
 def cmd_profile(args) -> int:
+    """``codelength profile``: the block entropy table (or --json) on stdout, optionally a PNG plot."""
     from . import profile as pf
     source = args.file
     if source == "-":
@@ -466,6 +470,7 @@ def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
 
 
 def cmd_compress(args, decompressing: bool = False) -> int:
+    """``codelength compress`` / ``decompress``: each input to its output, gzip-like (see the module doc)."""
     decompressing = decompressing or getattr(args, "decompress", False)
     verb = "decompress" if decompressing else "compress"
     files = args.files or ["-"]
@@ -495,6 +500,7 @@ def cmd_compress(args, decompressing: bool = False) -> int:
 # ---------------------------------------------------------------- demo
 
 def cmd_demo(args) -> int:
+    """``codelength demo``: the classroom tour of :mod:`codelength.demo` on stdout."""
     from . import demo
     try:
         return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick,
@@ -507,6 +513,7 @@ def cmd_demo(args) -> int:
 # ---------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every subcommand."""
     from . import __version__
     from .coders import CODERS
     from .profile import check_high_threshold, check_jump_threshold

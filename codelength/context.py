@@ -63,6 +63,8 @@ class ContextStatistics:
         self._counters = [_kernels.NgramCounter(k + 1) for k in range(self.max_order + 1)]
 
     def update(self, data) -> None:
+        """Count the n-grams ending in ``data`` (bytes-like or uint8 array), including those that start in
+        the previous piece."""
         piece = _byte_source(data)
         for counter in self._counters:
             counter.update(piece)

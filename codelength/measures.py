@@ -192,6 +192,7 @@ class IdealCodeLengths:
 
     @property
     def total_bytes(self) -> float:
+        """``total_bits / 8``: the ideal size in bytes (not rounded)."""
         return self.total_bits / 8.0
 
 

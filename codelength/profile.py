@@ -65,6 +65,7 @@ class Jump:
 
     @property
     def delta(self) -> float:
+        """``after_bits_per_byte - before_bits_per_byte`` (positive for a rise)."""
         return self.after_bits_per_byte - self.before_bits_per_byte
 
 
@@ -101,6 +102,7 @@ class EntropyProfile:
 
     @property
     def n_blocks(self) -> int:
+        """Number of blocks, the last one possibly short."""
         return len(self.bits_per_byte)
 
     def block_bounds(self, index: int) -> tuple[int, int]:
@@ -154,6 +156,7 @@ class BlockEntropyAccumulator:
         self._filled = 0
 
     def update(self, piece) -> None:
+        """Add the bytes of ``piece`` (bytes-like or array), closing every block it completes."""
         data = np.ascontiguousarray(np.frombuffer(piece, dtype=np.uint8) if not isinstance(piece, np.ndarray)
                                     else piece.reshape(-1).view(np.uint8))
         pos, total, bs = 0, data.size, self.block_size
@@ -277,6 +280,7 @@ def _aligned_chunk(block_size: int) -> int:
 
 
 def source_name(source) -> str:
+    """What a report calls ``source``: the path, the stream's name, ``"<stream>"`` or ``"<bytes>"``."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "<bytes>"
     if hasattr(source, "readinto"):

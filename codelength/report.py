@@ -132,9 +132,11 @@ class Report:
         return min(ran, key=lambda c: c.size_bytes) if ran else None
 
     def to_dict(self) -> dict:
+        """The report as plain dicts and lists, the JSON object of ``analyze --json`` (keys in docs/cli.md)."""
         return asdict(self)
 
     def to_json(self, **kwargs) -> str:
+        """:meth:`to_dict` as a JSON string (``kwargs`` go to :func:`json.dumps`)."""
         import json
         return json.dumps(self.to_dict(), **kwargs)
 
