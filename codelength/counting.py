@@ -103,7 +103,7 @@ def counts(data, alphabet_size: int | None = None) -> np.ndarray:
 
     Examples
     --------
-    >>> counts(b"abracadabra")[ord("a")]
+    >>> int(counts(b"abracadabra")[ord("a")])
     5
     >>> counts(np.array([0, 2, 2])).tolist()
     [1, 0, 2]

@@ -351,3 +351,11 @@ def test_ml_sigma_of_huge_residuals_does_not_overflow():
 def test_mse_of_no_samples_is_refused():
     with pytest.raises(ValueError, match="no samples"):
         mse([], [])
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "continuous".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

@@ -325,3 +325,11 @@ def test_file_counts_of_files_whose_size_is_not_known(tmp_path):
 def test_ngram_length_is_checked_and_named(n, error, words):
     with pytest.raises(error, match=words):
         codelength.ngram_counts(b"abc", n)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "counting context".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

@@ -327,3 +327,11 @@ def test_jackknife_is_sound_for_large_samples():
         c = [10 * scale, 10 * scale, scale, 1]
         got = entropy_estimate_from_counts(c, "jackknife", base=math.e)
         assert got == pytest.approx(exact_jackknife(c), abs=1e-12)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "estimators".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

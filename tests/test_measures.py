@@ -376,3 +376,11 @@ def test_weights_whose_sum_overflows_a_double():
     assert kl_divergence([1e308, 1e308], [1e308, 1e308], normalize=True) == 0.0
     with pytest.raises(ValueError, match="not 1"):
         entropy([1e308, 1e308])
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "measures".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

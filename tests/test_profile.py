@@ -183,3 +183,11 @@ def test_blocks_of_zero_entropy_are_never_high_entropy():
     p = entropy_profile(_random_bytes(300), block_size=1)
     assert p.high_entropy_regions == []
     assert high_entropy_regions([0.0, 0.0, 3.0], 0.0, 1) == high_entropy_regions([0.0, 0.0, 3.0], 1e-9, 1)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "profile".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

@@ -237,3 +237,11 @@ def test_text_says_when_the_input_was_chunked():
     r = analyze(_data(3000), order=1, coder_limit=1000, library_coders=("huffman",))
     if r.coder("huffman").status == "ok":
         assert "(coded as 3 independent chunks of at most 1,000 bytes (--coder-limit))" in render_text(r)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+    for name in "report".split():
+        module = importlib.import_module("codelength." + name)
+        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
