@@ -65,6 +65,8 @@ def as_distribution(pk, *, normalize: bool = False, name: str = "pk") -> np.ndar
     sum off 1 by more than ``SUM_TOLERANCE`` unless ``normalize=True``.
     """
     array = np.asarray(pk)
+    if array.size == 0 and array.dtype.kind == "f":
+        array = array.astype(np.int64)  # np.asarray([]) is float64: an empty sequence is empty counts
     if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
         if array.dtype.kind == "O":
             try:
@@ -139,6 +141,9 @@ def entropy(pk, base=None, *, normalize: bool = False) -> float:
     """
     scale = log_base(base)
     array = np.asarray(pk)
+    if array.size == 0:
+        as_distribution(array)  # validates the dtype; [] is empty counts
+        return 0.0
     if array.dtype.kind in "iu":
         probs = as_distribution(array)  # validation, and the fallback for totals beyond int64
         c = _int64_counts(array)

@@ -384,3 +384,11 @@ def test_docstring_examples_run():
     for name in "measures".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+def test_an_empty_list_is_empty_counts():
+    # np.asarray([]) is float64; the docstring promises 0 for empty counts (as counts([]) is empty)
+    assert entropy([]) == 0.0
+    assert entropy(np.array([], dtype=np.int64)) == 0.0
+    with pytest.raises(ValueError, match="empty"):
+        kl_divergence([], [])
