@@ -457,7 +457,11 @@ def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
         except OSError as exc:
             raise CommandError(f"{out_path}: {exc.strerror or exc}") from None
         if args.remove and path != "-":
-            os.unlink(path)
+            try:
+                os.unlink(path)
+            except OSError as exc:
+                raise CommandError(f"{path}: {out_path} written, but the input not removed: "
+                                   f"{exc.strerror or exc}") from None
     if args.verbose:
         target = out_path or "stdout"
         if decompressing:

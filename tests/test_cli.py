@@ -438,3 +438,19 @@ def test_non_utf8_file_names_are_printed_not_a_traceback(tmp_path):
                               timeout=120)
         assert proc.returncode == 0, proc.stderr.decode()
         assert b"\xff\xfe.txt" in proc.stdout
+
+
+@needs_huffman
+def test_rm_that_cannot_remove_the_input_is_one_line_not_a_traceback(text_file, tmp_path, capsys, monkeypatch):
+    real_unlink = os.unlink
+
+    def refuse(path, *args, **kwargs):  # as for a file in a read-only directory
+        if os.fspath(path) == str(text_file):
+            raise PermissionError(13, "Permission denied", str(text_file))
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    assert cli.main(["compress", "--rm", str(text_file)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Permission denied" in err and str(text_file) in err
+    assert text_file.exists() and Path(str(text_file) + ".clen").exists()  # the output is complete and kept
