@@ -118,10 +118,7 @@ def decompress(blob):
     CorruptDataError
         If the stream is truncated, corrupted, or not a stream this library reads.
     """
-    view = memoryview(blob)
-    if not view.c_contiguous:  # e.g. a strided NumPy view: cast() needs contiguous memory
-        view = memoryview(view.tobytes())
-    view = view.cast("B")
+    view = container.byte_view(blob)
     if not container.is_frame(view):
         if bytes(view[:2]) == b"\x1f\x8b":
             import gzip

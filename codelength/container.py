@@ -60,14 +60,22 @@ def pack(frame: Frame) -> bytes:
     return b"".join((fixed, struct.pack("<I", header_crc), frame.model, frame.payload))
 
 
+def byte_view(blob) -> memoryview:
+    """A flat unsigned-byte view of any bytes-like object (copied only when its memory is not contiguous)."""
+    view = memoryview(blob)
+    if not view.c_contiguous:  # e.g. a strided NumPy view: cast() needs contiguous memory
+        view = memoryview(view.tobytes())
+    return view.cast("B")
+
+
 def is_frame(blob) -> bool:
     """True when ``blob`` starts with the container's magic bytes."""
-    return bytes(blob[:4]) == MAGIC
+    return bytes(byte_view(blob)[:4]) == MAGIC
 
 
 def unpack(blob) -> Frame:
     """Parse and check a frame; raise CorruptDataError for anything that is not a whole, intact frame."""
-    view = memoryview(blob).cast("B")
+    view = byte_view(blob)
     if len(view) < HEADER_SIZE:
         raise CorruptDataError(f"stream too short for a codelength header ({len(view)} < {HEADER_SIZE} bytes)")
     (magic, version, coder_id, param, kind, n, alphabet_size, crc, model_len,

@@ -45,3 +45,13 @@ def test_messages_name_the_problem():
     good[4] = 9
     with pytest.raises(CorruptDataError, match="version"):
         container.unpack(bytes(good))
+
+
+def test_unpack_takes_any_buffer_layout():
+    import numpy as np
+    from codelength import container
+    frame = container.Frame(1, 0, 0, 3, 256, 0, b"model", b"payload")
+    blob = container.pack(frame)
+    strided = np.repeat(np.frombuffer(blob, dtype=np.uint8), 2)[::2]
+    assert container.unpack(strided) == frame
+    assert container.is_frame(strided)
