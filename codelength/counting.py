@@ -180,9 +180,11 @@ def read_chunks(path, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop
     One buffer is reused, so memory stays bounded whatever the file's size; each yielded array is only
     valid until the next one is produced. ``progress(n_bytes)`` is called after each piece.
     """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
+        raise TypeError(f"chunk_size must be an integer number of bytes, got {type(chunk_size).__name__}")
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    buffer = bytearray(chunk_size)
+    buffer = bytearray(int(chunk_size))
     view = memoryview(buffer)
     own = not hasattr(path, "readinto")
     handle = open(path, "rb") if own else path

@@ -333,3 +333,11 @@ def test_docstring_examples_run():
     for name in "counting context".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+@pytest.mark.parametrize("chunk_size", [2.5, "4096", None])
+def test_chunk_size_must_be_an_integer(chunk_size):
+    with pytest.raises(TypeError, match="chunk_size"):
+        codelength.file_counts(__file__, chunk_size=chunk_size)
+    with pytest.raises(TypeError, match="chunk_size"):
+        codelength.file_context_entropies(__file__, 1, chunk_size=chunk_size)
