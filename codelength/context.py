@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels
-from .counting import DEFAULT_CHUNK_SIZE, _byte_source, read_chunks
+from .counting import DEFAULT_CHUNK_SIZE, _byte_source, check_integer, read_chunks
 from .measures import log_base
 
 #: Largest context order supported (n-grams of up to 8 bytes pack into 64-bit keys).
@@ -25,8 +25,7 @@ MAX_ORDER = 7
 
 def _check_order(order, name: str = "order", lowest: int = 0) -> int:
     """``order`` as an int in ``[lowest, lowest + MAX_ORDER]`` (n-gram lengths are orders shifted by 1)."""
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(order).__name__}")
+    order = check_integer(order, name)
     if not lowest <= order <= lowest + MAX_ORDER:
         raise ValueError(f"{name} must be between {lowest} and {lowest + MAX_ORDER}, got {order}")
     return int(order)

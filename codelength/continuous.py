@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from .counting import check_integer
 from .estimators import digamma
 from .measures import log_base, real_array
 
@@ -186,7 +187,7 @@ def _samples_1d(x, method: str) -> np.ndarray:
 
 def _spacing(x: np.ndarray, window: int | None, ebrahimi: bool) -> float:
     n = x.size
-    m = max(1, int(round(math.sqrt(n) / 2))) if window is None else int(window)
+    m = max(1, int(round(math.sqrt(n) / 2))) if window is None else check_integer(window, "window m")
     if not 1 <= m < n / 2:
         raise ValueError(f"window m must satisfy 1 <= m < n/2, got {m} for n = {n}")
     xs = np.sort(x)
@@ -357,7 +358,7 @@ def differential_entropy(samples, method: str = "ebrahimi", base=None, *, window
     elif method == "histogram":
         value = _histogram(_samples_1d(samples, method), bins)
     elif method == "knn":
-        value = _knn(samples, int(k))
+        value = _knn(samples, check_integer(k, "k"))
     else:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(DIFFERENTIAL_METHODS)}")
     return value / scale

@@ -25,6 +25,17 @@ DEFAULT_CHUNK_SIZE = 4 << 20
 _BYTES_LIKE = (bytes, bytearray, memoryview, mmap.mmap)
 
 
+def check_integer(value, name: str) -> int:
+    """``value`` as a Python int; TypeError for bools, floats, strings and other non-integers (which
+    ``int()`` would silently truncate or parse)."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got bool")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+
+
 def as_symbols(data) -> tuple[np.ndarray, bool]:
     """Validate ``data`` and return it as a 1-D integer array, and whether it was bytes-like.
 
@@ -67,12 +78,7 @@ def _alphabet_size(symbols: np.ndarray, is_bytes: bool, alphabet_size, largest: 
     if alphabet_size is None:
         alphabet_size = 256 if is_bytes else largest + 1
     else:
-        if isinstance(alphabet_size, bool):
-            raise TypeError("alphabet_size must be an integer, got bool")
-        try:
-            alphabet_size = operator.index(alphabet_size)  # 2.5 or "300" would be silently truncated/parsed
-        except TypeError:
-            raise TypeError(f"alphabet_size must be an integer, got {type(alphabet_size).__name__}") from None
+        alphabet_size = check_integer(alphabet_size, "alphabet_size")
         if alphabet_size < 0:
             raise ValueError(f"alphabet_size must be non-negative, got {alphabet_size}")
         if largest >= alphabet_size:
@@ -180,11 +186,10 @@ def read_chunks(path, chunk_size: int = DEFAULT_CHUNK_SIZE, start: int = 0, stop
     One buffer is reused, so memory stays bounded whatever the file's size; each yielded array is only
     valid until the next one is produced. ``progress(n_bytes)`` is called after each piece.
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)):
-        raise TypeError(f"chunk_size must be an integer number of bytes, got {type(chunk_size).__name__}")
+    chunk_size = check_integer(chunk_size, "chunk_size")
     if chunk_size <= 0:
         raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-    buffer = bytearray(int(chunk_size))
+    buffer = bytearray(chunk_size)
     view = memoryview(buffer)
     own = not hasattr(path, "readinto")
     handle = open(path, "rb") if own else path

@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from .counting import as_symbols, counts as _counts
+from .counting import as_symbols, check_integer, counts as _counts
 from .measures import exact_total, log_base
 
 #: The estimator names accepted by :func:`entropy_estimate` (aliases: "ml" = "plugin", "mm" = "miller-madow").
@@ -297,7 +297,7 @@ def nsb_entropy_nats(counts, total=None, alphabet_size=None) -> tuple[float, flo
     """
     n = _as_counts(counts)
     total = int(n.sum()) if total is None else int(total)
-    alphabet_size = n.size if alphabet_size is None else int(alphabet_size)
+    alphabet_size = n.size if alphabet_size is None else check_integer(alphabet_size, "alphabet_size")
     seen = n[n > 0]
     if alphabet_size < seen.size or alphabet_size < 1:
         raise ValueError(f"alphabet_size {alphabet_size} is smaller than the {seen.size} distinct symbols seen")

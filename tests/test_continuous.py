@@ -359,3 +359,12 @@ def test_docstring_examples_run():
     for name in "continuous".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+def test_window_and_k_must_be_integers():
+    x = np.random.default_rng(1).normal(size=100)
+    with pytest.raises(TypeError, match="window"):
+        differential_entropy(x, "vasicek", window=2.7)
+    with pytest.raises(TypeError, match="k must"):
+        differential_entropy(x, "knn", k=2.7)
+    assert differential_entropy(x, "vasicek", window=np.int64(3)) == differential_entropy(x, "vasicek", window=3)

@@ -335,3 +335,9 @@ def test_docstring_examples_run():
     for name in "estimators".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+@pytest.mark.parametrize("size", [3.5, "300", True])
+def test_nsb_alphabet_size_must_be_an_integer(size):
+    with pytest.raises(TypeError, match="alphabet_size"):
+        entropy_estimate_from_counts([1, 2, 3], "nsb", alphabet_size=size)
