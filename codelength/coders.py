@@ -42,6 +42,8 @@ _CODERS = {
 _BY_ID = {spec.coder_id: name for name, spec in _CODERS.items()}
 CODERS = tuple(_CODERS)
 FORMATS = ("native", "gzip", "zlib", "deflate")
+#: Largest alphabet a native stream records (its header field is 32 bits wide).
+MAX_ALPHABET = (1 << 32) - 1
 
 
 def _backend(spec: _Coder, which: str):
@@ -50,10 +52,12 @@ def _backend(spec: _Coder, which: str):
 
 def _narrow(symbols: np.ndarray, alphabet_size: int) -> np.ndarray:
     """The smallest unsigned dtype that holds every symbol, as the backends expect."""
+    if alphabet_size > MAX_ALPHABET:
+        raise ValueError(f"symbol {alphabet_size - 1} is too large: the container's alphabet field holds "
+                         f"at most {MAX_ALPHABET} symbols (largest symbol {MAX_ALPHABET - 1})")
     for dtype, limit in ((np.uint8, 1 << 8), (np.uint16, 1 << 16), (np.uint32, 1 << 32)):
         if alphabet_size <= limit:
             return np.ascontiguousarray(symbols, dtype=dtype)
-    raise ValueError(f"alphabet of {alphabet_size} symbols is too large for the coders (at most 2**32)")
 
 
 def _crc(symbols: np.ndarray, is_bytes: bool) -> int:
@@ -132,7 +136,7 @@ def decompress(blob):
     if name is None:
         raise CorruptDataError(f"unknown coder id {frame.coder_id}")
     dtype = container.SYMBOL_KINDS[frame.kind]
-    if (dtype is None and frame.alphabet_size != 256) or frame.alphabet_size > (1 << 32):
+    if (dtype is None and frame.alphabet_size != 256) or frame.alphabet_size > MAX_ALPHABET:
         raise CorruptDataError(f"alphabet size {frame.alphabet_size} does not fit the symbol kind")
     spec = _CODERS[name]
     symbols = _backend(spec, spec.decode)(frame.param, frame.model, frame.payload, frame.n, frame.alphabet_size)

@@ -57,6 +57,15 @@ def test_bad_data_is_refused(bad, error, words):
         codelength.compress(bad)
 
 
+def test_symbols_beyond_the_container_alphabet_are_refused():
+    with pytest.raises(ValueError, match="too large"):
+        codelength.compress(np.array([2**32 - 1], dtype=np.uint32), coder="range")
+    with pytest.raises(ValueError, match="too large"):
+        codelength.compress(np.array([2**40], dtype=np.uint64), coder="range")
+    big = np.array([0, 2**32 - 2], dtype=np.uint32)
+    assert np.array_equal(codelength.decompress(codelength.compress(big, coder="range")), big)
+
+
 def test_bad_options_are_refused():
     with pytest.raises(ValueError, match="unknown coder"):
         codelength.compress(b"x", coder="lzw")
