@@ -204,6 +204,8 @@ class IdealCodeLengths:
 def symbol_code_lengths(model, *, normalize: bool = False) -> np.ndarray:
     """``-log2 p(s)`` for every symbol of a model given as counts or probabilities (``inf`` where p = 0)."""
     array = np.asarray(model)
+    if array.size == 0:
+        raise ValueError("model is empty: it needs a probability or count for each symbol")
     if array.dtype.kind in "iu":
         probs = as_distribution(array, name="model")
         if probs.size == 0:

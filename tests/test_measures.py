@@ -392,3 +392,11 @@ def test_an_empty_list_is_empty_counts():
     assert entropy(np.array([], dtype=np.int64)) == 0.0
     with pytest.raises(ValueError, match="empty"):
         kl_divergence([], [])
+
+
+def test_an_empty_model_is_refused():
+    for model in ([], np.array([], dtype=np.int64), np.array([])):
+        with pytest.raises(ValueError, match="empty"):
+            codelength.symbol_code_lengths(model)
+        with pytest.raises(ValueError, match="empty"):
+            ideal_code_lengths(b"", model)
