@@ -188,28 +188,40 @@ def load_data(size: int, corpus: Path = CORPUS) -> bytes:
 # --------------------------------------------------------------------------------------------- timing
 @dataclass
 class Timing:
-    """Wall and CPU seconds of each timed call, and the bytes each call processed."""
+    """Wall and CPU seconds of each timed call, and the bytes each call processed.
+
+    ``clock`` picks the seconds the MB/s figures use: "wall" (what a user waits) or "cpu" (process CPU time:
+    steadier on a shared machine, where other processes take turns on the cores; wrong for multi-threaded
+    calls, whose CPU time adds up over threads).
+    """
 
     nbytes: int
     wall: list[float]
     cpu: list[float]
     warmup: float | None = None
+    clock: str = "wall"
+
+    @property
+    def seconds(self) -> list[float]:
+        return self.cpu if self.clock == "cpu" else self.wall
 
     @property
     def median(self) -> float:
-        return statistics.median(self.wall)
+        return statistics.median(self.seconds)
 
     def mbps(self, which: str = "median") -> float:
         """Throughput in MB/s (10**6 bytes/s) of the median (or "min"/"max" *throughput*) call."""
-        seconds = {"median": self.median, "min": max(self.wall), "max": min(self.wall)}[which]
+        seconds = {"median": self.median, "min": max(self.seconds), "max": min(self.seconds)}[which]
         return self.nbytes / seconds / 1e6 if seconds > 0 else math.inf
 
     def as_dict(self) -> dict:
-        return {"bytes": self.nbytes, "wall_s": self.wall, "cpu_s": self.cpu, "warmup_s": self.warmup,
-                "median_s": self.median, "min_s": min(self.wall), "max_s": max(self.wall),
-                "mbps": self.mbps(), "mbps_min": self.mbps("min"), "mbps_max": self.mbps("max"),
-                "cpu_mbps": self.nbytes / statistics.median(self.cpu) / 1e6 if statistics.median(self.cpu) > 0
-                else None}
+        def rate(values):
+            median = statistics.median(values)
+            return self.nbytes / median / 1e6 if median > 0 else None
+        return {"bytes": self.nbytes, "clock": self.clock, "wall_s": self.wall, "cpu_s": self.cpu,
+                "warmup_s": self.warmup, "median_s": self.median, "min_s": min(self.seconds),
+                "max_s": max(self.seconds), "mbps": self.mbps(), "mbps_min": self.mbps("min"),
+                "mbps_max": self.mbps("max"), "wall_mbps": rate(self.wall), "cpu_mbps": rate(self.cpu)}
 
 
 def measure(fn, nbytes: int, repeats: int, warmup: bool = True):
@@ -239,7 +251,7 @@ def measure(fn, nbytes: int, repeats: int, warmup: bool = True):
     return Timing(nbytes, wall, cpu, warm), result
 
 
-def measure_interleaved(fns, nbytes: int, repeats, warmup):
+def measure_interleaved(fns, nbytes: int, repeats, warmup, clock: str = "wall"):
     """Time several callables round-robin (A, B, C, A, B, C, ...), so that they share the machine's noise.
 
     ``repeats`` and ``warmup`` are one value per callable (a callable with fewer repeats drops out of the
@@ -268,7 +280,7 @@ def measure_interleaved(fns, nbytes: int, repeats, warmup):
     finally:
         if enabled:
             gc.enable()
-    return [(Timing(nbytes, wall[i], cpu[i], warm[i]), results[i]) for i in range(len(fns))]
+    return [(Timing(nbytes, wall[i], cpu[i], warm[i], clock), results[i]) for i in range(len(fns))]
 
 
 # ------------------------------------------------------------------------------------- block entropy

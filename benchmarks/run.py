@@ -114,7 +114,8 @@ class Suite:
         impls = [i for i in impls if i is not None]
         repeats = [self.args.twin_repeats if i.slow else self.repeats(n) for i in impls]
         warmup = [not i.slow and n <= LARGE for i in impls]
-        measured = common.measure_interleaved([i.fn for i in impls], n, repeats, warmup)
+        clock = "wall" if group == "streaming" else self.args.clock  # threads: CPU time adds up over threads
+        measured = common.measure_interleaved([i.fn for i in impls], n, repeats, warmup, clock)
         out = {}
         for impl, (timing, result) in zip(impls, measured):
             row = {"group": group, "op": op, "impl": impl.impl, "codelength": impl.ours, "ref": impl.ref,
@@ -565,8 +566,9 @@ def render(suite: Suite, machine: dict, command: str) -> str:
     if suite.sources:
         out += ["Data: " + "; ".join(f"**{k}**: {v}" for k, v in suite.sources.items()) + ".", ""]
     if suite.speed:
+        clock = "process CPU time" if suite.args.clock == "cpu" else "wall-clock time"
         out += ["## Speed", "",
-                f"MB/s of input (10^6 bytes/s): median of {suite.args.repeats} timed calls (min–max), "
+                f"MB/s of input (10^6 bytes/s, from {clock}): median of {suite.args.repeats} timed calls (min–max), "
                 f"{suite.args.twin_repeats} for the pure-Python twins and dahuffman, which run only on the "
                 f"first {size_label(suite.args.twin_bytes)}; inputs above 16 MiB get "
                 f"{max(3, (suite.args.repeats + 1) // 2)} calls. "
@@ -595,13 +597,17 @@ def render(suite: Suite, machine: dict, command: str) -> str:
     if streaming_speed or suite.streaming:
         out += ["## Streaming and threads", ""]
         if streaming_speed:
-            out += [render_speed(streaming_speed), ""]
+            out += ["Wall-clock MB/s of file_counts on a file in the page cache (interleaved, as above):", "",
+                    render_speed(streaming_speed), ""]
             one, two = (r["mbps"] for r in streaming_speed[:2])
             out += [f"2 threads / 1 thread: {two / one:.2f}x.", ""]
         if suite.streaming:
             out += ["Peak resident set size (VmHWM) of a fresh interpreter running one call on the file; "
                     "\"above baseline\" subtracts the peak of an interpreter that only imports numpy and "
-                    "codelength.", "", render_streaming(suite), ""]
+                    "codelength. file_counts holds one 4 MiB buffer per thread whatever the file's size; "
+                    "file_context_entropies holds its n-gram tables, which grow with the number of distinct "
+                    "n-grams, not with the file (a repeated corpus adds none after its first pass).", "",
+                    render_streaming(suite), ""]
     if suite.skipped:
         out += ["## Skipped", ""] + [f"- {s}" for s in suite.skipped] + [""]
     return "\n".join(out)
@@ -678,6 +684,10 @@ def parse_args(argv=None):
                                                                          "benchmarks/results)")
     parser.add_argument("--tmpdir", default=None, help="where the streaming group writes its temporary file")
     parser.add_argument("--plot", action="store_true", help="write results.png (needs matplotlib)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="seconds behind the MB/s: wall clock (default) or process CPU time, steadier on a "
+                             "shared machine (the threaded file_counts rows always use wall time); "
+                             "results.json keeps both")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     args = parser.parse_args(argv)
     args.sizes = sorted({common.parse_size(s) for s in args.sizes.split(",") if s.strip()})
