@@ -7,6 +7,7 @@ processed), 2 bad usage (argparse), 130 interrupted. ``main(argv)`` is the entry
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
@@ -605,6 +606,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedStream:
+    """Stands in for ``sys.stdin`` / ``sys.stdout`` when the command was started with it closed (``<&-``,
+    ``>&-``, where Python sets it to None): using it raises OSError, reported as one line."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _closed(self, *args, **kwargs):
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+    buffer = property(_closed)
+    read = write = _closed
+
+    def flush(self) -> None:  # also called at interpreter exit: nothing to flush
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _write_file_names_as_bytes(stream) -> None:
     """File names that are not valid UTF-8 reach Python as surrogate escapes: write them back as the
     original bytes instead of failing with UnicodeEncodeError on a strict UTF-8 stdout."""
@@ -617,6 +641,9 @@ def _write_file_names_as_bytes(stream) -> None:
 
 def main(argv=None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    for name in ("stdin", "stdout"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, _ClosedStream(name))
     _write_file_names_as_bytes(sys.stdout)
     parser = build_parser()
     try:
@@ -640,6 +667,9 @@ def main(argv=None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
         except (OSError, ValueError):
             pass
+        return 1
+    except OSError as exc:  # e.g. a closed stdin or stdout; failures of one input are reported where they occur
+        _error(args.command, exc.strerror or str(exc))
         return 1
 
 

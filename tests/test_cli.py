@@ -454,3 +454,20 @@ def test_rm_that_cannot_remove_the_input_is_one_line_not_a_traceback(text_file, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Permission denied" in err and str(text_file) in err
     assert text_file.exists() and Path(str(text_file) + ".clen").exists()  # the output is complete and kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file descriptors")
+@pytest.mark.parametrize("closed, argv", [
+    (0, ["compress", "-c"]), (0, ["analyze", "--no-coders", "-"]), (0, ["profile", "-"]),
+    (1, ["analyze", "--no-coders", "{file}"]), (1, ["compress", "-c", "{file}"]), (1, ["demo", "--quick"]),
+])
+def test_closed_stdin_or_stdout_is_one_line_not_a_traceback(text_file, closed, argv):
+    # started with <&- or >&-, Python has sys.stdin / sys.stdout = None
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    argv = [a.replace("{file}", str(text_file)) for a in argv]
+    proc = subprocess.run([sys.executable, "-m", "codelength", *argv], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL if closed == 0 else None, stderr=subprocess.PIPE,
+                          env=env, timeout=120, preexec_fn=lambda: os.close(closed))
+    err = proc.stderr.decode()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err and err.count("\n") == 1 and "closed" in err
