@@ -382,9 +382,18 @@ def _stdout_is_terminal() -> bool:
 
 
 def _write_stdout(data: bytes) -> None:
+    """Write all of ``data`` to stdout, or raise OSError (BrokenPipeError when the reader went away)."""
     sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    out = sys.stdout.buffer
+    view = memoryview(data)
+    while view:
+        # BufferedWriter.write returns a short count, without raising, when the pipe breaks mid-write:
+        # write the rest, so that the error surfaces instead of a silently truncated output
+        written = out.write(view)
+        if not written:
+            raise OSError(errno.EIO, "stdout accepted no more data")
+        view = view[written:]
+    out.flush()
 
 
 def _compress_bytes(data: bytes, args) -> bytes:

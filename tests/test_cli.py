@@ -471,3 +471,26 @@ def test_closed_stdin_or_stdout_is_one_line_not_a_traceback(text_file, closed, a
     err = proc.stderr.decode()
     assert proc.returncode == 1, err
     assert "Traceback" not in err and err.count("\n") == 1 and "closed" in err
+
+
+@needs_huffman
+def test_output_cut_short_by_the_reader_is_not_success(tmp_path):
+    # a reader that goes away made BufferedWriter.write return a partial count without raising: the
+    # command exited 0 although most of the output was lost
+    data = random.Random(3).randbytes(1 << 20) + _text(1 << 20)
+    path = tmp_path / "big.bin"
+    path.write_bytes(data)
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for argv in (["compress", "-c", str(path)], ["decompress", "-c"]):
+        stdin = subprocess.PIPE if argv[0] == "decompress" else subprocess.DEVNULL
+        proc = subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdin=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        if argv[0] == "decompress":
+            import codelength
+            proc.stdin.write(codelength.compress(data))
+            proc.stdin.close()
+        proc.stdout.read(100)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1, err
+        assert "Traceback" not in err
