@@ -233,16 +233,15 @@ def cmd_analyze(args) -> int:
                 continue
             progress.close()  # clear the bar before writing a result
             if args.json:
-                sys.stdout.write(json.dumps(report.to_dict()) + "\n")
+                _write_text(json.dumps(report.to_dict()) + "\n")
             elif args.csv:
-                sys.stdout.write(rp.render_csv([report], header=not csv_header_done))
+                _write_text(rp.render_csv([report], header=not csv_header_done))
                 csv_header_done = True
             else:
                 if not first_text:
-                    sys.stdout.write("\n")
+                    _write_text("\n")
                 first_text = False
-                sys.stdout.write(rp.render_text(report, note=sample_note))
-            sys.stdout.flush()
+                _write_text(rp.render_text(report, note=sample_note))
             progress = Progress(None, "analyze", False) if progress.total is None else _continue(progress, args)
     finally:
         progress.close()
@@ -297,11 +296,10 @@ def cmd_profile(args) -> int:
     if source == "-":
         profile.source = "<stdin>"
     if args.json:
-        sys.stdout.write(json.dumps(profile.to_dict()) + "\n")
+        _write_text(json.dumps(profile.to_dict()) + "\n")
     else:
         unicode = _can_encode(sys.stdout, "\u2588\u25b2\u25bc\u258f")
-        sys.stdout.write(pf.render_profile_text(profile, unicode=unicode))
-    sys.stdout.flush()
+        _write_text(pf.render_profile_text(profile, unicode=unicode))
     if args.plot:
         try:
             _atomic_write(args.plot, lambda tmp: pf.plot_profile(profile, tmp), force=True)
@@ -379,6 +377,16 @@ def _stdout_is_terminal() -> bool:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _write_text(text: str) -> None:
+    """Write ``text`` to stdout in full (see :func:`_write_stdout`), encoded as stdout would encode it."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (e.g. io.StringIO): nothing can be cut short below it
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    _write_stdout(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
 
 
 def _write_stdout(data: bytes) -> None:

@@ -494,3 +494,19 @@ def test_output_cut_short_by_the_reader_is_not_success(tmp_path):
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 1, err
         assert "Traceback" not in err
+
+
+def test_large_text_output_cut_short_is_not_success(tmp_path):
+    # the same short write, through sys.stdout.write of one large table (TextIOWrapper ignores short counts)
+    path = tmp_path / "big.bin"
+    path.write_bytes(random.Random(4).randbytes(1 << 20))
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for argv in (["profile", "-b", "16", str(path)], ["profile", "--json", "-b", "16", str(path)],
+                 ["analyze", "--json", "--no-coders", "--block-size", "16", str(path)]):
+        proc = subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env)
+        proc.stdout.read(100)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1, (argv, err)
+        assert "Traceback" not in err
