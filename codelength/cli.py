@@ -354,7 +354,7 @@ def _atomic_write(path, write, *, force: bool, mode: int | None = None) -> None:
 def _write_bytes_to(data: bytes):
     def write(tmp):
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            _write_all(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
     return write
@@ -389,19 +389,25 @@ def _write_text(text: str) -> None:
     _write_stdout(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
 
 
+def _write_all(out, data: bytes) -> None:
+    """Write all of ``data`` to the binary stream ``out``, or raise OSError.
+
+    BufferedWriter.write returns a short count, without raising, when a pipe breaks or a disk fills up
+    mid-write: writing the rest makes the error surface instead of a silently truncated output.
+    """
+    view = memoryview(data)
+    while view:
+        written = out.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the output accepted no more data")
+        view = view[written:]
+
+
 def _write_stdout(data: bytes) -> None:
     """Write all of ``data`` to stdout, or raise OSError (BrokenPipeError when the reader went away)."""
     sys.stdout.flush()
-    out = sys.stdout.buffer
-    view = memoryview(data)
-    while view:
-        # BufferedWriter.write returns a short count, without raising, when the pipe breaks mid-write:
-        # write the rest, so that the error surfaces instead of a silently truncated output
-        written = out.write(view)
-        if not written:
-            raise OSError(errno.EIO, "stdout accepted no more data")
-        view = view[written:]
-    out.flush()
+    _write_all(sys.stdout.buffer, data)
+    sys.stdout.buffer.flush()
 
 
 def _compress_bytes(data: bytes, args) -> bytes:

@@ -510,3 +510,38 @@ def test_large_text_output_cut_short_is_not_success(tmp_path):
         err = proc.stderr.read().decode()
         assert proc.wait(timeout=120) == 1, (argv, err)
         assert "Traceback" not in err
+
+
+def test_output_files_are_written_in_full_despite_short_writes(tmp_path, monkeypatch):
+    # BufferedWriter.write may return a short count (disk nearly full) without raising: the output file
+    # was then renamed into place truncated, with exit 0
+    import builtins
+    real_open = builtins.open
+
+    class ShortWrites:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def write(self, data):
+            return self.handle.write(bytes(memoryview(data)[:1000]))
+
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    def short_open(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        return ShortWrites(handle) if "w" in mode and ".codelength-" in os.fspath(file) else handle
+
+    data = _text(50_000)
+    path = tmp_path / "in.txt"
+    path.write_bytes(data)
+    monkeypatch.setattr(builtins, "open", short_open)
+    assert cli.main(["compress", "--format", "gzip", str(path)]) == 0
+    monkeypatch.undo()
+    assert gzip.decompress((tmp_path / "in.txt.gz").read_bytes()) == data
