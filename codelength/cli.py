@@ -271,6 +271,9 @@ def cmd_profile(args) -> int:
     """``codelength profile``: the block entropy table (or --json) on stdout, optionally a PNG plot."""
     from . import profile as pf
     source = args.file
+    if args.plot and not args.force and os.path.lexists(args.plot):  # refuse before reading a large input
+        _error("profile", f"{args.plot} already exists; not overwritten (use -f to overwrite)")
+        return 1
     if source == "-":
         source_obj, size = sys.stdin.buffer, None
     else:
@@ -302,7 +305,10 @@ def cmd_profile(args) -> int:
         _write_text(pf.render_profile_text(profile, unicode=unicode))
     if args.plot:
         try:
-            _atomic_write(args.plot, lambda tmp: pf.plot_profile(profile, tmp), force=True)
+            _atomic_write(args.plot, lambda tmp: pf.plot_profile(profile, tmp), force=args.force)
+        except CommandError as exc:  # the plot file appeared meanwhile
+            _error("profile", str(exc))
+            return 1
         except pf.MissingOptionalDependency as exc:
             _error("profile", str(exc))
             return 1
@@ -531,7 +537,7 @@ def cmd_demo(args) -> int:
     """``codelength demo``: the classroom tour of :mod:`codelength.demo` on stdout."""
     from . import demo
     try:
-        return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick,
+        return demo.run(plot_dir=args.plot, seed=args.seed, out=sys.stdout, quick=args.quick, overwrite=args.force,
                         message=args.message)
     except ValueError as exc:
         _error("demo", str(exc))
@@ -581,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="bytes per block, e.g. 4096 or 64K (default: a power of two giving at most 64 blocks)")
     p.add_argument("--json", action="store_true", help="JSON instead of the text table")
     p.add_argument("--plot", metavar="OUT.png", help="also write a PNG plot (needs matplotlib)")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite an existing plot file")
     p.add_argument("--threshold", type=_threshold(check_jump_threshold), default=1.0, metavar="BITS",
                    help="smallest change between neighbouring blocks marked as a jump (default 1.0 bits/byte)")
     p.add_argument("--high", type=_threshold(check_high_threshold), default=None, metavar="BITS",
@@ -621,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "
                                    "the cost of a wrong model, every number computed on the spot.")
     p.add_argument("--plot", metavar="DIR", help="also write PNG plots into DIR (needs matplotlib)")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite existing plot files in DIR")
     p.add_argument("--seed", type=_seed, default=1, help="random seed of the sampled sources (default 1)")
     p.add_argument("--message", default="abracadabra", metavar="TEXT",
                    help="the message of the code table (default: abracadabra)")

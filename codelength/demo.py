@@ -207,7 +207,7 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits")
         ax.set_title(f"Code lengths: H = {table.entropy:.3f}, L = {table.average_length:.3f} bits/symbol")
         ax.legend()
-        written.append(_save(plt, fig, plot_dir, "code_lengths.png"))
+        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[0]))
     if "theorem" in stops:
         t = stops["theorem"]
         n = np.array([r[0] for r in t["rows"]])
@@ -219,7 +219,7 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits/symbol")
         ax.set_title("Source coding theorem: L_n/n -> H")
         ax.legend()
-        written.append(_save(plt, fig, plot_dir, "source_coding_theorem.png"))
+        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[1]))
     if "wrong_model" in stops:
         rows = stops["wrong_model"]["rows"]
         fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
@@ -233,13 +233,20 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.set_ylabel("bits/symbol")
         ax.set_title("A wrong model costs KL(p||q) bits per symbol")
         ax.legend()
-        written.append(_save(plt, fig, plot_dir, "wrong_model.png"))
+        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[2]))
     return written
 
 
+#: The figures :func:`run` writes into ``plot_dir``.
+PLOT_NAMES = ("code_lengths.png", "source_coding_theorem.png", "wrong_model.png")
+
+
 def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = False,
-        message: str | bytes = DEFAULT_MESSAGE) -> int:
+        message: str | bytes = DEFAULT_MESSAGE, overwrite: bool = False) -> int:
     """Print the tour to ``out`` (default stdout); write PNGs into ``plot_dir`` if given.
+
+    Existing figures in ``plot_dir`` (:data:`PLOT_NAMES`) are not overwritten unless ``overwrite``: the
+    tour then stops before any work, with a message on stderr.
 
     Returns 0, or 1 when a part could not run (a coder or matplotlib missing: it says which).
     """
@@ -248,6 +255,13 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
     message = message.encode("utf-8") if isinstance(message, str) else bytes(message)
     if not message:
         raise ValueError("the message must not be empty")
+    if plot_dir is not None and not overwrite:
+        existing = [os.path.join(plot_dir, name) for name in PLOT_NAMES
+                    if os.path.lexists(os.path.join(plot_dir, name))]
+        if existing:
+            print(f"codelength: demo: {existing[0]} already exists; not overwritten (use -f to overwrite)",
+                  file=sys.stderr)
+            return 1
     rng = np.random.default_rng(seed)
     sample_size = 4_000 if quick else 100_000
     n_max = 4 if quick else 8

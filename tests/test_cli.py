@@ -545,3 +545,17 @@ def test_output_files_are_written_in_full_despite_short_writes(tmp_path, monkeyp
     assert cli.main(["compress", "--format", "gzip", str(path)]) == 0
     monkeypatch.undo()
     assert gzip.decompress((tmp_path / "in.txt.gz").read_bytes()) == data
+
+
+def test_profile_plot_is_not_overwritten_without_force(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = _mixed(tmp_path)
+    out = tmp_path / "plot.png"
+    out.write_bytes(b"precious")
+    assert cli.main(["profile", str(path), "--plot", str(out), "-q"]) == 1
+    out_text, err = capsys.readouterr()
+    assert out.read_bytes() == b"precious" and out_text == ""  # refused before any work
+    assert err.strip() == f"codelength: profile: {out} already exists; not overwritten (use -f to overwrite)"
+    assert cli.main(["profile", str(path), "--plot", str(out), "-q", "-f"]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _no_stray_files(tmp_path, ["mixed.bin", "plot.png"])

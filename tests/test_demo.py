@@ -108,3 +108,16 @@ def test_plot_dir_that_cannot_be_made_is_one_line_on_stderr(tmp_path, capsys):
 def test_negative_seed_is_a_usage_error(capsys):
     assert cli.main(["demo", "--quick", "--seed", "-5"]) == 2
     assert "seed" in capsys.readouterr().err
+
+
+def test_demo_plots_are_not_overwritten_without_force(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    (figs / "wrong_model.png").write_bytes(b"precious")
+    assert cli.main(["demo", "--quick", "--plot", str(figs)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "already exists" in err and "-f" in err
+    assert (figs / "wrong_model.png").read_bytes() == b"precious"
+    assert cli.main(["demo", "--quick", "--plot", str(figs), "-f"]) == 0
+    assert (figs / "wrong_model.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
