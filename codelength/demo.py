@@ -23,6 +23,8 @@ import numpy as np
 SOURCE_LETTERS = b"ABC"
 SOURCE_PROBABILITIES = (0.7, 0.2, 0.1)
 DEFAULT_MESSAGE = "abracadabra"
+#: The figures :func:`run` writes into ``plot_dir``.
+PLOT_NAMES = ("code_lengths.png", "source_coding_theorem.png", "wrong_model.png")
 
 
 class _Printer:
@@ -235,10 +237,6 @@ def _plots(plot_dir: str, stops: dict, say) -> list[str]:
         ax.legend()
         written.append(_save(plt, fig, plot_dir, PLOT_NAMES[2]))
     return written
-
-
-#: The figures :func:`run` writes into ``plot_dir``.
-PLOT_NAMES = ("code_lengths.png", "source_coding_theorem.png", "wrong_model.png")
 
 
 def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = False,
