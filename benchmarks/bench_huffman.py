@@ -5,7 +5,7 @@ dahuffman (when installed).
 
 Data: the files of ../shared/corpus concatenated and repeated up to each size (skewed random bytes when
 the corpus is absent). Speeds are medians of --repeats runs, in MB/s of original data; ratios are taken
-between medians of this one run. The pure-Python twin and dahuffman are slow: they are timed on a 64 KiB
+between medians of this one run (each timing after one untimed warm-up call). The pure-Python twin and dahuffman are slow: they are timed on a 64 KiB
 slice and reported per byte like the rest.
 
 A fresh output array costs a page fault per 4 KiB page on first touch (in this VM about as much as the
@@ -45,10 +45,10 @@ def load_data(size: int, corpus: Path = CORPUS) -> bytes:
     return (seed * (size // len(seed) + 1))[:size]
 
 
-def timed(fn, repeats: int):
-    """(median seconds, result of the last call)."""
+def timed(fn, repeats: int, warmup: bool = True):
+    """(median seconds, result of the last call), after one untimed warm-up call."""
     times = []
-    result = None
+    result = fn() if warmup else None
     for _ in range(repeats):
         start = time.perf_counter()
         result = fn()
@@ -114,19 +114,19 @@ def run(size_mib: int, repeats: int, corpus: Path) -> dict:
     small = data[:TWIN_BYTES]
     small_array = array[:TWIN_BYTES]
     t_k, _ = timed(lambda: huffman.encode(small_array, 256), repeats)
-    t, (p2, m2, pl2) = timed(lambda: twin.encode(small, 256), 1)
+    t, (p2, m2, pl2) = timed(lambda: twin.encode(small, 256), 1, False)
     twin_enc = add("pure-Python twin encode (64 KiB slice; same bytes as the kernel)", t, len(small),
                    len(m2) + len(pl2))
     t_kd, _ = timed(lambda: huffman.decode(p2, m2, pl2, len(small), 256), repeats)
-    t, _ = timed(lambda: twin.decode(p2, m2, pl2, len(small), 256), 1)
+    t, _ = timed(lambda: twin.decode(p2, m2, pl2, len(small), 256), 1, False)
     twin_dec = add("pure-Python twin decode (64 KiB slice)", t, len(small))
     out["twin_ratio"] = (len(small) / t_k / 1e6 / twin_enc, len(small) / t_kd / 1e6 / twin_dec)
     try:
         import dahuffman
         codec = dahuffman.HuffmanCodec.from_data(small)
-        t, coded = timed(lambda: codec.encode(small), 1)
+        t, coded = timed(lambda: codec.encode(small), 1, False)
         add("dahuffman encode (64 KiB slice; size without its code table)", t, len(small), len(coded))
-        t, _ = timed(lambda: codec.decode(coded), 1)
+        t, _ = timed(lambda: codec.decode(coded), 1, False)
         add("dahuffman decode (64 KiB slice)", t, len(small))
     except ImportError:
         pass
