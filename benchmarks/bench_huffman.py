@@ -4,9 +4,9 @@ dahuffman (when installed).
     python benchmarks/bench_huffman.py [--sizes 1,64] [--repeats 5] [--corpus DIR]
 
 Data: the files of ../shared/corpus concatenated and repeated up to each size (skewed random bytes when
-the corpus is absent). Speeds are medians of --repeats runs, in MB/s of original data; ratios are taken
-between medians of this one run (each timing after one untimed warm-up call). The pure-Python twin and dahuffman are slow: they are timed on a 64 KiB
-slice and reported per byte like the rest.
+the corpus is absent). Speeds are medians of --repeats runs (after one untimed warm-up call), in MB/s of
+original data; ratios are taken between medians of this one run. The pure-Python twin and dahuffman are
+slow: they are timed once on a 64 KiB slice and reported per byte like the rest.
 
 A fresh output array costs a page fault per 4 KiB page on first touch (in this VM about as much as the
 decoding itself on 64 MiB), hence the second decode row, which decodes into a reused buffer.
