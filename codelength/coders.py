@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import container
-from .counting import as_symbols
+from .counting import as_symbols, byte_view
 from .errors import CorruptDataError
 
 
@@ -122,7 +122,7 @@ def decompress(blob):
     CorruptDataError
         If the stream is truncated, corrupted, or not a stream this library reads.
     """
-    view = container.byte_view(blob)
+    view = byte_view(blob)
     if not container.is_frame(view):
         if bytes(view[:2]) == b"\x1f\x8b":
             import gzip

@@ -26,6 +26,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from .counting import byte_view
 from .errors import CorruptDataError
 
 MAGIC = b"CLEN"
@@ -58,14 +59,6 @@ def pack(frame: Frame) -> bytes:
                         frame.alphabet_size, frame.crc, len(frame.model), len(frame.payload))
     header_crc = zlib.crc32(frame.model, zlib.crc32(fixed))
     return b"".join((fixed, struct.pack("<I", header_crc), frame.model, frame.payload))
-
-
-def byte_view(blob) -> memoryview:
-    """A flat unsigned-byte view of any bytes-like object (copied only when its memory is not contiguous)."""
-    view = memoryview(blob)
-    if not view.c_contiguous:  # e.g. a strided NumPy view: cast() needs contiguous memory
-        view = memoryview(view.tobytes())
-    return view.cast("B")
 
 
 def is_frame(blob) -> bool:

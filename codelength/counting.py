@@ -25,6 +25,15 @@ DEFAULT_CHUNK_SIZE = 4 << 20
 _BYTES_LIKE = (bytes, bytearray, memoryview, mmap.mmap)
 
 
+def byte_view(data) -> memoryview:
+    """A flat unsigned-byte view of any bytes-like object: zero-copy when its memory is C-contiguous
+    (any shape or item size), else a contiguous copy (e.g. of a strided NumPy view)."""
+    view = memoryview(data)
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return view.cast("B") if view.ndim else memoryview(view.tobytes())
+
+
 def check_integer(value, name: str) -> int:
     """``value`` as a Python int; TypeError for bools, floats, strings and other non-integers (which
     ``int()`` would silently truncate or parse)."""
@@ -47,11 +56,7 @@ def as_symbols(data) -> tuple[np.ndarray, bool]:
     if isinstance(data, str):
         raise TypeError("text is not symbols: encode it to bytes first (e.g. text.encode('utf-8'))")
     if isinstance(data, _BYTES_LIKE):
-        view = memoryview(data)
-        if view.c_contiguous:
-            return np.frombuffer(view.cast("B") if view.ndim == 1 and view.itemsize == 1 else view.tobytes(),
-                                 dtype=np.uint8), True
-        return np.frombuffer(view.tobytes(), dtype=np.uint8), True
+        return np.frombuffer(byte_view(data), dtype=np.uint8), True
     array = np.asarray(data)
     if array.dtype.kind not in "iu":
         if array.dtype.kind == "b":

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import _kernels
-from .counting import DEFAULT_CHUNK_SIZE, read_chunks
+from .counting import DEFAULT_CHUNK_SIZE, byte_view, read_chunks
 
 #: Default block size of the profile and of the block entropy in reports.
 DEFAULT_BLOCK_SIZE = 64 << 10
@@ -264,7 +264,7 @@ def high_entropy_regions(bits_per_byte, threshold: float, block_size: int,
 def _source_pieces(source, chunk_size: int, progress=None):
     """Pieces of a path, binary file object or bytes-like source, as uint8 arrays."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data = np.frombuffer(memoryview(source).cast("B"), dtype=np.uint8)
+        data = np.frombuffer(byte_view(source), dtype=np.uint8)
         for lo in range(0, data.size, chunk_size):
             piece = data[lo:lo + chunk_size]
             yield piece

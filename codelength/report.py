@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .context import MAX_ORDER, ContextStatistics
-from .counting import DEFAULT_CHUNK_SIZE
+from .counting import DEFAULT_CHUNK_SIZE, byte_view
 from .measures import entropy
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
                       _source_pieces, profile_from_accumulator, source_name)
@@ -267,7 +267,7 @@ class _ChunkedCoders:
         self.failed: dict[str, CoderSize] = {}
 
     def update(self, piece) -> None:
-        self.buffer += memoryview(piece).cast("B")
+        self.buffer += byte_view(piece)
         while len(self.buffer) >= self.limit:
             chunk = bytes(self.buffer[:self.limit])
             del self.buffer[:self.limit]

@@ -191,3 +191,10 @@ def test_docstring_examples_run():
     for name in "profile".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+def test_strided_memoryview_sources():
+    # memoryview.cast("B") needs contiguous memory: a strided view failed with a TypeError
+    data = _text(3000)
+    strided = memoryview(data)[::2]
+    assert entropy_profile(strided, 256).bits_per_byte == entropy_profile(data[::2], 256).bits_per_byte

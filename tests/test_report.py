@@ -245,3 +245,10 @@ def test_docstring_examples_run():
     for name in "report".split():
         module = importlib.import_module("codelength." + name)
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+
+
+def test_strided_memoryview_source():
+    from codelength.report import analyze
+    data = b"abracadabra, " * 200
+    got = analyze(memoryview(data)[::3], order=1, coders=False)
+    assert got.bounds == analyze(data[::3], order=1, coders=False).bounds
