@@ -152,7 +152,8 @@ def _bound(name: str, description: str, order, block_size, bits_per_byte: float,
         ideal_bits = 8.0 * k + bits_per_byte * (n - k)
     else:
         ideal_bits = bits_per_byte * n
-    sparse = bool(distinct) and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * distinct
+    # no (k+1)-byte string at all (n <= k) is as sparse as it gets: H_k = 0 then says nothing
+    sparse = distinct is not None and n > 0 and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * max(distinct, 1)
     return Bound(name, description, order, block_size, float(bits_per_byte), ideal_bits,
                  int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n), distinct, sparse)
 

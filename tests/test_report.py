@@ -252,3 +252,12 @@ def test_strided_memoryview_source():
     data = b"abracadabra, " * 200
     got = analyze(memoryview(data)[::3], order=1, coders=False)
     assert got.bounds == analyze(data[::3], order=1, coders=False).bounds
+
+
+def test_orders_without_any_context_string_are_sparse():
+    # one byte and order 7: there is no 8-byte string, H7 = 0 says nothing, yet the summary offered
+    # "a model that uses the previous 7 bytes as context, by up to 0.0 %"
+    from codelength.report import analyze
+    report = analyze(b"a", order=7, coders=False)
+    assert all(report.bound(f"H{k}").sparse for k in range(1, 8))
+    assert "previous 7 bytes" not in report.summary and "too sparse" in report.summary
