@@ -57,8 +57,8 @@ class Bound:
     ``name`` is ``"H0"`` .. ``"Hk"`` (order-k conditional entropy) or ``"Hblock"`` (size-weighted mean
     order-0 entropy of blocks of ``block_size`` bytes). ``distinct_ngrams`` is the number of distinct
     (k+1)-byte strings in the input (the parameters an order-k model has to learn); ``sparse`` is true
-    when there are fewer than :data:`SPARSE_BYTES_PER_NGRAM` bytes per distinct string, where the
-    estimate is far too optimistic to be reached.
+    when there are fewer than :data:`SPARSE_BYTES_PER_NGRAM` bytes per distinct string (or no string
+    at all: an input of at most k bytes), where the estimate is far too optimistic to be reached.
     """
 
     name: str
