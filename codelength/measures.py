@@ -69,6 +69,13 @@ def as_distribution(pk, *, normalize: bool = False, name: str = "pk") -> np.ndar
         array = array.astype(np.int64)  # np.asarray([]) is float64: an empty sequence is empty counts
     if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
         if array.dtype.kind == "O":
+            values = array.ravel().tolist()
+            if array.ndim == 1 and values and all(type(v) is int for v in values):
+                # Python ints beyond int64 (NumPy keeps them as objects): counts, normalised exactly
+                if min(values) < 0:
+                    raise ValueError(f"{name}: counts must be non-negative")
+                total = sum(values)
+                return np.array([v / total for v in values]) if total else np.zeros(0)
             try:
                 array = array.astype(np.float64)
             except (TypeError, ValueError):

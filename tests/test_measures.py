@@ -400,3 +400,12 @@ def test_an_empty_model_is_refused():
             codelength.symbol_code_lengths(model)
         with pytest.raises(ValueError, match="empty"):
             ideal_code_lengths(b"", model)
+
+
+def test_python_integer_counts_beyond_int64():
+    # [2**70, 2**70] is an object array: it was taken for probabilities ("sums to 2.36e+21, not 1")
+    assert entropy([2**70, 2**70]) == pytest.approx(1.0, rel=1e-15)
+    assert entropy([2**70, 2**70, 2**71]) == pytest.approx(1.5, rel=1e-15)
+    np.testing.assert_allclose(codelength.symbol_code_lengths([2**70, 2**70]), [1.0, 1.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="non-negative"):
+        entropy([2**70, -1])
