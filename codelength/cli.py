@@ -231,6 +231,12 @@ def cmd_analyze(args) -> int:
                 _error("analyze", _os_message(exc) if exc.filename else f"{value}: {exc.strerror or exc}")
                 status = 1
                 continue
+            except MemoryError:
+                # the order-k statistics keep every distinct (k+1)-byte string; the coders a whole chunk
+                _error("analyze", f"{value}: not enough memory (try a lower --order, a smaller --coder-limit "
+                                  "or --no-coders)")
+                status = 1
+                continue
             progress.close()  # clear the bar before writing a result
             if args.json:
                 _write_text(json.dumps(report.to_dict()) + "\n")

@@ -559,3 +559,22 @@ def test_profile_plot_is_not_overwritten_without_force(tmp_path, capsys):
     assert cli.main(["profile", str(path), "--plot", str(out), "-q", "-f"]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     _no_stray_files(tmp_path, ["mixed.bin", "plot.png"])
+
+
+def test_analyze_out_of_memory_is_one_line_and_the_others_go_on(text_file, tmp_path, capsys, monkeypatch):
+    # order-k statistics of a large random file need memory per distinct (k+1)-byte string
+    from codelength import report as rp
+    real = rp.analyze
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x")
+
+    def analyze(source, **kwargs):
+        if str(source) == str(big):
+            raise MemoryError("cannot allocate an n-gram table of 1073741824 entries")
+        return real(source, **kwargs)
+
+    monkeypatch.setattr(rp, "analyze", analyze)
+    assert cli.main(["analyze", "--no-coders", "--json", str(big), str(text_file)]) == 1
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and str(big) in err and "memory" in err and "--order" in err
+    assert json.loads(out)["source"] == str(text_file)
