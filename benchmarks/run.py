@@ -756,7 +756,8 @@ def main(argv=None) -> dict:
     payload = {"command": command, "machine": machine, "elapsed_s": elapsed,
                "args": {k: v for k, v in vars(args).items()}, "speed": suite.speed,
                "ratios": [{"group": r["group"], "op": r["op"], "impl": r["impl"], "bytes": r["bytes"],
-                           "codelength_over_this": ratio_of(r, suite.speed)} for r in suite.speed if not r["codelength"]],
+                           "codelength_over_this": ratio_of(r, suite.speed)}
+                          for r in suite.speed if not r["codelength"]],
                "entropies": suite.entropies, "sizes": suite.sizes, "streaming": suite.streaming,
                "skipped": suite.skipped}
     common.write_json(args.out / "results.json", payload)
