@@ -11,26 +11,26 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "(or `pip install -e .`, or `python setup.py build_ext --inplace` in a checkout)."
     ) from exc
 
+# bytes -> counts
 from .counting import MAX_DENSE_ALPHABET, counts, file_counts, joint_counts, merge_counts
 from .context import (ContextStatistics, context_entropies, context_entropy, file_context_entropies,
                       ngram_counts)
-from .errors import CodelengthError, CorruptDataError
-from .measures import IdealCodeLengths, empirical_entropy, entropy, ideal_code_lengths, symbol_code_lengths
-from .coders import CODERS, compress, decompress
-
-# --- measures (helper) ---
-from .measures import (NegativeLogLikelihood, conditional_entropy, cross_entropy, js_divergence, joint_entropy,
-                       kl_divergence, mutual_information, nll, self_information)
+# counts -> measures
+from .measures import (IdealCodeLengths, NegativeLogLikelihood, conditional_entropy, cross_entropy,
+                       empirical_entropy, entropy, ideal_code_lengths, joint_entropy, js_divergence,
+                       kl_divergence, mutual_information, nll, self_information, symbol_code_lengths)
 from .estimators import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts
 from .continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
 from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
                          kl_estimate)
-# --- huffman (helper) ---
+# model -> code
 from .codes import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                     shannon_code_lengths)
-# --- arithmetic (helper) ---
 from .arithmetic import StaticModel, quantization_cost, quantize_frequencies
-# --- report / cli (helper) ---
+# code -> coder -> container
+from .coders import CODERS, compress, decompress
+from .errors import CodelengthError, CorruptDataError
+# -> report
 from .report import Bound, CoderSize, Report, analyze
 from .profile import EntropyProfile, entropy_profile
 
