@@ -5,8 +5,8 @@ Conventions, shared by every function here:
 - Logarithms are base 2 (bits) unless ``base=`` says otherwise, as in ``scipy.stats.entropy``.
 - 0 log 0 = 0: symbols of probability zero contribute nothing.
 - Integer input (also Python ints beyond int64, and an empty list) is *counts* and is normalised exactly;
-  floating input is a *probability vector* and must be
-  non-negative, finite and sum to 1 within ``1e-6`` unless ``normalize=True``, which treats it as weights.
+  floating input is a *probability vector* and must be non-negative, finite and sum to 1 within ``1e-6``
+  unless ``normalize=True``, which treats it as weights.
 """
 from __future__ import annotations
 
