@@ -229,6 +229,10 @@ def _histogram(x: np.ndarray, bins) -> float:
         frequencies, edges = np.histogram(x, bins=bins)
     except MemoryError:
         raise ValueError(f"bins={bins!r} asks for more histogram bins than fit in memory") from None
+    outside = x.size - int(frequencies.sum())
+    if outside:
+        raise ValueError(f"{outside} of {x.size} samples fall outside the given bin edges; the edges must "
+                         "cover every sample")
     widths = np.diff(edges)
     used = frequencies > 0
     n = x.size

@@ -368,3 +368,13 @@ def test_window_and_k_must_be_integers():
     with pytest.raises(TypeError, match="k must"):
         differential_entropy(x, "knn", k=2.7)
     assert differential_entropy(x, "vasicek", window=np.int64(3)) == differential_entropy(x, "vasicek", window=3)
+
+
+def test_histogram_edges_must_cover_every_sample():
+    # np.histogram drops samples outside explicit edges; the estimate then used p_j = count_j / n
+    # with probabilities that no longer sum to 1
+    x = np.random.default_rng(2).normal(size=1000)
+    with pytest.raises(ValueError, match="outside"):
+        differential_entropy(x, "histogram", bins=np.linspace(-1.0, 1.0, 21))
+    edges = np.linspace(x.min(), x.max(), 21)
+    assert math.isfinite(differential_entropy(x, "histogram", bins=edges))
