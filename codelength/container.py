@@ -50,7 +50,7 @@ class Frame:
     alphabet_size: int
     crc: int
     model: bytes
-    payload: bytes
+    payload: bytes | memoryview
 
 
 def pack(frame: Frame) -> bytes:
@@ -92,4 +92,5 @@ def unpack(blob) -> Frame:
                                f"{len(view) - end_model} present")
     if end_payload < len(view):
         raise CorruptDataError(f"{len(view) - end_payload} bytes of trailing data after the payload")
-    return Frame(coder_id, param, kind, n, alphabet_size, crc, model, bytes(view[end_model:end_payload]))
+    # the payload stays a zero-copy view into ``blob``: decoders only read it
+    return Frame(coder_id, param, kind, n, alphabet_size, crc, model, view[end_model:end_payload])
