@@ -269,12 +269,35 @@ def _trapezoid(y: np.ndarray, x: np.ndarray) -> float:
     return float(np.sum(0.5 * (y[1:] + y[:-1]) * np.diff(x)))
 
 
+#: From this argument on, :func:`_log_rising` uses Stirling's series for the difference (error < 1e-20).
+_RISING_SERIES_START = 1e6
+
+
+def _log_rising(a, m):
+    """log Gamma(a + m) - log Gamma(a) (the log of the rising factorial a (a+1) ... (a+m-1)), a > 0, m >= 0.
+
+    For large a the two log-gammas are huge and nearly equal (at a = 1e17 their float spacing is 512), so
+    the difference is taken from Stirling's series term by term:
+
+    .. math:: (a - \\tfrac12) \\log(1 + m/a) + m \\log(a + m) - m - \\frac{m}{12\\, a (a + m)}
+    """
+    a, m = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(m, dtype=np.float64))
+    out = np.empty(a.shape)
+    large = a >= _RISING_SERIES_START
+    small = ~large
+    if np.any(small):
+        out[small] = log_gamma(a[small] + m[small]) - log_gamma(a[small])
+    if np.any(large):
+        x, k = a[large], m[large]
+        out[large] = (x - 0.5) * np.log1p(k / x) + k * np.log(x + k) - k - k / (12.0 * x * (x + k))
+    return out
+
+
 def _nsb_log_weight(values, multiplicity, total, alphabet_size, log_beta):
     """log of (posterior of beta) * (NSB prior d xi / d beta) * beta, up to a constant, on a log-beta grid."""
     beta = np.exp(log_beta)
-    lgamma = log_gamma
-    log_likelihood = (lgamma(alphabet_size * beta) - lgamma(total + alphabet_size * beta)
-                      + (multiplicity[:, None] * (lgamma(values[:, None] + beta) - lgamma(beta))).sum(axis=0))
+    log_likelihood = (-_log_rising(alphabet_size * beta, total)
+                      + (multiplicity[:, None] * _log_rising(beta, values[:, None])).sum(axis=0))
     prior = alphabet_size * trigamma(alphabet_size * beta + 1) - trigamma(beta + 1)
     return log_likelihood + np.log(np.maximum(prior, 1e-300)) + log_beta
 
@@ -308,7 +331,10 @@ def nsb_entropy_nats(counts, total=None, alphabet_size=None) -> tuple[float, flo
     multiplicity = multiplicity.astype(np.float64)
     unseen = alphabet_size - seen.size
 
-    coarse = np.linspace(-30.0, 20.0, 1001)  # beta from 1e-13 to 5e8, steps of 0.05 in log beta
+    # beta from 1e-13 to 5e8 in steps of 0.05 of log beta, reaching further down for huge alphabets (the
+    # posterior lives around K beta ~ 1, i.e. beta ~ 1/K)
+    lowest = min(-30.0, -math.log(alphabet_size) - 25.0)
+    coarse = np.linspace(lowest, 20.0, int(round((20.0 - lowest) / 0.05)) + 1)
     log_w = _nsb_log_weight(values, multiplicity, total, alphabet_size, coarse)
     keep = np.flatnonzero(log_w > log_w.max() - 60.0)
     lo = coarse[max(keep[0] - 1, 0)]
