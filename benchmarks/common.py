@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,6 +151,11 @@ def _generate(name: str, n: int, corpus: Path) -> Source:
 GENERATED = ("iid", "geometric", "uniform", "blocks")
 
 
+def repeat_to(seed: bytes, size: int) -> bytes:
+    """``seed`` repeated (and cut) to exactly ``size`` bytes."""
+    return seed if len(seed) == size else (seed * (size // len(seed) + 1))[:size]
+
+
 def load_source(spec: str, size: int, corpus: Path = CORPUS) -> Source:
     """``size`` bytes of a source: "corpus", a directory, a file, or a name in :data:`GENERATED`."""
     if spec in GENERATED:
@@ -170,7 +176,7 @@ def load_source(spec: str, size: int, corpus: Path = CORPUS) -> Source:
     seed = b"".join(p.read_bytes() for p in files)
     if not seed:
         raise ValueError(f"data source {spec!r} is empty")
-    data = seed if len(seed) == size else (seed * (size // len(seed) + 1))[:size]
+    data = repeat_to(seed, size)
     names = ", ".join(p.name for p in files)
     return Source(label, data, f"{names} ({len(seed):,} bytes) concatenated" + (", repeated" if size > len(seed)
                                                                                  else ""),
@@ -180,7 +186,7 @@ def load_source(spec: str, size: int, corpus: Path = CORPUS) -> Source:
 def load_data(size: int, corpus: Path = CORPUS) -> bytes:
     """``size`` bytes of real data (the corpus repeated) or, without a corpus, i.i.d. text-like bytes.
 
-    Same signature as the ``load_data`` of the per-area benchmark scripts, which can share this one.
+    The data of the per-area benchmark scripts.
     """
     return load_source("corpus", size, corpus).data
 
@@ -283,7 +289,23 @@ def measure_interleaved(fns, nbytes: int, repeats, warmup, clock: str = "wall"):
     return [(Timing(nbytes, wall[i], cpu[i], warm[i], clock), results[i]) for i in range(len(fns))]
 
 
-# ------------------------------------------------------------------------------------- block entropy
+# ------------------------------------------------------------------------- entropy and peer coders
+def numpy_entropy(array: np.ndarray) -> float:
+    """Order-0 entropy H0 = -sum p log2 p of a byte array with NumPy (bincount + formula), the NumPy peer."""
+    c = np.bincount(array, minlength=256)
+    p = c[c > 0] / array.size
+    return float(-(p * np.log2(p)).sum())
+
+
+def zlib_huffman_only(data: bytes) -> bytes:
+    """zlib's Huffman-only raw DEFLATE stream (level 9, memLevel 9: blocks of 32767 literals).
+
+    The one "zlib Huffman-only" peer of every benchmark script (inflate it with ``zlib.decompress(s, -15)``).
+    """
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
+    return compressor.compress(data) + compressor.flush()
+
+
 def entropy_of_blocks(array: np.ndarray, lengths) -> float:
     """Mean bits per byte of the blocks' own order-0 entropies: sum_b N_b H0(b) / N.
 

@@ -135,12 +135,6 @@ class Suite:
 
 
 # -------------------------------------------------------------------------------------------- groups
-def numpy_entropy(array: np.ndarray) -> float:
-    c = np.bincount(array, minlength=256)
-    p = c[c > 0] / array.size
-    return float(-(p * np.log2(p)).sum())
-
-
 def numpy_context_entropies(array: np.ndarray, max_order: int = 3) -> list[float]:
     """H_0..H_max_order with NumPy: (k+1)-grams packed into integers, counted by bincount (k <= 1) or
     sorting (numpy.unique); H_k = (sum_ctx C log C - sum_gram c log c) / N."""
@@ -184,7 +178,7 @@ def group_counting(suite: Suite, data: bytes, is_slice: bool, source: str) -> No
         suite.skip("scipy.stats.entropy: scipy not installed (pip install scipy)")
     got = suite.compare("counting", "order-0 entropy of data", [
         Impl("codelength.empirical_entropy", lambda: codelength.empirical_entropy(data), ours=True),
-        Impl("numpy (bincount + formula)", lambda: numpy_entropy(array)),
+        Impl("numpy (bincount + formula)", lambda: common.numpy_entropy(array)),
         Impl("scipy.stats.entropy(numpy.bincount)",
              lambda: float(scipy_stats.entropy(np.bincount(array, minlength=256), base=2)))
         if scipy_stats is not None else None,
@@ -225,23 +219,26 @@ def group_context(suite: Suite, data: bytes, is_slice: bool, source: str) -> Non
     assert all(np.allclose(ours, other, atol=1e-9) for other in got.values()), got
 
 
-def zlib_huffman_only(data: bytes) -> bytes:
-    """zlib's Huffman-only raw DEFLATE stream (level 9, memLevel 9: blocks of 32767 literals)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
-    return compressor.compress(data) + compressor.flush()
+#: labels of the Huffman rows that other scripts look up
+HUFFMAN_NATIVE = "codelength.compress (native Huffman)"
+HUFFMAN_DEFLATE = "codelength Huffman-only DEFLATE"
+ZLIB_HUFFMAN_ONLY = "zlib Huffman-only (level 9)"
 
 
-def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
+def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> dict:
+    """Huffman encode and decode through compress()/decompress(), zlib and the slow peers.
+
+    Returns ``{implementation label: its output}`` of the encode rows (the streams, for further use).
+    """
     n = len(data)
-    native, ours_deflate, zlib_ho = ("codelength.compress (native Huffman)", "codelength Huffman-only DEFLATE",
-                                     "zlib Huffman-only (level 9)")
+    native, ours_deflate, zlib_ho = HUFFMAN_NATIVE, HUFFMAN_DEFLATE, ZLIB_HUFFMAN_ONLY
     if is_slice and dahuffman is None:
         suite.skip("dahuffman: not installed (pip install dahuffman)")
     with_dahuffman = is_slice and dahuffman is not None
     enc = suite.compare("huffman", "encode", [
         Impl(native, lambda: codelength.compress(data), ours=True),
         Impl(ours_deflate, lambda: codelength.compress(data, format="deflate"), ours=True),
-        Impl(zlib_ho, lambda: zlib_huffman_only(data), ref=ours_deflate),
+        Impl(zlib_ho, lambda: common.zlib_huffman_only(data), ref=ours_deflate),
         Impl(TWIN, lambda: ref_huffman.encode(data, 256), ref=native, slow=True) if is_slice else None,
         Impl("dahuffman (from_data + encode)", lambda: dahuffman.HuffmanCodec.from_data(data).encode(data),
              ref=native, slow=True) if with_dahuffman else None], n, source)
@@ -262,6 +259,7 @@ def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> Non
         Impl("dahuffman", lambda: codec.decode(enc["dahuffman (from_data + encode)"]), slow=True)
         if with_dahuffman else None], n, source)
     assert all(bytes(out) == data for out in dec.values())
+    return enc
 
 
 def _twin_tables(model: ar.StaticModel):
@@ -326,26 +324,37 @@ def group_arith(suite: Suite, data: bytes, is_slice: bool, source: str) -> None:
             assert out == data, label
 
 
-def group_constriction(suite: Suite) -> None:
-    """Static range and ANS coders on i.i.d. order-0 data: codelength's kernels against constriction."""
+def constriction_categorical(array: np.ndarray):
+    """constriction's view of a byte array: (symbols as ranks among the bytes that occur, a Categorical model
+    of their empirical probabilities)."""
+    c = codelength.counts(array)
+    used = np.flatnonzero(c)
+    remap = np.zeros(256, dtype=np.int32)
+    remap[used] = np.arange(used.size, dtype=np.int32)
+    return remap[array], constriction.stream.model.Categorical(c[used] / array.size, perfect=False)
+
+
+def group_constriction(suite: Suite, range_streams=(1, 4), rans_states=(1, 4)):
+    """Static range and ANS coders on i.i.d. order-0 data: codelength's kernels (on each number of
+    streams/states) against constriction, which is paired with the first. Each encode row gets its output
+    size and the overhead of that over the ideal code length of the quantised model and over n H0.
+
+    Returns ``(source, model)``: the data and codelength's static model of it.
+    """
     n = suite.args.peer_size
     source = common.load_source("iid", n, suite.args.corpus)
     array = source.array
     suite.sources.setdefault("iid", source.description + f" (entropy {source.known_entropy:.4f} bits/byte)")
     g = "arith vs constriction"
     model = ar.StaticModel.from_data(array)
-    c = codelength.counts(array)
-    h0_bytes = float((c[c > 0] * np.log2(n / c[c > 0])).sum()) / 8
+    h0_bytes = common.entropy_of_blocks(array, [n]) * n / 8
+    ideal_bytes = ar.ideal_code_length(array, model) / 8
     suite.log(f"== i.i.d. order-0 data for the coder peers: {size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
     if constriction is None:
         suite.skip("constriction: not installed (pip install constriction)")
     else:
         cs = constriction.stream
-        used = np.flatnonzero(c)
-        remap = np.zeros(256, dtype=np.int32)
-        remap[used] = np.arange(used.size, dtype=np.int32)
-        symbols = remap[array]
-        categorical = cs.model.Categorical(c[used] / n, perfect=False)
+        symbols, categorical = constriction_categorical(array)
 
     def constriction_range():
         encoder = cs.queue.RangeEncoder()
@@ -357,38 +366,58 @@ def group_constriction(suite: Suite) -> None:
         coder.encode_reverse(symbols, categorical)
         return coder.get_compressed()
 
-    for kind, one, many, encode, decode, peer in (
-            ("static range coder", "1 stream", "4 streams", ar.range_encode, ar.range_decode, "RangeEncoder"),
-            ("static ANS", "1 state", "4 states", ar.rans_encode, ar.rans_decode, "AnsCoder")):
-        name = encode.__name__
+    for kind, unit, counts, encode, decode, peer in (
+            ("static range coder", "stream", range_streams, ar.range_encode, ar.range_decode, "RangeEncoder"),
+            ("static ANS", "state", rans_states, ar.rans_encode, ar.rans_decode, "AnsCoder")):
+        name, dname = encode.__name__, decode.__name__
+        label = {k: f"{k} {unit}" + ("s" if k > 1 else "") for k in counts}
         peer_encode = constriction_range if peer == "RangeEncoder" else constriction_ans
         enc = suite.compare(g, f"{kind} encode", [
-            Impl(f"codelength {name} ({one})", lambda: encode(array, model, 1, check=False), ours=True),
-            Impl(f"codelength {name} ({many})", lambda: encode(array, model, 4, check=False), ours=True),
-            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({one})")
+            *(Impl(f"codelength {name} ({label[k]})", lambda k=k: encode(array, model, k, check=False), ours=True)
+              for k in counts),
+            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({label[counts[0]]})")
             if constriction is not None else None], n, "iid")
-        payloads = {}
         for impl, out in enc.items():
             size = out.nbytes if isinstance(out, np.ndarray) else len(out)
-            suite.annotate(impl, out_bytes=size, over_nH0_pct=100 * (size - h0_bytes) / h0_bytes)
-            payloads[impl] = out
-        dname = decode.__name__
+            suite.annotate(impl, out_bytes=size, over_nH0_pct=100 * (size - h0_bytes) / h0_bytes,
+                           over_ideal_pct=100 * (size - ideal_bytes) / ideal_bytes)
         peer_decoder = "RangeDecoder" if peer == "RangeEncoder" else peer
-        p1, p4 = payloads[f"codelength {name} ({one})"], payloads[f"codelength {name} ({many})"]
         if constriction is not None:
-            theirs = payloads[f"constriction {peer} (Categorical)"]
+            theirs = enc[f"constriction {peer} (Categorical)"]
             peer_decode = ((lambda: cs.queue.RangeDecoder(theirs).decode(categorical, n)) if peer == "RangeEncoder"
                            else (lambda: cs.stack.AnsCoder(theirs).decode(categorical, n)))
         dec = suite.compare(g, f"{kind} decode", [
-            Impl(f"codelength {dname} ({one})", lambda: decode(p1, model, n, 1), ours=True),
-            Impl(f"codelength {dname} ({many})", lambda: decode(p4, model, n, 4), ours=True),
-            Impl(f"constriction {peer_decoder} (Categorical)", peer_decode, ref=f"codelength {dname} ({one})")
+            *(Impl(f"codelength {dname} ({label[k]})",
+                   lambda k=k, p=enc[f"codelength {name} ({label[k]})"]: decode(p, model, n, k), ours=True)
+              for k in counts),
+            Impl(f"constriction {peer_decoder} (Categorical)", peer_decode,
+                 ref=f"codelength {dname} ({label[counts[0]]})")
             if constriction is not None else None], n, "iid")
         for impl, out in dec.items():
             assert np.array_equal(out, symbols if impl.startswith("constriction") else array), impl
+    return source, model
 
 
 # ---------------------------------------------------------------------------------------------- sizes
+def huffman_bounds(array: np.ndarray) -> tuple[dict, dict]:
+    """The bounds of block-adaptive order-0 coders: H0 of each block (mean bits/byte) for the blocks of
+    32 KiB, of codelength's native and DEFLATE splits and of zlib's 32767-literal blocks; and the number of
+    blocks of the two codelength splits."""
+    n = array.size
+    native_blocks = huffman.block_lengths(array, 256)
+    try:
+        deflate_blocks = huffman.block_lengths(array, 256, None, ref_huffman.DEFLATE_HEADER_BITS)
+    except (AttributeError, TypeError):
+        deflate_blocks = native_blocks
+    bounds = {
+        "H0 per 32 KiB block": common.entropy_of_blocks(array, common.fixed_blocks(n, 32 * KiB)),
+        "H0 per native Huffman block": common.entropy_of_blocks(array, native_blocks),
+        "H0 per DEFLATE block": common.entropy_of_blocks(array, deflate_blocks),
+        "H0 per zlib block (32767 B)": common.entropy_of_blocks(array, common.fixed_blocks(n, 32767)),
+    }
+    return bounds, {"native_blocks": len(native_blocks), "deflate_blocks": len(deflate_blocks)}
+
+
 def group_sizes(suite: Suite, spec: str) -> None:
     """Bits per byte of each coder beside its bound, on one source."""
     args = suite.args
@@ -401,22 +430,12 @@ def group_sizes(suite: Suite, spec: str) -> None:
     label = f"{source.name} ({size_label(n)})" if source.natural_size is None or n != source.natural_size \
         else f"{source.name} ({n:,} B)"
     h = codelength.context_entropies(data, 3)
-    native_blocks = huffman.block_lengths(array, 256)
-    try:
-        deflate_blocks = huffman.block_lengths(array, 256, None, ref_huffman.DEFLATE_HEADER_BITS)
-    except (AttributeError, TypeError):
-        deflate_blocks = native_blocks
-    bounds = {
-        "H0": float(h[0]), "H1": float(h[1]), "H2": float(h[2]), "H3": float(h[3]),
-        "H0 per 32 KiB block": common.entropy_of_blocks(array, common.fixed_blocks(n, 32 * KiB)),
-        "H0 per native Huffman block": common.entropy_of_blocks(array, native_blocks),
-        "H0 per DEFLATE block": common.entropy_of_blocks(array, deflate_blocks),
-        "H0 per zlib block (32767 B)": common.entropy_of_blocks(array, common.fixed_blocks(n, 32767)),
-    }
+    bounds = {"H0": float(h[0]), "H1": float(h[1]), "H2": float(h[2]), "H3": float(h[3])}
+    block_bounds, block_counts = huffman_bounds(array)
+    bounds.update(block_bounds)
     suite.sources.setdefault(source.name, source.description)
     suite.entropies.append({"source": label, "description": source.description, "bytes": n,
-                            "known_entropy": source.known_entropy, **bounds,
-                            "native_blocks": len(native_blocks), "deflate_blocks": len(deflate_blocks)})
+                            "known_entropy": source.known_entropy, **bounds, **block_counts})
     suite.log(f"sizes on {label}: H0..H3 = {', '.join(f'{v:.4f}' for v in h)}")
 
     def add(coder, size_bytes, bound, note="", coded_bytes=None):
@@ -431,7 +450,7 @@ def group_sizes(suite: Suite, spec: str) -> None:
     add("codelength huffman (native container)", len(blob), "H0 per native Huffman block", "whole stream")
     add("codelength Huffman-only DEFLATE", len(codelength.compress(data, format="deflate")), "H0 per DEFLATE block",
         "raw DEFLATE")
-    add("zlib Huffman-only (level 9)", len(zlib_huffman_only(data)), "H0 per zlib block (32767 B)", "raw DEFLATE")
+    add(ZLIB_HUFFMAN_ONLY, len(common.zlib_huffman_only(data)), "H0 per zlib block (32767 B)", "raw DEFLATE")
     if dahuffman is not None:
         add("dahuffman (one static code)", len(dahuffman.HuffmanCodec.from_data(data).encode(data)), "H0",
             "payload only, no code table")
@@ -444,16 +463,12 @@ def group_sizes(suite: Suite, spec: str) -> None:
         add(coder, len(codelength.compress(data, **options)), bound, "whole stream")
     if constriction is not None:
         cs = constriction.stream
-        c = codelength.counts(data)
-        used = np.flatnonzero(c)
-        remap = np.zeros(256, dtype=np.int32)
-        remap[used] = np.arange(used.size, dtype=np.int32)
-        categorical = cs.model.Categorical(c[used] / n, perfect=False)
+        symbols, categorical = constriction_categorical(array)
         encoder = cs.queue.RangeEncoder()
-        encoder.encode(remap[array], categorical)
+        encoder.encode(symbols, categorical)
         add("constriction range (Categorical)", encoder.get_compressed().nbytes, "H0", "payload only, no model")
         coder = cs.stack.AnsCoder()
-        coder.encode_reverse(remap[array], categorical)
+        coder.encode_reverse(symbols, categorical)
         add("constriction ANS (Categorical)", coder.get_compressed().nbytes, "H0", "payload only, no model")
     add("zlib -9 (LZ77 + Huffman)", len(zlib.compress(data, 9)), None, "for context")
     add("bz2 -9 (BWT)", len(bz2.compress(data, 9)), None, "for context")
@@ -461,6 +476,16 @@ def group_sizes(suite: Suite, spec: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ streaming
+def time_file_counts(suite: Suite, path: str, n: int, source: str) -> None:
+    """file_counts of an ``n``-byte file on 1 and on 2 threads (wall clock: CPU time adds up over threads)."""
+    got = suite.compare("streaming", "file_counts (file in page cache)", [
+        Impl("codelength.file_counts, 1 thread", lambda: codelength.file_counts(path, threads=1), ours=True),
+        Impl("codelength.file_counts, 2 threads", lambda: codelength.file_counts(path, threads=2), ours=True)],
+        n, source)
+    one, two = got.values()
+    assert np.array_equal(one, two)
+
+
 def group_streaming(suite: Suite, data: bytes, source: str) -> None:
     """file_counts on 1 vs 2 threads (timed here), and peak RSS of the streamed paths in fresh processes."""
     n = len(data)
@@ -468,12 +493,7 @@ def group_streaming(suite: Suite, data: bytes, source: str) -> None:
         path = os.path.join(tmp, "data.bin")
         with open(path, "wb") as handle:
             handle.write(data)
-        got = suite.compare("streaming", "file_counts (file in page cache)", [
-            Impl("codelength.file_counts, 1 thread", lambda: codelength.file_counts(path, threads=1), ours=True),
-            Impl("codelength.file_counts, 2 threads", lambda: codelength.file_counts(path, threads=2), ours=True)],
-            n, source)
-        one, two = got.values()
-        assert np.array_equal(one, two)
+        time_file_counts(suite, path, n, source)
         del data
         children = [
             ("python + numpy + codelength imported (baseline)", "pass"),
@@ -660,38 +680,45 @@ def plot(suite: Suite, path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------------------------- main
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default="corpus,iid",
-                        help="comma-separated sources: 'corpus' (../shared/corpus), a directory, a file, or a "
-                             f"generated source of known entropy ({', '.join(common.GENERATED)}); speeds use the "
-                             "first, sizes all (default corpus,iid)")
-    parser.add_argument("--corpus", type=Path, default=common.CORPUS, help="the corpus directory of 'corpus'")
-    parser.add_argument("--sizes", default="1,16",
-                        help="input sizes for the speed groups, MiB by default, K/M/G suffixes allowed "
-                             "(default 1,16)")
-    parser.add_argument("--scale", action="store_true", help="add 256 MiB to --sizes (a few more minutes)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed calls per figure (default 5)")
-    parser.add_argument("--twin-bytes", default="64K", help="bytes the slow implementations run on (default 64K)")
-    parser.add_argument("--twin-repeats", type=int, default=3, help="timed calls of the slow ones (default 3)")
-    parser.add_argument("--peer-size", default=None,
-                        help="bytes of i.i.d. data for the constriction comparison (default 16M, at most the "
-                             "largest --sizes)")
-    parser.add_argument("--sample", default=None,
-                        help="bytes per source for the size table (default: the smallest --sizes; file sources "
-                             "at most their length)")
-    parser.add_argument("--groups", default=",".join(GROUPS), help=f"comma-separated, of {', '.join(GROUPS)}")
-    parser.add_argument("--out", type=Path, default=DEFAULT_RESULTS, help="output directory (default "
-                                                                         "benchmarks/results)")
-    parser.add_argument("--tmpdir", default=None, help="where the streaming group writes its temporary file")
-    parser.add_argument("--plot", action="store_true", help="write results.png (needs matplotlib)")
-    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                        help="seconds behind the MB/s: wall clock (default) or process CPU time, steadier on a "
-                             "shared machine (the threaded file_counts rows always use wall time); "
-                             "results.json keeps both")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    args = parser.parse_args(argv)
-    args.sizes = sorted({common.parse_size(s) for s in args.sizes.split(",") if s.strip()})
+def build_parser(description: str = __doc__, suite: bool = True, **defaults) -> argparse.ArgumentParser:
+    """The command line of run.py; with ``suite=False`` only the options the per-area scripts share with it
+    (data, sizes, repeats, slow implementations, clock). ``defaults`` override option defaults by dest."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--data", default="corpus,iid",
+        help="comma-separated sources: 'corpus' (../shared/corpus), a directory, a file, or a generated source of "
+             f"known entropy ({', '.join(common.GENERATED)}); speeds use the first, sizes all (default corpus,iid)")
+    add("--corpus", type=Path, default=common.CORPUS, help="the corpus directory of 'corpus'")
+    add("--sizes", default="1,16",
+        help="input sizes for the speed groups, MiB by default, K/M/G suffixes allowed (default %(default)s)")
+    add("--repeats", type=int, default=5, help="timed calls per figure (default %(default)s)")
+    add("--twin-bytes", default="64K", help="bytes the slow implementations run on (default %(default)s)")
+    add("--twin-repeats", type=int, default=3, help="timed calls of the slow ones (default %(default)s)")
+    add("--clock", choices=("wall", "cpu"), default="wall",
+        help="seconds behind the MB/s: wall clock (default) or process CPU time, steadier on a shared machine "
+             "(the threaded file_counts rows always use wall time); results.json keeps both")
+    add("--quiet", action="store_true", help="no progress lines on stderr")
+    if suite:
+        add("--scale", action="store_true", help="add 256 MiB to --sizes (a few more minutes)")
+        add("--peer-size", default=None,
+            help="bytes of i.i.d. data for the constriction comparison (default 16M, at most the largest --sizes)")
+        add("--sample", default=None,
+            help="bytes per source for the size table (default: the smallest --sizes; file sources at most their "
+                 "length)")
+        add("--groups", default=",".join(GROUPS), help=f"comma-separated, of {', '.join(GROUPS)}")
+        add("--out", type=Path, default=DEFAULT_RESULTS, help="output directory (default benchmarks/results)")
+        add("--tmpdir", default=None, help="where the streaming group writes its temporary file")
+        add("--plot", action="store_true", help="write results.png (needs matplotlib)")
+    parser.set_defaults(**defaults)
+    return parser
+
+
+def finish_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Turn the parsed strings into sizes and lists, fill what a per-area parser leaves out, check."""
+    for name, value in (("scale", False), ("peer_size", None), ("sample", None), ("groups", ""), ("tmpdir", None)):
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    args.sizes = sorted({common.parse_size(s) for s in str(args.sizes).split(",") if s.strip()})
     if args.scale:
         args.sizes = sorted(set(args.sizes) | {256 * MiB})
     args.twin_bytes = common.parse_size(args.twin_bytes)
@@ -708,6 +735,23 @@ def parse_args(argv=None):
     return args
 
 
+def parse_args(argv=None):
+    parser = build_parser()
+    return finish_args(parser, parser.parse_args(argv))
+
+
+def each_size(suite: Suite, spec: str | None = None):
+    """Yield ``(source, is_slice)``: ``spec`` (default the first ``--data``) at each ``--sizes`` and at
+    ``--twin-bytes``, the size the slow implementations run on (``is_slice``), smallest first."""
+    args = suite.args
+    spec = spec or args.data[0]
+    for n in sorted(set(args.sizes) | {args.twin_bytes}):
+        source = common.load_source(spec, n, args.corpus)
+        suite.sources.setdefault(source.name, source.description.replace(", repeated", "") + ", repeated to each size")
+        suite.log(f"== {size_label(n)} of {source.name}: {source.description}")
+        yield source, n == args.twin_bytes
+
+
 PER_SIZE = {"counting": group_counting, "ideal": group_ideal, "context": group_context, "huffman": group_huffman,
             "arith": group_arith}
 
@@ -721,13 +765,7 @@ def main(argv=None) -> dict:
     machine = common.machine_info()
     primary = args.data[0]
     per_size = [g for g in args.groups if g in PER_SIZE]
-    for n in sorted(set(args.sizes) | ({args.twin_bytes} if per_size else set())):
-        if not per_size:
-            break
-        source = common.load_source(primary, n, args.corpus)
-        suite.sources.setdefault(source.name, source.description.replace(", repeated", "") + ", repeated to each size")
-        suite.log(f"== {size_label(n)} of {source.name}: {source.description}")
-        is_slice = n == args.twin_bytes
+    for source, is_slice in each_size(suite) if per_size else ():
         for group in per_size:
             PER_SIZE[group](suite, source.data, is_slice, source.name)
         del source
