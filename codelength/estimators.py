@@ -97,7 +97,7 @@ def digamma(x):
         shift[small] -= 1.0 / x[small]
         x[small] += 1.0
         small = x < _SERIES_START
-    inv2 = 1.0 / (x * x)
+    inv2 = (1.0 / x) ** 2  # not 1 / (x * x): x * x overflows for x > 1e154
     tail = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (
         1 / 132 - inv2 * (691 / 32760 - inv2 / 12))))))
     result = shift + np.log(x) - 0.5 / x - tail
@@ -289,7 +289,7 @@ def _log_rising(a, m):
         out[small] = log_gamma(a[small] + m[small]) - log_gamma(a[small])
     if np.any(large):
         x, k = a[large], m[large]
-        out[large] = (x - 0.5) * np.log1p(k / x) + k * np.log(x + k) - k - k / (12.0 * x * (x + k))
+        out[large] = (x - 0.5) * np.log1p(k / x) + k * np.log(x + k) - k - k / (12.0 * x) / (x + k)
     return out
 
 
@@ -322,6 +322,8 @@ def nsb_entropy_nats(counts, total=None, alphabet_size=None) -> tuple[float, flo
     total = int(n.sum()) if total is None else int(total)
     alphabet_size = n.size if alphabet_size is None else check_integer(alphabet_size, "alphabet_size")
     seen = n[n > 0]
+    if alphabet_size > 1e300:
+        raise ValueError("alphabet_size is beyond what NSB is computed for here (at most 1e300)")
     if alphabet_size < seen.size or alphabet_size < 1:
         raise ValueError(f"alphabet_size {alphabet_size} is smaller than the {seen.size} distinct symbols seen")
     if total == 0 or alphabet_size == 1:
@@ -334,7 +336,8 @@ def nsb_entropy_nats(counts, total=None, alphabet_size=None) -> tuple[float, flo
     # beta from 1e-13 to 5e8 in steps of 0.05 of log beta, reaching further down for huge alphabets (the
     # posterior lives around K beta ~ 1, i.e. beta ~ 1/K)
     lowest = min(-30.0, -math.log(alphabet_size) - 25.0)
-    coarse = np.linspace(lowest, 20.0, int(round((20.0 - lowest) / 0.05)) + 1)
+    highest = min(20.0, 700.0 - math.log(alphabet_size))  # K beta stays below e^700 (no overflow)
+    coarse = np.linspace(lowest, highest, int(round((highest - lowest) / 0.05)) + 1)
     log_w = _nsb_log_weight(values, multiplicity, total, alphabet_size, coarse)
     keep = np.flatnonzero(log_w > log_w.max() - 60.0)
     lo = coarse[max(keep[0] - 1, 0)]

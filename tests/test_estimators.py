@@ -351,3 +351,9 @@ def test_nsb_for_huge_alphabets():
                 10**12: 2.4078188628972015}
     for size, bits in expected.items():
         assert entropy_estimate_from_counts([1, 2, 3], "nsb", alphabet_size=size) == pytest.approx(bits, abs=2e-6)
+
+
+def test_nsb_astronomical_alphabets():
+    assert entropy_estimate_from_counts([1, 2, 3], "nsb", alphabet_size=10**300) == pytest.approx(2.40781886, abs=1e-6)
+    with pytest.raises(ValueError, match="alphabet_size"):
+        entropy_estimate_from_counts([1, 2, 3], "nsb", alphabet_size=10**400)
