@@ -353,13 +353,6 @@ def test_mse_of_no_samples_is_refused():
         mse([], [])
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "continuous".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
-
 
 def test_window_and_k_must_be_integers():
     x = np.random.default_rng(1).normal(size=100)

@@ -327,12 +327,13 @@ def test_ngram_length_is_checked_and_named(n, error, words):
         codelength.ngram_counts(b"abc", n)
 
 
-def test_docstring_examples_run():
+@pytest.mark.parametrize("name", ["counting", "context", "measures", "estimators", "continuous", "importance",
+                                  "report", "profile"])
+def test_docstring_examples_run(name):
     import doctest
     import importlib
-    for name in "counting context".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+    module = importlib.import_module("codelength." + name)
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
 
 
 @pytest.mark.parametrize("chunk_size", [2.5, "4096", None])

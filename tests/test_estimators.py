@@ -329,13 +329,6 @@ def test_jackknife_is_sound_for_large_samples():
         assert got == pytest.approx(exact_jackknife(c), abs=1e-12)
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "estimators".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
-
 
 @pytest.mark.parametrize("size", [3.5, "300", True])
 def test_nsb_alphabet_size_must_be_an_integer(size):

@@ -191,11 +191,3 @@ def test_complex_values_are_refused():
         importance_estimate(np.array([1 + 1j, 1.0]), np.zeros(2), np.zeros(2))
     with pytest.raises(TypeError, match="complex"):
         kl_estimate(np.array([1j, 0.0]), np.zeros(2))
-
-
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "importance".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name

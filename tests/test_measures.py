@@ -378,13 +378,6 @@ def test_weights_whose_sum_overflows_a_double():
         entropy([1e308, 1e308])
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "measures".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
-
 
 def test_an_empty_list_is_empty_counts():
     # np.asarray([]) is float64; the docstring promises 0 for empty counts (as counts([]) is empty)

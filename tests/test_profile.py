@@ -185,13 +185,6 @@ def test_blocks_of_zero_entropy_are_never_high_entropy():
     assert high_entropy_regions([0.0, 0.0, 3.0], 0.0, 1) == high_entropy_regions([0.0, 0.0, 3.0], 1e-9, 1)
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "profile".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
-
 
 def test_strided_memoryview_sources():
     # memoryview.cast("B") needs contiguous memory: a strided view failed with a TypeError

@@ -239,13 +239,6 @@ def test_text_says_when_the_input_was_chunked():
         assert "(coded as 3 independent chunks of at most 1,000 bytes (--coder-limit))" in render_text(r)
 
 
-def test_docstring_examples_run():
-    import doctest
-    import importlib
-    for name in "report".split():
-        module = importlib.import_module("codelength." + name)
-        assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
-
 
 def test_strided_memoryview_source():
     from codelength.report import analyze
