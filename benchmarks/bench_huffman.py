@@ -1,182 +1,133 @@
-"""Huffman coding: native coder and Huffman-only DEFLATE vs zlib Huffman-only, the pure-Python twin and
-dahuffman (when installed).
+"""Huffman coding: run.py's Huffman group plus what only this script measures.
 
-    python benchmarks/bench_huffman.py [--sizes 1,64] [--repeats 5] [--corpus DIR]
+    python benchmarks/bench_huffman.py [--sizes 1,64] [--repeats 5] [--data corpus] [--corpus DIR] [--clock cpu]
 
-Data: the files of ../shared/corpus concatenated and repeated up to each size (skewed random bytes when
-the corpus is absent). Speeds are medians of --repeats runs (after one untimed warm-up call), in MB/s of
-original data; ratios are taken between medians of this one run. The pure-Python twin and dahuffman are
-slow: they are timed once on a 64 KiB slice and reported per byte like the rest.
+From run.py (the same code, group "huffman"): codelength.compress/decompress (native Huffman, container and
+CRC) and Huffman-only DEFLATE against zlib Huffman-only (common.zlib_huffman_only, level 9) and zlib inflate;
+on the --twin-bytes slice (64 KiB) the pure-Python twin and dahuffman (when installed).
 
-A fresh output array costs a page fault per 4 KiB page on first touch (in this VM about as much as the
-decoding itself on 64 MiB), hence the second decode row, which decodes into a reused buffer.
+Only here (group "huffman backend"): the bare backend (huffman.encode/decode, no container), against the
+twin on the same bytes of the slice; the kernel decoding into a reused buffer; zlib inflating codelength's
+DEFLATE stream. A fresh output array costs a page fault per 4 KiB page on first touch (in this VM about as
+much as the decoding itself on 64 MiB), hence the reused-buffer row.
 
-Sizes are in bits per byte beside three entropies: H0 (order-0 entropy of the whole input), H0 per
-32 KiB block (mean of the blocks' own order-0 entropies, what a coder that adapts every 32 KiB could
-reach) and H0 per block of the native coder's own adaptive split.
+Sizes, in bits per byte beside three entropies: H0 (order-0 entropy of the whole input), H0 per 32 KiB
+block (mean of the blocks' own order-0 entropies, what a coder that adapts every 32 KiB could reach) and
+H0 per block of the native coder's own adaptive split.
+
+Data and timing as in run.py (common.load_source, interleaved medians with min–max; inputs above 16 MiB get
+fewer repeats and no warm-up).
 """
 from __future__ import annotations
 
-import argparse
-import statistics
-import time
+import sys
 import zlib
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (benchmarks/common.py: data, timing and output shared by the benchmark scripts)
+import run  # noqa: E402  (benchmarks/run.py: the suite's groups, timing rows and tables)
+from run import TWIN, Impl  # noqa: E402
 
-import codelength
-from codelength import _huffman, deflate, huffman
-from codelength.reference import huffman as twin
+import numpy as np  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-MiB = 1 << 20
-TWIN_BYTES = 64 * 1024
+from codelength import _huffman, huffman  # noqa: E402
+from codelength.reference import huffman as twin  # noqa: E402
 
-
-def load_data(size: int, corpus: Path = CORPUS) -> bytes:
-    """``size`` bytes of real data (corpus files repeated) or, without a corpus, skewed random bytes."""
-    files = sorted(p for p in corpus.glob("*") if p.is_file() and p.name != "README.md") if corpus.is_dir() else []
-    if files:
-        seed = b"".join(p.read_bytes() for p in files)
-    else:
-        rng = np.random.default_rng(0)
-        seed = rng.geometric(0.05, size=4 * MiB).clip(0, 255).astype(np.uint8).tobytes()
-    return (seed * (size // len(seed) + 1))[:size]
+GROUP = "huffman backend"
+BACKEND_ENCODE = "huffman.encode (bare backend)"
+BACKEND_DECODE = "huffman.decode (bare backend, fresh output array)"
+REUSED_DECODE = "_huffman.decode_native (kernel, into a reused buffer: no page faults)"
+INFLATE_OURS = "zlib inflate of codelength's DEFLATE stream"
 
 
-def timed(fn, repeats: int, warmup: bool = True):
-    """(median seconds, result of the last call), after one untimed warm-up call."""
-    times = []
-    result = fn() if warmup else None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
-def entropy_of_blocks(array: np.ndarray, lengths) -> float:
-    """Mean bits per byte of the blocks' own order-0 entropies: sum_b N_b H0(b) / N."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    block_index = np.repeat(np.arange(lengths.size), lengths)
-    counts = np.bincount(block_index * 256 + array, minlength=lengths.size * 256).reshape(-1, 256)
-    totals = counts.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(counts > 0, counts * np.log2(totals / np.maximum(counts, 1)), 0.0)
-    return float(terms.sum() / array.size)
-
-
-def zlib_huffman_only(data: bytes, wbits: int = -15) -> bytes:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits, 9, zlib.Z_HUFFMAN_ONLY)
-    return compressor.compress(data) + compressor.flush()
-
-
-def run(size_mib: int, repeats: int, corpus: Path) -> dict:
-    data = load_data(size_mib * MiB, corpus)
-    array = np.frombuffer(data, dtype=np.uint8)
+def group_backend(suite: run.Suite, data: bytes, is_slice: bool, source: str, streams: dict) -> int:
+    """The bare backend's encode and decode (and the twin's, on the slice); zlib inflating codelength's
+    DEFLATE stream (from ``streams``, the encode outputs of run.group_huffman). Returns the backend's
+    output bytes (model + payload)."""
     n = len(data)
-    reps = repeats if size_mib <= 16 else max(3, repeats // 2)
-    out = {"size_mib": size_mib, "rows": []}
-
-    def add(name, seconds, nbytes, size_bytes=None):
-        out["rows"].append({"name": name, "mbps": nbytes / seconds / 1e6,
-                            "bits_per_byte": None if size_bytes is None else size_bytes * 8 / nbytes})
-        return nbytes / seconds / 1e6
-
-    t, (param, model, payload) = timed(lambda: huffman.encode(array, 256), reps)
-    enc = add("native encode (backend)", t, n, len(model) + len(payload))
-    t, symbols = timed(lambda: huffman.decode(param, model, payload, n, 256), reps)
-    assert symbols.tobytes() == data
-    dec = add("native decode (backend; fresh output array each call)", t, n)
-    del symbols
+    array = np.frombuffer(data, dtype=np.uint8)
+    enc = suite.compare(GROUP, "encode", [
+        Impl(BACKEND_ENCODE, lambda: huffman.encode(array, 256), ours=True),
+        Impl(TWIN, lambda: twin.encode(data, 256), ref=BACKEND_ENCODE, slow=True) if is_slice else None],
+        n, source)
+    param, model, payload = enc[BACKEND_ENCODE]
+    suite.annotate(BACKEND_ENCODE, out_bytes=len(model) + len(payload))
+    if is_slice:
+        assert enc[TWIN] == (param, model, payload), "twin and kernel disagree"
     reused = np.empty(n, dtype=np.uint8)
     model_view, payload_view = np.frombuffer(model, np.uint8), np.frombuffer(payload, np.uint8)
-    t, rc = timed(lambda: _huffman.decode_native(model_view, payload_view, reused, 256), reps)
-    assert rc == 0 and reused.tobytes() == data
-    add("native decode (kernel into a reused buffer: no page faults)", t, n)
-    t, blob = timed(lambda: codelength.compress(data), reps)
-    add("codelength.compress (container, CRC)", t, n, len(blob))
-    t, back = timed(lambda: codelength.decompress(blob), reps)
-    assert back == data
-    add("codelength.decompress (container, CRC)", t, n)
-
-    t, ours = timed(lambda: deflate.compress(data, "deflate"), reps)
-    ours_enc = add("Huffman-only DEFLATE encode (codelength)", t, n, len(ours))
-    t, theirs = timed(lambda: zlib_huffman_only(data), reps)
-    zlib_enc = add("zlib Huffman-only encode", t, n, len(theirs))
-    t, _ = timed(lambda: zlib.decompress(theirs, -15), reps)
-    zlib_dec = add("zlib inflate of zlib's stream", t, n)
-    t, back = timed(lambda: zlib.decompress(ours, -15), reps)
-    assert back == data
-    add("zlib inflate of codelength's DEFLATE stream", t, n)
-
-    small = data[:TWIN_BYTES]
-    small_array = array[:TWIN_BYTES]
-    t_k, _ = timed(lambda: huffman.encode(small_array, 256), repeats)
-    t, (p2, m2, pl2) = timed(lambda: twin.encode(small, 256), 1, False)
-    twin_enc = add("pure-Python twin encode (64 KiB slice; same bytes as the kernel)", t, len(small),
-                   len(m2) + len(pl2))
-    t_kd, _ = timed(lambda: huffman.decode(p2, m2, pl2, len(small), 256), repeats)
-    t, _ = timed(lambda: twin.decode(p2, m2, pl2, len(small), 256), 1, False)
-    twin_dec = add("pure-Python twin decode (64 KiB slice)", t, len(small))
-    out["twin_ratio"] = (len(small) / t_k / 1e6 / twin_enc, len(small) / t_kd / 1e6 / twin_dec)
-    try:
-        import dahuffman
-        codec = dahuffman.HuffmanCodec.from_data(small)
-        t, coded = timed(lambda: codec.encode(small), 1, False)
-        add("dahuffman encode (64 KiB slice; size without its code table)", t, len(small), len(coded))
-        t, _ = timed(lambda: codec.decode(coded), 1, False)
-        add("dahuffman decode (64 KiB slice)", t, len(small))
-    except ImportError:
-        pass
-
-    blocks = huffman.block_lengths(array, 256)
-    fixed = [32768] * (n // 32768) + ([n % 32768] if n % 32768 else [])
-    out.update({
-        "h0": entropy_of_blocks(array, [n]),
-        "h0_32k": entropy_of_blocks(array, fixed),
-        "h0_native_blocks": entropy_of_blocks(array, blocks),
-        "native_blocks": int(len(blocks)),
-        "native_bpb": (len(model) + len(payload)) * 8 / n,
-        "deflate_bpb": len(ours) * 8 / n,
-        "zlib_bpb": len(theirs) * 8 / n,
-        "speedups": {"native encode / zlib encode": enc / zlib_enc,
-                     "DEFLATE encode / zlib encode": ours_enc / zlib_enc,
-                     "native decode / zlib inflate": dec / zlib_dec},
-    })
-    return out
+    dec = suite.compare(GROUP, "decode", [
+        Impl(BACKEND_DECODE, lambda: huffman.decode(param, model, payload, n, 256), ours=True),
+        Impl(REUSED_DECODE, lambda: _huffman.decode_native(model_view, payload_view, reused, 256), ours=True),
+        Impl(TWIN, lambda: twin.decode(param, model, payload, n, 256), ref=BACKEND_DECODE, slow=True)
+        if is_slice else None], n, source)
+    assert dec[BACKEND_DECODE].tobytes() == data
+    assert dec[REUSED_DECODE] == 0 and reused.tobytes() == data
+    if is_slice:
+        assert bytes(dec[TWIN]) == data
+    ours = streams[run.HUFFMAN_DEFLATE]
+    inflated = suite.compare(GROUP, "inflate", [Impl(INFLATE_OURS, lambda: zlib.decompress(ours, -15))], n, source)
+    assert inflated[INFLATE_OURS] == data
+    return len(model) + len(payload)
 
 
-def render(result: dict) -> str:
-    lines = [f"### {result['size_mib']} MiB",
-             "",
-             "| what | MB/s (median) | bits/byte |",
-             "|---|---:|---:|"]
-    for r in result["rows"]:
-        bpb = "" if r["bits_per_byte"] is None else f"{r['bits_per_byte']:.4f}"
-        lines.append(f"| {r['name']} | {r['mbps']:.1f} | {bpb} |")
-    lines += ["",
-              f"H0 (global) {result['h0']:.4f}, H0 per 32 KiB block {result['h0_32k']:.4f}, "
-              f"H0 per native block {result['h0_native_blocks']:.4f} ({result['native_blocks']} blocks) bits/byte",
-              f"native {result['native_bpb']:.4f}, codelength DEFLATE {result['deflate_bpb']:.4f}, "
-              f"zlib Huffman-only {result['zlib_bpb']:.4f} bits/byte "
-              f"(DEFLATE / zlib size = {result['deflate_bpb'] / result['zlib_bpb']:.4f})"]
-    lines += [f"{k}: {v:.2f}x" for k, v in result["speedups"].items()]
-    lines.append(f"kernel vs pure-Python twin (64 KiB): encode {result['twin_ratio'][0]:.0f}x, "
-                 f"decode {result['twin_ratio'][1]:.0f}x")
-    return "\n".join(lines)
+def sizes_row(data: bytes, streams: dict, backend_bytes: int) -> dict:
+    """Bits per byte of each Huffman output beside the order-0 bounds (whole input, 32 KiB, native blocks)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    n = array.size
+    bounds, blocks = run.huffman_bounds(array)
+    return {"bytes": n, "H0": common.entropy_of_blocks(array, [n]), **bounds, **blocks,
+            "native backend": 8 * backend_bytes / n,
+            "native compress()": 8 * len(streams[run.HUFFMAN_NATIVE]) / n,
+            "codelength DEFLATE": 8 * len(streams[run.HUFFMAN_DEFLATE]) / n,
+            "zlib Huffman-only": 8 * len(streams[run.ZLIB_HUFFMAN_ONLY]) / n}
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1,64", help="sizes in MiB, comma-separated (default 1,64)")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    args = parser.parse_args(argv)
-    for size in (int(s) for s in args.sizes.split(",")):
-        print(render(run(size, args.repeats, args.corpus)))
-        print()
+def speedups(rows: list[dict], n: int) -> dict:
+    """Ratios of median MB/s on ``n`` bytes: codelength's coders over zlib's."""
+    mbps = {(r["op"], r["impl"]): r["mbps"] for r in rows if r["bytes"] == n}
+    zlib_encode = mbps[("encode", run.ZLIB_HUFFMAN_ONLY)]
+    zlib_inflate = mbps[("decode", "zlib inflate (of zlib's stream)")]
+    return {"native encode (backend) / zlib encode": mbps[("encode", BACKEND_ENCODE)] / zlib_encode,
+            "DEFLATE encode / zlib encode": mbps[("encode", run.HUFFMAN_DEFLATE)] / zlib_encode,
+            "native decode (backend) / zlib inflate": mbps[("decode", BACKEND_DECODE)] / zlib_inflate}
+
+
+def render_sizes(sizes: list[dict]) -> str:
+    header = ["size", "H0", "H0 per 32 KiB block", "H0 per native block (blocks)", "native backend",
+              "native compress()", "codelength DEFLATE", "zlib Huffman-only", "DEFLATE ÷ zlib size"]
+    rows = [[common.size_label(s["bytes"]), f"{s['H0']:.4f}", f"{s['H0 per 32 KiB block']:.4f}",
+             f"{s['H0 per native Huffman block']:.4f} ({s['native_blocks']})", f"{s['native backend']:.4f}",
+             f"{s['native compress()']:.4f}", f"{s['codelength DEFLATE']:.4f}", f"{s['zlib Huffman-only']:.4f}",
+             f"{s['codelength DEFLATE'] / s['zlib Huffman-only']:.4f}"] for s in sizes]
+    return common.markdown_table(header, rows)
+
+
+def main(argv=None) -> dict:
+    parser = run.build_parser(__doc__, suite=False, sizes="1,64", data="corpus")
+    args = run.finish_args(parser, parser.parse_args(argv))
+    suite = run.Suite(args)
+    sizes, ratios = [], {}
+    for source, is_slice in run.each_size(suite):
+        data = source.data
+        streams = run.group_huffman(suite, data, is_slice, source.name)
+        backend_bytes = group_backend(suite, data, is_slice, source.name, streams)
+        if not is_slice or len(data) in args.sizes:
+            sizes.append(sizes_row(data, streams, backend_bytes))
+            ratios[len(data)] = speedups(suite.speed, len(data))
+        del source, data, streams
+    print(run.render_speed(suite.speed))
+    print()
+    print("Bits per byte (native backend: model + payload; compress(): the whole container):")
+    print()
+    print(render_sizes(sizes))
+    print()
+    for n, values in ratios.items():
+        print(f"{common.size_label(n)}: " + ", ".join(f"{k} {common.fmt_ratio(v)}" for k, v in values.items()))
+    if suite.skipped:
+        print("\nSkipped: " + "; ".join(suite.skipped))
+    return {"speed": suite.speed, "sizes": sizes, "speedups": ratios}
 
 
 if __name__ == "__main__":
