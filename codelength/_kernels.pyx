@@ -175,21 +175,42 @@ def gather_lengths(const symbol_t[:] data, const double[::1] table, double[::1] 
 # n-grams of bytes
 # ---------------------------------------------------------------------------------------------
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define CODELENGTH_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define CODELENGTH_PREFETCH(p) ((void)(p))
+    #endif
+    """
+    void CODELENGTH_PREFETCH(const void* p) noexcept nogil
+
+# How many positions ahead the n-gram loop prefetches its hash slot: enough to hide a cache miss.
+DEF PREFETCH_AHEAD = 16
+
+
 cdef inline uint64_t _hash(uint64_t key, int shift) noexcept nogil:
     return (key * <uint64_t>0x9E3779B97F4A7C15) >> shift
 
 
-cdef inline Py_ssize_t _probe_add(uint64_t* keys, int64_t* counts, Py_ssize_t wrap, int shift,
-                                  uint64_t key, int64_t amount) noexcept nogil:
+cdef struct Slot:
+    # key and count side by side: a probe touches one cache line, not two
+    uint64_t key
+    int64_t count
+
+
+cdef inline Py_ssize_t _probe_add(Slot* slots, Py_ssize_t wrap, int shift, uint64_t key,
+                                  int64_t amount) noexcept nogil:
     """Add ``amount`` to ``key``'s count (linear probing); return 1 if the key was new."""
-    cdef Py_ssize_t slot = <Py_ssize_t>_hash(key, shift)
-    while counts[slot] and keys[slot] != key:
-        slot = (slot + 1) & wrap
-    counts[slot] += amount
-    if counts[slot] == amount:
-        keys[slot] = key
-        return 1
-    return 0
+    cdef Py_ssize_t i = <Py_ssize_t>_hash(key, shift)
+    while slots[i].count and slots[i].key != key:
+        i = (i + 1) & wrap
+    if slots[i].count:
+        slots[i].count += amount
+        return 0
+    slots[i].key = key
+    slots[i].count = amount
+    return 1
 
 
 cdef class NgramCounter:
@@ -205,8 +226,7 @@ cdef class NgramCounter:
     cdef uint64_t window      # the last bytes seen, packed like a key
     cdef int64_t filled       # bytes seen so far (saturates at n)
     cdef int64_t[::1] dense
-    cdef uint64_t* keys
-    cdef int64_t* counts
+    cdef Slot* slots
     cdef Py_ssize_t capacity
     cdef Py_ssize_t used
     cdef int shift
@@ -218,26 +238,20 @@ cdef class NgramCounter:
         self.mask = 0xFFFFFFFFFFFFFFFF if n == 8 else ((<uint64_t>1 << (8 * n)) - 1)
         self.window = 0
         self.filled = 0
-        self.keys = NULL
-        self.counts = NULL
+        self.slots = NULL
         if n <= 2:
             self.dense = np.zeros(1 << (8 * n), dtype=np.int64)
         else:
             self._allocate(1 << 16)
 
     def __dealloc__(self):
-        free(self.keys)
-        free(self.counts)
+        free(self.slots)
 
     cdef int _allocate(self, Py_ssize_t capacity) except -1:
-        cdef uint64_t* keys = <uint64_t*>calloc(capacity, sizeof(uint64_t))
-        cdef int64_t* counts = <int64_t*>calloc(capacity, sizeof(int64_t))
-        if keys == NULL or counts == NULL:
-            free(keys)
-            free(counts)
+        cdef Slot* slots = <Slot*>calloc(capacity, sizeof(Slot))
+        if slots == NULL:
             raise MemoryError(f"cannot allocate an n-gram table of {capacity} entries")
-        self.keys = keys
-        self.counts = counts
+        self.slots = slots
         self.capacity = capacity
         self.used = 0
         self.shift = 64
@@ -246,20 +260,19 @@ cdef class NgramCounter:
         return 0
 
     cdef int _grow(self) except -1:
-        cdef uint64_t* old_keys = self.keys
-        cdef int64_t* old_counts = self.counts
+        cdef Slot* old = self.slots
         cdef Py_ssize_t i, old_capacity = self.capacity
-        self._allocate(old_capacity * 2)
+        try:
+            self._allocate(old_capacity * 2)
+        except MemoryError:
+            self.slots = old
+            raise
         with nogil:
             for i in range(old_capacity):
-                if old_counts[i]:
-                    self._insert(old_keys[i], old_counts[i])
-        free(old_keys)
-        free(old_counts)
+                if old[i].count:
+                    self.used += _probe_add(self.slots, self.capacity - 1, self.shift, old[i].key, old[i].count)
+        free(old)
         return 0
-
-    cdef inline void _insert(self, uint64_t key, int64_t amount) noexcept nogil:
-        self.used += _probe_add(self.keys, self.counts, self.capacity - 1, self.shift, key, amount)
 
     def update(self, const uint8_t[::1] data):
         """Count the n-grams that end inside ``data`` (those spanning the previous piece included)."""
@@ -268,9 +281,9 @@ cdef class NgramCounter:
         cdef int64_t filled = self.filled
         cdef int n = self.n
         cdef int64_t[::1] dense
-        cdef uint64_t* keys
-        cdef int64_t* counts
-        cdef Py_ssize_t wrap, added
+        cdef Slot* slots
+        cdef Py_ssize_t wrap, added, j
+        cdef uint64_t ahead
         cdef int shift
         if n <= 2:
             dense = self.dense
@@ -288,17 +301,27 @@ cdef class NgramCounter:
                 end = i + (self.capacity // 2 - self.used)
                 if end > total:
                     end = total
-                keys = self.keys
-                counts = self.counts
+                slots = self.slots
                 wrap = self.capacity - 1
                 shift = self.shift
                 added = 0
                 with nogil:
+                    # ``ahead`` is the key ending PREFETCH_AHEAD bytes further on: its slot is fetched
+                    # into cache while the probes in between run (the table is far larger than cache)
+                    ahead = w
+                    j = i
+                    while j < i + PREFETCH_AHEAD and j < total:
+                        ahead = ((ahead << 8) | data[j]) & mask
+                        j += 1
                     while i < end:
+                        if j < total:
+                            ahead = ((ahead << 8) | data[j]) & mask
+                            CODELENGTH_PREFETCH(&slots[_hash(ahead, shift)])
+                            j += 1
                         w = ((w << 8) | data[i]) & mask
                         filled += 1
                         if filled >= n:
-                            added += _probe_add(keys, counts, wrap, shift, w, 1)
+                            added += _probe_add(slots, wrap, shift, w, 1)
                         i += 1
                 self.used += added
         self.window = w
@@ -310,6 +333,50 @@ cdef class NgramCounter:
         if self.n <= 2:
             return int(np.count_nonzero(self.dense))
         return self.used
+
+    def conditional_entropy(self):
+        """H(last byte | the bytes before it) in nats, without sorting: (c/N) log(c_ctx / c) summed.
+
+        Context totals c_ctx (sums over the last byte, key >> 8) are gathered in a second hash table.
+        """
+        cdef Py_ssize_t i, m, ctx_capacity = 16, wrap
+        cdef int ctx_shift
+        cdef int64_t total = 0, ctx_total, c
+        cdef double s = 0.0, comp = 0.0, term
+        cdef Slot* ctx
+        cdef uint64_t key
+        if self.n <= 2:
+            keys, counts = self.result()
+            return conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0
+        while ctx_capacity < 2 * self.used:
+            ctx_capacity *= 2
+        ctx_shift = 64
+        while (<Py_ssize_t>1 << (64 - ctx_shift)) < ctx_capacity:
+            ctx_shift -= 1
+        ctx = <Slot*>calloc(ctx_capacity, sizeof(Slot))
+        if ctx == NULL:
+            raise MemoryError(f"cannot allocate a context table of {ctx_capacity} entries")
+        wrap = ctx_capacity - 1
+        try:
+            with nogil:
+                for i in range(self.capacity):
+                    c = self.slots[i].count
+                    if c:
+                        total += c
+                        _probe_add(ctx, wrap, ctx_shift, self.slots[i].key >> 8, c)
+                for i in range(self.capacity):
+                    c = self.slots[i].count
+                    if c:
+                        key = self.slots[i].key >> 8
+                        m = <Py_ssize_t>_hash(key, ctx_shift)
+                        while ctx[m].key != key:  # present: inserted above, and nothing is ever removed
+                            m = (m + 1) & wrap
+                        ctx_total = ctx[m].count
+                        term = (<double>c / <double>total) * log1p(<double>(ctx_total - c) / <double>c)
+                        _neumaier_add(&s, &comp, term)
+        finally:
+            free(ctx)
+        return s + comp
 
     def result(self):
         """Return ``(keys, counts)``: the distinct n-grams (uint64, sorted) and their counts (int64)."""
@@ -323,9 +390,9 @@ cdef class NgramCounter:
         cdef int64_t[::1] c = counts
         with nogil:
             for i in range(self.capacity):
-                if self.counts[i]:
-                    k[j] = self.keys[i]
-                    c[j] = self.counts[i]
+                if self.slots[i].count:
+                    k[j] = self.slots[i].key
+                    c[j] = self.slots[i].count
                     j += 1
         order = np.argsort(keys, kind="stable")
         return keys[order], counts[order]

@@ -77,8 +77,7 @@ class ContextStatistics:
         scale = log_base(base)
         out = np.empty(self.max_order + 1)
         for k, counter in enumerate(self._counters):
-            keys, counts = counter.result()
-            out[k] = _kernels.conditional_entropy_of_sorted(keys, counts) / scale if counts.size else 0.0
+            out[k] = counter.conditional_entropy() / scale
         return out
 
 
@@ -111,11 +110,9 @@ def context_entropy(data, order: int = 1, base=None) -> float:
     >>> context_entropy(b"abababab", order=1)
     0.0
     """
-    order = _check_order(order)
-    keys, counts = ngram_counts(data, order + 1)
-    if not counts.size:
-        return 0.0
-    return _kernels.conditional_entropy_of_sorted(keys, counts) / log_base(base)
+    counter = _kernels.NgramCounter(_check_order(order) + 1)
+    counter.update(_byte_source(data))
+    return counter.conditional_entropy() / log_base(base)
 
 
 def file_context_entropies(path, max_order: int = 3, base=None, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
