@@ -740,12 +740,13 @@ def parse_args(argv=None):
     return finish_args(parser, parser.parse_args(argv))
 
 
-def each_size(suite: Suite, spec: str | None = None):
-    """Yield ``(source, is_slice)``: ``spec`` (default the first ``--data``) at each ``--sizes`` and at
-    ``--twin-bytes``, the size the slow implementations run on (``is_slice``), smallest first."""
+def each_size(suite: Suite, spec: str | None = None, with_slice: bool = True):
+    """Yield ``(source, is_slice)``: ``spec`` (default the first ``--data``) at each ``--sizes`` and, when
+    ``with_slice``, at ``--twin-bytes``, the size the slow implementations run on (``is_slice``), smallest
+    first."""
     args = suite.args
     spec = spec or args.data[0]
-    for n in sorted(set(args.sizes) | {args.twin_bytes}):
+    for n in sorted(set(args.sizes) | ({args.twin_bytes} if with_slice else set())):
         source = common.load_source(spec, n, args.corpus)
         suite.sources.setdefault(source.name, source.description.replace(", repeated", "") + ", repeated to each size")
         suite.log(f"== {size_label(n)} of {source.name}: {source.description}")
