@@ -1,7 +1,7 @@
 """Shared helpers of the benchmark scripts: data, timing, machine, peak memory, Markdown/JSON/plot output.
 
 Data
-    :func:`load_data` gives ``size`` bytes of a *source*: ``"corpus"`` (the files of ../shared/corpus
+    :func:`load_source` gives ``size`` bytes of a *source*: ``"corpus"`` (the files of ../shared/corpus
     concatenated and repeated up to the size), a directory or a file path (the same, with those files), or
     a generated source of known entropy (:data:`GENERATED`): ``iid`` (i.i.d. bytes with the byte
     frequencies of alice29.txt), ``geometric`` (i.i.d., p(k) proportional to 0.9**k), ``uniform``
@@ -183,14 +183,6 @@ def load_source(spec: str, size: int, corpus: Path = CORPUS) -> Source:
                   natural_size=len(seed))
 
 
-def load_data(size: int, corpus: Path = CORPUS) -> bytes:
-    """``size`` bytes of real data (the corpus repeated) or, without a corpus, i.i.d. text-like bytes.
-
-    The data of the per-area benchmark scripts.
-    """
-    return load_source("corpus", size, corpus).data
-
-
 # --------------------------------------------------------------------------------------------- timing
 @dataclass
 class Timing:
@@ -235,26 +227,7 @@ def measure(fn, nbytes: int, repeats: int, warmup: bool = True):
 
     Returns ``(Timing, result of the last call)``.
     """
-    repeats = max(1, int(repeats))
-    result, warm = None, None
-    if warmup:
-        start = time.perf_counter()
-        result = fn()
-        warm = time.perf_counter() - start
-    wall, cpu = [], []
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            w, c = time.perf_counter(), time.process_time()
-            result = fn()
-            cpu.append(time.process_time() - c)
-            wall.append(time.perf_counter() - w)
-    finally:
-        if enabled:
-            gc.enable()
-    return Timing(nbytes, wall, cpu, warm), result
+    return measure_interleaved([fn], nbytes, [max(1, int(repeats))], [warmup])[0]
 
 
 def measure_interleaved(fns, nbytes: int, repeats, warmup, clock: str = "wall"):
