@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import _kernels
-from .counting import DEFAULT_CHUNK_SIZE, byte_view, read_chunks
+from .counting import DEFAULT_CHUNK_SIZE, _byte_source, byte_view, read_chunks
 
 #: Default block size of the profile and of the block entropy in reports.
 DEFAULT_BLOCK_SIZE = 64 << 10
@@ -156,9 +156,9 @@ class BlockEntropyAccumulator:
         self._filled = 0
 
     def update(self, piece) -> None:
-        """Add the bytes of ``piece`` (bytes-like or array), closing every block it completes."""
-        data = np.ascontiguousarray(np.frombuffer(piece, dtype=np.uint8) if not isinstance(piece, np.ndarray)
-                                    else piece.reshape(-1).view(np.uint8))
+        """Add the bytes of ``piece`` (bytes-like, or an integer array of byte values 0..255, as in
+        :func:`codelength.context.ContextStatistics.update`), closing every block it completes."""
+        data = _byte_source(piece)
         pos, total, bs = 0, data.size, self.block_size
         self.size += total
         while pos < total:

@@ -191,3 +191,14 @@ def test_strided_memoryview_sources():
     data = _text(3000)
     strided = memoryview(data)[::2]
     assert entropy_profile(strided, 256).bits_per_byte == entropy_profile(data[::2], 256).bits_per_byte
+
+
+def test_accumulator_reads_integer_arrays_as_byte_values():
+    # an int64 array was read as its raw memory (seven zero bytes per value), unlike every other function
+    values = np.frombuffer(_text(4096), dtype=np.uint8)
+    wide, plain = BlockEntropyAccumulator(1024), BlockEntropyAccumulator(1024)
+    wide.update(values.astype(np.int64))
+    plain.update(values.tobytes())
+    assert wide.size == plain.size == 4096 and wide.entropies == plain.entropies
+    with pytest.raises(ValueError, match="above 255"):
+        BlockEntropyAccumulator(1024).update(np.array([1, 300]))
