@@ -26,6 +26,11 @@ implementations (pure-Python twins, dahuffman) are timed only on the first ``--t
 reported per byte like the rest. Speeds use the first ``--data`` source; sizes use every source.
 Results: Markdown printed and written to ``--out``/results.md, every raw figure in results.json, and with
 ``--plot`` results.png. A peer that is not installed is skipped with a line saying so.
+
+The per-area scripts (bench_counting.py, bench_huffman.py, bench_arith.py, bench_measures.py) run these
+groups (via :func:`build_parser`, :func:`finish_args`, :class:`Suite` and :func:`each_size`) plus the
+measurements only they make, and print the same speed table; the shared data, timing and peers
+(zlib Huffman-only among them) live in common.py.
 """
 from __future__ import annotations
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -75,3 +77,15 @@ def test_missing_peers_are_skipped_with_a_line(tmp_path):
     assert not (tmp_path / "results.png").exists()
     impls = {r["impl"] for r in json.loads((tmp_path / "results.json").read_text())["speed"]}
     assert not any("constriction" in i or "dahuffman" in i or "scipy" in i for i in impls)
+
+
+@pytest.mark.parametrize("script, extra", [("bench_huffman.py", []), ("bench_arith.py", []),
+                                           ("bench_counting.py", []), ("bench_measures.py", ["--trials", "2"])])
+def test_per_area_scripts_run(script, extra):
+    """Each per-area script (built on run.py and common.py) runs on a tiny generated input and prints its table."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    command = [sys.executable, str(REPO / "benchmarks" / script), "--data", "iid", "--sizes", "32K",
+               "--twin-bytes", "4K", "--repeats", "1", "--twin-repeats", "1", "--quiet", *extra]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| group | operation | implementation |" in proc.stdout
