@@ -275,8 +275,11 @@ def _source_pieces(source, chunk_size: int, progress=None):
 
 
 def _aligned_chunk(block_size: int) -> int:
-    """A read size that is a whole number of blocks, about DEFAULT_CHUNK_SIZE."""
-    return block_size * max(1, DEFAULT_CHUNK_SIZE // block_size)
+    """A read size of about DEFAULT_CHUNK_SIZE: a whole number of blocks when blocks are smaller, else
+    DEFAULT_CHUNK_SIZE itself (the accumulator completes a block from several pieces; memory stays bounded)."""
+    if block_size > DEFAULT_CHUNK_SIZE:
+        return DEFAULT_CHUNK_SIZE
+    return block_size * (DEFAULT_CHUNK_SIZE // block_size)
 
 
 def source_name(source) -> str:

@@ -202,3 +202,13 @@ def test_accumulator_reads_integer_arrays_as_byte_values():
     assert wide.size == plain.size == 4096 and wide.entropies == plain.entropies
     with pytest.raises(ValueError, match="above 255"):
         BlockEntropyAccumulator(1024).update(np.array([1, 300]))
+
+
+def test_huge_block_size_reads_in_bounded_pieces(tmp_path):
+    # the read size was one whole block: -b 100G asked for a 100 GiB buffer (MemoryError), and a block
+    # size past 2**63 for an impossible one (OverflowError)
+    path = tmp_path / "f.bin"
+    path.write_bytes(_text(5000))
+    for block_size in (100 << 30, 10**25):
+        p = entropy_profile(path, block_size)
+        assert p.n_blocks == 1 and p.bits_per_byte[0] == pytest.approx(entropy(counts(_text(5000))))
