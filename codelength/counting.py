@@ -48,7 +48,8 @@ def check_integer(value, name: str) -> int:
 def as_symbols(data) -> tuple[np.ndarray, bool]:
     """Validate ``data`` and return it as a 1-D integer array, and whether it was bytes-like.
 
-    Bytes-like objects (bytes, bytearray, memoryview, mmap) become a zero-copy ``uint8`` view.
+    Bytes-like objects (bytes, bytearray, memoryview, mmap) become a ``uint8`` view of their bytes (zero-copy
+    unless a memoryview is strided).
     Integer arrays (or sequences of ints) of any shape are flattened in C order; non-contiguous 1-D
     arrays are kept as strided views. Raises TypeError for text, floats, booleans and objects, and
     ValueError for 0-d arrays and negative symbols.
