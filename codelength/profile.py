@@ -206,8 +206,9 @@ def detect_jumps(bits_per_byte, threshold: float = DEFAULT_JUMP_THRESHOLD, block
 
     ``offset`` of each jump is ``block * block_size``. A change that goes on over the next blocks in the
     same direction (by at least a quarter of ``threshold`` each: a region boundary inside a block gives a
-    half-way block) is one jump, from the block before it to the last block of the run. When ``size_bytes`` says the last block is short,
-    it is left out (a short block cannot reach a high entropy, which would look like a fall).
+    half-way block) is one jump, from the block before it to the last block of the run. When
+    ``size_bytes`` says the last block is short, it is left out (a short block cannot reach a high
+    entropy, which would look like a fall). ``threshold`` must be positive and finite (ValueError).
     """
     threshold = check_jump_threshold(threshold)
     h = [float(x) for x in bits_per_byte]
@@ -376,7 +377,8 @@ def render_profile_text(profile: EntropyProfile, *, unicode: bool = True, width:
         mark = ""
         if i in jump_at:
             j = jump_at[i]
-            arrow = ("\u25b2" if j.direction == "rise" else "\u25bc") if unicode else ("^" if j.direction == "rise" else "v")
+            rise = j.direction == "rise"
+            arrow = ("\u25b2" if rise else "\u25bc") if unicode else ("^" if rise else "v")
             mark = f"  {arrow} jump {j.delta:+.2f}"
         if i in high:
             mark += "  high"
