@@ -136,7 +136,20 @@ def counts(data, alphabet_size: int | None = None) -> np.ndarray:
 
 
 def merge_counts(*parts) -> np.ndarray:
-    """Add count arrays of different lengths (the shorter ones are padded with zeros)."""
+    """Add count arrays of different lengths (the shorter ones are padded with zeros).
+
+    .. math:: m[s] = \\sum_j c_j[s], \\qquad c_j[s] = 0 \\text{ for } s \\ge \\mathrm{len}(c_j)
+
+    Parameters
+    ----------
+    *parts : array_like of non-negative integers, 1-D
+        Count arrays (any integer dtype whose values fit in int64).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Of the length of the longest part (empty when no part is given).
+    """
     arrays = [np.asarray(p) for p in parts]
     for a in arrays:
         if a.ndim != 1 or (a.dtype.kind not in "iu" and a.size):
@@ -152,7 +165,22 @@ def merge_counts(*parts) -> np.ndarray:
 
 
 def joint_counts(x, y, alphabet_sizes: tuple[int, int] | None = None) -> np.ndarray:
-    """Counts of the pairs ``(x[i], y[i])`` of two aligned symbol sequences, as a 2-D array ``c[x, y]``."""
+    """Counts of the pairs ``(x[i], y[i])`` of two aligned symbol sequences, as a 2-D array ``c[x, y]``.
+
+    .. math:: c[a, b] = \\#\\{i : x_i = a,\\ y_i = b\\}
+
+    Parameters
+    ----------
+    x, y : bytes-like or array_like of non-negative integers
+        Sequences of equal length (flattened like :func:`counts`).
+    alphabet_sizes : (int, int), optional
+        Sizes of x's and y's alphabets (default as in :func:`counts` for each). The table is dense, so
+        their product is limited to :data:`MAX_DENSE_ALPHABET`.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (len of x's alphabet, len of y's alphabet)
+    """
     if alphabet_sizes is not None and (isinstance(alphabet_sizes, (str, bytes)) or np.ndim(alphabet_sizes) != 1
                                        or len(alphabet_sizes) != 2):
         raise TypeError(f"alphabet_sizes must be a pair (size of x's alphabet, size of y's), got {alphabet_sizes!r}")
