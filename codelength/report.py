@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .context import MAX_ORDER, ContextStatistics
+from .context import ContextStatistics, _check_order
 from .counting import DEFAULT_CHUNK_SIZE, byte_view
 from .measures import entropy
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
@@ -378,8 +378,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     >>> round(r.bound("H0").bits_per_byte, 3), round(r.bound("H1").bits_per_byte, 3)
     (2.04, 0.86)
     """
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 0 <= order <= MAX_ORDER:
-        raise ValueError(f"order must be an integer between 0 and {MAX_ORDER}, got {order!r}")
+    order = _check_order(order)
     is_sample = source is None
     if is_sample:
         source = sample_path()

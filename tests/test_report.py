@@ -254,3 +254,9 @@ def test_orders_without_any_context_string_are_sparse():
     report = analyze(b"a", order=7, coders=False)
     assert all(report.bound(f"H{k}").sparse for k in range(1, 8))
     assert "previous 7 bytes" not in report.summary and "too sparse" in report.summary
+
+
+@pytest.mark.parametrize("order", [1.5, True, "2"])
+def test_order_of_the_wrong_type_is_a_type_error(order):
+    with pytest.raises(TypeError, match="order"):
+        analyze(b"abc", order=order, coders=False)
