@@ -277,6 +277,10 @@ def cmd_profile(args) -> int:
     """``codelength profile``: the block entropy table (or --json) on stdout, optionally a PNG plot."""
     from . import profile as pf
     source = args.file
+    if args.plot and source != "-" and os.path.exists(args.plot) and os.path.exists(source) \
+            and os.path.samefile(args.plot, source):
+        _error("profile", f"{source}: the plot would overwrite the input")
+        return 1
     if args.plot and not args.force and os.path.lexists(args.plot):  # refuse before reading a large input
         _error("profile", f"{args.plot} already exists; not overwritten (use -f to overwrite)")
         return 1

@@ -578,3 +578,11 @@ def test_analyze_out_of_memory_is_one_line_and_the_others_go_on(text_file, tmp_p
     out, err = capsys.readouterr()
     assert err.count("\n") == 1 and str(big) in err and "memory" in err and "--order" in err
     assert json.loads(out)["source"] == str(text_file)
+
+
+def test_profile_plot_never_replaces_its_input(tmp_path, capsys):
+    path = _mixed(tmp_path)
+    before = path.read_bytes()
+    assert cli.main(["profile", str(path), "--plot", str(path), "-f", "-q"]) == 1
+    assert path.read_bytes() == before
+    assert capsys.readouterr().err.strip() == f"codelength: profile: {path}: the plot would overwrite the input"
