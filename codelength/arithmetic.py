@@ -95,8 +95,8 @@ def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
 
     Maximises ``sum_i w_i log2(f_i)`` subject to ``sum_i f_i = M`` and ``f_i >= 1`` wherever
     ``w_i > 0`` (``f_i = 0`` where ``w_i = 0``), i.e. minimises the quantisation cost
-    ``sum_i w_i log2((w_i / W) / (f_i / M))``. Start from rounded proportional scaling, fix the sum
-    with the best marginal moves, then swap units while any ``+1`` gains more than some ``-1`` loses:
+    ``sum_i w_i log2((w_i / W) / (f_i / M))``. Start from the rounded real-valued optimum
+    ``f_i = max(1, w_i / lam)`` (water filling), fix the sum with the best marginal moves, then swap units while any ``+1`` gains more than some ``-1`` loses:
     the objective is separable and concave, so no improving swap means optimal.
 
     Parameters
@@ -117,35 +117,55 @@ def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
         raise ValueError(f"scale_bits must be 0..{MAX_SCALE_BITS}, got {scale_bits}")
     total = 1 << scale_bits
     idx = np.flatnonzero(w > 0)
-    f = np.zeros(w.size, dtype=np.int64)
+    f = np.zeros(w.size, dtype=np.uint32)
     if idx.size == 0:
-        return f.astype(np.uint32)
+        return f
     if idx.size > total:
         raise ValueError(f"{idx.size} symbols with positive weight do not fit a total of 2**{scale_bits}")
     wi = w[idx] / w[idx].max()
-    fi = np.maximum(1, np.floor(wi * (total / wi.sum()) + 0.5)).astype(np.int64)
+    f[idx] = _quantize_positive(wi, total, _water_fill(wi, total))
+    return f
+
+
+def _water_fill(wi: np.ndarray, total: int) -> np.ndarray:
+    """The real-valued optimum of ``max sum_i w_i log f_i`` s.t. ``sum_i f_i = total``, ``f_i >= 1``:
+    ``f_i = max(1, w_i / lam)`` (water filling). It bounds the integer optimum (the integers are a subset),
+    and rounding it starts the integer search a few moves from the end (scaling alone is far off when many
+    symbols sit at the floor of 1)."""
+    s = np.sort(wi)[::-1]
+    k = s.size
+    lam = np.cumsum(s) / (total - k + np.arange(1, k + 1))   # lam_j: the top j symbols above the floor
+    top = int(np.flatnonzero(s >= lam)[-1])                  # the largest such j (j = 1 always qualifies)
+    return np.maximum(1.0, wi / lam[top])
+
+
+def _quantize_positive(wi: np.ndarray, total: int, start: np.ndarray) -> np.ndarray:
+    """Integer optimum for positive weights ``wi`` (see :func:`quantize_frequencies`) from the real ``start``."""
+    fi = np.maximum(1, np.floor(start + 0.5)).astype(np.int64)
     for _ in range(200):
         diff = total - int(fi.sum())
-        gain = wi * np.log2((fi + 1) / fi)                          # value of one more unit
-        with np.errstate(divide="ignore"):
-            loss = np.where(fi > 1, wi * np.log2(fi / np.maximum(fi - 1, 1)), np.inf)  # cost of one less
         if diff > 0:
+            gain = wi * np.log2((fi + 1) / fi)                      # value of one more unit
             take = min(diff, fi.size)
-            fi[np.argpartition(-gain, take - 1)[:take]] += 1
-        elif diff < 0:
-            take = min(-diff, int(np.count_nonzero(fi > 1)))
+            fi[np.argpartition(gain, fi.size - take)[fi.size - take:]] += 1
+            continue
+        above = np.maximum(fi - 1, 1)
+        loss = wi * np.log2(fi / above)                             # cost of one less (none at the floor)
+        loss[fi == 1] = np.inf
+        if diff < 0:
+            take = min(-diff, fi.size - int(np.count_nonzero(fi == 1)))
             fi[np.argpartition(loss, take - 1)[:take]] -= 1
-        else:
-            up = np.argsort(-gain)
-            down = np.argsort(loss)
-            better = gain[up] > loss[down] * (1 + 1e-12) + 1e-300
-            moves = int(np.argmin(better)) if not better.all() else better.size
-            if moves == 0:
-                break
-            fi[up[:moves]] += 1
-            fi[down[:moves]] -= 1
-    f[idx] = fi
-    return f.astype(np.uint32)
+            continue
+        gain = wi * np.log2((fi + 1) / fi)
+        up = np.argsort(-gain)
+        down = np.argsort(loss)
+        better = gain[up] > loss[down] * (1 + 1e-12) + 1e-300
+        moves = int(np.argmin(better)) if not better.all() else better.size
+        if moves == 0:
+            break
+        fi[up[:moves]] += 1
+        fi[down[:moves]] -= 1
+    return fi.astype(np.uint32)
 
 
 def quantization_cost(weights, freqs) -> float:
@@ -177,7 +197,17 @@ def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     ``max_bits`` defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast caches; 16 buys
     about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
     """
-    w = np.asarray(weights, dtype=np.float64).ravel()
+    return _choose_scale_bits(np.asarray(weights, dtype=np.float64).ravel(), max_bits)[0]
+
+
+def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.ndarray | None]:
+    """:func:`choose_scale_bits` and the frequencies quantised to it (None for one symbol or fewer).
+
+    A total whose lower bound (the real-valued quantisation cost of :func:`_water_fill` plus one byte
+    per frequency) already exceeds the best exact cost found is not quantised: the totals are tried
+    from the largest down, where the cost is usually least, so the slow small totals (many symbols at
+    the floor of 1) are mostly skipped. The choice is that of the plain search from the smallest up.
+    """
     k = int(np.count_nonzero(w > 0))
     low = max(1, (k - 1).bit_length())
     if max_bits is None:
@@ -186,14 +216,31 @@ def choose_scale_bits(weights, max_bits: int | None = None) -> int:
         raise ValueError(f"{k} distinct symbols need a total of at least 2**{low}; "
                          f"the limit is 2**{max_bits} (MAX_SCALE_BITS = {MAX_SCALE_BITS})")
     if k <= 1:
-        return 1
+        return 1, None
+    if not np.all(np.isfinite(w)) or w.min() < 0:
+        raise ValueError("weights must be finite and non-negative")
+    idx = np.flatnonzero(w > 0)
+    wi = w[idx] / w[idx].max()
+    scale = float(w[idx].sum() / wi.sum())        # quantization_cost in the caller's units
+    share = wi / wi.sum()
+    costs, freqs, best = {}, {}, float("inf")
+    for bits in range(max_bits, low - 1, -1):
+        total = 1 << bits
+        start = _water_fill(wi, total)
+        bound = scale * float(np.sum(wi * np.log2(share * total / start))) + 8.0 * k
+        if bound > best + 1e-6:
+            break                                 # the bound only grows as the total shrinks
+        fi = _quantize_positive(wi, total, start)
+        cost = scale * float(np.sum(wi * np.log2(share * total / fi))) + _header_bits(fi)
+        costs[bits], freqs[bits] = cost, fi
+        best = min(best, cost)
     best, best_bits = float("inf"), max_bits
-    for bits in range(low, max_bits + 1):
-        f = quantize_frequencies(w, bits)
-        cost = quantization_cost(w, f) + _header_bits(f)
-        if cost < best - 1e-9:
-            best, best_bits = cost, bits
-    return best_bits
+    for bits in sorted(costs):                    # the first total within 1e-9 of the least cost so far
+        if costs[bits] < best - 1e-9:
+            best, best_bits = costs[bits], bits
+    f = np.zeros(w.size, dtype=np.uint32)
+    f[idx] = freqs[best_bits]
+    return best_bits, f
 
 
 # ----------------------------------------------------------------------------- static model
@@ -234,9 +281,11 @@ class StaticModel:
     def from_data(cls, symbols, scale_bits: int | None = None) -> "StaticModel":
         """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array)."""
         values, cnt = _histogram(_as_array(symbols))
+        f = None
         if scale_bits is None:
-            scale_bits = choose_scale_bits(cnt)
-        f = quantize_frequencies(cnt, scale_bits)
+            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), None)
+        if f is None:
+            f = quantize_frequencies(cnt, scale_bits)
         return cls(values.astype(np.uint64), f, scale_bits)
 
     @classmethod
@@ -281,8 +330,8 @@ class StaticModel:
         """Model section: scale_bits, streams, LEB128 K, K symbol gaps, K - 1 frequencies minus one."""
         k = self.symbols.size
         gaps = np.diff(self.symbols.astype(np.int64), prepend=-1) - 1
-        return (bytes([self.scale_bits, streams]) + _varints([k]) + _varints(gaps)
-                + _varints(self.freqs[:-1].astype(np.int64) - 1))
+        return bytes([self.scale_bits, streams]) + _varints(
+            np.concatenate(([k], gaps, self.freqs[:-1].astype(np.int64) - 1)))
 
     @classmethod
     def from_bytes(cls, model: bytes, alphabet_size: int) -> tuple["StaticModel", int]:
