@@ -127,14 +127,17 @@ def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
     return f
 
 
-def _water_fill(wi: np.ndarray, total: int) -> np.ndarray:
+def _water_fill(wi: np.ndarray, total: int, order: np.ndarray | None = None,
+                cumulative: np.ndarray | None = None) -> np.ndarray:
     """The real-valued optimum of ``max sum_i w_i log f_i`` s.t. ``sum_i f_i = total``, ``f_i >= 1``:
     ``f_i = max(1, w_i / lam)`` (water filling). It bounds the integer optimum (the integers are a subset),
     and rounding it starts the integer search a few moves from the end (scaling alone is far off when many
-    symbols sit at the floor of 1)."""
-    s = np.sort(wi)[::-1]
+    symbols sit at the floor of 1). ``order``/``cumulative``: ``wi`` sorted descending and its running sum,
+    when the caller fills several totals."""
+    s = np.sort(wi)[::-1] if order is None else order
+    cs = np.cumsum(s) if cumulative is None else cumulative
     k = s.size
-    lam = np.cumsum(s) / (total - k + np.arange(1, k + 1))   # lam_j: the top j symbols above the floor
+    lam = cs / (total - k + np.arange(1, k + 1))            # lam_j: the top j symbols above the floor
     top = int(np.flatnonzero(s >= lam)[-1])                  # the largest such j (j = 1 always qualifies)
     return np.maximum(1.0, wi / lam[top])
 
@@ -223,10 +226,12 @@ def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.nda
     wi = w[idx] / w[idx].max()
     scale = float(w[idx].sum() / wi.sum())        # quantization_cost in the caller's units
     share = wi / wi.sum()
+    order = np.sort(wi)[::-1]
+    cumulative = np.cumsum(order)
     costs, freqs, best = {}, {}, float("inf")
     for bits in range(max_bits, low - 1, -1):
         total = 1 << bits
-        start = _water_fill(wi, total)
+        start = _water_fill(wi, total, order, cumulative)
         bound = scale * float(np.sum(wi * np.log2(share * total / start))) + 8.0 * k
         if bound > best + 1e-6:
             break                                 # the bound only grows as the total shrinks

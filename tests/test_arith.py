@@ -274,6 +274,39 @@ def test_quantisation_is_optimal_on_small_cases(weights, bits):
     assert ar.quantization_cost(w, f) <= best + 1e-9
 
 
+def _plain_choice(w, max_bits=None):
+    """choose_scale_bits without pruning: every total from the smallest up, the first least cost kept."""
+    w = np.asarray(w, dtype=float)
+    k = int(np.count_nonzero(w))
+    low = max(1, (k - 1).bit_length())
+    max_bits = min(ar.MAX_SCALE_BITS, max(15, low + 2)) if max_bits is None else max_bits
+    best, best_bits = math.inf, max_bits
+    for bits in range(low, max_bits + 1):
+        f = ar.quantize_frequencies(w, bits)
+        cost = ar.quantization_cost(w, f) + ar._header_bits(f)
+        if cost < best - 1e-9:
+            best, best_bits = cost, bits
+    return best_bits
+
+
+@settings(max_examples=40, deadline=None)
+@given(weights=st.lists(st.integers(0, 10**5), min_size=2, max_size=400), skew=st.floats(0.0, 3.0))
+def test_choose_scale_bits_prunes_nothing_it_should_not(weights, skew):
+    w = np.array(weights, dtype=float) ** skew * (np.array(weights) > 0)
+    if np.count_nonzero(w) < 2:
+        return
+    assert ar.choose_scale_bits(w) == _plain_choice(w)
+    bits, f = ar._choose_scale_bits(w, None)
+    assert np.array_equal(f, ar.quantize_frequencies(w, bits)) or \
+        abs(ar.quantization_cost(w, f) - ar.quantization_cost(w, ar.quantize_frequencies(w, bits))) < 1e-9
+
+
+def test_choose_scale_bits_prunes_nothing_on_text(sample_bytes):
+    for n in (100, 1000, 10000, len(sample_bytes)):
+        counts = np.bincount(np.frombuffer(sample_bytes[:n], np.uint8), minlength=256)
+        assert ar.choose_scale_bits(counts) == _plain_choice(counts)
+
+
 def test_choose_scale_bits_and_cost_are_small_for_text(sample_bytes):
     counts = np.bincount(np.frombuffer(sample_bytes, np.uint8), minlength=256)
     bits = ar.choose_scale_bits(counts)
