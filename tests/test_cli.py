@@ -483,16 +483,16 @@ def test_output_cut_short_by_the_reader_is_not_success(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for argv in (["compress", "-c", str(path)], ["decompress", "-c"]):
         stdin = subprocess.PIPE if argv[0] == "decompress" else subprocess.DEVNULL
-        proc = subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdin=stdin, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)
-        if argv[0] == "decompress":
-            import codelength
-            proc.stdin.write(codelength.compress(data))
-            proc.stdin.close()
-        proc.stdout.read(100)
-        proc.stdout.close()
-        err = proc.stderr.read().decode()
-        assert proc.wait(timeout=120) == 1, err
+        with subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdin=stdin, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env) as proc:
+            if argv[0] == "decompress":
+                import codelength
+                proc.stdin.write(codelength.compress(data))
+                proc.stdin.close()
+            proc.stdout.read(100)
+            proc.stdout.close()
+            err = proc.stderr.read().decode()
+            assert proc.wait(timeout=120) == 1, err
         assert "Traceback" not in err
 
 
@@ -503,12 +503,12 @@ def test_large_text_output_cut_short_is_not_success(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     for argv in (["profile", "-b", "16", str(path)], ["profile", "--json", "-b", "16", str(path)],
                  ["analyze", "--json", "--no-coders", "--block-size", "16", str(path)]):
-        proc = subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=env)
-        proc.stdout.read(100)
-        proc.stdout.close()
-        err = proc.stderr.read().decode()
-        assert proc.wait(timeout=120) == 1, (argv, err)
+        with subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=env) as proc:
+            proc.stdout.read(100)
+            proc.stdout.close()
+            err = proc.stderr.read().decode()
+            assert proc.wait(timeout=120) == 1, (argv, err)
         assert "Traceback" not in err
 
 
