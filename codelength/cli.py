@@ -140,12 +140,7 @@ class Progress:
 
 
 def _progress_enabled(args) -> bool:
-    if getattr(args, "quiet", False):
-        return False
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return not getattr(args, "quiet", False) and _is_terminal(sys.stderr)
 
 
 # ---------------------------------------------------------------- analyze
@@ -388,11 +383,15 @@ def _read_input(path: str) -> bytes:
         raise CommandError(f"{path}: {exc.strerror or exc}") from None
 
 
-def _stdout_is_terminal() -> bool:
+def _is_terminal(stream) -> bool:
     try:
-        return sys.stdout.isatty()
+        return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def _stdout_is_terminal() -> bool:
+    return _is_terminal(sys.stdout)
 
 
 def _write_text(text: str) -> None:
@@ -471,6 +470,8 @@ def _output_name(path: str, args, decompressing: bool) -> str:
 
 def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
     to_stdout = args.stdout or path == "-"
+    if decompressing and path == "-" and not args.force and _is_terminal(sys.stdin):
+        raise CommandError("compressed data not read from a terminal (use -f to force)")
     if args.output is None and not to_stdout:
         out_path = _output_name(path, args, decompressing)  # check the name before reading a big input
     data = _read_input(path)

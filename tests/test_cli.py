@@ -586,3 +586,14 @@ def test_profile_plot_never_replaces_its_input(tmp_path, capsys):
     assert cli.main(["profile", str(path), "--plot", str(path), "-f", "-q"]) == 1
     assert path.read_bytes() == before
     assert capsys.readouterr().err.strip() == f"codelength: profile: {path}: the plot would overwrite the input"
+
+
+def test_decompress_does_not_wait_for_compressed_data_typed_at_a_terminal(capsys, monkeypatch):
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(io.BytesIO(b"")))
+    assert cli.main(["decompress"]) == 1
+    assert capsys.readouterr().err.strip() == ("codelength: decompress: compressed data not read from a terminal "
+                                               "(use -f to force)")
