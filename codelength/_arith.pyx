@@ -31,6 +31,22 @@ cdef extern from *:
     #define COUNT_LIMIT 30
     #define ADAPT_INCREMENT 32U
     #define PROB_FLIP 0x8000U                   /* counters store p ^ 1/2: zeroed memory is p = 1/2, count 0 */
+    /* The binary decoder's step: a 1 keeps [0, bound) of the range, a 0 the rest. On x86-64 both
+       outcomes are computed and two conditional moves pick one (one cycle after the compare; compilers
+       tend to branch here, and on high-entropy data that branch is a coin toss). */
+    static inline uint32_t decide_bit(uint64_t* code, uint64_t* rng, uint64_t bound) {
+        uint64_t c = *code, r = *rng, nr = r - bound, nc = c - bound;
+    #if defined(__x86_64__) && defined(__GNUC__)
+        __asm__("cmp %[b], %[c]; cmovb %[b], %[nr]; cmovb %[c], %[nc]"
+                : [nr] "+&r" (nr), [nc] "+&r" (nc) : [b] "r" (bound), [c] "r" (c) : "cc");
+    #else
+        nr = c < bound ? bound : nr;
+        nc = c < bound ? c : nc;
+    #endif
+        *code = nc;
+        *rng = nr;
+        return c < bound;
+    }
     """
     const uint64_t RC_TOP
     const uint64_t RC_BOT
@@ -40,6 +56,7 @@ cdef extern from *:
     const int COUNT_LIMIT
     const uint32_t ADAPT_INCREMENT
     const uint32_t PROB_FLIP
+    uint32_t decide_bit(uint64_t* code, uint64_t* rng, uint64_t bound) nogil
     int __builtin_clzll(unsigned long long) nogil
     uint64_t __builtin_bswap64(uint64_t) nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
@@ -746,13 +763,14 @@ cdef inline void counter_update(uint32_t* slot, uint32_t bit) noexcept nogil:
 
 
 cdef inline void counter_store(uint32_t* slot, uint32_t e, uint32_t bit) noexcept nogil:
-    """Store counter ``e`` moved towards ``bit``: p += (1 - p) * rate on a 1, p -= p * rate on a 0 (both
-    computed, one kept: no branch)."""
+    """Store counter ``e`` moved towards ``bit``: p += (1 - p) * rate on a 1, p -= p * rate on a 0 (the
+    distance selected, one multiplication, a conditional negation: no branch)."""
     cdef uint32_t p = (e >> 16) ^ PROB_FLIP, k = e & 0xFFFF
     cdef uint32_t rate = RATES[k]
-    cdef uint32_t up = ((65536 - p) * rate) >> 16, down = (p * rate) >> 16
-    cdef uint32_t mask = 0 - bit
-    p = p + (up & mask) - (down & ~mask)
+    cdef uint32_t span = (65536 - p) if bit else p          # the distance to the bit's end, selected
+    cdef uint32_t step = (span * rate) >> 16                # one multiplication instead of two
+    cdef uint32_t sign = bit - 1                            # all ones on a 0: subtract the step
+    p += (step ^ sign) - sign
     k += k < COUNT_LIMIT
     slot[0] = ((p ^ PROB_FLIP) << 16) | k
 
@@ -778,11 +796,7 @@ cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t*
 cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
                              Py_ssize_t size, uint32_t* slot) noexcept nogil:
     cdef uint64_t r = rng[0], c = code[0]
-    cdef uint64_t bound = (r >> PROB_BITS) * ((slot[0] >> 16) ^ PROB_FLIP)
-    cdef uint32_t bit = c < bound
-    cdef uint64_t mask = (<uint64_t>0) - bit
-    code[0] = c - (bound & ~mask)
-    rng[0] = (bound & mask) | ((r - bound) & ~mask)
+    cdef uint32_t bit = decide_bit(code, rng, (r >> PROB_BITS) * ((slot[0] >> 16) ^ PROB_FLIP))
     if rng[0] < RC_BOT:
         rd_normalize(code, rng, buf, pos, size)
     counter_update(slot, bit)
@@ -799,13 +813,7 @@ cdef inline uint32_t dec_three(uint64_t* code, uint64_t* rng, const uint8_t* buf
     for j in range(3):
         e0 = block[2 * node]
         e1 = block[2 * node + 1]
-        r = rng[0]
-        c = code[0]
-        bound = (r >> PROB_BITS) * ((e >> 16) ^ PROB_FLIP)
-        bit = c < bound
-        mask = (<uint64_t>0) - bit
-        code[0] = c - (bound & ~mask)
-        rng[0] = (bound & mask) | ((r - bound) & ~mask)
+        bit = decide_bit(code, rng, (rng[0] >> PROB_BITS) * ((e >> 16) ^ PROB_FLIP))
         if rng[0] < RC_BOT:
             rd_normalize(code, rng, buf, pos, size)
         counter_store(&block[node], e, bit)
