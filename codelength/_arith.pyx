@@ -31,6 +31,24 @@ cdef extern from *:
     #define COUNT_LIMIT 30
     #define ADAPT_INCREMENT 32U
     #define PROB_FLIP 0x8000U                   /* counters store p ^ 1/2: zeroed memory is p = 1/2, count 0 */
+    #if defined(__x86_64__) || defined(_M_X64)
+    #include <emmintrin.h>
+    /* Add `inc` to run[j] for the j in 0..15 with j > after (after may be -1): four 4-wide vector adds
+       (SSE2, part of x86-64), no branch on the data. */
+    static inline void add_after(uint32_t* run, int after, uint32_t inc) {
+        __m128i lim = _mm_set1_epi32(after), add = _mm_set1_epi32((int)inc);
+        for (int q = 0; q < 4; q++) {
+            __m128i idx = _mm_setr_epi32(4 * q, 4 * q + 1, 4 * q + 2, 4 * q + 3);
+            __m128i v = _mm_loadu_si128((const __m128i*)(run + 4 * q));
+            v = _mm_add_epi32(v, _mm_and_si128(_mm_cmpgt_epi32(idx, lim), add));
+            _mm_storeu_si128((__m128i*)(run + 4 * q), v);
+        }
+    }
+    #else
+    static inline void add_after(uint32_t* run, int after, uint32_t inc) {
+        for (int j = 0; j < 16; j++) run[j] += j > after ? inc : 0;
+    }
+    #endif
     /* The binary decoder's step: a 1 keeps [0, bound) of the range, a 0 the rest. On x86-64 both
        outcomes are computed and two conditional moves pick one (one cycle after the compare; compilers
        tend to branch here, and on high-entropy data that branch is a coin toss). */
@@ -57,6 +75,7 @@ cdef extern from *:
     const uint32_t ADAPT_INCREMENT
     const uint32_t PROB_FLIP
     uint32_t decide_bit(uint64_t* code, uint64_t* rng, uint64_t bound) nogil
+    void add_after(uint32_t* run, int after, uint32_t inc) nogil
     int __builtin_clzll(unsigned long long) nogil
     uint64_t __builtin_bswap64(uint64_t) nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
@@ -673,6 +692,87 @@ cdef inline void fw_update(Fenwick* m, Py_ssize_t s) noexcept nogil:
         fw_rebuild(m)
 
 
+# The encoder on alphabets of at most 256 symbols (bytes): 16 groups of 16, each symbol's cumulative count
+# kept as (count before its group) + (count before it within the group), so cum(s) is two loads and an
+# update is eight 4-wide vector adds (the Fenwick tree's cum and update walk 8 dependent steps each). Same
+# frequencies, same coding. The decoder keeps the Fenwick tree: its branchy search runs ahead on skewed
+# data, where a branch-free search over these arrays (two 16-wide counts) measured slower (text:
+# 54 -> 38 MB/s; it won only on uniform bytes, 23 -> 38).
+cdef struct Small:
+    uint32_t freq[256]
+    uint32_t within[256]       # within[s]: sum of freq[j] for j in s's group, j < s
+    uint32_t before[32]        # before[g]: sum of the freqs of groups < g, g = 0..16 (before[16] = total)
+    Py_ssize_t k
+    uint64_t limit
+    uint64_t total             # = before[16], kept apart: the divisions read it without waiting on a store
+
+
+cdef void small_rebuild(Small* m) noexcept nogil:
+    cdef int g, j
+    cdef uint32_t run, total = 0
+    for g in range(16):
+        m.before[g] = total
+        run = 0
+        for j in range(16):
+            m.within[16 * g + j] = run
+            run += m.freq[16 * g + j]
+        total += run
+    for g in range(16, 32):
+        m.before[g] = total
+    m.total = total
+
+
+cdef void small_init(Small* m, Py_ssize_t k) noexcept nogil:
+    cdef int j
+    m.k = k
+    for j in range(256):
+        m.freq[j] = 1 if j < k else 0
+    m.limit = 8 * <uint64_t>k
+    if m.limit < (1 << 16):
+        m.limit = 1 << 16
+    small_rebuild(m)
+
+
+cdef inline uint32_t small_cum(Small* m, uint32_t s) noexcept nogil:
+    return m.before[s >> 4] + m.within[s]
+
+
+cdef inline void small_update(Small* m, uint32_t s) noexcept nogil:
+    cdef uint32_t g = s >> 4, j
+    m.freq[s] += ADAPT_INCREMENT
+    m.total += ADAPT_INCREMENT
+    add_after(&m.within[16 * g], <int>(s & 15), ADAPT_INCREMENT)   # entries after s in its group
+    add_after(&m.before[1], <int>g - 1, ADAPT_INCREMENT)           # before[g + 1 .. 16]
+    if m.total > m.limit:
+        for j in range(256):
+            m.freq[j] = (m.freq[j] + 1) >> 1
+        small_rebuild(m)
+
+
+def _adaptive0_small_encode(const uint32_t[::1] symbols, Py_ssize_t k):
+    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0, cap = n // 2 + 64
+    cdef Small m
+    cdef uint64_t r, low = 0, rng = RC_TOP - 1
+    cdef uint32_t s
+    cdef uint8_t* buf = <uint8_t*>malloc(cap)
+    if buf == NULL:
+        raise MemoryError
+    with nogil:
+        small_init(&m, k)
+        for i in range(n):
+            if pos + 16 > cap:
+                buf = out_grow(buf, &cap, pos + 16)
+                if buf == NULL:
+                    break
+            s = symbols[i]
+            r = rng // m.total
+            rc_narrow(&low, &rng, buf, &pos, small_cum(&m, s) * r, m.freq[s] * r)
+            small_update(&m, s)
+        if buf != NULL:
+            pos = rc_flush(low, rng, buf, pos)
+    return out_bytes(buf, pos)
+
+
 def adaptive0_encode(const uint32_t[::1] symbols, Py_ssize_t k):
     """Adaptive order-0 range coding of indices below k (Fenwick-tree frequencies, see the twin)."""
     cdef Py_ssize_t i, n = symbols.shape[0], pos = 0, cap = n // 2 + 64
@@ -682,6 +782,8 @@ def adaptive0_encode(const uint32_t[::1] symbols, Py_ssize_t k):
     cdef uint8_t* buf
     if n == 0:
         return b""
+    if 1 <= k <= 256:
+        return _adaptive0_small_encode(symbols, k)
     if not fw_init(&m, k):
         raise MemoryError
     buf = <uint8_t*>malloc(cap)

@@ -69,6 +69,20 @@ def test_rans_matches_twin(a, bits, streams):
     assert ar.rans_decode(expected, model, a.size, streams).tolist() == a.tolist()
 
 
+@pytest.mark.parametrize("k", [1, 2, 17, 200, 256, 257])
+def test_adaptive_order0_matches_twin_through_rescaling(k):
+    """Long enough for the total to pass its limit several times (the halving), on both the byte-alphabet
+    encoder (k <= 256) and the Fenwick tree."""
+    rng = np.random.default_rng(k)
+    a = np.minimum(rng.geometric(0.08, 6000) - 1, k - 1)
+    a[::7] = rng.integers(0, k, a[::7].size)
+    expected = ref.adaptive0_encode(a.tolist(), k)
+    assert _arith.adaptive0_encode(a.astype(np.uint32), k) == expected
+    out = np.empty(a.size, dtype=np.uint32)
+    _arith.adaptive0_decode(np.frombuffer(expected, dtype=np.uint8), k, out)
+    assert out.tolist() == a.tolist()
+
+
 @given(a=symbol_arrays(max_alphabet=2000))
 def test_adaptive_order0_matches_twin(a):
     k = int(a.max()) + 1 if a.size else 1
