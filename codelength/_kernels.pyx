@@ -222,6 +222,8 @@ cdef class NgramCounter:
     The last n - 1 bytes of each piece are carried over, so pieces count exactly as their concatenation.
     """
     cdef readonly int n
+    cdef readonly Py_ssize_t max_distinct   # 0: no limit
+    cdef readonly bint overflowed           # more distinct n-grams than max_distinct: counting stopped
     cdef uint64_t mask
     cdef uint64_t window      # the last bytes seen, packed like a key
     cdef int64_t filled       # bytes seen so far (saturates at n)
@@ -231,10 +233,15 @@ cdef class NgramCounter:
     cdef Py_ssize_t used
     cdef int shift
 
-    def __cinit__(self, int n):
+    def __cinit__(self, int n, Py_ssize_t max_distinct=0):
         if n < 1 or n > 8:
             raise ValueError("n-gram length must be between 1 and 8")
+        if max_distinct < 0:
+            raise ValueError("max_distinct must be non-negative (0: no limit)")
         self.n = n
+        # a bound at or above the number of possible n-grams can never be passed: drop it
+        self.max_distinct = 0 if n < 8 and (<int64_t>1 << (8 * n)) <= max_distinct + 1 else max_distinct
+        self.overflowed = False
         self.mask = 0xFFFFFFFFFFFFFFFF if n == 8 else ((<uint64_t>1 << (8 * n)) - 1)
         self.window = 0
         self.filled = 0
@@ -258,6 +265,15 @@ cdef class NgramCounter:
         while (<Py_ssize_t>1 << (64 - self.shift)) < capacity:
             self.shift -= 1
         return 0
+
+    cdef bint _past_bound(self):
+        """Past ``max_distinct``: drop the table (the estimate is no longer possible) and say so."""
+        if self.max_distinct and self.used > self.max_distinct:
+            self.overflowed = True
+            free(self.slots)
+            self.slots = NULL
+            self.capacity = 0
+        return self.overflowed
 
     cdef int _grow(self) except -1:
         cdef Slot* old = self.slots
@@ -285,6 +301,8 @@ cdef class NgramCounter:
         cdef Py_ssize_t wrap, added, j
         cdef uint64_t ahead
         cdef int shift
+        if self.overflowed:
+            return
         if n <= 2:
             dense = self.dense
             with nogil:
@@ -296,9 +314,13 @@ cdef class NgramCounter:
         else:
             while i < total:
                 # grow before a stretch that could fill the table past half full
+                if self._past_bound():
+                    return
                 if self.used * 2 >= self.capacity:
                     self._grow()
                 end = i + (self.capacity // 2 - self.used)
+                if self.max_distinct and end > i + (self.max_distinct + 1 - self.used):
+                    end = i + (self.max_distinct + 1 - self.used)
                 if end > total:
                     end = total
                 slots = self.slots
@@ -324,6 +346,7 @@ cdef class NgramCounter:
                             added += _probe_add(slots, wrap, shift, w, 1)
                         i += 1
                 self.used += added
+            self._past_bound()
         self.window = w
         self.filled = filled if filled < n else n
 
@@ -338,17 +361,22 @@ cdef class NgramCounter:
         """H(last byte | the bytes before it) in nats, without sorting: (c/N) log(c_ctx / c) summed.
 
         Context totals c_ctx (sums over the last byte, key >> 8) are gathered in a second hash table.
+        NaN when the counter overflowed its ``max_distinct`` bound.
         """
-        cdef Py_ssize_t i, m, ctx_capacity = 16, wrap
+        cdef Py_ssize_t i, m, ctx_capacity = 16, wrap, contexts
         cdef int ctx_shift
         cdef int64_t total = 0, ctx_total, c
         cdef double s = 0.0, comp = 0.0, term
         cdef Slot* ctx
         cdef uint64_t key
+        if self.overflowed:
+            return float("nan")
         if self.n <= 2:
             keys, counts = self.result()
             return conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0
-        while ctx_capacity < 2 * self.used:
+        # at most half full: there are no more contexts than n-grams, nor than 256**(n-1)
+        contexts = self.used if self.n > 4 or self.used < (1 << (8 * (self.n - 1))) else (1 << (8 * (self.n - 1)))
+        while ctx_capacity < 2 * contexts:
             ctx_capacity *= 2
         ctx_shift = 64
         while (<Py_ssize_t>1 << (64 - ctx_shift)) < ctx_capacity:
@@ -381,6 +409,9 @@ cdef class NgramCounter:
     def result(self):
         """Return ``(keys, counts)``: the distinct n-grams (uint64, sorted) and their counts (int64)."""
         cdef Py_ssize_t i, j = 0
+        if self.overflowed:
+            raise ValueError(f"more than {self.max_distinct} distinct {self.n}-grams: counting stopped at the "
+                             "memory bound (raise max_distinct)")
         if self.n <= 2:
             nonzero = np.flatnonzero(self.dense)
             return nonzero.astype(np.uint64), np.asarray(self.dense)[nonzero].copy()

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .context import ContextStatistics, _check_order
+from .context import DEFAULT_MAX_DISTINCT, ContextStatistics, _check_order
 from .counting import DEFAULT_CHUNK_SIZE, byte_view
 from .measures import entropy
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
@@ -59,18 +59,22 @@ class Bound:
     (k+1)-byte strings in the input (the parameters an order-k model has to learn); ``sparse`` is true
     when there are fewer than :data:`SPARSE_BYTES_PER_NGRAM` bytes per distinct string (or no string
     at all: an input of at most k bytes), where the estimate is far too optimistic to be reached.
+    ``counted`` is false when the input has more distinct (k+1)-byte strings than the memory bound
+    (:data:`codelength.context.DEFAULT_MAX_DISTINCT`) lets one order count: the sizes are then None and
+    ``distinct_ngrams`` is where counting stopped (a lower bound).
     """
 
     name: str
     description: str
     order: int | None
     block_size: int | None
-    bits_per_byte: float
-    ideal_bits: float
-    ideal_bytes: int
+    bits_per_byte: float | None
+    ideal_bits: float | None
+    ideal_bytes: int | None
     percent_of_original: float | None
     distinct_ngrams: int | None = None
     sparse: bool = False
+    counted: bool = True
 
 
 @dataclass
@@ -147,13 +151,15 @@ def _percent(part: float, whole: int) -> float | None:
 
 def _bound(name: str, description: str, order, block_size, bits_per_byte: float, n: int,
            distinct: int | None = None) -> Bound:
+    # no (k+1)-byte string at all (n <= k) is as sparse as it gets: H_k = 0 then says nothing
+    sparse = distinct is not None and n > 0 and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * max(distinct, 1)
+    if math.isnan(bits_per_byte):  # past the memory bound: no estimate (distinct is a lower bound)
+        return Bound(name, description, order, block_size, None, None, None, None, distinct, sparse, False)
     if order:
         k = min(order, n)
         ideal_bits = 8.0 * k + bits_per_byte * (n - k)
     else:
         ideal_bits = bits_per_byte * n
-    # no (k+1)-byte string at all (n <= k) is as sparse as it gets: H_k = 0 then says nothing
-    sparse = distinct is not None and n > 0 and (n - (order or 0)) < SPARSE_BYTES_PER_NGRAM * max(distinct, 1)
     return Bound(name, description, order, block_size, float(bits_per_byte), ideal_bits,
                  int(math.ceil(ideal_bits / 8.0 - 1e-9)), _percent(ideal_bits / 8.0, n), distinct, sparse)
 
@@ -335,7 +341,7 @@ def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_
 
 def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
             profile: bool = False, coder_limit: int = DEFAULT_CODER_LIMIT, library_coders=LIBRARY_CODERS,
-            name: str | None = None, progress=None) -> Report:
+            name: str | None = None, progress=None, max_distinct: int | None = DEFAULT_MAX_DISTINCT) -> Report:
     """Measure the entropy bounds of an input and the real sizes compressors reach on it.
 
     Parameters
@@ -362,6 +368,9 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         What the report calls the input (default: the path, ``"<bytes>"`` or the stream's name).
     progress : callable, optional
         Called with a number of bytes of work done; the total is :func:`analysis_work`.
+    max_distinct : int or None
+        Memory bound of each context order: an order with more distinct (k+1)-byte strings stops counting
+        and its bound is reported as not counted (``Bound.counted``); None counts them all.
 
     Returns
     -------
@@ -394,7 +403,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         known_size = os.path.getsize(source)
 
     blocks = BlockEntropyAccumulator(block_size)
-    contexts = ContextStatistics(order)
+    contexts = ContextStatistics(order, max_distinct=max_distinct)
     streams = _StdlibStreams() if coders else None
     chunked = _ChunkedCoders(library_coders, order, coder_limit, progress) if coders else None
     whole = isinstance(source, (bytes, bytearray)) and known_size <= coder_limit
@@ -447,7 +456,7 @@ def plain_words(report: Report) -> str:
     h0 = report.bound("H0")
     parts = [f"Optimum coding of single bytes, each on its own, would reduce the size by "
              f"{100.0 - h0.percent_of_original:.1f} % (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte)"]
-    usable = [b for b in report.bounds if b.order and not b.sparse]
+    usable = [b for b in report.bounds if b.order and not b.sparse and b.counted]
     if usable:
         hk = usable[-1]
         k = hk.order
@@ -458,8 +467,12 @@ def plain_words(report: Report) -> str:
     text = "".join(parts) + "."
     if report.max_order >= 1 and (not usable or usable[-1].order < report.max_order):
         first = (usable[-1].order + 1) if usable else 1
-        text += (f" Orders {first} and up are too sparse to estimate here (fewer than "
-                 f"{SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string).")
+        if any(b.order and b.order >= first and not b.counted and not b.sparse for b in report.bounds):
+            text += (f" Orders {first} and up were not all counted: more distinct context strings than the "
+                     "memory bound allows.")
+        else:
+            text += (f" Orders {first} and up are too sparse to estimate here (fewer than "
+                     f"{SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string).")
     best = report.best_coder()
     if best is not None:
         change = 100.0 - best.percent_of_original
@@ -492,6 +505,10 @@ def render_text(report: Report, *, note: str | None = None) -> str:
     lines.append("  entropy bounds (ideal size, model cost not counted)")
     for b in report.bounds:
         label = f"{b.name:<8}{b.description}"
+        if not b.counted:
+            lines.append(f"    {label:<{width - 2}}{'-':>10}{'-':>13}{'-':>9}    not counted: more than "
+                         f"{b.distinct_ngrams - 1:,} distinct strings (memory bound)")
+            continue
         lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>10.3f}{b.ideal_bytes:>13,}"
                      f"{_fmt(b.percent_of_original, '.1f'):>9} %" + ("  *" if b.sparse else ""))
     if any(b.sparse for b in report.bounds):
@@ -559,7 +576,8 @@ def csv_row(report: Report) -> dict:
            "max_order": report.max_order}
     for b in report.bounds:
         key = b.name.lower()
-        row.update({f"{key}_bits_per_byte": f"{b.bits_per_byte:.6f}", f"{key}_ideal_bytes": b.ideal_bytes,
+        row.update({f"{key}_bits_per_byte": _fmt(b.bits_per_byte, ".6f", ""),
+                    f"{key}_ideal_bytes": _fmt(b.ideal_bytes, "d", ""),
                     f"{key}_percent": _fmt(b.percent_of_original, ".4f", "")})
     for c in report.coders:
         row.update({f"{c.name}_status": c.status, f"{c.name}_bytes": _fmt(c.size_bytes, "d", ""),

@@ -132,7 +132,7 @@ def test_json_has_the_dataclass_fields():
                        "coders", "coders_mode", "summary", "profile"]
     assert [b["name"] for b in d["bounds"]] == ["H0", "H1", "Hblock"]
     assert set(d["bounds"][0]) == {"name", "description", "order", "block_size", "bits_per_byte", "ideal_bits",
-                                   "ideal_bytes", "percent_of_original", "distinct_ngrams", "sparse"}
+                                   "ideal_bytes", "percent_of_original", "distinct_ngrams", "sparse", "counted"}
     assert set(d["coders"][0]) == {"name", "family", "setting", "status", "size_bytes", "size_bits",
                                    "bits_per_byte", "percent_of_original", "verified", "seconds", "note"}
     assert d["profile"]["block_size"] == 512 and d["profile"]["n_blocks"] == 4
@@ -260,3 +260,20 @@ def test_orders_without_any_context_string_are_sparse():
 def test_order_of_the_wrong_type_is_a_type_error(order):
     with pytest.raises(TypeError, match="order"):
         analyze(b"abc", order=order, coders=False)
+
+
+def test_orders_past_the_memory_bound_are_reported_not_counted():
+    import json
+    data = random.Random(5).randbytes(20_000)  # about 20,000 distinct 3- and 4-grams
+    report = codelength.analyze(data, order=3, coders=False, max_distinct=1000)
+    h2, h3 = report.bound("H2"), report.bound("H3")
+    assert not h2.counted and not h3.counted
+    assert h2.bits_per_byte is None and h3.ideal_bytes is None and h3.distinct_ngrams > 1000
+    assert report.bound("H1").counted and report.bound("H1").bits_per_byte is not None
+    text = codelength.report.render_text(report)
+    assert "not counted" in text
+    assert "memory bound" in report.summary  # H2 and H3 are not sparse here (20,000 bytes > 4 x 1,001)
+    assert json.loads(report.to_json())["bounds"][3]["counted"] is False
+    codelength.report.render_csv([report])  # no crash on the missing numbers
+    full = codelength.analyze(data, order=3, coders=False, max_distinct=None)
+    assert full.bound("H3").counted and full.bound("H3").sparse
