@@ -20,6 +20,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import _huffman
+from .measures import entropy, symbol_code_lengths
 from .reference import huffman as _twin
 
 __all__ = ["huffman_code_lengths", "canonical_codes", "code_words", "shannon_code_lengths", "kraft_sum",
@@ -253,8 +254,8 @@ class CodeTable:
 
     @property
     def information(self) -> np.ndarray:
-        """``-log2 p_s`` of the used symbols (bits)."""
-        return -np.log2(self.probabilities)
+        """``-log2 p_s`` of the used symbols (bits; exactly 0.0, not -0.0, for a lone symbol)."""
+        return symbol_code_lengths(self.counts[self.symbols]) if self.total else np.zeros(0)
 
     # ---- totals ----
     @property
@@ -270,8 +271,7 @@ class CodeTable:
     @property
     def entropy(self) -> float:
         """``H = -sum_s p_s log2 p_s`` bits per symbol."""
-        p = self.probabilities
-        return float(-(p * np.log2(p)).sum()) if p.size else 0.0
+        return entropy(self.counts)
 
     @property
     def redundancy(self) -> float:
@@ -328,7 +328,7 @@ class CodeTable:
         name = "Huffman" if self.method == "huffman" else "Shannon"
         if self.max_length is not None:
             name += f" (max length {self.max_length})"
-        lines.append(f"{name} code, {len(rows)} symbols, {self.total} in total")
+        lines.append(f"{name} code, {len(rows)} symbol{'' if len(rows) == 1 else 's'}, {self.total} in total")
         lines.append(f"average length L = {self.average_length:.4f} bits/symbol")
         lines.append(f"entropy        H = {self.entropy:.4f} bits/symbol")
         lines.append(f"redundancy L - H = {self.redundancy:.4f} bits/symbol")
