@@ -895,33 +895,39 @@ cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t*
     counter_update(slot, bit)
 
 
-cdef inline uint32_t dec_bit(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
-                             Py_ssize_t size, uint32_t* slot) noexcept nogil:
-    cdef uint64_t r = rng[0], c = code[0]
-    cdef uint32_t bit = decide_bit(code, rng, (r >> PROB_BITS) * ((slot[0] >> 16) ^ PROB_FLIP))
+cdef inline uint32_t dec_step(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                             Py_ssize_t size, uint32_t* block, uint32_t node, uint32_t* e) noexcept nogil:
+    """One bit at inner node ``node`` (< 8) whose counter is ``e[0]``; ``e[0]`` becomes the counter of the
+    child taken. Both children's counters are loaded before the bit is known, so the next probability is
+    a select, not a load, after the bit. Returns the child."""
+    cdef uint32_t e0 = block[2 * node], e1 = block[2 * node + 1], cur = e[0]
+    cdef uint32_t bit = decide_bit(code, rng, (rng[0] >> PROB_BITS) * ((cur >> 16) ^ PROB_FLIP))
     if rng[0] < RC_BOT:
         rd_normalize(code, rng, buf, pos, size)
-    counter_update(slot, bit)
-    return bit
+    counter_store(&block[node], cur, bit)
+    e[0] = e1 if bit else e0
+    return 2 * node + bit
 
 
 cdef inline uint32_t dec_three(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
-                              Py_ssize_t size, uint32_t* block) noexcept nogil:
-    """Decode the first three bits of a nibble; return the node (8..15). Both children's counters are
-    loaded before the bit is known, so the next probability is a select, not a load, after the bit."""
-    cdef uint32_t node = 1, e = block[1], e0, e1, bit
-    cdef uint64_t r, c, bound, mask
-    cdef int j
-    for j in range(3):
-        e0 = block[2 * node]
-        e1 = block[2 * node + 1]
-        bit = decide_bit(code, rng, (rng[0] >> PROB_BITS) * ((e >> 16) ^ PROB_FLIP))
-        if rng[0] < RC_BOT:
-            rd_normalize(code, rng, buf, pos, size)
-        counter_store(&block[node], e, bit)
-        node = 2 * node + bit
-        e = e1 if bit else e0
-    return node
+                              Py_ssize_t size, uint32_t* block, uint32_t* e) noexcept nogil:
+    """Decode the first three bits of a nibble; return the node (8..15) and leave its counter in ``e[0]``
+    (the last bit's probability then needs no load after the third bit). Written out: no loop counter."""
+    cdef uint32_t node
+    e[0] = block[1]
+    node = dec_step(code, rng, buf, pos, size, block, 1, e)
+    node = dec_step(code, rng, buf, pos, size, block, node, e)
+    return dec_step(code, rng, buf, pos, size, block, node, e)
+
+
+cdef inline uint32_t dec_last(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                              Py_ssize_t size, uint32_t* slot, uint32_t e) noexcept nogil:
+    """The nibble's last bit, at counter ``slot`` whose value ``e`` is already loaded."""
+    cdef uint32_t bit = decide_bit(code, rng, (rng[0] >> PROB_BITS) * ((e >> 16) ^ PROB_FLIP))
+    if rng[0] < RC_BOT:
+        rd_normalize(code, rng, buf, pos, size)
+    counter_store(slot, e, bit)
+    return bit
 
 
 cdef uint32_t* new_table(int table_bits, void** raw) noexcept nogil:
@@ -993,7 +999,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     cdef uint64_t code, rng = RC_TOP - 1
     cdef uint32_t* table
     cdef void* raw = NULL
-    cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high
+    cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high, e
     cdef int shift = 32 - (table_bits - 4), j, bad = 0
     if n == 0:
         return
@@ -1009,23 +1015,23 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
             h = context_hash(0, order)
             for i in range(n):
                 base = (h >> shift) << 4
-                node = dec_three(&code, &rng, buf, &pos, size, &table[base])
+                node = dec_three(&code, &rng, buf, &pos, size, &table[base], &e)
                 # the low nibble's counters sit at one of two places: fetch both while the 4th bit decodes
                 base0 = (nibble_hash(h, 2 * node) >> shift) << 4
                 base1 = (nibble_hash(h, 2 * node + 1) >> shift) << 4
                 __builtin_prefetch(&table[base0])
                 __builtin_prefetch(&table[base1])
-                node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &table[base + node], e)
                 high = node - 16
                 base = base1 if node & 1 else base0
-                node = dec_three(&code, &rng, buf, &pos, size, &table[base])
+                node = dec_three(&code, &rng, buf, &pos, size, &table[base], &e)
                 # likewise the next byte's first counters: two candidate contexts
                 next0 = (history << 8) | (high << 4) | (2 * node - 16)
                 h0 = context_hash(next0 & cmask, order)
                 h1 = context_hash((next0 + 1) & cmask, order)
                 __builtin_prefetch(&table[(h0 >> shift) << 4])
                 __builtin_prefetch(&table[(h1 >> shift) << 4])
-                node = 2 * node + dec_bit(&code, &rng, buf, &pos, size, &table[base + node])
+                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &table[base + node], e)
                 h = h1 if node & 1 else h0
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
