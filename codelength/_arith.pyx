@@ -872,9 +872,9 @@ cdef inline void counter_store(uint32_t* slot, uint32_t e, uint32_t bit) noexcep
     cdef uint32_t span = (65536 - p) if bit else p          # the distance to the bit's end, selected
     cdef uint32_t step = (span * rate) >> 16                # one multiplication instead of two
     cdef uint32_t sign = bit - 1                            # all ones on a 0: subtract the step
-    p += (step ^ sign) - sign
-    k += k < COUNT_LIMIT
-    slot[0] = ((p ^ PROB_FLIP) << 16) | k
+    # p ^ 1/2 in the high half is p << 16 plus 2**31 (mod 2**32), and p stays in [0, 2**16): the new
+    # counter is the old one plus the signed step << 16 plus one use (below the cap)
+    slot[0] = e + (((step ^ sign) - sign) << 16) + (k < COUNT_LIMIT)
 
 
 cdef inline void enc_bit(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos, uint32_t* slot,
