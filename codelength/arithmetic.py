@@ -56,7 +56,12 @@ def _varints(values) -> bytes:
     if v.size == 0:
         return b""
     nbytes = np.ones(v.size, dtype=np.int64)
+    largest = int(v.max())
+    if largest < 0x80:
+        return v.astype(np.uint8).tobytes()
     for shift in (7, 14, 21, 28, 35, 42, 49, 56, 63):
+        if largest < (1 << shift):          # no value needs this byte (nor any further)
+            break
         nbytes += v >= (np.uint64(1) << np.uint64(shift))
     group = np.repeat(np.arange(v.size), nbytes)
     starts = np.cumsum(nbytes) - nbytes
