@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _arith
-from .counting import counts as _dense_counts
+from .counting import check_integer, counts as _dense_counts
 from .errors import CorruptDataError
 
 #: Largest total of a static model: 2**MAX_SCALE_BITS (rANS keeps states >= 2**23, so M <= 2**20 keeps
@@ -639,6 +639,15 @@ def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple
     return StaticModel.from_probabilities(q, scale_bits, occurring=values), True
 
 
+def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]:
+    """``streams`` (default for ``n`` symbols when None) and ``scale_bits`` (None: chosen) as ints;
+    TypeError for floats, bools and other non-integers rather than truncating them."""
+    streams = default_streams(n) if streams is None else check_integer(streams, "streams")
+    if scale_bits is not None:
+        scale_bits = check_integer(scale_bits, "scale_bits")
+    return streams, scale_bits
+
+
 def _check_order(order):
     if order not in (0, None):
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
@@ -649,7 +658,7 @@ def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams
     _check_order(order)
     if symbols.size == 0:
         return 0, b"", b""
-    streams = default_streams(symbols.size) if streams is None else int(streams)
+    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check)
 
@@ -670,7 +679,7 @@ def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=
     _check_order(order)
     if symbols.size == 0:
         return 0, b"", b""
-    streams = default_streams(symbols.size) if streams is None else int(streams)
+    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
 
@@ -689,7 +698,8 @@ def decode_rans(param, model, payload, n, alphabet_size):
 def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE_BITS, mix=False):
     """Backend ``"adaptive"``: adaptive order-0 (any alphabet) or order-1..4 context model (bytes),
     ``mix=True`` to mix orders 0..order."""
-    order = int(order)
+    order = check_integer(order, "order")
+    table_bits = check_integer(table_bits, "table_bits")
     if order and alphabet_size > 256:
         raise ValueError("context models (order >= 1) code bytes; this alphabet has "
                          f"{alphabet_size} symbols (use order=0)")

@@ -407,3 +407,25 @@ def test_low_level_decoders_refuse_or_survive_damage(coder, opts, data, damage):
     except CorruptDataError:
         return
     assert len(out) == max(n, 0)             # decoded something of the promised length (the CRC judges it)
+
+
+# ----------------------------------------------------------------------------- integer parameters
+@pytest.mark.parametrize("coder, option", [
+    ("adaptive", "order"), ("adaptive", "table_bits"), ("range", "streams"), ("rans", "streams"),
+    ("range", "scale_bits"), ("rans", "scale_bits"),
+])
+@pytest.mark.parametrize("value", [1.5, 2.0, True, "2"])
+def test_integer_parameters_are_not_truncated(coder, option, value):
+    kwargs = {option: value}
+    if option == "table_bits":
+        kwargs["order"] = 1
+    with pytest.raises(TypeError, match=option):
+        codelength.compress(b"abracadabra" * 8, coder=coder, **kwargs)
+
+
+def test_integer_parameters_accept_numpy_integers():
+    data = b"abracadabra" * 8
+    for coder, kwargs in [("adaptive", {"order": np.int64(1), "table_bits": np.uint8(12)}),
+                          ("range", {"streams": np.int32(2), "scale_bits": np.int64(12)}),
+                          ("rans", {"streams": np.int8(2), "scale_bits": np.uint16(12)})]:
+        assert codelength.decompress(codelength.compress(data, coder=coder, **kwargs)) == data
