@@ -9,7 +9,10 @@ Coder backends (registered in :mod:`codelength.coders`, reached through
 
 ``"range"``
     Static order-0 model (quantised counts in the container's model section), byte-oriented range
-    coder (64-bit low, 56-bit range). ``model=q`` codes under a given probability vector instead.
+    coder (64-bit low, 56-bit range). ``model=q`` codes under a given probability vector instead: q
+    must be a 1-D real probability vector (or counts) with an entry for every symbol of the data
+    (``len(q) > max(data)``); a symbol that occurs but has ``q = 0`` gets the minimum frequency 1 of
+    ``2**scale_bits`` (it costs ``scale_bits`` bits, where H(p, q) would be infinite).
 ``"rans"``
     Same model, rANS with 32-bit states and byte renormalisation, 4 interleaved states by default.
 ``"adaptive"``
@@ -29,6 +32,7 @@ import numpy as np
 from . import _arith
 from .counting import check_integer, counts as _dense_counts
 from .errors import CorruptDataError
+from .measures import as_distribution
 
 #: Largest total of a static model: 2**MAX_SCALE_BITS (rANS keeps states >= 2**23, so M <= 2**20 keeps
 #: at least 3 bits of headroom; the range coder's range is >= 2**48).
@@ -624,8 +628,11 @@ def adaptive_decode(model: bytes, payload: bytes, n: int, order: int = 0,
 def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple[StaticModel, bool]:
     """The model to code ``a`` with, and whether symbols must be checked against it.
 
-    A probability vector longer than the alphabet (for integer arrays: 0..max(data)) is cut to it and
-    so renormalised over the symbols the stream can hold.
+    A probability vector ``q`` is validated by :func:`codelength.measures.as_distribution` (1-D, real,
+    finite, non-negative, summing to 1 within 1e-6; integer vectors are counts) and must have an entry
+    for every symbol of the data (``len(q) > max(data)``). Longer than the alphabet (for integer arrays:
+    0..max(data)) it is cut to it and so renormalised over the symbols the stream can hold. A symbol that
+    occurs but has ``q = 0`` gets the minimum frequency 1 of ``2**scale_bits`` (``scale_bits`` bits each).
     """
     if model is None:
         return StaticModel.from_data(a, scale_bits), False
@@ -634,8 +641,13 @@ def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple
             raise ValueError(f"the model lists symbol {int(model.symbols[-1])}, outside the alphabet of "
                              f"{alphabet_size} symbols of this data")
         return model, True
-    q = np.asarray(model, dtype=np.float64).ravel()[:alphabet_size]
+    q = as_distribution(model, name="model")
     values, _ = _histogram(a)
+    needed = int(values[-1]) + 1 if values.size else 0
+    if q.size < needed:
+        raise ValueError(f"the model has {q.size} entries but the data's symbols need {needed} "
+                         f"(0..{needed - 1})")
+    q = q[:alphabet_size]
     return StaticModel.from_probabilities(q, scale_bits, occurring=values), True
 
 

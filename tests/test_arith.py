@@ -429,3 +429,29 @@ def test_integer_parameters_accept_numpy_integers():
                           ("range", {"streams": np.int32(2), "scale_bits": np.int64(12)}),
                           ("rans", {"streams": np.int8(2), "scale_bits": np.uint16(12)})]:
         assert codelength.decompress(codelength.compress(data, coder=coder, **kwargs)) == data
+
+
+# ----------------------------------------------------------------------------- model=q validation
+@pytest.mark.parametrize("coder", ["range", "rans"])
+@pytest.mark.parametrize("q, error, message", [
+    (np.full((16, 16), 1 / 256), ValueError, "one-dimensional"),
+    (np.full(256, 1 / 256) + 0.5j, TypeError, "model"),
+    (np.full(256, 1 / 256) > 0, TypeError, "model"),
+    (np.r_[np.full(255, 1 / 255), np.nan], ValueError, "NaN"),
+    (np.r_[np.full(255, 2 / 255), -1.0], ValueError, "negative"),
+    (np.full(256, 1 / 200), ValueError, "model"),                    # sums to 1.28
+])
+def test_model_vector_is_validated(coder, q, error, message):
+    with pytest.raises(error, match=message):
+        codelength.compress(b"abcabc", coder=coder, model=q)
+
+
+@pytest.mark.parametrize("coder", ["range", "rans"])
+def test_model_vector_shorter_than_the_data_alphabet_is_refused(coder):
+    with pytest.raises(ValueError, match=r"2 entries.*100"):
+        codelength.compress(b"abc", coder=coder, model=[0.5, 0.5])
+    with pytest.raises(ValueError, match=r"3 entries.*5"):
+        codelength.compress(np.array([0, 4, 2]), coder=coder, model=[0.2, 0.3, 0.5])
+    data = np.array([0, 2, 1, 2])                                   # q covering 0..max(data) is enough
+    assert np.array_equal(codelength.decompress(codelength.compress(data, coder=coder, model=[0.2, 0.3, 0.5])),
+                          data)
