@@ -758,6 +758,19 @@ cdef void _count_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize
             hist[k * alphabet_size + block[k * q + i]] += 1
 
 
+cdef inline void _finish_stream(uint8_t* start, uint8_t* p, uint64_t acc, uint64_t nbits, const symbol_t* rest,
+                                Py_ssize_t count, const uint32_t* entries, size_t* size) noexcept nogil:
+    """Hand an unrolled loop's bit state to a Writer, code the ``count`` symbols left over, pad, size."""
+    cdef Writer w
+    w.buf = start
+    w.pos = p - start
+    w.acc = acc
+    w.nbits = <int>nbits
+    _encode_symbols(&w, rest, count, entries)
+    _align(&w)
+    size[0] = w.pos
+
+
 cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
                        const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
     """Code segments ``first`` and ``first + 1`` side by side into their streams (each with 8 bytes of
@@ -771,7 +784,6 @@ cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t 
     cdef uint64_t nx = 0, ny = 0
     cdef uint32_t e0, e1, f0, f1
     cdef Py_ssize_t i = 0, common = seg[first + 1] & ~1
-    cdef Writer w
     while i < common:
         e0 = entries[x[i]]
         f0 = entries[y[i]]
@@ -794,20 +806,8 @@ cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t 
         nx &= 7
         ny &= 7
         i += 2
-    w.buf = starts[first]
-    w.pos = px - w.buf
-    w.acc = ax
-    w.nbits = <int>nx
-    _encode_symbols(&w, x + common, seg[first] - common, entries)
-    _align(&w)
-    sizes[first] = w.pos
-    w.buf = starts[first + 1]
-    w.pos = py - w.buf
-    w.acc = ay
-    w.nbits = <int>ny
-    _encode_symbols(&w, y + common, seg[first + 1] - common, entries)
-    _align(&w)
-    sizes[first + 1] = w.pos
+    _finish_stream(starts[first], px, ax, nx, x + common, seg[first] - common, entries, &sizes[first])
+    _finish_stream(starts[first + 1], py, ay, ny, y + common, seg[first + 1] - common, entries, &sizes[first + 1])
 
 
 cdef void _encode_pair_short(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
@@ -821,7 +821,6 @@ cdef void _encode_pair_short(const symbol_t* block, const Py_ssize_t* seg, Py_ss
     cdef uint64_t nx = 0, ny = 0
     cdef uint32_t e0, e1, e2, e3, f0, f1, f2, f3
     cdef Py_ssize_t i = 0, common = seg[first + 1] & ~3
-    cdef Writer w
     while i < common:
         e0 = entries[x[i]]
         f0 = entries[y[i]]
@@ -856,20 +855,8 @@ cdef void _encode_pair_short(const symbol_t* block, const Py_ssize_t* seg, Py_ss
         nx &= 7
         ny &= 7
         i += 4
-    w.buf = starts[first]
-    w.pos = px - w.buf
-    w.acc = ax
-    w.nbits = <int>nx
-    _encode_symbols(&w, x + common, seg[first] - common, entries)
-    _align(&w)
-    sizes[first] = w.pos
-    w.buf = starts[first + 1]
-    w.pos = py - w.buf
-    w.acc = ay
-    w.nbits = <int>ny
-    _encode_symbols(&w, y + common, seg[first + 1] - common, entries)
-    _align(&w)
-    sizes[first + 1] = w.pos
+    _finish_stream(starts[first], px, ax, nx, x + common, seg[first] - common, entries, &sizes[first])
+    _finish_stream(starts[first + 1], py, ay, ny, y + common, seg[first + 1] - common, entries, &sizes[first + 1])
 
 
 cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q,
