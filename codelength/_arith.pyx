@@ -4,8 +4,9 @@
 Every kernel has a pure-Python twin in codelength/reference/arith.py that defines it (bit-identical
 payloads). The loops run without the GIL on input the Python layer (codelength/arithmetic.py) has
 validated: symbol values index the frequency tables, every coded symbol has a nonzero frequency.
-Decoders are safe on any payload: reads are bounded (the range decoders read zeros past the end, rANS
-stops with an error), table indices are bounded by construction, and every loop runs n steps.
+Decoders are safe on any payload: reads are bounded (the range decoders read zeros past the end and
+stop with an error once they are more than RC_SLACK = 7 bytes past it, rANS stops with an error at the
+end), table indices are bounded by construction, and every loop runs at most n steps.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, calloc, realloc, free
@@ -26,6 +27,7 @@ cdef extern from *:
     #define RC_TOP 0x100000000000000ULL         /* 2**56: range < RC_TOP */
     #define RC_BOT 0x1000000000000ULL           /* 2**48: renormalise while range < RC_BOT */
     #define RC_CARRY_FROM 0xFF000000000000ULL   /* low below this: no run of 0xFF bytes can start */
+    #define RC_SLACK 7                          /* bytes a valid stream's decoder reads past its end */
     #define RANS_L 0x800000U                    /* 2**23: rANS states live in [RANS_L, RANS_L << 8) */
     #define PROB_BITS 16
     #define COUNT_LIMIT 30
@@ -69,6 +71,7 @@ cdef extern from *:
     const uint64_t RC_TOP
     const uint64_t RC_BOT
     const uint64_t RC_CARRY_FROM
+    const Py_ssize_t RC_SLACK
     const uint32_t RANS_L
     const int PROB_BITS
     const int COUNT_LIMIT
@@ -136,9 +139,12 @@ cdef inline void rc_narrow(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_
 
 
 cdef Py_ssize_t rc_flush(uint64_t low, uint64_t rng, uint8_t* buf, Py_ssize_t pos) noexcept nogil:
-    """Write the value with most trailing zero bits in [low, low + range); drop trailing zero bytes.
-    Needs 7 bytes of room."""
+    """Write the value with most trailing zero bits in [low, low + range); drop the trailing zero bytes
+    of that value (not bytes written before the flush: the decoder, 7 bytes ahead of the encoder, then
+    reads at most RC_SLACK = 7 bytes past the end, so it can refuse a payload that runs out). Needs 7
+    bytes of room."""
     cdef uint64_t high = low + rng, mask, value = low
+    cdef Py_ssize_t start = pos
     cdef int k, j
     for k in range(1, 8):
         mask = ((<uint64_t>1) << (56 - 8 * k)) - 1
@@ -152,7 +158,7 @@ cdef Py_ssize_t rc_flush(uint64_t low, uint64_t rng, uint8_t* buf, Py_ssize_t po
         buf[pos] = <uint8_t>(value >> 48)
         pos += 1
         value = (value << 8) & (RC_TOP - 1)
-    while pos > 0 and buf[pos - 1] == 0:    # the decoder reads zeros past the end
+    while pos > start and buf[pos - 1] == 0:    # the decoder reads zeros past the end
         pos -= 1
     return pos
 
@@ -175,8 +181,11 @@ cdef inline uint64_t rd_byte(const uint8_t* buf, Py_ssize_t* pos, Py_ssize_t siz
     return 0
 
 
-cdef inline void rd_normalize(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
-                              Py_ssize_t size) noexcept nogil:
+cdef inline int rd_normalize(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
+                             Py_ssize_t size) noexcept nogil:
+    """Shift bytes into the code until range >= RC_BOT; past the end of the payload they read as zeros.
+    Returns 1 once the decoder has read more than RC_SLACK bytes past the end (no valid stream does:
+    the payload ran out), checked only off the fast path."""
     cdef uint64_t r = rng[0], word
     cdef int nb = (__builtin_clzll(r | 1) - 8) >> 3
     if pos[0] + 8 <= size:                      # fast path: one 8-byte load, no branch per byte
@@ -185,10 +194,11 @@ cdef inline void rd_normalize(uint64_t* code, uint64_t* rng, const uint8_t* buf,
         code[0] = (code[0] << (8 * nb)) | (word >> (56 - 8 * nb))
         pos[0] += nb
         rng[0] = r << (8 * nb)
-    else:
-        while rng[0] < RC_BOT:
-            rng[0] <<= 8
-            code[0] = (code[0] << 8) | rd_byte(buf, pos, size)
+        return 0
+    while rng[0] < RC_BOT:
+        rng[0] <<= 8
+        code[0] = (code[0] << 8) | rd_byte(buf, pos, size)
+    return pos[0] > size + RC_SLACK
 
 
 cdef inline uint64_t rd_init(const uint8_t* buf, Py_ssize_t* pos, Py_ssize_t size) noexcept nogil:
@@ -326,7 +336,8 @@ def range_encode4(const symbol_t[::1] symbols, const uint32_t[::1] freq, const u
 cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
                                Py_ssize_t size, const uint32_t* freq, const uint32_t* cum,
                                const symbol_t* slot_symbol, int bits, int* bad) noexcept nogil:
-    """Decode one symbol of a static range-coded stream (flags ``bad`` on a target outside the total)."""
+    """Decode one symbol of a static range-coded stream (flags ``bad`` on a target outside the total or
+    a payload that ran out)."""
     cdef uint64_t r = rng[0] >> bits
     cdef uint64_t t = code[0] // r
     cdef symbol_t s
@@ -336,7 +347,8 @@ cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf
     s = slot_symbol[t]
     code[0] -= cum[s] * r
     rng[0] = freq[s] * r
-    rd_normalize(code, rng, buf, pos, size)
+    if rd_normalize(code, rng, buf, pos, size):
+        bad[0] = 1
     return s
 
 
@@ -384,7 +396,7 @@ def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const u
             c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
             g0, g1, g2, g3 = g[0], g[1], g[2], g[3]
             p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
-            while i + 4 <= n:
+            while i + 4 <= n and not bad:
                 dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
                 dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
                 dst[i + 2] = rd_static(&c2, &g2, b[2], &p2, sz[2], &freq[0], &cum[0], slots, bits, &bad)
@@ -395,19 +407,19 @@ def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const u
             p[0], p[1], p[2], p[3] = p0, p1, p2, p3
         elif not bad and streams == 2:
             c0, c1, g0, g1, p0, p1 = c[0], c[1], g[0], g[1], p[0], p[1]
-            while i + 2 <= n:
+            while i + 2 <= n and not bad:
                 dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
                 dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
                 i += 2
             c[0], c[1], g[0], g[1], p[0], p[1] = c0, c1, g0, g1, p0, p1
         elif not bad and streams == 1:
             c0, g0, p0 = c[0], g[0], p[0]
-            while i < n:
+            while i < n and not bad:
                 dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
                 i += 1
         if not bad:
             j = <int>(i % streams)
-            while i < n:
+            while i < n and not bad:
                 dst[i] = rd_static(&c[j], &g[j], b[j], &p[j], sz[j], &freq[0], &cum[0], slots, bits, &bad)
                 i += 1
                 j += 1
@@ -837,7 +849,9 @@ def adaptive0_decode(const uint8_t[::1] payload, Py_ssize_t k, uint32_t[::1] out
                 s = fw_find(&m, &rest)
                 code -= (t - rest) * r
                 rng = m.freq[s] * r
-                rd_normalize(&code, &rng, buf, &pos, size)
+                if rd_normalize(&code, &rng, buf, &pos, size):
+                    bad = 1
+                    break
                 fw_update(&m, s)
                 out[i] = <uint32_t>s
     free(m.freq)
@@ -1036,6 +1050,9 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
                 history = (history << 8) | node
+                if pos > size + RC_SLACK:       # the payload ran out (dec_step's refills read zeros)
+                    bad = 1
+                    break
     free(raw)
     if bad:
         raise CorruptDataError("context-model payload is corrupted")
@@ -1288,6 +1305,9 @@ def mix_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::
                 out[i] = <uint8_t>full
                 history = (history << 8) | (full & 0xFF)
                 mix_contexts(&m, history)
+                if pos > size + RC_SLACK:       # the payload ran out
+                    bad = 1
+                    break
     free(raw)
     free(m.weights)
     if bad:

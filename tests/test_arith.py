@@ -455,3 +455,84 @@ def test_model_vector_shorter_than_the_data_alphabet_is_refused(coder):
     data = np.array([0, 2, 1, 2])                                   # q covering 0..max(data) is enough
     assert np.array_equal(codelength.decompress(codelength.compress(data, coder=coder, model=[0.2, 0.3, 0.5])),
                           data)
+
+
+# ----------------------------------------------------------------------------- payload exhaustion
+_EXHAUSTION_CASES = [("range", {"streams": 1}), ("range", {"streams": 2}), ("range", {"streams": 4}),
+                     ("range", {"streams": 3}), ("adaptive", {"order": 0}), ("adaptive", {"order": 2}),
+                     ("adaptive", {"order": 2, "mix": True})]
+
+
+@pytest.mark.parametrize("coder, options", _EXHAUSTION_CASES)
+def test_decoders_stop_when_the_payload_runs_out(coder, options):
+    """A frame claiming far more symbols than its payload holds is refused by the backend itself (before
+    the container's CRC check), not decoded into millions of garbage symbols."""
+    import dataclasses
+    rng = np.random.default_rng(5)
+    data = rng.choice(list(b"etaoin shrdlu"), 3000).astype(np.uint8).tobytes()
+    blob = codelength.compress(data, coder=coder, **options)
+    assert codelength.decompress(blob) == data
+    frame = codelength.container.unpack(blob)
+    decode = ar.decode_range if coder == "range" else ar.decode_adaptive
+    payload = bytes(frame.payload)
+    assert bytes(decode(frame.param, frame.model, payload, frame.n, frame.alphabet_size)) == data
+    with pytest.raises(CorruptDataError):
+        decode(frame.param, frame.model, payload, 2**24, frame.alphabet_size)
+    claimed = codelength.container.pack(dataclasses.replace(frame, n=2**24, payload=payload))
+    with pytest.raises(CorruptDataError):
+        codelength.decompress(claimed)
+
+
+@pytest.mark.parametrize("streams", [1, 4])
+def test_twin_refuses_the_same_exhausted_streams(streams):
+    a = np.frombuffer(b"the quick brown fox jumps over the lazy dog " * 20, np.uint8)
+    fl, cl, fa, ca = _tables_for(a, 12)
+    payload = ref.range_encode(a.tolist(), fl, cl, 12, streams)
+    assert ref.range_decode(payload, fl, cl, 12, a.size, streams) == a.tolist()
+    with pytest.raises(ref.CorruptPayload):
+        ref.range_decode(payload, fl, cl, 12, 2**24, streams)
+    with pytest.raises(CorruptDataError):
+        ar.range_decode(payload, ar.StaticModel._from_dense(fa, 12), 2**24, streams)
+    adaptive = ref.adaptive0_encode(a.tolist(), 256)
+    with pytest.raises(ref.CorruptPayload):
+        ref.adaptive0_decode(adaptive, 256, 2**24)
+    with pytest.raises(CorruptDataError):
+        _arith.adaptive0_decode(np.frombuffer(adaptive, np.uint8), 256, np.empty(2**24, np.uint32))
+    data = a[:200].tobytes()
+    for encode, decode, kernel in ((ref.context_encode, ref.context_decode, _arith.context_decode),
+                                   (ref.mix_encode, ref.mix_decode, _arith.mix_decode)):
+        payload = encode(data, 2, 12)
+        assert decode(payload, 2, 12, len(data)) == data
+        with pytest.raises(ref.CorruptPayload):
+            decode(payload, 2, 12, 2**24)
+        with pytest.raises(CorruptDataError):
+            kernel(np.frombuffer(payload, np.uint8), 2, 12, np.empty(2**24, np.uint8))
+
+
+@pytest.mark.parametrize("coder, options", _EXHAUSTION_CASES)
+def test_streams_ending_in_long_runs_still_decode(coder, options):
+    """Runs of the most probable symbol cost a fraction of a bit each and emit zero bytes: the payload
+    keeps them (only the flush's own trailing zeros are dropped), so the decoder never needs more than
+    the register's 7 bytes past the end."""
+    for data in (b"b" + b"a" * 200_000, b"ab" * 50 + b"a" * 100_000, b"\x00" * 5 + b"\x01" + b"\x00" * 50_000):
+        blob = codelength.compress(data, coder=coder, **options)
+        assert codelength.decompress(blob) == data
+    zeros = bytes(100_000)
+    blob = codelength.compress(zeros, coder="range", model=[0.5, 0.5])      # every symbol costs a bit
+    assert len(codelength.container.unpack(blob).payload) >= 100_000 // 8 - 8   # all zero bytes, kept
+    assert codelength.decompress(blob) == zeros
+
+
+def test_runs_of_zero_bytes_match_twin():
+    """The kernels and twins agree on payloads whose coded bytes end in zeros (kept up to the flush)."""
+    a = np.r_[np.ones(3, np.uint8), np.zeros(5000, np.uint8)]
+    fl, cl, fa, ca = _tables_for(np.r_[a, np.ones(5000, np.uint8)], 12)        # p(0) = 1/2
+    expected = ref.range_encode(a.tolist(), fl, cl, 12, 1)
+    assert len(expected) >= 5000 // 8
+    assert _arith.range_encode(a, fa, ca, 12) == expected
+    assert ar.range_decode(expected, ar.StaticModel._from_dense(fa, 12), a.size, 1).tolist() == a.tolist()
+    assert ref.range_decode(expected, fl, cl, 12, a.size) == a.tolist()
+    data = bytes(a)
+    assert _arith.adaptive0_encode(a.astype(np.uint32), 2) == ref.adaptive0_encode(a.tolist(), 2)
+    assert _arith.context_encode(a, 1, 12) == ref.context_encode(data, 1, 12)
+    assert _arith.mix_encode(a, 1, 12) == ref.mix_encode(data, 1, 12)

@@ -10,7 +10,10 @@ Coders
   carries resolved with a cached byte and a count of pending 0xFF bytes (as in LZMA's rc, widened).
   A symbol with cumulative frequency ``c`` and frequency ``f`` under total ``T`` narrows the range to
   ``r = range // T; low += c*r; range = f*r``. The flush writes the shortest value inside the final
-  interval; trailing zero bytes are dropped because the decoder reads zeros past the end.
+  interval and drops that value's trailing zero bytes (bytes coded before the flush are kept), because
+  the decoder reads zeros past the end. The decoder runs 7 bytes ahead of the encoder, so on a valid
+  stream it never reads more than ``RC_SLACK = 7`` bytes past the end; reading more means the payload
+  ran out, and it refuses the stream.
 * rANS: 32-bit states in [2**23, 2**31), byte-wise renormalisation, ``streams`` interleaved states
   (symbol i uses state i % streams). Payload = the final states (4 bytes each, little-endian,
   state 0 first) followed by the renormalisation bytes in decoding order.
@@ -24,6 +27,7 @@ M64 = 0xFFFFFFFFFFFFFFFF
 RC_TOP = 1 << 56          # range < RC_TOP
 RC_BOT = 1 << 48          # renormalise while range < RC_BOT
 RC_INIT_BYTES = 7         # the decoder primes its 56-bit code register with 7 bytes
+RC_SLACK = RC_INIT_BYTES  # the most bytes a valid stream's decoder reads past the payload's end
 
 RANS_L = 1 << 23          # rANS state interval [RANS_L, RANS_L << 8)
 
@@ -97,6 +101,7 @@ class RangeEncoder:
     def finish(self):
         """Write the value with the most trailing zero bits in the final interval; return the bytes."""
         low, high = self.low, self.low + self.range
+        coded = len(self.out) + (self.cache >= 0) + self.pending    # bytes shifted out before the flush
         for k in range(1, RC_INIT_BYTES + 1):
             mask = (1 << (56 - 8 * k)) - 1
             value = (low + mask) & ~mask
@@ -107,13 +112,14 @@ class RangeEncoder:
             self._shift_low()
         out = self.out
         end = len(out)
-        while end and out[end - 1] == 0:
+        while end > coded and out[end - 1] == 0:
             end -= 1
         return bytes(out[:end])
 
 
 class RangeDecoder:
-    """The decoder of RangeEncoder; bytes past the end of the payload read as zeros."""
+    """The decoder of RangeEncoder; bytes past the end of the payload read as zeros, and reading more
+    than RC_SLACK of them raises CorruptPayload."""
 
     def __init__(self, payload):
         self.buf = payload
@@ -136,6 +142,8 @@ class RangeDecoder:
         while self.range < RC_BOT:
             self.range <<= 8
             self.code = ((self.code << 8) | self._byte()) & M64
+        if self.pos > len(self.buf) + RC_SLACK:
+            raise CorruptPayload("range decoder: the payload ran out")
 
     def target_shift(self, bits):
         self.r = r = self.range >> bits
