@@ -81,8 +81,11 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
         ``"native"`` writes the codelength container (docs/format.md). The others write a standard
         Huffman-only DEFLATE stream that zlib, gzip and gunzip read (bytes input, Huffman coder only).
     **options
-        Passed to the coder, e.g. ``order=2`` for ``"adaptive"``, ``model=q`` (a probability vector)
-        for ``"range"``/``"rans"``, ``block_size=`` for ``"huffman"``.
+        Passed to the coder, e.g. ``order=2`` for ``"adaptive"``, ``block_size=`` for ``"huffman"``, or
+        ``model=q`` for ``"range"``/``"rans"``: code with the probability vector q instead of the data's
+        own statistics, so the payload costs about n·H(p, q) = n·(H(p) + KL(p‖q)) bits. q must have an
+        entry for every symbol of the data; a symbol that occurs where q is 0 is still coded, at the
+        model's minimum frequency (about 20 bits each), rather than refused (docs/arithmetic.md).
 
     Returns
     -------
