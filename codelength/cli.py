@@ -473,6 +473,9 @@ def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
     if decompressing and path == "-" and not args.force and _is_terminal(sys.stdin):
         raise CommandError("compressed data not read from a terminal (use -f to force)")
     if args.output is None and not to_stdout:
+        if not os.path.isfile(path) and os.path.exists(path) and not args.force:
+            # like gzip: /dev/null or a pipe would get a FILE.clen beside it
+            raise CommandError(f"{path}: not a regular file; name the output with -o or -c (or force with -f)")
         out_path = _output_name(path, args, decompressing)  # check the name before reading a big input
     data = _read_input(path)
     name = "<stdin>" if path == "-" else path

@@ -597,3 +597,19 @@ def test_decompress_does_not_wait_for_compressed_data_typed_at_a_terminal(capsys
     assert cli.main(["decompress"]) == 1
     assert capsys.readouterr().err.strip() == ("codelength: decompress: compressed data not read from a terminal "
                                                "(use -f to force)")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/null") or os.path.isfile("/dev/null"), reason="no /dev/null device")
+def test_compress_refuses_a_non_regular_file_without_a_named_output(capsys, tmp_path):
+    # like gzip: compressing /dev/null must not create /dev/null.clen
+    try:
+        assert cli.main(["compress", "/dev/null"]) == 1
+        assert "not a regular file" in capsys.readouterr().err
+        assert not os.path.exists("/dev/null.clen")
+    finally:
+        if os.path.isfile("/dev/null.clen"):
+            os.unlink("/dev/null.clen")
+    # naming the output is fine
+    out = tmp_path / "empty.clen"
+    assert cli.main(["compress", "-o", str(out), "/dev/null"]) == 0
+    assert cli.main(["decompress", "-c", str(out)]) == 0
