@@ -122,6 +122,7 @@ def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
     w = np.asarray(weights, dtype=np.float64).ravel()
     if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
         raise ValueError("weights must be finite and non-negative")
+    scale_bits = check_integer(scale_bits, "scale_bits")
     if not 0 <= scale_bits <= MAX_SCALE_BITS:
         raise ValueError(f"scale_bits must be 0..{MAX_SCALE_BITS}, got {scale_bits}")
     total = 1 << scale_bits
@@ -183,9 +184,25 @@ def _quantize_positive(wi: np.ndarray, total: int, start: np.ndarray) -> np.ndar
 def quantization_cost(weights, freqs) -> float:
     """Bits lost by coding with ``freqs`` instead of the exact ``weights``:
     ``sum_i w_i log2((w_i / W) / (f_i / F))`` (``n * KL(p_hat || q)`` for counts ``w``); inf if some
-    ``w_i > 0`` has ``f_i = 0``."""
+    ``w_i > 0`` has ``f_i = 0``.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative finite numbers
+        Counts or probabilities, indexed by symbol.
+    freqs : array_like of non-negative finite numbers
+        The frequencies coded with (any total ``F``); missing trailing entries count as 0.
+
+    Returns
+    -------
+    float
+        Bits; ValueError for negative, NaN or infinite entries.
+    """
     w = np.asarray(weights, dtype=np.float64).ravel()
     f = np.asarray(freqs, dtype=np.float64).ravel()
+    for name, v in (("weights", w), ("freqs", f)):
+        if v.size and (not np.all(np.isfinite(v)) or v.min() < 0):
+            raise ValueError(f"{name} must be finite and non-negative")
     if f.size < w.size:
         f = np.concatenate([f, np.zeros(w.size - f.size)])
     used = w > 0
@@ -209,6 +226,10 @@ def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     ``max_bits`` defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast caches; 16 buys
     about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
     """
+    if max_bits is not None:
+        max_bits = check_integer(max_bits, "max_bits")
+        if not 0 <= max_bits <= MAX_SCALE_BITS:
+            raise ValueError(f"max_bits must be 0..{MAX_SCALE_BITS}, got {max_bits}")
     return _choose_scale_bits(np.asarray(weights, dtype=np.float64).ravel(), max_bits)[0]
 
 
@@ -317,7 +338,12 @@ class StaticModel:
         if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
             raise ValueError("probabilities must be finite and non-negative")
         if occurring is not None:
-            occ = np.asarray(occurring, dtype=np.int64).ravel()
+            occ = np.asarray(occurring).ravel()
+            if occ.size and occ.dtype.kind not in "iu":
+                raise TypeError(f"occurring symbols must be integers, got dtype {occ.dtype}")
+            if occ.size and (int(occ.min()) < 0 or int(occ.max()) >= 1 << 32):
+                raise ValueError("occurring symbols must be 0..2**32-1")
+            occ = occ.astype(np.int64)
             if occ.size:
                 if occ.max() >= w.size:
                     w = np.concatenate([w, np.zeros(int(occ.max()) + 1 - w.size)])
@@ -415,10 +441,31 @@ def _histogram(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(a, return_counts=True)
 
 
+def _check_model(model: StaticModel) -> None:
+    """ValueError unless ``model`` is what the kernels assume: 1 <= scale_bits <= MAX_SCALE_BITS, at least
+    one symbol, symbols strictly increasing and below 2**32, every frequency >= 1, summing to 2**scale_bits
+    (the unchecked kernels index and divide by these)."""
+    if not isinstance(model, StaticModel):
+        raise TypeError(f"model must be a StaticModel, got {type(model).__name__}")
+    bits = model.scale_bits
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= MAX_SCALE_BITS:
+        raise ValueError(f"model scale_bits must be an integer 1..{MAX_SCALE_BITS}, got {bits!r}")
+    symbols, freqs = np.asarray(model.symbols), np.asarray(model.freqs)
+    if symbols.ndim != 1 or freqs.shape != symbols.shape or symbols.size == 0:
+        raise ValueError("model needs matching 1-D symbols and freqs with at least one symbol")
+    if symbols.dtype.kind not in "iu" or freqs.dtype.kind not in "iu":
+        raise ValueError("model symbols and freqs must be integer arrays")
+    if int(symbols.min()) < 0 or int(symbols.max()) >= 1 << 32 or np.any(np.diff(symbols.astype(np.int64)) <= 0):
+        raise ValueError("model symbols must be strictly increasing values 0..2**32-1")
+    if int(freqs.min()) < 1 or int(freqs.astype(np.int64).sum()) != 1 << int(bits):
+        raise ValueError(f"model frequencies must be >= 1 and sum to 2**scale_bits = {1 << int(bits)}")
+
+
 class _Tables:
     """Coding tables of a static model: indexed by symbol value (alphabets up to 2**16) or by rank."""
 
     def __init__(self, model: StaticModel):
+        _check_model(model)
         self.model = model
         largest = int(model.symbols[-1]) if model.symbols.size else 0
         self.by_rank = largest >= _DENSE_LIMIT
@@ -434,13 +481,17 @@ class _Tables:
         model = self.model
         if self.by_rank:
             ranks = np.searchsorted(model.symbols, a.astype(np.uint64))
+            if not check and a.size and int(ranks.max()) >= model.symbols.size:
+                check = True                      # a rank past the table: report it, never index with it
             if check and a.size:
                 bad = (ranks >= model.symbols.size)
                 bad |= model.symbols[np.minimum(ranks, model.symbols.size - 1)] != a
                 if bad.any():
                     raise ValueError(f"symbol {int(a[np.argmax(bad)])} has probability 0 in the model")
             return ranks.astype(np.uint32)
-        if check and a.size:
+        # Always checked here, check=False or not: the kernels divide by and index with freq[a], and a
+        # symbol past the table or of frequency 0 corrupts memory (the by-rank path above stays in bounds).
+        if a.size:
             largest = int(a.max())
             if largest >= self.freq.size or np.any(self.freq[a] == 0):
                 zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
@@ -487,7 +538,25 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     (up to 8) symbol i goes to stream i % streams, which the decoder runs interleaved (faster: the
     divisions of independent streams overlap); the payload starts with the LEB128 byte lengths of
     streams 0..streams-2.
+
+    Parameters
+    ----------
+    symbols : bytes-like or 1-D array of non-negative integers below 2**32
+    model : StaticModel
+        Checked for consistency (ValueError): frequencies >= 1 summing to ``2**scale_bits``,
+        1 <= scale_bits <= MAX_SCALE_BITS, symbols strictly increasing.
+    streams : int
+        1..8 (TypeError for non-integers).
+    check : bool
+        Refuse (ValueError) symbols the model gives probability 0. ``check=False`` (the caller guarantees
+        them) skips only the by-rank test of alphabets beyond 2**16; symbols that would take the kernel
+        out of bounds are refused either way.
+
+    Returns
+    -------
+    bytes
     """
+    streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
     a = _as_array(symbols)
@@ -507,6 +576,7 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
 
 def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
     """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
+    streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise CorruptDataError(f"range coder stream count {streams} out of range")
     tables = _Tables(model)
@@ -522,7 +592,11 @@ def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.nd
 
 
 def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True) -> bytes:
-    """rANS-code ``symbols`` under a static model with ``streams`` interleaved states (1..8)."""
+    """rANS-code ``symbols`` under a static model with ``streams`` interleaved states (1..8).
+
+    Parameters and checks as :func:`range_encode`.
+    """
+    streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
     a = _as_array(symbols)
@@ -534,6 +608,7 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
 
 def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
     """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload."""
+    streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise CorruptDataError(f"rANS stream count {streams} out of range")
     tables = _Tables(model)
@@ -564,6 +639,8 @@ def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BIT
     predictions of orders 0..order are mixed in the logistic domain with weights learnt online
     (stronger, about 3-4 times slower; model section = table_bits, 1).
     """
+    order = check_integer(order, "order")
+    table_bits = check_integer(table_bits, "table_bits")
     a = _as_array(symbols)
     if order == 0:
         values, _ = _histogram(a)
@@ -661,7 +738,7 @@ def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]
 
 
 def _check_order(order):
-    if order not in (0, None):
+    if order is not None and check_integer(order, "order") != 0:
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
 
 
@@ -715,6 +792,8 @@ def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE
     if order and alphabet_size > 256:
         raise ValueError("context models (order >= 1) code bytes; this alphabet has "
                          f"{alphabet_size} symbols (use order=0)")
+    if not isinstance(mix, (bool, np.bool_)) and not (isinstance(mix, (int, np.integer)) and mix in (0, 1)):
+        raise TypeError(f"mix must be True or False, got {mix!r}")
     if mix and order == 0:
         raise ValueError("mix=True mixes orders 0..order: give order=1..4")
     model, payload = adaptive_encode(symbols, order, table_bits, bool(mix))

@@ -536,3 +536,106 @@ def test_runs_of_zero_bytes_match_twin():
     assert _arith.adaptive0_encode(a.astype(np.uint32), 2) == ref.adaptive0_encode(a.tolist(), 2)
     assert _arith.context_encode(a, 1, 12) == ref.context_encode(data, 1, 12)
     assert _arith.mix_encode(a, 1, 12) == ref.mix_encode(data, 1, 12)
+
+
+# ----------------------------------------------------------------------------- review: edge cases
+@pytest.mark.parametrize("coder", ["range", "rans"])
+def test_scale_bits_zero_is_refused_at_encode_not_at_decode(coder):
+    # one symbol fits a total of 2**0, but the model section allows 1..MAX_SCALE_BITS: the blob
+    # used to be written and then refused by decompress
+    with pytest.raises(ValueError, match="scale_bits"):
+        codelength.compress(b"aaaa", coder=coder, scale_bits=0)
+    assert codelength.decompress(codelength.compress(b"aaaa", coder=coder, scale_bits=1)) == b"aaaa"
+
+
+@pytest.mark.parametrize("encode", [ar.range_encode, ar.rans_encode])
+def test_low_level_encoders_refuse_symbols_outside_the_tables_even_unchecked(encode):
+    # check=False skips the zero-frequency test, but a symbol past the table must never reach the
+    # unchecked kernel (it read out of bounds: SystemError or a silently wrong payload)
+    m = ar.StaticModel.from_data(b"abcabc")
+    with pytest.raises(ValueError, match="probability 0"):
+        encode(b"ab\xff", m, check=False)
+
+
+def _broken_models():
+    u64, u32 = np.uint64, np.uint32
+    return [
+        ar.StaticModel(np.array([1, 2], dtype=u64), np.array([1, 1], dtype=u32), 4),    # sum != 16
+        ar.StaticModel(np.array([1, 2], dtype=u64), np.array([10, 10], dtype=u32), 4),  # sum > 16
+        ar.StaticModel(np.array([2, 1], dtype=u64), np.array([8, 8], dtype=u32), 4),    # not sorted
+        ar.StaticModel(np.array([1, 2], dtype=u64), np.array([0, 16], dtype=u32), 4),   # a zero
+        ar.StaticModel(np.array([1, 2], dtype=u64), np.array([1, 1], dtype=u32), 25),   # total too big
+        ar.StaticModel(np.array([1], dtype=u64), np.array([1], dtype=u32), 0),           # total 2**0
+        ar.StaticModel(np.zeros(0, dtype=u64), np.zeros(0, dtype=u32), 4),               # empty
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("coder", ["range", "rans"])
+def test_inconsistent_static_models_are_refused(coder, index):
+    m = _broken_models()[index]
+    encode, decode = (ar.range_encode, ar.range_decode) if coder == "range" else (ar.rans_encode, ar.rans_decode)
+    with pytest.raises(ValueError, match="model"):
+        encode(b"\x01\x02", m)
+    with pytest.raises(ValueError, match="model"):
+        decode(b"\x01\x02\x03\x04" * 8, m, 10)
+
+
+@pytest.mark.parametrize("coder", ["range", "rans"])
+@pytest.mark.parametrize("value", [2.5, True, "2"])
+def test_low_level_stream_counts_must_be_integers(coder, value):
+    encode, decode = (ar.range_encode, ar.range_decode) if coder == "range" else (ar.rans_encode, ar.rans_decode)
+    m = ar.StaticModel.from_data(b"abcabc")
+    with pytest.raises(TypeError, match="streams"):
+        encode(b"abc", m, value)
+    with pytest.raises(TypeError, match="streams"):
+        decode(b"\x00" * 16, m, 3, value)
+
+
+def test_quantization_cost_refuses_bad_weights():
+    for bad in ([-1, 2], [np.nan, 2], [np.inf, 2]):
+        with pytest.raises(ValueError):
+            ar.quantization_cost(bad, [4, 4])
+    with pytest.raises(ValueError):
+        ar.quantization_cost([1, 2], [-4, 4])
+
+
+def test_quantisation_parameters_are_integers():
+    with pytest.raises(TypeError, match="scale_bits"):
+        ar.quantize_frequencies([1, 2], 1.5)
+    with pytest.raises(TypeError, match="scale_bits"):
+        ar.quantize_frequencies([1, 2], True)
+    with pytest.raises(TypeError, match="max_bits"):
+        ar.choose_scale_bits([1, 1, 1], 2.5)
+    with pytest.raises(ValueError, match="max_bits"):
+        ar.choose_scale_bits([1, 1, 1], ar.MAX_SCALE_BITS + 1)
+
+
+def test_occurring_symbols_are_validated():
+    with pytest.raises(ValueError, match="occurring"):
+        ar.StaticModel.from_probabilities([0.5, 0.5], occurring=[-1])
+    with pytest.raises(ValueError, match="occurring"):
+        ar.StaticModel.from_probabilities([0.5, 0.5], occurring=[2**40])
+
+
+def test_low_level_adaptive_parameters_are_integers():
+    with pytest.raises(TypeError, match="order"):
+        ar.adaptive_encode(b"abc", 1.5)
+    with pytest.raises(TypeError, match="table_bits"):
+        ar.adaptive_encode(b"abc", 1, 12.5)
+    with pytest.raises(TypeError, match="mix"):
+        codelength.compress(b"abc", coder="adaptive", order=1, mix="no")
+
+
+@pytest.mark.parametrize("coder", ["range", "rans"])
+def test_static_coders_refuse_a_non_integer_order(coder):
+    with pytest.raises(TypeError, match="order"):
+        codelength.compress(b"abc", coder=coder, order=0.0)
+
+
+@pytest.mark.parametrize("encode", [ar.range_encode, ar.rans_encode])
+def test_unchecked_encoders_refuse_zero_frequency_symbols(encode):
+    # 'b' lies inside the dense table with frequency 0: the unchecked kernel corrupted the heap
+    m = ar.StaticModel.from_data(b"acac")
+    with pytest.raises(ValueError, match="probability 0"):
+        encode(b"abab", m, check=False)
