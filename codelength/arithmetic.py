@@ -211,7 +211,16 @@ def quantization_cost(weights, freqs) -> float:
     if np.any(f[:w.size][used] == 0):
         return float("inf")
     wu, fu = w[used], f[:w.size][used]
-    return float(np.sum(wu * np.log2((wu / wu.sum()) / (fu / f.sum()))))
+    top = float(wu.max())                 # scaled by the largest weight: W may overflow, w_i / W underflow
+    return top * _weighted_log_ratio(wu / top, np.log2(f.sum()), fu)
+
+
+def _weighted_log_ratio(wi: np.ndarray, log_total: float, denominators: np.ndarray) -> float:
+    """``sum_i w_i log2((w_i / W) / (d_i / 2**log_total))`` over ``w_i > 0``, from logarithms so that
+    tiny shares neither underflow to log2(0) nor turn 0 * log2(0) into NaN (such terms tend to 0)."""
+    pos = wi > 0
+    wp = wi[pos]
+    return float(np.sum(wp * (np.log2(wp) - np.log2(wp.sum()) + log_total - np.log2(denominators[pos]))))
 
 
 def _header_bits(freqs: np.ndarray) -> float:
@@ -254,19 +263,18 @@ def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.nda
         raise ValueError("weights must be finite and non-negative")
     idx = np.flatnonzero(w > 0)
     wi = w[idx] / w[idx].max()
-    scale = float(w[idx].sum() / wi.sum())        # quantization_cost in the caller's units
-    share = wi / wi.sum()
+    scale = float(w[idx].max())                   # quantization_cost in the caller's units (W / sum wi)
     order = np.sort(wi)[::-1]
     cumulative = np.cumsum(order)
     costs, freqs, best = {}, {}, float("inf")
     for bits in range(max_bits, low - 1, -1):
         total = 1 << bits
         start = _water_fill(wi, total, order, cumulative)
-        bound = scale * float(np.sum(wi * np.log2(share * total / start))) + 8.0 * k
+        bound = scale * _weighted_log_ratio(wi, bits, start) + 8.0 * k
         if bound > best + 1e-6:
             break                                 # the bound only grows as the total shrinks
         fi = _quantize_positive(wi, total, start)
-        cost = scale * float(np.sum(wi * np.log2(share * total / fi))) + _header_bits(fi)
+        cost = scale * _weighted_log_ratio(wi, bits, fi) + _header_bits(fi)
         costs[bits], freqs[bits] = cost, fi
         best = min(best, cost)
     best, best_bits = float("inf"), max_bits

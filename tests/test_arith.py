@@ -639,3 +639,16 @@ def test_unchecked_encoders_refuse_zero_frequency_symbols(encode):
     m = ar.StaticModel.from_data(b"acac")
     with pytest.raises(ValueError, match="probability 0"):
         encode(b"abab", m, check=False)
+
+
+@pytest.mark.parametrize("weights", [[1e300, 1e-300, 5e-324, 1.0], [1.7e308, 1.7e308, 1.0], [1e-320, 1e-321]])
+def test_quantisation_cost_is_finite_and_non_negative_for_extreme_weights(weights):
+    # weights / sum(weights) underflowed to 0 (or the sum overflowed): the cost came out -inf
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bits = ar.choose_scale_bits(weights)
+        f = ar.quantize_frequencies(weights, bits)
+        cost = ar.quantization_cost(weights, f)
+    assert f.sum() == 2**bits and np.all(f >= 1)
+    assert math.isfinite(cost) and cost >= 0
