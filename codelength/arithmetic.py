@@ -455,6 +455,8 @@ def _check_model(model: StaticModel) -> None:
     (the unchecked kernels index and divide by these)."""
     if not isinstance(model, StaticModel):
         raise TypeError(f"model must be a StaticModel, got {type(model).__name__}")
+    if not isinstance(model.symbols, np.ndarray) or not isinstance(model.freqs, np.ndarray):
+        raise TypeError("model symbols and freqs must be numpy arrays (build models with StaticModel.from_*)")
     bits = model.scale_bits
     if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= MAX_SCALE_BITS:
         raise ValueError(f"model scale_bits must be an integer 1..{MAX_SCALE_BITS}, got {bits!r}")
@@ -521,7 +523,11 @@ def ideal_code_length(symbols, model: StaticModel) -> float:
     """Ideal code length ``sum_t -log2(f(x_t) / 2**scale_bits)`` in bits of ``symbols`` under ``model``.
 
     An arithmetic coder's payload comes within a few bytes of it; inf if a symbol has frequency 0.
+    An inconsistent model (unsorted symbols, frequencies not summing to ``2**scale_bits``) raises
+    ValueError.
     """
+    if not isinstance(model, StaticModel) or model.symbols.size:
+        _check_model(model)
     values, cnt = _histogram(_as_array(symbols))
     if values.size == 0:
         return 0.0

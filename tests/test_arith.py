@@ -652,3 +652,15 @@ def test_quantisation_cost_is_finite_and_non_negative_for_extreme_weights(weight
         cost = ar.quantization_cost(weights, f)
     assert f.sum() == 2**bits and np.all(f >= 1)
     assert math.isfinite(cost) and cost >= 0
+
+
+def test_ideal_code_length_refuses_inconsistent_models():
+    # unsorted symbols made the searchsorted lookup miss symbols the model has: inf, silently
+    unsorted = ar.StaticModel(np.array([98, 97], dtype=np.uint64), np.array([8, 8], dtype=np.uint32), 4)
+    with pytest.raises(ValueError, match="model"):
+        ar.ideal_code_length(b"ab", unsorted)
+    with pytest.raises(TypeError, match="model"):
+        ar.range_encode(b"ab", ar.StaticModel([97, 98], [8, 8], 4))
+    empty = ar.StaticModel(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32), 4)
+    assert ar.ideal_code_length(b"ab", empty) == math.inf
+    assert ar.ideal_code_length(b"ab", ar.StaticModel.from_data(b"ab")) == 2.0
