@@ -593,6 +593,7 @@ def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.nd
     streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise CorruptDataError(f"range coder stream count {streams} out of range")
+    n = _check_count(n)
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
     if n:
@@ -625,6 +626,7 @@ def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS
     streams = check_integer(streams, "streams")
     if not 1 <= streams <= MAX_RANS_STREAMS:
         raise CorruptDataError(f"rANS stream count {streams} out of range")
+    n = _check_count(n)
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
     if n:
@@ -632,6 +634,14 @@ def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS
         _arith.rans_decode(np.frombuffer(payload, dtype=np.uint8), info, tables.slot_symbol(tables.dtype),
                            model.scale_bits, streams, out)
     return tables.finish(out)
+
+
+def _check_count(n) -> int:
+    """The symbol count ``n`` of a decoder as a non-negative int (TypeError / ValueError otherwise)."""
+    n = check_integer(n, "n (the number of symbols)")
+    if n < 0:
+        raise ValueError(f"n (the number of symbols) must be non-negative, got {n}")
+    return n
 
 
 def _ranks_of(a: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -682,6 +692,7 @@ def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BIT
 def adaptive_decode(model: bytes, payload: bytes, n: int, order: int = 0,
                     alphabet_size: int = 256) -> np.ndarray:
     """Inverse of :func:`adaptive_encode`; raises CorruptDataError on a bad stream."""
+    n = _check_count(n)
     if n == 0:
         if model or payload:
             raise CorruptDataError("adaptive stream of zero symbols carries data")

@@ -664,3 +664,13 @@ def test_ideal_code_length_refuses_inconsistent_models():
     empty = ar.StaticModel(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint32), 4)
     assert ar.ideal_code_length(b"ab", empty) == math.inf
     assert ar.ideal_code_length(b"ab", ar.StaticModel.from_data(b"ab")) == 2.0
+
+
+@pytest.mark.parametrize("n, error", [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_low_level_decoders_check_the_symbol_count(n, error):
+    m = ar.StaticModel.from_data(b"abcabc")
+    payload = ar.range_encode(b"abc", m)
+    for call in (lambda: ar.range_decode(payload, m, n), lambda: ar.rans_decode(payload, m, n),
+                 lambda: ar.adaptive_decode(b"\x01\x00", b"", n)):
+        with pytest.raises(error, match="n "):
+            call()
