@@ -83,6 +83,8 @@ def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
     weights = _weights(counts)
     if max_length is not None:
         try:
+            if isinstance(max_length, (bool, np.bool_)):
+                raise TypeError
             max_length = operator.index(max_length)
         except TypeError:
             raise TypeError("max_length must be an integer or None") from None
@@ -92,26 +94,43 @@ def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
         if used > 1 and (max_length < 63 and (1 << max_length) < used):
             raise ValueError(f"{used} used symbols do not fit a prefix code with words of at most "
                              f"{max_length} bits (need at least {(used - 1).bit_length()})")
-    if weights.dtype == np.int64:
+    # the kernel sums counts in int64: a total beyond 2**63 - 1 would wrap, so the twin takes it
+    if weights.dtype == np.int64 and (not weights.size or
+                                      int(weights.max()) * weights.size <= np.iinfo(np.int64).max or
+                                      sum(weights.tolist()) <= np.iinfo(np.int64).max):
         limit = 0 if max_length is None or max_length >= 62 else max_length
         try:
-            return _huffman.code_lengths(np.ascontiguousarray(weights), limit).astype(np.int64)
+            lengths = _huffman.code_lengths(np.ascontiguousarray(weights), limit).astype(np.int64)
         except OverflowError:
             pass  # lengths beyond 255 bits: only the twin's Python integers carry them
+        else:
+            if max_length is None or not lengths.size or lengths.max() <= max_length:
+                return lengths
+            # a limit of 62 bits or more binds: the twin's package-merge applies it
     lengths = _twin.huffman_code_lengths(weights.tolist(), max_length)
     return np.asarray(lengths, dtype=np.int64)
+
+
+MAX_WORD_BITS = 1 << 20  # longest code word the exact functions accept (they build 2**l-sized integers)
 
 
 def _lengths(lengths) -> list[int]:
     array = np.asarray(lengths)
     if array.ndim != 1:
         raise ValueError(f"lengths must be one-dimensional, got shape {array.shape}")
+    if array.dtype == bool or (array.dtype == object and any(isinstance(v, (bool, np.bool_)) for v in array)):
+        raise TypeError("lengths must be integers, not booleans")
+    if array.size and not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+                           or array.dtype == object):
+        raise TypeError(f"lengths must be integers, got dtype {array.dtype}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
         if not np.all(np.equal(np.mod(array, 1), 0)):
             raise TypeError("lengths must be integers")
     values = [int(v) for v in array]
     if any(v < 0 for v in values):
         raise ValueError("lengths must be non-negative (0 = symbol without a code word)")
+    if any(v > MAX_WORD_BITS for v in values):
+        raise ValueError(f"code lengths above {MAX_WORD_BITS} bits are not supported")
     return values
 
 
@@ -175,7 +194,7 @@ def shannon_code_lengths(probs_or_counts) -> np.ndarray:
     """
     weights = _weights(probs_or_counts, "probs_or_counts")
     if weights.dtype != np.float64:
-        total = int(weights.sum())
+        total = sum(int(c) for c in weights)  # Python integers: an int64 sum could wrap
         return np.asarray([((-(-total // int(c))) - 1).bit_length() if c else 0 for c in weights],
                           dtype=np.int64)
     total = float(weights.sum())
@@ -216,7 +235,7 @@ class CodeTable:
         self.is_bytes = is_bytes
         self.method = method
         self.max_length = max_length
-        self.total = int(self.counts.sum())
+        self.total = sum(self.counts.tolist())  # Python integers: an int64 sum could wrap
         self.symbols = np.flatnonzero(self.counts)
         self.words = code_words(self.lengths)
         self.shannon_lengths = shannon_code_lengths(self.counts)
@@ -250,7 +269,7 @@ class CodeTable:
     @property
     def probabilities(self) -> np.ndarray:
         """``p_s = c_s / N`` of the used symbols."""
-        return self.counts[self.symbols] / self.total if self.total else np.zeros(0)
+        return self.counts[self.symbols] / float(self.total) if self.total else np.zeros(0)
 
     @property
     def information(self) -> np.ndarray:
@@ -261,7 +280,7 @@ class CodeTable:
     @property
     def total_bits(self) -> int:
         """``sum_s c_s l_s``: the size of the coded data in bits."""
-        return int(np.dot(self.counts, self.lengths))
+        return sum(c * l for c, l in zip(self.counts.tolist(), self.lengths.tolist()))  # exact, no wrap
 
     @property
     def average_length(self) -> float:
@@ -281,7 +300,8 @@ class CodeTable:
     @property
     def shannon_average_length(self) -> float:
         """Average length ``sum_s p_s ceil(-log2 p_s)`` of the Shannon code, for comparison."""
-        return float(np.dot(self.counts, self.shannon_lengths)) / self.total if self.total else 0.0
+        bits = sum(c * l for c, l in zip(self.counts.tolist(), self.shannon_lengths.tolist()))
+        return bits / self.total if self.total else 0.0
 
     @property
     def kraft(self) -> Fraction:

@@ -207,3 +207,45 @@ def test_code_table_rendering():
     assert [r["label"] for r in ints.rows] == ["7", "300"]
     with pytest.raises(ValueError):
         CodeTable.from_counts([1, 2], method="arithmetic")
+
+
+# ---- adversarial review: limits and overflow ----
+def test_max_length_62_and_above_is_honoured():
+    fib = [1, 1]
+    while len(fib) < 90:
+        fib.append(fib[-1] + fib[-2])
+    for limit in (62, 63, 80):
+        lengths = huffman_code_lengths(fib, max_length=limit)
+        assert lengths.max() == limit  # Huffman's code is 89 deep: the limit binds
+        assert kraft_sum(lengths) <= 1
+        assert lengths.tolist() == twin.huffman_code_lengths(fib, limit)
+
+
+def test_counts_whose_sum_overflows_int64_are_exact():
+    counts = np.full(8, 2**62, dtype=np.int64)
+    assert huffman_code_lengths(counts).tolist() == [3] * 8
+    assert shannon_code_lengths(np.full(4, 2**62, dtype=np.int64)).tolist() == [2] * 4
+    table = CodeTable.from_counts([2**62, 2**62, 1])
+    assert table.total == 2**63 + 1
+    assert all(0 < r["probability"] <= 1 for r in table.rows)
+    assert table.total_bits == 2**62 * 1 + 2**62 * 2 + 2  # lengths [1, 2, 2] in some order
+    assert "-0.5" not in str(table)
+
+
+@pytest.mark.parametrize("bad", [True, False, np.bool_(True)])
+def test_max_length_bool_is_refused(bad):
+    with pytest.raises(TypeError):
+        huffman_code_lengths([1, 2], max_length=bad)
+
+
+def test_bool_lengths_are_refused():
+    with pytest.raises(TypeError):
+        canonical_codes([True, True])
+    with pytest.raises(TypeError):
+        kraft_sum(np.array([True, True]))
+
+
+def test_absurd_lengths_are_refused_not_allocated():
+    for f in (canonical_codes, kraft_sum, code_words):
+        with pytest.raises(ValueError):
+            f([10**18])
