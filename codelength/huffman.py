@@ -28,6 +28,8 @@ __all__ = ["encode", "decode", "block_lengths", "DEFAULT_MAX_LENGTH", "MAX_CODE_
 
 def _check_int(name, value, low, high):
     try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError  # True is not a block size or a length
         value = operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, not {type(value).__name__}") from None

@@ -235,3 +235,9 @@ def test_threads_share_nothing():
         parallel = list(pool.map(codelength.compress, inputs))
         back = list(pool.map(codelength.decompress, parallel))
     assert parallel == serial and back == inputs
+
+
+@pytest.mark.parametrize("option", ["block_size", "max_length"])
+def test_bool_options_are_refused(option):
+    with pytest.raises(TypeError):
+        codelength.compress(b"abc", coder="huffman", **{option: True})
