@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 
 from . import _huffman
-from .huffman import block_lengths
+from .huffman import _check_int, block_lengths
 from .reference.huffman import DEFLATE_HEADER_BITS
 
 __all__ = ["compress", "FORMATS"]
@@ -61,20 +61,29 @@ def compress(data, format: str = "gzip", *, block_size: int | None = None, mtime
     block_size : int, optional
         Bytes per block; default: adaptive split.
     mtime : int
-        Modification time stored in the gzip header (default 0: none, so the output is reproducible).
+        Modification time stored in the gzip header, seconds since 1970, 0..2**32 - 1 (default 0: none,
+        so the output is reproducible).
 
     Returns
     -------
     bytes
+
+    Raises
+    ------
+    ValueError
+        For an unknown format, ``block_size < 1`` or ``mtime`` outside 0..2**32 - 1.
+    TypeError
+        For data that is not bytes or a uint8 array, or non-integer ``block_size`` / ``mtime``.
     """
-    if format not in FORMATS:
+    if not isinstance(format, str) or format not in FORMATS:
         raise ValueError(f"unknown DEFLATE format {format!r}; choose one of {', '.join(FORMATS)}")
+    mtime = _check_int("mtime", mtime, 0, 0xFFFFFFFF)  # the header's 32-bit field: no silent wrap
     array = _as_bytes(data)
     body = raw_deflate(array, block_size)
     if format == "deflate":
         return body
     if format == "zlib":
         return b"".join((_ZLIB_HEADER, body, struct.pack(">I", zlib.adler32(array))))
-    header = b"\x1f\x8b\x08\x00" + struct.pack("<I", mtime & 0xFFFFFFFF) + b"\x00\xff"
+    header = b"\x1f\x8b\x08\x00" + struct.pack("<I", mtime) + b"\x00\xff"
     trailer = struct.pack("<II", zlib.crc32(array), array.size & 0xFFFFFFFF)
     return b"".join((header, body, trailer))

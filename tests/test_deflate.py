@@ -113,3 +113,20 @@ def test_small_inputs_no_larger_than_zlib():
         raw = deflate.raw_deflate(data)
         assert zlib.decompress(raw, -15) == data
         assert len(raw) <= len(_zlib_huffman_only(data))
+
+
+def test_bool_block_size_is_refused():
+    with pytest.raises(TypeError):
+        deflate.compress(b"abc", block_size=True)
+
+
+@pytest.mark.parametrize("mtime, error", [(-1, ValueError), (2**32, ValueError), (2.5, TypeError),
+                                          (True, TypeError), ("1", TypeError)])
+def test_bad_mtime_is_refused(mtime, error):
+    with pytest.raises(error):
+        deflate.compress(b"abc", mtime=mtime)
+
+
+def test_mtime_is_stored():
+    assert gzip.decompress(deflate.compress(b"abc", mtime=2**32 - 1)) == b"abc"
+    assert deflate.compress(b"abc", mtime=2**32 - 1)[4:8] == b"\xff\xff\xff\xff"
