@@ -674,3 +674,22 @@ def test_low_level_decoders_check_the_symbol_count(n, error):
                  lambda: ar.adaptive_decode(b"\x01\x00", b"", n)):
         with pytest.raises(error, match="n "):
             call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), bits=st.integers(1, 8), streams=st.integers(1, 8),
+       n=st.integers(0, 300))
+def test_small_totals_and_all_stream_counts_match_twin(seed, bits, streams, n):
+    # the twin tests above draw 9..20 bits and range streams up to 5: cover totals 2**1..2**8 and 6..8 streams
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, (1 << bits) + 1))
+    a = np.minimum(rng.geometric(0.3, n) - 1, k - 1).astype(np.uint8)
+    fl, cl, fa, ca = _tables_for(a, bits)
+    expected = ref.range_encode(a.tolist(), fl, cl, bits, streams)
+    parts = [_arith.range_encode(a, fa, ca, bits, j, streams) for j in range(streams)]
+    assert ar._varints([len(p) for p in parts[:-1]]) + b"".join(parts) == expected
+    model = ar.StaticModel._from_dense(fa, bits)
+    assert ar.range_decode(expected, model, a.size, streams).tolist() == a.tolist()
+    expected = ref.rans_encode(a.tolist(), fl, cl, bits, streams)
+    assert _arith.rans_encode(a, fa, ca, bits, streams) == expected
+    assert ar.rans_decode(expected, model, a.size, streams).tolist() == a.tolist()
