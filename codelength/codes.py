@@ -197,9 +197,10 @@ def shannon_code_lengths(probs_or_counts) -> np.ndarray:
         total = sum(int(c) for c in weights)  # Python integers: an int64 sum could wrap
         return np.asarray([((-(-total // int(c))) - 1).bit_length() if c else 0 for c in weights],
                           dtype=np.int64)
-    total = float(weights.sum())
-    if total <= 0:
+    if not weights.size or weights.max() <= 0:
         return np.zeros(weights.size, dtype=np.int64)
+    weights = weights / weights.max()  # ratios are what count; the sum of raw weights may overflow to inf
+    total = float(weights.sum())
     # a tiny tolerance so that exact powers of two (p = 0.25) are not pushed up by rounding
     return np.asarray([max(0, math.ceil(-math.log2(w / total) - 1e-12)) if w > 0 else 0 for w in weights],
                       dtype=np.int64)
@@ -228,7 +229,10 @@ class CodeTable:
 
     def __init__(self, counts, lengths, *, is_bytes: bool = False, method: str = "huffman",
                  max_length: int | None = None):
-        self.counts = np.asarray(counts, dtype=np.int64)
+        counts = _weights(counts)
+        if counts.dtype != np.int64:
+            raise TypeError("CodeTable needs integer counts (of at most 63 bits)")
+        self.counts = counts
         self.lengths = np.asarray(lengths, dtype=np.int64)
         if self.counts.shape != self.lengths.shape:
             raise ValueError("counts and lengths must have the same shape")

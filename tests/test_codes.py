@@ -249,3 +249,16 @@ def test_absurd_lengths_are_refused_not_allocated():
     for f in (canonical_codes, kraft_sum, code_words):
         with pytest.raises(ValueError):
             f([10**18])
+
+
+def test_shannon_lengths_of_huge_float_weights():
+    # the sum 2e308 overflows to inf; the lengths only depend on the ratios
+    assert shannon_code_lengths([1e308, 1e308]).tolist() == [1, 1]
+    assert shannon_code_lengths([1e308, 5e307, 5e307]).tolist() == [1, 2, 2]
+
+
+def test_code_table_refuses_non_integer_counts():
+    with pytest.raises(TypeError):
+        CodeTable([0.5, 0.5], [1, 1])  # was truncated to counts of 0: an empty table
+    with pytest.raises(ValueError):
+        CodeTable([-1, 2], [1, 1])
