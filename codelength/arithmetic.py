@@ -665,6 +665,10 @@ def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BIT
     """
     order = check_integer(order, "order")
     table_bits = check_integer(table_bits, "table_bits")
+    if not 0 <= order <= MAX_ORDER:
+        raise ValueError(f"order must be 0..{MAX_ORDER}, got {order}")
+    if not MIN_TABLE_BITS <= table_bits <= MAX_TABLE_BITS:
+        raise ValueError(f"table_bits must be {MIN_TABLE_BITS}..{MAX_TABLE_BITS}")
     a = _as_array(symbols)
     if order == 0:
         values, _ = _histogram(a)
@@ -739,6 +743,9 @@ def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple
     if model is None:
         return StaticModel.from_data(a, scale_bits), False
     if isinstance(model, StaticModel):
+        if scale_bits is not None and scale_bits != model.scale_bits:
+            raise ValueError(f"scale_bits={scale_bits} given with a StaticModel whose total is "
+                             f"2**{model.scale_bits}; leave scale_bits out or build the model with it")
         if model.symbols.size and int(model.symbols[-1]) >= alphabet_size:
             raise ValueError(f"the model lists symbol {int(model.symbols[-1])}, outside the alphabet of "
                              f"{alphabet_size} symbols of this data")
@@ -757,9 +764,22 @@ def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]
     """``streams`` (default for ``n`` symbols when None) and ``scale_bits`` (None: chosen) as ints;
     TypeError for floats, bools and other non-integers rather than truncating them."""
     streams = default_streams(n) if streams is None else check_integer(streams, "streams")
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}, got {streams}")
     if scale_bits is not None:
         scale_bits = check_integer(scale_bits, "scale_bits")
+        if not 1 <= scale_bits <= MAX_SCALE_BITS:
+            raise ValueError(f"scale_bits must be 1..{MAX_SCALE_BITS}, got {scale_bits}")
     return streams, scale_bits
+
+
+def _check_model_option(model) -> None:
+    """What :func:`_static_model` checks of ``model`` without data (for empty input)."""
+    if isinstance(model, StaticModel):
+        if model.symbols.size:               # a model of no symbols codes the empty input
+            _check_model(model)
+    elif model is not None:
+        as_distribution(model, name="model")
 
 
 def _check_order(order):
@@ -770,9 +790,10 @@ def _check_order(order):
 def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
     """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
     _check_order(order)
-    if symbols.size == 0:
-        return 0, b"", b""
     streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
+    if symbols.size == 0:
+        _check_model_option(model)
+        return 0, b"", b""
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check)
 
@@ -791,9 +812,10 @@ def decode_range(param, model, payload, n, alphabet_size):
 def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
     """Backend ``"rans"``: static order-0 rANS with ``streams`` interleaved states."""
     _check_order(order)
-    if symbols.size == 0:
-        return 0, b"", b""
     streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
+    if symbols.size == 0:
+        _check_model_option(model)
+        return 0, b"", b""
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
     return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
 

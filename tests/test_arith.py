@@ -693,3 +693,29 @@ def test_small_totals_and_all_stream_counts_match_twin(seed, bits, streams, n):
     expected = ref.rans_encode(a.tolist(), fl, cl, bits, streams)
     assert _arith.rans_encode(a, fa, ca, bits, streams) == expected
     assert ar.rans_decode(expected, model, a.size, streams).tolist() == a.tolist()
+
+
+@pytest.mark.parametrize("coder", ["range", "rans"])
+@pytest.mark.parametrize("options, error", [({"streams": 99}, ValueError), ({"streams": 1.5}, TypeError),
+                                            ({"scale_bits": 30}, ValueError), ({"scale_bits": "8"}, TypeError),
+                                            ({"model": [0.5, float("nan")]}, ValueError)])
+def test_static_options_are_checked_on_empty_input_too(coder, options, error):
+    # the empty-input shortcut returned before any option was looked at
+    with pytest.raises(error):
+        codelength.compress(b"", coder=coder, **options)
+
+
+def test_adaptive_table_bits_checked_at_order_zero_and_on_empty_input():
+    with pytest.raises(ValueError, match="table_bits"):
+        codelength.compress(b"abc", coder="adaptive", order=0, table_bits=99)
+    with pytest.raises(ValueError, match="order"):
+        codelength.compress(b"", coder="adaptive", order=9)
+
+
+@pytest.mark.parametrize("coder", ["range", "rans"])
+def test_scale_bits_with_a_static_model_object_is_not_ignored(coder):
+    m = ar.StaticModel.from_data(b"abcabc")
+    with pytest.raises(ValueError, match="scale_bits"):
+        codelength.compress(b"abc", coder=coder, model=m, scale_bits=m.scale_bits + 1)
+    blob = codelength.compress(b"abc", coder=coder, model=m, scale_bits=m.scale_bits)
+    assert codelength.decompress(blob) == b"abc"
