@@ -657,7 +657,7 @@ def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BIT
     """Adaptive arithmetic coding; return ``(model_section, payload)``.
 
     ``order=0``: adaptive frequencies over the symbols that occur (listed in the model section),
-    each starting at 1 and growing by 32 per use, halved when the total passes max(2**16, 8K).
+    each starting at 1 and growing by 32 per use, halved when the total passes min(max(2**16, 8K), 2**24).
     ``order=1..4``: bytes only; binary context model over the previous ``order`` bytes with
     ``2**table_bits`` hashed counters (model section = one byte, table_bits). With ``mix=True`` the
     predictions of orders 0..order are mixed in the logistic domain with weights learnt online
