@@ -1236,8 +1236,9 @@ cdef inline uint64_t _read_varint(BitIn* r) noexcept nogil:
     cdef int shift = 0, k
     for k in range(10):
         group = _read(r, 8)
-        if shift < 64:
-            value |= (group & 0x7F) << shift
+        if shift == 63 and (group & 0x7F) > 1:
+            break  # value bits past bit 63: refused, not wrapped (the twin's value would be >= 2**64)
+        value |= (group & 0x7F) << shift
         shift += 7
         if not (group & 0x80):
             return value

@@ -241,3 +241,24 @@ def test_threads_share_nothing():
 def test_bool_options_are_refused(option):
     with pytest.raises(TypeError):
         codelength.compress(b"abc", coder="huffman", **{option: True})
+
+
+def _varint(value):
+    out = bytearray()
+    while True:
+        group, value = value & 0x7F, value >> 7
+        out.append(group | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+@pytest.mark.parametrize("block_n", [2**64 + 5, 2**69 + 5])
+def test_varint_beyond_64_bits_is_refused_not_wrapped(block_n):
+    # a constant block of symbol 7 whose size N only equals 5 modulo 2**64
+    model = bytes([1, 4]) + _varint(1) + _varint(block_n) + bytes([1 | (7 << 1), 0])
+    good = bytes([1, 4]) + _varint(1) + _varint(5) + bytes([1 | (7 << 1), 0])
+    assert huffman.decode(0, good, b"", 5, 256).tolist() == [7] * 5
+    with pytest.raises(CorruptDataError):
+        huffman.decode(0, model, b"", 5, 256)
+    with pytest.raises(twin.CorruptStream):
+        twin.decode(0, model, b"", 5, 256)
