@@ -486,8 +486,9 @@ class _Tables:
         self.cum = (np.cumsum(self.freq, dtype=np.uint64) - self.freq).astype(np.uint32)
         self.dtype = np.uint32 if self.by_rank else _narrowest(np.zeros(0), largest).dtype
 
-    def code_symbols(self, a: np.ndarray, check: bool) -> np.ndarray:
-        """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code."""
+    def code_symbols(self, a: np.ndarray, check: bool, trusted: bool = False) -> np.ndarray:
+        """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code.
+        ``trusted``: the model was built from these very symbols (the backends), so nothing to check."""
         model = self.model
         if self.by_rank:
             ranks = np.searchsorted(model.symbols, a.astype(np.uint64))
@@ -499,9 +500,9 @@ class _Tables:
                 if bad.any():
                     raise ValueError(f"symbol {int(a[np.argmax(bad)])} has probability 0 in the model")
             return ranks.astype(np.uint32)
-        # Always checked here, check=False or not: the kernels divide by and index with freq[a], and a
-        # symbol past the table or of frequency 0 corrupts memory (the by-rank path above stays in bounds).
-        if a.size:
+        # Checked here, check=False or not: the kernels divide by and index with freq[a], and a symbol
+        # past the table or of frequency 0 corrupts memory (the by-rank path above stays in bounds).
+        if a.size and not trusted:
             largest = int(a.max())
             if largest >= self.freq.size or np.any(self.freq[a] == 0):
                 zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
@@ -545,7 +546,8 @@ def default_streams(n: int) -> int:
     return 1 if n < (1 << 16) else RANS_STREAMS
 
 
-def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool = True) -> bytes:
+def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool = True,
+                 _trusted: bool = False) -> bytes:
     """Range-code ``symbols`` under a static model.
 
     With one stream the payload is at most ``ideal_code_length / 8 + 2`` bytes. With ``streams`` > 1
@@ -577,7 +579,7 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     tables = _Tables(model)
     if a.size == 0:
         return b""
-    coded = tables.code_symbols(a, check)
+    coded = tables.code_symbols(a, check, _trusted)
     if streams == 4:          # one interleaved pass: independent chains overlap
         parts = _arith.range_encode4(coded, tables.freq, tables.cum, model.scale_bits)
     elif streams == 2:
@@ -606,7 +608,8 @@ def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.nd
     return tables.finish(out)
 
 
-def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True) -> bytes:
+def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True,
+                _trusted: bool = False) -> bytes:
     """rANS-code ``symbols`` under a static model with ``streams`` interleaved states (1..8).
 
     Parameters and checks as :func:`range_encode`.
@@ -618,7 +621,7 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
     tables = _Tables(model)
     if a.size == 0:
         return b""
-    return _arith.rans_encode(tables.code_symbols(a, check), tables.freq, tables.cum, model.scale_bits, streams)
+    return _arith.rans_encode(tables.code_symbols(a, check, _trusted), tables.freq, tables.cum, model.scale_bits, streams)
 
 
 def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
@@ -795,7 +798,7 @@ def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams
         _check_model_option(model)
         return 0, b"", b""
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
-    return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check)
+    return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check, _trusted=not check)
 
 
 def decode_range(param, model, payload, n, alphabet_size):
@@ -817,7 +820,7 @@ def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=
         _check_model_option(model)
         return 0, b"", b""
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
-    return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check)
+    return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check, _trusted=not check)
 
 
 def decode_rans(param, model, payload, n, alphabet_size):
