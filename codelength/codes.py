@@ -78,7 +78,10 @@ def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the counts are negative or the used symbols do not fit ``max_length``.
+        If the counts are negative, NaN or infinite, not one-dimensional, or the used symbols do not fit
+        ``max_length`` (``max_length < ceil(log2 used)``), or ``max_length < 1``.
+    TypeError
+        If the counts are not numbers (booleans, strings, objects) or ``max_length`` is not an integer.
     """
     weights = _weights(counts)
     if max_length is not None:
@@ -138,7 +141,23 @@ def kraft_sum(lengths) -> Fraction:
     """Kraft sum ``K = sum_s 2**-l_s`` over the used symbols (``l_s > 0``), exactly.
 
     A prefix code with these lengths exists iff ``K <= 1``; the code is complete iff ``K == 1``.
-    Returns a :class:`fractions.Fraction` (use ``float(K)`` for a number).
+
+    Parameters
+    ----------
+    lengths : array_like of int
+        ``l_s`` per symbol, 0 for unused symbols, each at most ``MAX_WORD_BITS`` (2**20).
+
+    Returns
+    -------
+    fractions.Fraction
+        ``K`` exactly (use ``float(K)`` for a number); 0 when no symbol is used.
+
+    Raises
+    ------
+    ValueError
+        For negative lengths, lengths above ``MAX_WORD_BITS``, or not one-dimensional input.
+    TypeError
+        For non-integer lengths (2.5, NaN, booleans, strings).
     """
     values = [v for v in _lengths(lengths) if v]
     if not values:
@@ -167,7 +186,10 @@ def canonical_codes(lengths) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the lengths violate the Kraft inequality (no prefix code has them).
+        If the lengths violate the Kraft inequality (no prefix code has them), are negative, or exceed
+        ``MAX_WORD_BITS``.
+    TypeError
+        For non-integer lengths.
     """
     values = _lengths(lengths)
     if kraft_sum(values) > 1:
@@ -179,7 +201,25 @@ def canonical_codes(lengths) -> np.ndarray:
 
 
 def code_words(lengths) -> list[str]:
-    """Canonical code words as strings of '0' and '1' ('' for unused symbols)."""
+    """Canonical code words as strings of '0' and '1' ('' for unused symbols).
+
+    The word of symbol ``s`` is :func:`canonical_codes`'s ``code[s]`` written in ``l_s`` binary digits,
+    most significant first.
+
+    Parameters
+    ----------
+    lengths : array_like of int
+        ``l_s`` per symbol (0 = unused); Kraft ``sum 2**-l_s <= 1``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`canonical_codes`.
+    """
     values = _lengths(lengths)
     codes = canonical_codes(values)
     return [format(int(c), f"0{v}b") if v else "" for c, v in zip(codes, values)]
@@ -191,6 +231,23 @@ def shannon_code_lengths(probs_or_counts) -> np.ndarray:
     Integer counts are handled exactly (``p_s = c_s / N``; ``l_s`` is the least ``l`` with
     ``c_s 2**l >= N``); float input is read as probabilities or weights and normalised to sum 1.
     Their Kraft sum is at most 1 and their average length ``L`` satisfies ``H <= L < H + 1``.
+
+    Parameters
+    ----------
+    probs_or_counts : array_like
+        Non-negative integer counts (exact, any size) or finite float weights (any scale).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``l_s`` per symbol; all zeros when nothing is used.
+
+    Raises
+    ------
+    ValueError
+        For negative, NaN or infinite values, or not one-dimensional input.
+    TypeError
+        For booleans, strings or other non-numbers.
     """
     weights = _weights(probs_or_counts, "probs_or_counts")
     if weights.dtype != np.float64:

@@ -66,6 +66,10 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
 
     Parameters
     ----------
+    symbols : numpy.ndarray
+        Integer symbols ``0 <= s < alphabet_size``.
+    alphabet_size : int
+        At most ``MAX_ALPHABET`` (2**20).
     block_size : int, optional
         Symbols per block; default: adaptive split (see :func:`block_lengths`).
     max_length : int
@@ -76,6 +80,14 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
     -------
     (param, model, payload) : (int, bytes, bytes)
         ``param`` is 0; the model holds the block sizes, code lengths and stream sizes.
+
+    Raises
+    ------
+    ValueError
+        For ``alphabet_size > MAX_ALPHABET``, symbols outside the alphabet, ``block_size < 1`` or
+        ``max_length`` outside 1..24.
+    TypeError
+        For non-integer symbols, ``block_size`` or ``max_length`` (floats, booleans, strings).
     """
     if alphabet_size > MAX_ALPHABET:
         raise ValueError(f"the Huffman coder handles alphabets of up to {MAX_ALPHABET} symbols, "
