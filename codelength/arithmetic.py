@@ -232,13 +232,27 @@ def _header_bits(freqs: np.ndarray) -> float:
 def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     """The total 2**b minimising quantisation cost plus model-section size, for ``b`` up to ``max_bits``.
 
-    ``max_bits`` defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast caches; 16 buys
-    about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
+    Cost of a total ``M``: ``sum_i w_i log2((w_i / W) / (f_i / M))`` for the optimal frequencies
+    (:func:`quantize_frequencies`) plus about 8 bits per LEB128 byte of the frequencies.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative finite numbers
+        Counts (costs in bits of the counted data) or probabilities, indexed by symbol.
+    max_bits : int, optional
+        1..MAX_SCALE_BITS. Defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast
+        caches; 16 buys about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
+
+    Returns
+    -------
+    int
+        The chosen ``b``, at least ``ceil(log2 K)`` for K positive weights (1 for K <= 1).
+        ValueError when K symbols do not fit ``2**max_bits``.
     """
     if max_bits is not None:
         max_bits = check_integer(max_bits, "max_bits")
-        if not 0 <= max_bits <= MAX_SCALE_BITS:
-            raise ValueError(f"max_bits must be 0..{MAX_SCALE_BITS}, got {max_bits}")
+        if not 1 <= max_bits <= MAX_SCALE_BITS:      # the coders' totals are 2**1..2**MAX_SCALE_BITS
+            raise ValueError(f"max_bits must be 1..{MAX_SCALE_BITS}, got {max_bits}")
     return _choose_scale_bits(np.asarray(weights, dtype=np.float64).ravel(), max_bits)[0]
 
 

@@ -609,6 +609,8 @@ def test_quantisation_parameters_are_integers():
         ar.choose_scale_bits([1, 1, 1], 2.5)
     with pytest.raises(ValueError, match="max_bits"):
         ar.choose_scale_bits([1, 1, 1], ar.MAX_SCALE_BITS + 1)
+    with pytest.raises(ValueError, match="max_bits"):
+        ar.choose_scale_bits([1], 0)
 
 
 def test_occurring_symbols_are_validated():
