@@ -290,9 +290,11 @@ class CodeTable:
         if counts.dtype != np.int64:
             raise TypeError("CodeTable needs integer counts (of at most 63 bits)")
         self.counts = counts
-        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.lengths = np.asarray(_lengths(lengths), dtype=np.int64)
         if self.counts.shape != self.lengths.shape:
             raise ValueError("counts and lengths must have the same shape")
+        if np.any((self.counts > 0) & (self.lengths == 0)):
+            raise ValueError("every symbol of non-zero count needs a code word (length >= 1)")
         self.is_bytes = is_bytes
         self.method = method
         self.max_length = max_length

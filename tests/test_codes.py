@@ -262,3 +262,11 @@ def test_code_table_refuses_non_integer_counts():
         CodeTable([0.5, 0.5], [1, 1])  # was truncated to counts of 0: an empty table
     with pytest.raises(ValueError):
         CodeTable([-1, 2], [1, 1])
+
+
+def test_code_table_checks_its_lengths():
+    with pytest.raises(TypeError):
+        CodeTable([1, 1], [1.5, 1])  # was truncated to [1, 1]
+    with pytest.raises(ValueError):
+        CodeTable([1, 1], [1, 0])  # a used symbol without a code word: L - H came out -0.5
+    assert CodeTable([1, 1, 0], [1, 2, 2]).total_bits == 3  # unused symbols may have words
