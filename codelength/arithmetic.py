@@ -382,8 +382,22 @@ class StaticModel:
         return cls._from_dense(quantize_frequencies(w, scale_bits), scale_bits)
 
     def probabilities(self, alphabet_size: int | None = None) -> np.ndarray:
-        """Dense vector of the quantised probabilities ``f / 2**scale_bits``."""
-        size = int(self.symbols[-1]) + 1 if alphabet_size is None and self.symbols.size else (alphabet_size or 0)
+        """Dense vector of the quantised probabilities ``f / 2**scale_bits``.
+
+        Parameters
+        ----------
+        alphabet_size : int, optional
+            Length of the vector; at least the largest listed symbol + 1 (ValueError otherwise),
+            which is the default.
+        """
+        needed = int(self.symbols[-1]) + 1 if self.symbols.size else 0
+        if alphabet_size is None:
+            size = needed
+        else:
+            size = check_integer(alphabet_size, "alphabet_size")
+            if size < needed:
+                raise ValueError(f"alphabet_size {size} is smaller than the model's alphabet "
+                                 f"(largest symbol {needed - 1})")
         p = np.zeros(size)
         p[self.symbols.astype(np.intp)] = self.freqs / self.total
         return p

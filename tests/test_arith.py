@@ -721,3 +721,12 @@ def test_scale_bits_with_a_static_model_object_is_not_ignored(coder):
         codelength.compress(b"abc", coder=coder, model=m, scale_bits=m.scale_bits + 1)
     blob = codelength.compress(b"abc", coder=coder, model=m, scale_bits=m.scale_bits)
     assert codelength.decompress(blob) == b"abc"
+
+
+def test_probabilities_refuses_an_alphabet_smaller_than_the_model():
+    m = ar.StaticModel.from_data(b"abc")
+    assert ar.StaticModel.from_data(b"abc").probabilities(256).sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="alphabet"):
+        m.probabilities(50)
+    with pytest.raises(TypeError, match="alphabet_size"):
+        m.probabilities(256.0)
