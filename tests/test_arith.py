@@ -730,3 +730,17 @@ def test_probabilities_refuses_an_alphabet_smaller_than_the_model():
         m.probabilities(50)
     with pytest.raises(TypeError, match="alphabet_size"):
         m.probabilities(256.0)
+
+
+@pytest.mark.parametrize("table_bits", [ar.DEFAULT_TABLE_BITS, ar.MAX_TABLE_BITS])
+@pytest.mark.parametrize("order", [1, 4])
+def test_context_and_mix_models_match_twin_at_large_tables(order, table_bits):
+    # the hypothesis twin tests draw table_bits 10..14; the default 22 and the maximum 24 use the hash's high bits
+    rng = np.random.default_rng(order * 100 + table_bits)
+    data = bytes(rng.choice(list(b"the quick brown fox "), 1500).tolist()) + bytes(rng.integers(0, 256, 300).tolist())
+    expected = ref.context_encode(data, order, table_bits)
+    assert _arith.context_encode(data, order, table_bits) == expected
+    assert ar.adaptive_decode(bytes([table_bits]), expected, len(data), order).tobytes() == data
+    expected = ref.mix_encode(data[:600], order, table_bits)
+    assert _arith.mix_encode(data[:600], order, table_bits) == expected
+    assert ar.adaptive_decode(bytes([table_bits, 1]), expected, 600, order).tobytes() == data[:600]
