@@ -293,7 +293,8 @@ class CodeTable:
         self.lengths = np.asarray(_lengths(lengths), dtype=np.int64)
         if self.counts.shape != self.lengths.shape:
             raise ValueError("counts and lengths must have the same shape")
-        if np.any((self.counts > 0) & (self.lengths == 0)):
+        if np.count_nonzero(self.counts) > 1 and np.any((self.counts > 0) & (self.lengths == 0)):
+            # (a lone symbol may have length 0: Shannon's ceil(-log2 1) = 0)
             raise ValueError("every symbol of non-zero count needs a code word (length >= 1)")
         self.is_bytes = is_bytes
         self.method = method
