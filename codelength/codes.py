@@ -34,6 +34,11 @@ def _weights(counts, name="counts"):
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if array.size == 0:
         return np.zeros(0, dtype=np.int64)
+    if not isinstance(counts, np.ndarray) and array.dtype.kind in "uf" and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in counts):
+        array = np.array(list(counts), dtype=object)  # numpy made Python ints >= 2**63 float: keep them exact
+    if array.dtype == np.uint64 and array.max() > np.iinfo(np.int64).max:
+        array = np.array([int(v) for v in array], dtype=object)  # exact, through the twin
     if array.dtype == object and all(isinstance(v, int) and not isinstance(v, bool) for v in array):
         if min(array) < 0:
             raise ValueError(f"{name} must be non-negative")
@@ -46,8 +51,6 @@ def _weights(counts, name="counts"):
     if array.size and array.min() < 0:
         raise ValueError(f"{name} must be non-negative")
     if np.issubdtype(array.dtype, np.integer):
-        if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
-            raise ValueError(f"{name} too large")
         return array.astype(np.int64)
     return array.astype(np.float64)
 

@@ -270,3 +270,16 @@ def test_code_table_checks_its_lengths():
     with pytest.raises(ValueError):
         CodeTable([1, 1], [1, 0])  # a used symbol without a code word: L - H came out -0.5
     assert CodeTable([1, 1, 0], [1, 2, 2]).total_bits == 3  # unused symbols may have words
+
+
+def test_python_integers_beyond_int64_stay_exact():
+    # numpy turns [2**63, 1, 1] into float64 (1 + 1 lost against 2**63): N = 2**63 + 2 needs 64 bits
+    assert shannon_code_lengths([2**63, 1, 1]).tolist() == [1, 64, 64]
+    assert shannon_code_lengths([2**64, 1, 1]).tolist() == [1, 65, 65]
+    assert huffman_code_lengths([2**63, 1, 1]).tolist() == [1, 2, 2]
+    assert huffman_code_lengths(np.array([2**63, 1], dtype=np.uint64)).tolist() == [1, 1]
+
+
+def test_shannon_table_of_a_lone_symbol():
+    table = CodeTable.from_data(b"aaaa", method="shannon")
+    assert table.lengths[ord("a")] == 0 and table.total_bits == 0
