@@ -4,7 +4,9 @@
 
 Each input picks a coder and either (a) feeds the rest as model section and payload straight to the
 decoder, which must return exactly n symbols or raise CorruptDataError (nothing else, no crash or hang),
-or (b) compresses the rest and checks that decompress gives it back.
+or (b) compresses the rest and checks that decompress gives it back, or (c) runs the low-level
+encoders with a model built from some counts on symbols that need not fit it (check=False too): a
+ValueError, or a payload that decodes back, never a crash.
 """
 import sys
 
@@ -27,7 +29,23 @@ CODERS = [("range", {}), ("range", {"streams": 4}), ("rans", {}), ("rans", {"str
 
 def test_one_input(raw: bytes):
     fdp = atheris.FuzzedDataProvider(raw)
-    if fdp.ConsumeBool():
+    branch = fdp.ConsumeIntInRange(0, 2)
+    if branch == 2:
+        encode, decode = fdp.PickValueInList([(ar.range_encode, ar.range_decode), (ar.rans_encode, ar.rans_decode)])
+        streams = fdp.ConsumeIntInRange(1, 8)
+        check = fdp.ConsumeBool()
+        scale_bits = fdp.ConsumeIntInRange(1, 20)
+        counts = list(fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 40)))
+        symbols = fdp.ConsumeBytes(fdp.remaining_bytes())
+        try:
+            model = ar.StaticModel.from_counts(counts, scale_bits)
+            payload = encode(symbols, model, streams, check=check)
+        except ValueError:
+            return
+        if decode(payload, model, len(symbols), streams).tobytes() != symbols:
+            raise AssertionError("low-level round trip failed")
+        return
+    if branch == 0:
         decode, param = DECODERS[fdp.ConsumeIntInRange(0, len(DECODERS) - 1)]
         n = fdp.ConsumeIntInRange(0, 4096)
         alphabet = fdp.PickValueInList([2, 16, 256, 1000, 70000])
