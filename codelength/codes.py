@@ -259,10 +259,12 @@ def shannon_code_lengths(probs_or_counts) -> np.ndarray:
                           dtype=np.int64)
     if not weights.size or weights.max() <= 0:
         return np.zeros(weights.size, dtype=np.int64)
-    weights = weights / weights.max()  # ratios are what count; the sum of raw weights may overflow to inf
-    total = float(weights.sum())
+    # -log2 p_s = log2 N - log2 w_s with log2 N = log2 m + log2 sum(w / m), m the largest weight: the raw
+    # sum may overflow to inf and w / N may underflow to 0, their logarithms do neither
+    largest = float(weights.max())
+    log_total = math.log2(largest) + math.log2(float((weights / largest).sum()))
     # a tiny tolerance so that exact powers of two (p = 0.25) are not pushed up by rounding
-    return np.asarray([max(0, math.ceil(-math.log2(w / total) - 1e-12)) if w > 0 else 0 for w in weights],
+    return np.asarray([max(0, math.ceil(log_total - math.log2(w) - 1e-12)) if w > 0 else 0 for w in weights],
                       dtype=np.int64)
 
 

@@ -283,3 +283,10 @@ def test_python_integers_beyond_int64_stay_exact():
 def test_shannon_table_of_a_lone_symbol():
     table = CodeTable.from_data(b"aaaa", method="shannon")
     assert table.lengths[ord("a")] == 0 and table.total_bits == 0
+
+
+def test_shannon_lengths_of_tiny_float_ratios():
+    # 5e-324 / 1e308 underflows to 0: the used symbol got length 0 (no word); -log2 p is about 2098.6
+    lengths = shannon_code_lengths([5e-324, 1e308])
+    assert lengths.tolist() == [math.ceil(1074 + math.log2(1e308)), 0]
+    assert shannon_code_lengths([1e-300, 1e-300, 2e-300]).tolist() == [2, 2, 1]
