@@ -696,6 +696,7 @@ def adaptive_encode(symbols, order: int = 0, table_bits: int = DEFAULT_TABLE_BIT
     """
     order = check_integer(order, "order")
     table_bits = check_integer(table_bits, "table_bits")
+    _check_mix(mix)
     if not 0 <= order <= MAX_ORDER:
         raise ValueError(f"order must be 0..{MAX_ORDER}, got {order}")
     if not MIN_TABLE_BITS <= table_bits <= MAX_TABLE_BITS:
@@ -813,6 +814,11 @@ def _check_model_option(model) -> None:
         as_distribution(model, name="model")
 
 
+def _check_mix(mix) -> None:
+    if not isinstance(mix, (bool, np.bool_)) and not (isinstance(mix, (int, np.integer)) and mix in (0, 1)):
+        raise TypeError(f"mix must be True or False, got {mix!r}")
+
+
 def _check_order(order):
     if order is not None and check_integer(order, "order") != 0:
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
@@ -870,8 +876,7 @@ def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE
     if order and alphabet_size > 256:
         raise ValueError("context models (order >= 1) code bytes; this alphabet has "
                          f"{alphabet_size} symbols (use order=0)")
-    if not isinstance(mix, (bool, np.bool_)) and not (isinstance(mix, (int, np.integer)) and mix in (0, 1)):
-        raise TypeError(f"mix must be True or False, got {mix!r}")
+    _check_mix(mix)
     if mix and order == 0:
         raise ValueError("mix=True mixes orders 0..order: give order=1..4")
     model, payload = adaptive_encode(symbols, order, table_bits, bool(mix))

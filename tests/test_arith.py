@@ -627,6 +627,8 @@ def test_low_level_adaptive_parameters_are_integers():
         ar.adaptive_encode(b"abc", 1, 12.5)
     with pytest.raises(TypeError, match="mix"):
         codelength.compress(b"abc", coder="adaptive", order=1, mix="no")
+    with pytest.raises(TypeError, match="mix"):
+        ar.adaptive_encode(b"abc", 1, 12, mix="no")
 
 
 @pytest.mark.parametrize("coder", ["range", "rans"])
