@@ -303,7 +303,7 @@ class CodeTable:
             raise ValueError("every symbol of non-zero count needs a code word (length >= 1)")
         self.is_bytes = is_bytes
         self.method = method
-        self.max_length = max_length
+        self.max_length = None if max_length is None else operator.index(max_length)  # a plain int: JSON-ready
         self.total = sum(self.counts.tolist())  # Python integers: an int64 sum could wrap
         self.symbols = np.flatnonzero(self.counts)
         self.words = code_words(self.lengths)
@@ -401,7 +401,8 @@ class CodeTable:
         return int(self.symbols.size)
 
     def __repr__(self) -> str:
-        return (f"CodeTable({self.method}, {len(self)} symbols, L={self.average_length:.4f}, "
+        return (f"CodeTable({self.method}, {len(self)} symbol{'' if len(self) == 1 else 's'}, "
+                f"L={self.average_length:.4f}, "
                 f"H={self.entropy:.4f} bits/symbol)")
 
     def __str__(self) -> str:

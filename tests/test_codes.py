@@ -290,3 +290,11 @@ def test_shannon_lengths_of_tiny_float_ratios():
     lengths = shannon_code_lengths([5e-324, 1e308])
     assert lengths.tolist() == [math.ceil(1074 + math.log2(1e308)), 0]
     assert shannon_code_lengths([1e-300, 1e-300, 2e-300]).tolist() == [2, 2, 1]
+
+
+def test_code_table_repr_and_json_ready_dict():
+    import json
+    assert "1 symbol," in repr(CodeTable.from_counts([3]))
+    table = CodeTable.from_counts([1, 2, 3, 4], max_length=np.int64(3))
+    assert type(table.to_dict()["max_length"]) is int
+    json.dumps(table.to_dict())
