@@ -130,6 +130,12 @@ def _lengths(lengths) -> list[int]:
                            or array.dtype == object):
         raise TypeError(f"lengths must be integers, got dtype {array.dtype}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
+        if array.dtype == object:
+            if not all(isinstance(v, (int, float, np.integer, np.floating)) for v in array):
+                raise TypeError("lengths must be integers")
+            array = array.astype(np.float64) if not all(isinstance(v, (int, np.integer)) for v in array) else array
+        if array.dtype != object and not np.all(np.isfinite(array)):
+            raise TypeError("lengths must be integers (finite)")
         if not np.all(np.equal(np.mod(array, 1), 0)):
             raise TypeError("lengths must be integers")
     values = [int(v) for v in array]

@@ -298,3 +298,12 @@ def test_code_table_repr_and_json_ready_dict():
     table = CodeTable.from_counts([1, 2, 3, 4], max_length=np.int64(3))
     assert type(table.to_dict()["max_length"]) is int
     json.dumps(table.to_dict())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_lengths_raise_without_warnings(bad):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError):
+            kraft_sum([1.0, bad])
