@@ -38,6 +38,21 @@ def _check_int(name, value, low, high):
     return value
 
 
+def _checked_symbols(symbols, alphabet_size):
+    """C-contiguous uint8/uint16/uint32 symbols, all below ``alphabet_size`` (the kernels index by them)."""
+    alphabet_size = _check_int("alphabet_size", alphabet_size, 0, MAX_ALPHABET)  # 0: empty input
+    symbols = np.ascontiguousarray(symbols).reshape(-1)
+    if symbols.dtype.kind not in "ui":
+        raise TypeError(f"symbols must be integers, got dtype {symbols.dtype}")
+    if symbols.size and (symbols.dtype.itemsize > 4 or alphabet_size < (1 << (8 * symbols.dtype.itemsize))
+                         or symbols.dtype.kind == "i"):
+        if int(symbols.min()) < 0 or int(symbols.max()) >= alphabet_size:
+            raise ValueError(f"symbols must lie in [0, {alphabet_size})")
+    if symbols.dtype not in (np.uint8, np.uint16, np.uint32) or not symbols.dtype.isnative:
+        symbols = symbols.astype(np.uint32)
+    return symbols
+
+
 def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | None = None,
                   header_bits: float = NATIVE_HEADER_BITS) -> np.ndarray:
     """Lengths of the blocks the coder cuts ``symbols`` into (int64 array summing to ``len(symbols)``).
@@ -48,6 +63,7 @@ def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | Non
     the same rule also runs on chunks of 16384 symbols, and the split of smaller estimated total wins.
     Larger alphabets use fixed blocks of 65536 symbols.
     """
+    symbols = _checked_symbols(symbols, alphabet_size)
     n = symbols.shape[0]
     if block_size is None and alphabet_size > ADAPTIVE_ALPHABET:
         block_size = FIXED_BLOCK
@@ -89,19 +105,8 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
     TypeError
         For non-integer symbols, ``block_size`` or ``max_length`` (floats, booleans, strings).
     """
-    if alphabet_size > MAX_ALPHABET:
-        raise ValueError(f"the Huffman coder handles alphabets of up to {MAX_ALPHABET} symbols, "
-                         f"got {alphabet_size}")
     max_length = _check_int("max_length", max_length, 1, MAX_CODE_LENGTH)
-    symbols = np.ascontiguousarray(symbols).reshape(-1)
-    if symbols.dtype.kind not in "ui":
-        raise TypeError(f"symbols must be integers, got dtype {symbols.dtype}")
-    if symbols.size and (symbols.dtype.itemsize > 4 or alphabet_size < (1 << (8 * symbols.dtype.itemsize))
-                         or symbols.dtype.kind == "i"):
-        if int(symbols.min()) < 0 or int(symbols.max()) >= alphabet_size:
-            raise ValueError(f"symbols must lie in [0, {alphabet_size})")
-    if symbols.dtype not in (np.uint8, np.uint16, np.uint32):
-        symbols = symbols.astype(np.uint32)
+    symbols = _checked_symbols(symbols, alphabet_size)
     if block_size is None and alphabet_size <= 256:
         # the adaptive split counts every chunk anyway: hand the blocks' counts to the encoder
         blocks, counts = _huffman.split_blocks(symbols, alphabet_size, float(NATIVE_HEADER_BITS), True)

@@ -262,3 +262,16 @@ def test_varint_beyond_64_bits_is_refused_not_wrapped(block_n):
         huffman.decode(0, model, b"", 5, 256)
     with pytest.raises(twin.CorruptStream):
         twin.decode(0, model, b"", 5, 256)
+
+
+def test_block_lengths_validates_its_symbols():
+    # the adaptive split counts symbols into alphabet-sized histograms: one beyond was an out-of-bounds write
+    with pytest.raises(ValueError):
+        huffman.block_lengths(np.array([1, 2, 60000], dtype=np.uint16), 2)
+    with pytest.raises(ValueError):
+        huffman.block_lengths(np.array([1, 2, 3], dtype=np.uint8), 0)
+    with pytest.raises(TypeError):
+        huffman.block_lengths(np.array([1.0, 2.0]), 256)
+    assert huffman.block_lengths(np.array([1, 2, 3]), 256).tolist() == [3]          # int64
+    assert huffman.block_lengths([1, 2, 3], 256).tolist() == [3]                    # list
+    assert huffman.block_lengths(np.arange(10, dtype=np.uint8)[::2], 256).tolist() == [5]  # strided
