@@ -120,8 +120,10 @@ def decode(param: int, model: bytes, payload: bytes, n: int, alphabet_size: int)
     """Inverse of :func:`encode`: the n symbols, or :class:`CorruptDataError` for a damaged stream."""
     if param != 0:
         raise CorruptDataError(f"unknown Huffman coder parameter {param}")
-    if alphabet_size > MAX_ALPHABET:
+    if not 0 <= alphabet_size <= MAX_ALPHABET:
         raise CorruptDataError(f"alphabet of {alphabet_size} symbols is beyond the Huffman coder")
+    if n < 0:
+        raise CorruptDataError(f"negative symbol count {n}")
     dtype = np.uint8 if alphabet_size <= 256 else np.uint16 if alphabet_size <= 65536 else np.uint32
     out = np.empty(n, dtype=dtype)
     rc = _huffman.decode_native(np.frombuffer(model, dtype=np.uint8), np.frombuffer(payload, dtype=np.uint8),

@@ -275,3 +275,11 @@ def test_block_lengths_validates_its_symbols():
     assert huffman.block_lengths(np.array([1, 2, 3]), 256).tolist() == [3]          # int64
     assert huffman.block_lengths([1, 2, 3], 256).tolist() == [3]                    # list
     assert huffman.block_lengths(np.arange(10, dtype=np.uint8)[::2], 256).tolist() == [5]  # strided
+
+
+@pytest.mark.parametrize("n, alphabet_size", [(4, -1), (4, -5), (-1, 4)])
+def test_decode_refuses_negative_sizes(n, alphabet_size):
+    # a negative alphabet reached the kernel's malloc (size_t wrap: -1 -> malloc(0))
+    _, model, payload = huffman.encode(np.array([1, 2, 3, 1], dtype=np.uint8), 4)
+    with pytest.raises(CorruptDataError):
+        huffman.decode(0, model, payload, n, alphabet_size)
