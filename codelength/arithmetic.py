@@ -824,48 +824,44 @@ def _check_order(order):
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
 
 
-def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
-    """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
+def _encode_static(encoder, symbols, alphabet_size, model, scale_bits, streams, order):
+    """The static backends: one quantised order-0 model (the data's, or q's) and ``encoder``'s payload."""
     _check_order(order)
     streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
     if symbols.size == 0:
         _check_model_option(model)
         return 0, b"", b""
     m, check = _static_model(symbols, model, scale_bits, alphabet_size)
-    return 0, m.to_bytes(streams), range_encode(symbols, m, streams, check=check, _trusted=not check)
+    return 0, m.to_bytes(streams), encoder(symbols, m, streams, check=check, _trusted=not check)
 
 
-def decode_range(param, model, payload, n, alphabet_size):
+def _decode_static(decoder, name, param, model, payload, n, alphabet_size):
     if n == 0:
         if model or payload:
-            raise CorruptDataError("range stream of zero symbols carries data")
+            raise CorruptDataError(f"{name} stream of zero symbols carries data")
         return np.zeros(0, dtype=np.uint8)
     m, streams = StaticModel.from_bytes(model, alphabet_size)
     if param != 0:
-        raise CorruptDataError("bad range-coder parameters")
-    return range_decode(payload, m, n, streams)
+        raise CorruptDataError(f"bad {name} parameters")
+    return decoder(payload, m, n, streams)
+
+
+def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
+    """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
+    return _encode_static(range_encode, symbols, alphabet_size, model, scale_bits, streams, order)
+
+
+def decode_range(param, model, payload, n, alphabet_size):
+    return _decode_static(range_decode, "range-coder", param, model, payload, n, alphabet_size)
 
 
 def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
     """Backend ``"rans"``: static order-0 rANS with ``streams`` interleaved states."""
-    _check_order(order)
-    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
-    if symbols.size == 0:
-        _check_model_option(model)
-        return 0, b"", b""
-    m, check = _static_model(symbols, model, scale_bits, alphabet_size)
-    return 0, m.to_bytes(streams), rans_encode(symbols, m, streams, check=check, _trusted=not check)
+    return _encode_static(rans_encode, symbols, alphabet_size, model, scale_bits, streams, order)
 
 
 def decode_rans(param, model, payload, n, alphabet_size):
-    if n == 0:
-        if model or payload:
-            raise CorruptDataError("rANS stream of zero symbols carries data")
-        return np.zeros(0, dtype=np.uint8)
-    m, streams = StaticModel.from_bytes(model, alphabet_size)
-    if param != 0:
-        raise CorruptDataError("bad rANS parameters")
-    return rans_decode(payload, m, n, streams)
+    return _decode_static(rans_decode, "rANS", param, model, payload, n, alphabet_size)
 
 
 def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE_BITS, mix=False):
