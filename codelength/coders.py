@@ -16,6 +16,7 @@ length and CRC-32 of what comes back.
 from __future__ import annotations
 
 import importlib
+import inspect
 import zlib
 from typing import NamedTuple
 
@@ -48,6 +49,15 @@ MAX_ALPHABET = (1 << 32) - 1
 
 def _backend(spec: _Coder, which: str):
     return getattr(importlib.import_module(spec.module), which)
+
+
+def _check_options(encoder, what: str, options: dict) -> None:
+    """Refuse an option the coder does not take, naming the coder and what it does take."""
+    known = [p.name for p in inspect.signature(encoder).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"{what} takes no option {', '.join(map(repr, unknown))}; its options are: "
+                        f"{', '.join(known) or 'none'}")
 
 
 def _narrow(symbols: np.ndarray, alphabet_size: int) -> np.ndarray:
@@ -100,11 +110,14 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
         if coder != "huffman":
             raise ValueError(f"format={format!r} is a Huffman-only DEFLATE stream; it needs coder='huffman'")
         from . import deflate
+        _check_options(deflate.compress, f"format={format!r}", options)
         return deflate.compress(data, format=format, **options)
     symbols, is_bytes = as_symbols(data)
     alphabet_size = 256 if is_bytes else (int(symbols.max()) + 1 if symbols.size else 0)
     spec = _CODERS[coder]
-    param, model, payload = _backend(spec, spec.encode)(_narrow(symbols, alphabet_size), alphabet_size, **options)
+    encoder = _backend(spec, spec.encode)
+    _check_options(encoder, f"coder {coder!r}", options)
+    param, model, payload = encoder(_narrow(symbols, alphabet_size), alphabet_size, **options)
     kind = 0 if is_bytes else container.KIND_OF_DTYPE["<" + symbols.dtype.str[1:]]  # "|u1" -> "<u1"
     frame = container.Frame(spec.coder_id, int(param), kind, int(symbols.size), alphabet_size,
                             _crc(symbols, is_bytes), bytes(model), bytes(payload))

@@ -66,6 +66,19 @@ def test_symbols_beyond_the_container_alphabet_are_refused():
     assert np.array_equal(codelength.decompress(codelength.compress(big, coder="range")), big)
 
 
+@pytest.mark.parametrize("coder, option", [("huffman", {"order": 3}), ("range", {"streamz": 2}),
+                                           ("adaptive", {"max_length": 12}), ("rans", {"block_size": 10})])
+def test_an_option_the_coder_does_not_take_is_named(coder, option):
+    with pytest.raises(TypeError, match=f"coder '{coder}' takes no option '{next(iter(option))}'; its options"):
+        codelength.compress(b"abc", coder=coder, **option)
+
+
+def test_an_option_deflate_does_not_take_is_named():
+    with pytest.raises(TypeError, match="format='gzip' takes no option 'max_length'"):
+        codelength.compress(b"abc", format="gzip", max_length=12)
+    assert codelength.decompress(codelength.compress(b"abc", format="gzip", mtime=5)) == b"abc"
+
+
 def test_bad_options_are_refused():
     with pytest.raises(ValueError, match="unknown coder"):
         codelength.compress(b"x", coder="lzw")
