@@ -574,6 +574,15 @@ def default_streams(n: int) -> int:
     return 1 if n < (1 << 16) else RANS_STREAMS
 
 
+def _stream_count(streams, error: Exception | None = None) -> int:
+    """``streams`` checked as an integer in 1..MAX_RANS_STREAMS; ``error`` replaces the usual ValueError
+    (decoders raise CorruptDataError: their count comes from a stream)."""
+    streams = check_integer(streams, "streams")
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise error or ValueError(f"streams must be 1..{MAX_RANS_STREAMS}, got {streams}")
+    return streams
+
+
 def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool = True,
                  _trusted: bool = False) -> bytes:
     """Range-code ``symbols`` under a static model.
@@ -600,9 +609,7 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     -------
     bytes
     """
-    streams = check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
+    streams = _stream_count(streams)
     a = _as_array(symbols)
     tables = _Tables(model)
     if a.size == 0:
@@ -620,9 +627,7 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
 
 def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
     """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
-    streams = check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise CorruptDataError(f"range coder stream count {streams} out of range")
+    streams = _stream_count(streams, CorruptDataError(f"range coder stream count {streams} out of range"))
     n = _check_count(n)
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
@@ -642,9 +647,7 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
 
     Parameters and checks as :func:`range_encode`.
     """
-    streams = check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}")
+    streams = _stream_count(streams)
     a = _as_array(symbols)
     tables = _Tables(model)
     if a.size == 0:
@@ -654,9 +657,7 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
 
 def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
     """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload."""
-    streams = check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise CorruptDataError(f"rANS stream count {streams} out of range")
+    streams = _stream_count(streams, CorruptDataError(f"rANS stream count {streams} out of range"))
     n = _check_count(n)
     tables = _Tables(model)
     out = np.empty(n, dtype=tables.dtype)
@@ -795,9 +796,7 @@ def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple
 def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]:
     """``streams`` (default for ``n`` symbols when None) and ``scale_bits`` (None: chosen) as ints;
     TypeError for floats, bools and other non-integers rather than truncating them."""
-    streams = default_streams(n) if streams is None else check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise ValueError(f"streams must be 1..{MAX_RANS_STREAMS}, got {streams}")
+    streams = default_streams(n) if streams is None else _stream_count(streams)
     if scale_bits is not None:
         scale_bits = check_integer(scale_bits, "scale_bits")
         if not 1 <= scale_bits <= MAX_SCALE_BITS:
