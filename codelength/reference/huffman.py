@@ -416,18 +416,24 @@ def write_tokens(writer, tokens, cl_lengths):
             writer.write(value, extra)
 
 
+def _write_lengths(writer, lengths, runs, cl_symbols, cl_order, count_bits):
+    """Code lengths as run-length tokens coded with a code-length code: the count k of code-length-code
+    lengths sent (``count_bits`` bits, k - 4), those k lengths of 3 bits in ``cl_order``, then the tokens."""
+    tokens = length_tokens(lengths, runs)
+    cl_lengths = code_length_code(tokens, cl_symbols)
+    k = cl_symbols
+    while k > 4 and cl_lengths[cl_order[k - 1]] == 0:
+        k -= 1
+    writer.write(k - 4, count_bits)
+    for i in range(k):
+        writer.write(cl_lengths[cl_order[i]], 3)
+    write_tokens(writer, tokens, cl_lengths)
+
+
 def write_native_lengths(writer, lengths):
     """Native block code lengths: 5 bits (k - 4), k code-length-code lengths of 3 bits in NATIVE_CL_ORDER,
     then the run-length tokens of the lengths coded with that code."""
-    tokens = length_tokens(lengths, NATIVE_RUNS)
-    cl_lengths = code_length_code(tokens, NATIVE_CL_SYMBOLS)
-    k = NATIVE_CL_SYMBOLS
-    while k > 4 and cl_lengths[NATIVE_CL_ORDER[k - 1]] == 0:
-        k -= 1
-    writer.write(k - 4, 5)
-    for i in range(k):
-        writer.write(cl_lengths[NATIVE_CL_ORDER[i]], 3)
-    write_tokens(writer, tokens, cl_lengths)
+    _write_lengths(writer, lengths, NATIVE_RUNS, NATIVE_CL_SYMBOLS, NATIVE_CL_ORDER, 5)
 
 
 def read_native_lengths(reader, alphabet_size):
@@ -606,15 +612,7 @@ DISTANCE_TAILS = ([0], [1], [1, 1])
 
 def write_deflate_lengths(writer, lengths):
     """HCLEN, the code-length code's lengths in DEFLATE_CL_ORDER and the tokens (RFC 1951, 3.2.7)."""
-    tokens = length_tokens(lengths, DEFLATE_RUNS)
-    cl_lengths = code_length_code(tokens, DEFLATE_CL_SYMBOLS)
-    k = DEFLATE_CL_SYMBOLS
-    while k > 4 and cl_lengths[DEFLATE_CL_ORDER[k - 1]] == 0:
-        k -= 1
-    writer.write(k - 4, 4)
-    for i in range(k):
-        writer.write(cl_lengths[DEFLATE_CL_ORDER[i]], 3)
-    write_tokens(writer, tokens, cl_lengths)
+    _write_lengths(writer, lengths, DEFLATE_RUNS, DEFLATE_CL_SYMBOLS, DEFLATE_CL_ORDER, 4)
 
 
 def deflate_raw(data, block_size=None):
