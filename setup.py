@@ -1,4 +1,4 @@
-"""Build the Cython extensions: every ``codelength/*.pyx`` becomes ``codelength.<name>``.
+"""Build the Cython extensions: every ``codelength/**/<name>.pyx`` becomes the module ``codelength.<package>.<name>``.
 
 Set CODELENGTH_BUILD_ONLY=_kernels,_huffman to compile only some modules (handy while developing one).
 """
@@ -11,13 +11,14 @@ from setuptools import Extension, setup
 
 only = {name for name in os.environ.get("CODELENGTH_BUILD_ONLY", "").split(",") if name}
 extensions = []
-for source in sorted(glob.glob(os.path.join("codelength", "*.pyx"))):
+for source in sorted(glob.glob(os.path.join("codelength", "**", "*.pyx"), recursive=True)):
     name = os.path.splitext(os.path.basename(source))[0]
     if only and name not in only:
         continue
+    module = os.path.splitext(source)[0].replace(os.sep, ".")
     extensions.append(
         Extension(
-            f"codelength.{name}",
+            module,
             [source],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],

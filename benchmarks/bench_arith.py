@@ -33,7 +33,7 @@ from run import Impl  # noqa: E402
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
-from codelength import arithmetic as ar  # noqa: E402
+from codelength.coders import arithmetic as ar  # noqa: E402
 
 TEXTS = ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt")
 ORDER0 = "arith, order-0 data"
@@ -145,7 +145,7 @@ def cross_entropy_experiment(corpus: Path) -> list[dict]:
         row = {"belief": name, "nH_bits": h, "nHpq_bits": cross, "KL_bits_per_byte": (cross - h) / n,
                "ideal_quantised_bits": ar.ideal_code_length(data, model)}
         for coder in ("range", "rans"):
-            frame = codelength.container.unpack(codelength.compress(data, coder=coder, model=q))
+            frame = codelength.io.container.unpack(codelength.compress(data, coder=coder, model=q))
             row[f"{coder}_payload_bits"] = 8 * len(frame.payload)
         rows.append(row)
     return rows

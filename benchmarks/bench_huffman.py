@@ -31,7 +31,9 @@ from run import TWIN, Impl  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from codelength import _huffman, huffman  # noqa: E402
+from codelength.coders import _huffman  # noqa: E402
+
+from codelength.coders import huffman
 from codelength.reference import huffman as twin  # noqa: E402
 
 GROUP = "huffman backend"

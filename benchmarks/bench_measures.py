@@ -24,7 +24,7 @@ from run import Impl  # noqa: E402
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
-from codelength.estimators import ESTIMATORS, entropy_estimate_from_counts  # noqa: E402
+from codelength.measures.estimators import ESTIMATORS, entropy_estimate_from_counts  # noqa: E402
 
 
 def group_measures(suite: run.Suite, data: bytes, source: str) -> str:

@@ -54,8 +54,8 @@ common.use_checkout()
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
-from codelength import arithmetic as ar  # noqa: E402
-from codelength import huffman  # noqa: E402
+from codelength.coders import arithmetic as ar  # noqa: E402
+from codelength.coders import huffman  # noqa: E402
 from codelength.reference import arith as ref_arith  # noqa: E402
 from codelength.reference import counting as ref_counting  # noqa: E402
 from codelength.reference import huffman as ref_huffman  # noqa: E402

@@ -4,7 +4,7 @@ bytes -> counts -> model -> code / coder -> container -> report. This module onl
 public names; each lives in the module of its idea.
 """
 try:
-    from . import _kernels  # noqa: F401  (the compiled loops every measure runs on)
+    from .stats import _kernels  # noqa: F401  (the compiled loops every measure runs on)
 except ImportError as exc:  # pragma: no cover - only on a broken install
     raise ImportError(
         "codelength's compiled Cython kernels are missing. Build them with `pip install .` "
@@ -12,26 +12,26 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
     ) from exc
 
 # bytes -> counts
-from .counting import MAX_DENSE_ALPHABET, counts, file_counts, joint_counts, merge_counts
-from .context import (ContextStatistics, context_entropies, context_entropy, file_context_entropies,
+from .stats.counting import MAX_DENSE_ALPHABET, counts, file_counts, joint_counts, merge_counts
+from .stats.context import (ContextStatistics, context_entropies, context_entropy, file_context_entropies,
                       ngram_counts)
 # counts -> measures
-from .measures import (IdealCodeLengths, NegativeLogLikelihood, conditional_entropy, cross_entropy,
+from .measures.discrete import (IdealCodeLengths, NegativeLogLikelihood, conditional_entropy, cross_entropy,
                        empirical_entropy, entropy, ideal_code_lengths, joint_entropy, js_divergence,
                        kl_divergence, mutual_information, nll, self_information, symbol_code_lengths)
-from .estimators import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts
-from .continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
-from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
+from .measures.estimators import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts
+from .measures.continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
+from .measures.importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
                          kl_estimate)
 # model -> code
-from .codes import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
+from .codes.prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                     shannon_code_lengths)
-from .arithmetic import StaticModel, quantization_cost, quantize_frequencies
+from .coders.arithmetic import StaticModel, quantization_cost, quantize_frequencies
 # code -> coder -> container
-from .coders import CODERS, compress, decompress
+from .io.oneshot import CODERS, compress, decompress
 from .errors import CodelengthError, CorruptDataError
 # -> report
-from .report import Bound, CoderSize, Report, analyze
-from .profile import EntropyProfile, entropy_profile
+from .app.report import Bound, CoderSize, Report, analyze
+from .app.profile import EntropyProfile, entropy_profile
 
 __version__ = "0.1.0"

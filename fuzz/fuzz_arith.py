@@ -15,7 +15,7 @@ import numpy  # noqa: F401  (imported before instrumentation: only codelength is
 
 with atheris.instrument_imports():
     import codelength
-    from codelength import arithmetic as ar
+    from codelength.coders import arithmetic as ar
     from codelength.errors import CorruptDataError
 
 DECODERS = [

@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import codelength
-from codelength import CorruptDataError, arithmetic as ar, _arith
+from codelength import CorruptDataError
+from codelength.coders import arithmetic as ar
+from codelength.coders import _arith
 from codelength.reference import arith as ref
 
 from conftest import corpus_path
@@ -214,7 +216,7 @@ def test_static_coders_within_a_thousandth_of_h0(name):
     data = corpus_path(name).read_bytes()
     h0 = codelength.empirical_entropy(data) * len(data)        # bits
     model = ar.StaticModel.from_data(data)
-    header = codelength.container.HEADER_SIZE + len(model.to_bytes(1))
+    header = codelength.io.container.HEADER_SIZE + len(model.to_bytes(1))
     cost = ar.quantization_cost(np.bincount(np.frombuffer(data, np.uint8), minlength=256),
                                 model.probabilities(256) * model.total)
     assert cost <= 5e-4 * h0 + 64                              # quantisation costs little
@@ -340,7 +342,7 @@ def test_cross_entropy_in_real_bytes():
     cross = float(np.sum(counts[counts > 0] * -np.log2(q[counts > 0] / q.sum())))   # n * H(p_hat, q)
     own = float(np.sum(counts[counts > 0] * -np.log2(counts[counts > 0] / n)))      # n * H(p_hat)
     for coder in ("range", "rans"):
-        frame = codelength.container.unpack(codelength.compress(data, coder=coder, model=q))
+        frame = codelength.io.container.unpack(codelength.compress(data, coder=coder, model=q))
         bits = 8 * len(frame.payload)
         assert abs(bits - cross) <= 1e-4 * cross + 64           # within 0.01 % + 8 bytes of n H(p, q)
         assert codelength.decompress(codelength.compress(data, coder=coder, model=q)) == data
@@ -472,13 +474,13 @@ def test_decoders_stop_when_the_payload_runs_out(coder, options):
     data = rng.choice(list(b"etaoin shrdlu"), 3000).astype(np.uint8).tobytes()
     blob = codelength.compress(data, coder=coder, **options)
     assert codelength.decompress(blob) == data
-    frame = codelength.container.unpack(blob)
+    frame = codelength.io.container.unpack(blob)
     decode = ar.decode_range if coder == "range" else ar.decode_adaptive
     payload = bytes(frame.payload)
     assert bytes(decode(frame.param, frame.model, payload, frame.n, frame.alphabet_size)) == data
     with pytest.raises(CorruptDataError):
         decode(frame.param, frame.model, payload, 2**24, frame.alphabet_size)
-    claimed = codelength.container.pack(dataclasses.replace(frame, n=2**24, payload=payload))
+    claimed = codelength.io.container.pack(dataclasses.replace(frame, n=2**24, payload=payload))
     with pytest.raises(CorruptDataError):
         codelength.decompress(claimed)
 
@@ -519,7 +521,7 @@ def test_streams_ending_in_long_runs_still_decode(coder, options):
         assert codelength.decompress(blob) == data
     zeros = bytes(100_000)
     blob = codelength.compress(zeros, coder="range", model=[0.5, 0.5])      # every symbol costs a bit
-    assert len(codelength.container.unpack(blob).payload) >= 100_000 // 8 - 8   # all zero bytes, kept
+    assert len(codelength.io.container.unpack(blob).payload) >= 100_000 // 8 - 8   # all zero bytes, kept
     assert codelength.decompress(blob) == zeros
 
 

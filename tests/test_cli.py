@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from codelength import cli
-from codelength.report import analyze, coder_availability
+from codelength.app import cli
+from codelength.app.report import analyze, coder_availability
 
 REPO = Path(__file__).resolve().parents[1]
 AVAILABLE = coder_availability()
@@ -563,7 +563,7 @@ def test_profile_plot_is_not_overwritten_without_force(tmp_path, capsys):
 
 def test_analyze_out_of_memory_is_one_line_and_the_others_go_on(text_file, tmp_path, capsys, monkeypatch):
     # order-k statistics of a large random file need memory per distinct (k+1)-byte string
-    from codelength import report as rp
+    from codelength.app import report as rp
     real = rp.analyze
     big = tmp_path / "big.bin"
     big.write_bytes(b"x")

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 import codelength
-from codelength import CorruptDataError, container
-from codelength.coders import CODERS
+from codelength import CorruptDataError
+from codelength.io import container
+from codelength.io.oneshot import CODERS
 
 DTYPES = [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64, ">u2", ">i4"]
 
@@ -27,7 +28,7 @@ def test_arrays_come_back_with_their_dtype(coder, dtype):
 @given(data=st.binary(max_size=3000))
 def test_bytes_round_trip(coder, data):
     blob = codelength.compress(data, coder=coder)
-    assert container.unpack(blob).coder_id == codelength.coders._CODERS[coder].coder_id
+    assert container.unpack(blob).coder_id == codelength.io.oneshot._CODERS[coder].coder_id
     out = codelength.decompress(blob)
     assert isinstance(out, bytes) and out == data
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codelength import _huffman
-from codelength.codes import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
+from codelength.coders import _huffman
+from codelength.codes.prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                               shannon_code_lengths)
 from codelength.reference import huffman as twin
 

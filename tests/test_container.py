@@ -2,7 +2,9 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from codelength import CorruptDataError, container
+from codelength import CorruptDataError
+
+from codelength.io import container
 
 frames = st.builds(
     container.Frame,
@@ -49,7 +51,7 @@ def test_messages_name_the_problem():
 
 def test_unpack_takes_any_buffer_layout():
     import numpy as np
-    from codelength import container
+    from codelength.io import container
     frame = container.Frame(1, 0, 0, 3, 256, 0, b"model", b"payload")
     blob = container.pack(frame)
     strided = np.repeat(np.frombuffer(blob, dtype=np.uint8), 2)[::2]

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from codelength import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
-from codelength.continuous import DIFFERENTIAL_METHODS, FAMILIES, mse
+from codelength.measures.continuous import DIFFERENTIAL_METHODS, FAMILIES, mse
 
 LN2 = math.log(2.0)
 
@@ -164,7 +164,7 @@ def test_knn_without_scipy_matches_tree(monkeypatch):
 
 def test_knn_one_dimensional_neighbours_by_sorting(monkeypatch):
     # the sorted-sample search of 1-D data agrees with the general search on the same points embedded in 2-D
-    from codelength.continuous import _nearest_distances
+    from codelength.measures.continuous import _nearest_distances
     monkeypatch.setitem(sys.modules, "scipy.spatial", None)
     rng = np.random.default_rng(27)
     x = rng.standard_normal(3000)

@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import codelength
-from codelength import _kernels
+from codelength.stats import _kernels
 from codelength.reference import counting as ref
 
 INT_DTYPES = [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64]
@@ -23,8 +23,8 @@ byte_strings = st.one_of(
 def test_the_public_api_runs_on_the_compiled_kernels():
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
     assert _kernels.__file__.endswith(suffixes), _kernels.__file__
-    assert codelength.counting._kernels is _kernels
-    assert codelength.measures._kernels is _kernels
+    assert codelength.stats.counting._kernels is _kernels
+    assert codelength.measures.discrete._kernels is _kernels
 
 
 @given(byte_strings)
@@ -333,8 +333,8 @@ def test_ngram_length_is_checked_and_named(n, error, words):
         codelength.ngram_counts(b"abc", n)
 
 
-@pytest.mark.parametrize("name", ["counting", "context", "measures", "estimators", "continuous", "importance",
-                                  "report", "profile"])
+@pytest.mark.parametrize("name", ["stats.counting", "stats.context", "measures.discrete", "measures.estimators",
+                                  "measures.continuous", "measures.importance", "app.report", "app.profile"])
 def test_docstring_examples_run(name):
     import doctest
     import importlib

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import codelength
-from codelength import deflate
+from codelength.io import deflate
 from codelength.reference import huffman as twin
 
 byte_data = st.one_of(

@@ -4,8 +4,10 @@ import math
 
 import pytest
 
-from codelength import cli, demo
-from codelength.report import coder_availability
+from codelength.app import cli
+
+from codelength.app import demo
+from codelength.app.report import coder_availability
 
 pytest.importorskip("codelength.codes", reason="Huffman code tables (codelength.codes) not built")
 needs_range = pytest.mark.skipif(coder_availability()["range"] is not None, reason="range coder not built")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from codelength import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts, empirical_entropy
-from codelength.estimators import _dirichlet_posterior_mean_entropy, digamma, log_gamma, nsb_entropy_nats, trigamma
+from codelength.measures.estimators import _dirichlet_posterior_mean_entropy, digamma, log_gamma, nsb_entropy_nats, trigamma
 
 EULER = 0.5772156649015329
 
@@ -61,7 +61,7 @@ def test_special_functions_against_scipy():
 
 
 def test_scipy_not_imported_at_module_level():
-    code = "import sys, codelength, codelength.estimators, codelength.continuous, codelength.importance; " \
+    code = "import sys, codelength, codelength.measures.estimators, codelength.measures.continuous, codelength.measures.importance; " \
            "print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -73,7 +73,7 @@ def test_module_source_compiles_without_warnings():
     from pathlib import Path
 
     import warnings
-    import codelength.estimators as module
+    import codelength.measures.estimators as module
     source = Path(module.__file__).read_text(encoding="utf-8")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -119,7 +119,7 @@ def test_formulas_against_direct_definitions(c):
 
 def test_grassberger_g_recursion():
     # Grassberger (2003): G_1 = -gamma - ln 2, G_2 = 2 - gamma - ln 2, G_{2n+1} = G_{2n}, G_{2n+2} = G_{2n} + 2/(2n+1)
-    from codelength.estimators import _grassberger_g
+    from codelength.measures.estimators import _grassberger_g
     g = _grassberger_g(np.arange(1, 41))
     assert g[0] == pytest.approx(-EULER - math.log(2), abs=1e-14)
     assert g[1] == pytest.approx(2 - EULER - math.log(2), abs=1e-14)

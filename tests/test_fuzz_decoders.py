@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, strategies as st
 
 import codelength
-from codelength import CorruptDataError, container
-from codelength.coders import _CODERS
+from codelength import CorruptDataError
+from codelength.io import container
+from codelength.io.oneshot import _CODERS
 
 
 def _case(name, opts):

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import codelength
-from codelength import _huffman, huffman
+from codelength.coders import _huffman
+from codelength.coders import huffman
 from codelength.errors import CorruptDataError
 from codelength.reference import huffman as twin
 

@@ -10,7 +10,7 @@ import pytest
 
 from codelength import (cross_entropy, cross_entropy_estimate, effective_sample_size, entropy, importance_estimate,
                         kl_divergence, kl_estimate)
-from codelength.importance import log_importance_weights
+from codelength.measures.importance import log_importance_weights
 
 TAIL_5 = 0.5 * math.erfc(5 / math.sqrt(2))  # P(X > 5), X ~ N(0, 1) = 2.8665e-7
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from codelength import context_entropies, entropy, counts
-from codelength.profile import (BlockEntropyAccumulator, EntropyProfile, MissingOptionalDependency,
+from codelength.app.profile import (BlockEntropyAccumulator, EntropyProfile, MissingOptionalDependency,
                                 detect_jumps, entropy_profile, expected_random_entropy, high_entropy_regions,
                                 plot_profile, render_profile_text)
 
@@ -169,7 +169,7 @@ def test_high_threshold_must_be_finite(high):
 
 
 def test_cli_refuses_bad_thresholds(tmp_path, capsys):
-    from codelength import cli
+    from codelength.app import cli
     path = tmp_path / "f.bin"
     path.write_bytes(_text(5000))
     for option in (["--threshold", "nan"], ["--threshold", "-1"], ["--high", "nan"], ["--high", "inf"]):

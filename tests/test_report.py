@@ -12,7 +12,7 @@ import pytest
 
 import codelength
 from codelength import context_entropies, counts, entropy
-from codelength.report import (LIBRARY_CODERS, REPORT_SCHEMA, Report, analyze, coder_availability,
+from codelength.app.report import (LIBRARY_CODERS, REPORT_SCHEMA, Report, analyze, coder_availability,
                                csv_columns, plain_words, profile_of, render_csv, render_text)
 
 AVAILABLE = coder_availability()
@@ -199,7 +199,7 @@ def test_bad_inputs(tmp_path):
 def test_progress_counts_the_work():
     data = _data(5000)
     seen = []
-    from codelength.report import analysis_work
+    from codelength.app.report import analysis_work
     analyze(data, order=1, library_coders=(), progress=seen.append)
     assert sum(seen) == len(data)
     assert analysis_work(len(data), coders=False) == len(data)
@@ -211,7 +211,7 @@ def test_public_names():
 
 
 def test_a_coder_whose_output_does_not_decode_gets_no_number(monkeypatch):
-    import codelength.coders as coders
+    import codelength.io.oneshot as coders
     monkeypatch.setattr(coders, "decompress", lambda blob: b"something else")
     r = analyze(_data(2000), order=1, library_coders=("huffman",))
     c = r.coder("huffman")
@@ -241,7 +241,7 @@ def test_text_says_when_the_input_was_chunked():
 
 
 def test_strided_memoryview_source():
-    from codelength.report import analyze
+    from codelength.app.report import analyze
     data = b"abracadabra, " * 200
     got = analyze(memoryview(data)[::3], order=1, coders=False)
     assert got.bounds == analyze(data[::3], order=1, coders=False).bounds
@@ -250,7 +250,7 @@ def test_strided_memoryview_source():
 def test_orders_without_any_context_string_are_sparse():
     # one byte and order 7: there is no 8-byte string, H7 = 0 says nothing, yet the summary offered
     # "a model that uses the previous 7 bytes as context, by up to 0.0 %"
-    from codelength.report import analyze
+    from codelength.app.report import analyze
     report = analyze(b"a", order=7, coders=False)
     assert all(report.bound(f"H{k}").sparse for k in range(1, 8))
     assert "previous 7 bytes" not in report.summary and "too sparse" in report.summary
@@ -270,10 +270,10 @@ def test_orders_past_the_memory_bound_are_reported_not_counted():
     assert not h2.counted and not h3.counted
     assert h2.bits_per_byte is None and h3.ideal_bytes is None and h3.distinct_ngrams > 1000
     assert report.bound("H1").counted and report.bound("H1").bits_per_byte is not None
-    text = codelength.report.render_text(report)
+    text = codelength.app.report.render_text(report)
     assert "not counted" in text
     assert "memory bound" in report.summary  # H2 and H3 are not sparse here (20,000 bytes > 4 x 1,001)
     assert json.loads(report.to_json())["bounds"][3]["counted"] is False
-    codelength.report.render_csv([report])  # no crash on the missing numbers
+    codelength.app.report.render_csv([report])  # no crash on the missing numbers
     full = codelength.analyze(data, order=3, coders=False, max_distinct=None)
     assert full.bound("H3").counted and full.bound("H3").sparse

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .measures import log_base, real_array
+from .discrete import log_base, real_array
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import zlib
 
 import numpy as np
 
-from . import _huffman
-from .huffman import _check_int, block_lengths
-from .reference.huffman import DEFLATE_HEADER_BITS
+from ..coders import _huffman
+from ..coders.huffman import _check_int, block_lengths
+from ..reference.huffman import DEFLATE_HEADER_BITS
 
 __all__ = ["compress", "FORMATS"]
 

@@ -29,9 +29,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .context import DEFAULT_MAX_DISTINCT, ContextStatistics, _check_order
-from .counting import DEFAULT_CHUNK_SIZE, byte_view
-from .measures import entropy
+from ..stats.context import DEFAULT_MAX_DISTINCT, ContextStatistics, _check_order
+from ..stats.counting import DEFAULT_CHUNK_SIZE, byte_view
+from ..measures.discrete import entropy
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
                       _source_pieces, profile_from_accumulator, source_name)
 
@@ -208,7 +208,7 @@ class _StdlibStreams:
 def _adaptive_max_order() -> int | None:
     """Highest context order of the adaptive coder in this build (None when it is not built)."""
     try:
-        from .arithmetic import MAX_ORDER as highest
+        from ..coders.arithmetic import MAX_ORDER as highest
     except ImportError:
         return None
     return int(highest)
@@ -227,7 +227,7 @@ def _coder_options(name: str, order: int) -> tuple[dict, str]:
 
 def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
     """Compress with one of the library's coders, decode again to check, and report the stream size."""
-    from .coders import compress, decompress
+    from ..io.oneshot import compress, decompress
     options, setting = _coder_options(name, order)
     result = CoderSize(name, "codelength", setting, "error")
     try:
@@ -316,7 +316,7 @@ class _ChunkedCoders:
 def coder_availability() -> dict:
     """For each library coder, ``None`` if its backend imports, else the reason it does not."""
     import importlib
-    from .coders import _CODERS
+    from ..io.oneshot import _CODERS
     out = {}
     for name in LIBRARY_CODERS:
         try:

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import _kernels
 from .counting import DEFAULT_CHUNK_SIZE, _byte_source, check_integer, read_chunks
-from .measures import log_base
+from ..measures.discrete import log_base
 
 #: Largest context order supported (n-grams of up to 8 bytes pack into 64-bit keys).
 MAX_ORDER = 7

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _kernels
-from .counting import _alphabet_size, as_symbols, counts, joint_counts
+from ..stats import _kernels
+from ..stats.counting import _alphabet_size, as_symbols, counts, joint_counts
 
 #: How far from 1 a probability vector's sum may be before it is refused.
 SUM_TOLERANCE = 1e-6

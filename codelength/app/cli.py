@@ -51,7 +51,7 @@ def _integer(text: str, what: str, low: int, high: int | None = None) -> int:
 
 
 def _order(text: str) -> int:
-    from .context import MAX_ORDER
+    from ..stats.context import MAX_ORDER
     return _integer(text, "order", 0, MAX_ORDER)
 
 
@@ -426,7 +426,7 @@ def _write_stdout(data: bytes) -> None:
 
 
 def _compress_bytes(data: bytes, args) -> bytes:
-    from .coders import compress
+    from ..io.oneshot import compress
     options = {}
     if args.coder == "adaptive":
         options["order"] = args.order
@@ -445,8 +445,8 @@ def _compress_bytes(data: bytes, args) -> bytes:
 
 
 def _decompress_bytes(blob: bytes, name: str) -> bytes:
-    from .coders import decompress
-    from .errors import CorruptDataError
+    from ..io.oneshot import decompress
+    from ..errors import CorruptDataError
     try:
         out = decompress(blob)
     except CorruptDataError as exc:
@@ -562,8 +562,8 @@ def cmd_demo(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every subcommand."""
-    from . import __version__
-    from .coders import CODERS
+    from .. import __version__
+    from ..io.oneshot import CODERS
     from .profile import check_high_threshold, check_jump_threshold
     from .report import DEFAULT_CODER_LIMIT
 

@@ -26,8 +26,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from .counting import byte_view
-from .errors import CorruptDataError
+from ..stats.counting import byte_view
+from ..errors import CorruptDataError
 
 MAGIC = b"CLEN"
 VERSION = 1

@@ -15,7 +15,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 
 import numpy as np
 
-from .errors import CorruptDataError
+from ..errors import CorruptDataError
 
 ctypedef fused symbol_t:
     uint8_t

@@ -19,9 +19,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from . import _huffman
-from .measures import entropy, symbol_code_lengths
-from .reference import huffman as _twin
+from ..coders import _huffman
+from ..measures.discrete import entropy, symbol_code_lengths
+from ..reference import huffman as _twin
 
 __all__ = ["huffman_code_lengths", "canonical_codes", "code_words", "shannon_code_lengths", "kraft_sum",
            "CodeTable"]
@@ -336,7 +336,7 @@ class CodeTable:
     @classmethod
     def from_data(cls, data, max_length: int | None = None, *, method: str = "huffman") -> "CodeTable":
         """Code table for the symbol counts of ``data`` (bytes or an integer array)."""
-        from .counting import as_symbols, counts
+        from ..stats.counting import as_symbols, counts
         _, is_bytes = as_symbols(data)
         return cls.from_counts(counts(data), max_length, method=method, is_bytes=is_bytes)
 

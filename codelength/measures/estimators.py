@@ -51,8 +51,8 @@ import math
 
 import numpy as np
 
-from .counting import as_symbols, check_integer, counts as _counts
-from .measures import exact_total, log_base
+from ..stats.counting import as_symbols, check_integer, counts as _counts
+from .discrete import exact_total, log_base
 
 #: The estimator names accepted by :func:`entropy_estimate` (aliases: "ml" = "plugin", "mm" = "miller-madow").
 ESTIMATORS = ("plugin", "miller-madow", "jackknife", "grassberger", "chao-shen", "nsb")

@@ -49,15 +49,15 @@ def _byte_model(letters: bytes, probabilities) -> np.ndarray:
 
 def _payload_bits(blob: bytes) -> int:
     """Bits of the coded payload of a native stream (the model and header are left out)."""
-    from .container import unpack
+    from ..io.container import unpack
     return 8 * len(unpack(blob).payload)
 
 
 def code_table_section(message: bytes, say) -> dict:
     """Stop 1: the Huffman code of a message, as a table, with Kraft sum and H vs L."""
-    from .codes import CodeTable
-    from .counting import counts
-    from .measures import entropy
+    from ..codes.prefix import CodeTable
+    from ..stats.counting import counts
+    from ..measures.discrete import entropy
 
     table = CodeTable.from_data(message)
     shannon = CodeTable.from_data(message, method="shannon")
@@ -90,9 +90,9 @@ def code_table_section(message: bytes, say) -> dict:
 
 def theorem_section(n_max: int, sample_size: int, rng, say) -> dict:
     """Stop 2: block Huffman codes approach H; the range coder is within a few bits of the ideal."""
-    from .codes import huffman_code_lengths
-    from .coders import compress
-    from .measures import entropy, ideal_code_lengths
+    from ..codes.prefix import huffman_code_lengths
+    from ..io.oneshot import compress
+    from ..measures.discrete import entropy, ideal_code_lengths
 
     p = np.asarray(SOURCE_PROBABILITIES)
     h = entropy(p)
@@ -142,9 +142,9 @@ def theorem_section(n_max: int, sample_size: int, rng, say) -> dict:
 
 def wrong_model_section(sample_size: int, rng, say) -> dict:
     """Stop 3: coding with a wrong model q costs KL(p || q) extra bits per symbol, in real bits."""
-    from .coders import compress
-    from .counting import counts
-    from .measures import cross_entropy, entropy, kl_divergence
+    from ..io.oneshot import compress
+    from ..stats.counting import counts
+    from ..measures.discrete import cross_entropy, entropy, kl_divergence
 
     p = np.asarray(SOURCE_PROBABILITIES)
     sample = rng.choice(p.size, size=sample_size, p=p)

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _arith
-from .counting import check_integer, counts as _dense_counts
-from .errors import CorruptDataError
-from .measures import as_distribution
+from ..stats.counting import check_integer, counts as _dense_counts
+from ..errors import CorruptDataError
+from ..measures.discrete import as_distribution
 
 #: Largest total of a static model: 2**MAX_SCALE_BITS (rANS keeps states >= 2**23, so M <= 2**20 keeps
 #: at least 3 bits of headroom; the range coder's range is >= 2**48).

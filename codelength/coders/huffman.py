@@ -19,8 +19,8 @@ import operator
 import numpy as np
 
 from . import _huffman
-from .errors import CorruptDataError
-from .reference.huffman import (ADAPTIVE_ALPHABET, DEFAULT_MAX_LENGTH, FIXED_BLOCK, MAX_ALPHABET,
+from ..errors import CorruptDataError
+from ..reference.huffman import (ADAPTIVE_ALPHABET, DEFAULT_MAX_LENGTH, FIXED_BLOCK, MAX_ALPHABET,
                                 MAX_CODE_LENGTH, NATIVE_HEADER_BITS, STREAMS)
 
 __all__ = ["encode", "decode", "block_lengths", "DEFAULT_MAX_LENGTH", "MAX_CODE_LENGTH", "MAX_ALPHABET"]

@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from .counting import check_integer
+from ..stats.counting import check_integer
 from .estimators import digamma
-from .measures import log_base, real_array
+from .discrete import log_base, real_array
 
 LOG_2PI = math.log(2.0 * math.pi)
 

@@ -25,8 +25,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import _kernels
-from .counting import DEFAULT_CHUNK_SIZE, _byte_source, byte_view, read_chunks
+from ..stats import _kernels
+from ..stats.counting import DEFAULT_CHUNK_SIZE, _byte_source, byte_view, read_chunks
 
 #: Default block size of the profile and of the block entropy in reports.
 DEFAULT_BLOCK_SIZE = 64 << 10

@@ -23,8 +23,8 @@ from typing import NamedTuple
 import numpy as np
 
 from . import container
-from .counting import as_symbols, byte_view
-from .errors import CorruptDataError
+from ..stats.counting import as_symbols, byte_view
+from ..errors import CorruptDataError
 
 
 class _Coder(NamedTuple):
@@ -35,10 +35,10 @@ class _Coder(NamedTuple):
 
 
 _CODERS = {
-    "huffman": _Coder(1, "codelength.huffman", "encode", "decode"),
-    "range": _Coder(2, "codelength.arithmetic", "encode_range", "decode_range"),
-    "rans": _Coder(3, "codelength.arithmetic", "encode_rans", "decode_rans"),
-    "adaptive": _Coder(4, "codelength.arithmetic", "encode_adaptive", "decode_adaptive"),
+    "huffman": _Coder(1, "codelength.coders.huffman", "encode", "decode"),
+    "range": _Coder(2, "codelength.coders.arithmetic", "encode_range", "decode_range"),
+    "rans": _Coder(3, "codelength.coders.arithmetic", "encode_rans", "decode_rans"),
+    "adaptive": _Coder(4, "codelength.coders.arithmetic", "encode_adaptive", "decode_adaptive"),
 }
 _BY_ID = {spec.coder_id: name for name, spec in _CODERS.items()}
 CODERS = tuple(_CODERS)

@@ -1,0 +1,20 @@
+"""counts -> measures: entropies, divergences, estimators, differential entropy, importance sampling.
+
+``discrete`` (entropy, cross-entropy, KL, JS, mutual information, ideal code lengths), ``estimators``
+(bias-corrected entropy from samples), ``continuous`` (differential entropy), ``importance``
+(importance-sampling estimates).
+"""
+from .discrete import (IdealCodeLengths, NegativeLogLikelihood, as_distribution, conditional_entropy,
+                       cross_entropy, empirical_entropy, entropy, ideal_code_lengths, joint_entropy, js_divergence,
+                       kl_divergence, mutual_information, nll, self_information, symbol_code_lengths)
+from .estimators import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts
+from .continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
+from .importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
+                         kl_estimate)
+
+__all__ = ["IdealCodeLengths", "NegativeLogLikelihood", "as_distribution", "conditional_entropy", "cross_entropy",
+           "empirical_entropy", "entropy", "ideal_code_lengths", "joint_entropy", "js_divergence", "kl_divergence",
+           "mutual_information", "nll", "self_information", "symbol_code_lengths", "ESTIMATORS", "entropy_estimate",
+           "entropy_estimate_from_counts", "closed_form_entropy", "differential_entropy", "gaussian_entropy",
+           "gaussian_nll", "ImportanceEstimate", "cross_entropy_estimate", "effective_sample_size",
+           "importance_estimate", "kl_estimate"]
