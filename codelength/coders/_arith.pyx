@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: freethreading_compatible=True
 """Arithmetic-coding kernels: range coder, rANS, adaptive order-0 and binary context models.
 
 Every kernel has a pure-Python twin in codelength/reference/arith.py that defines it (bit-identical
@@ -7,6 +8,10 @@ validated: symbol values index the frequency tables, every coded symbol has a no
 Decoders are safe on any payload: reads are bounded (the range decoders read zeros past the end and
 stop with an error once they are more than RC_SLACK = 7 bytes past it, rANS stops with an error at the
 end), table indices are bounded by construction, and every loop runs at most n steps.
+
+Thread safety (the module is declared ``freethreading_compatible``): every coder keeps its state in
+local variables and buffers of its own call, writes only to the arrays it is given, and the
+module-level tables are filled once, at import; calls from many threads at once are independent.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, calloc, realloc, free

@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Huffman kernels: code lengths (Huffman, package-merge), block split, the native block coder and the
 Huffman-only DEFLATE writer.
 
@@ -7,6 +8,10 @@ encoder loop serves both formats. The pure-Python twin is :mod:`codelength.refer
 the specification (same results, bit-identical bytes). Functions here run on validated input, except
 the decoder, which is safe on any bytes: it reports damage by an error code, never reads or writes out
 of bounds and never loops longer than the stated number of symbols.
+
+Thread safety (the module is declared ``freethreading_compatible``): every coder keeps its state in
+local variables and buffers of its own call, writes only to the arrays it is given, and the
+module-level tables are filled once, at import; calls from many threads at once are independent.
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, calloc, free, realloc

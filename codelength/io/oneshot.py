@@ -124,7 +124,7 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
     return container.pack(frame)
 
 
-def decompress(blob):
+def decompress(blob) -> bytes | np.ndarray:
     """Decompress a stream made by :func:`compress`.
 
     Native streams give back exactly what was compressed (``bytes``, or an array of the original dtype).

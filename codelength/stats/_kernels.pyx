@@ -1,10 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Counting, entropy, n-gram and ideal-code-length loops.
 
 These functions trust their arguments: the Python layer (codelength.counting, codelength.measures)
 validates dtypes, ranges and sizes first. Every loop runs without the GIL. The pure-Python twins of
 everything here live in codelength/reference/counting.py.
+
+Thread safety (the module is declared ``freethreading_compatible``): the functions keep no state
+between calls and write only to the arrays they are given; the module-level tables are written once, at
+import. An :class:`NgramCounter` serialises its methods on a lock of its own, so one counter may be fed
+from several threads (pieces are then counted in the order the threads get the lock).
 """
+cimport cython
 from libc.stdint cimport (int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t,
                           uint64_t)
 from libc.string cimport memcpy, memset
@@ -232,6 +239,7 @@ cdef class NgramCounter:
     cdef Py_ssize_t capacity
     cdef Py_ssize_t used
     cdef int shift
+    cdef cython.pymutex lock   # held by every method: _grow frees the table another call could be reading
 
     def __cinit__(self, int n, Py_ssize_t max_distinct=0):
         if n < 1 or n > 8:
@@ -292,6 +300,10 @@ cdef class NgramCounter:
 
     def update(self, const uint8_t[::1] data):
         """Count the n-grams that end inside ``data`` (those spanning the previous piece included)."""
+        with self.lock:
+            self._update(data)
+
+    cdef int _update(self, const uint8_t[::1] data) except -1:
         cdef Py_ssize_t i = 0, end, total = data.shape[0]
         cdef uint64_t w = self.window, mask = self.mask
         cdef int64_t filled = self.filled
@@ -302,7 +314,7 @@ cdef class NgramCounter:
         cdef uint64_t ahead
         cdef int shift
         if self.overflowed:
-            return
+            return 0
         if n <= 2:
             dense = self.dense
             with nogil:
@@ -315,7 +327,7 @@ cdef class NgramCounter:
             while i < total:
                 # grow before a stretch that could fill the table past half full
                 if self._past_bound():
-                    return
+                    return 0
                 if self.used * 2 >= self.capacity:
                     self._grow()
                 end = i + (self.capacity // 2 - self.used)
@@ -349,10 +361,15 @@ cdef class NgramCounter:
             self._past_bound()
         self.window = w
         self.filled = filled if filled < n else n
+        return 0
 
     @property
     def distinct(self):
         """Number of distinct n-grams counted so far."""
+        with self.lock:
+            return self._distinct()
+
+    cdef Py_ssize_t _distinct(self) except -1:
         if self.n <= 2:
             return int(np.count_nonzero(self.dense))
         return self.used
@@ -363,6 +380,10 @@ cdef class NgramCounter:
         Context totals c_ctx (sums over the last byte, key >> 8) are gathered in a second hash table.
         NaN when the counter overflowed its ``max_distinct`` bound.
         """
+        with self.lock:
+            return self._conditional_entropy()
+
+    cdef object _conditional_entropy(self):
         cdef Py_ssize_t i, m, ctx_capacity = 16, wrap, contexts
         cdef int ctx_shift
         cdef int64_t total = 0, ctx_total, c
@@ -372,7 +393,7 @@ cdef class NgramCounter:
         if self.overflowed:
             return float("nan")
         if self.n <= 2:
-            keys, counts = self.result()
+            keys, counts = self._result()
             return conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0
         # at most half full: there are no more contexts than n-grams, nor than 256**(n-1)
         contexts = self.used if self.n > 4 or self.used < (1 << (8 * (self.n - 1))) else (1 << (8 * (self.n - 1)))
@@ -408,6 +429,10 @@ cdef class NgramCounter:
 
     def result(self):
         """Return ``(keys, counts)``: the distinct n-grams (uint64, sorted) and their counts (int64)."""
+        with self.lock:
+            return self._result()
+
+    cdef object _result(self):
         cdef Py_ssize_t i, j = 0
         if self.overflowed:
             raise ValueError(f"more than {self.max_distinct} distinct {self.n}-grams: counting stopped at the "

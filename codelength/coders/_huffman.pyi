@@ -1,0 +1,18 @@
+# Generated from codelength/coders/_huffman.pyx by tools/gen_stubs.py: do not edit; run `python tools/gen_stubs.py` after changing the .pyx.
+from typing import Any
+from typing_extensions import Buffer
+
+import numpy as np
+import numpy.typing as npt
+
+ERRORS: Any
+
+def code_lengths(counts: npt.NDArray[np.int64], max_length: int = ...) -> Any: ...
+
+def split_blocks(symbols: npt.NDArray[Any], alphabet_size: int, header_bits: float, with_counts: bool = ...) -> Any: ...
+
+def encode_native(symbols: npt.NDArray[Any], alphabet_size: int, blocks: npt.NDArray[np.int64], max_length: int, counts: npt.NDArray[np.int64] | None = ...) -> Any: ...
+
+def deflate_raw(data: Buffer, blocks: npt.NDArray[np.int64], block_counts: npt.NDArray[np.int64] | None = ...) -> Any: ...
+
+def decode_native(model: Buffer, payload: Buffer, out: npt.NDArray[Any], alphabet_size: int) -> Any: ...

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Build the sdist, install it into a fresh virtual environment and run tests from the unpacked sdist.
+
+This is what a user or a distribution packager does with ``codelength-*.tar.gz``; CI runs it after the
+test suite (``.ci/run``). Steps:
+
+1. ``python -m build --sdist`` into a temporary directory (the build backend in an isolated environment,
+   as pip does it);
+2. ``python -m venv --system-site-packages`` (the test dependencies already installed are reused, so the
+   step needs no downloads beyond the build requirements, which pip caches), then ``pip install`` of the
+   sdist: the Cython kernels compile from the ``.pyx`` it carries;
+3. the sdist unpacked and pytest run on a bounded subset of its tests (``--tests``; by default the
+   counting kernels against their twins, the coders' round trips, the threaded stress test and the
+   packaging checks: about 30 s), from a directory outside the unpacked tree, so the installed package,
+   not the sources beside the tests, is what they import.
+
+The whole step takes about 2-3 minutes on 2 cores (most of it compiling the kernels). Exit status: 0 when
+every step passed, 1 otherwise (the failing command's output is shown).
+
+    python tools/check_sdist.py [--keep] [--tests "tests/test_x.py tests/test_y.py"]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TESTS = "tests/test_counting.py tests/test_coders.py tests/test_threads.py tests/test_packaging.py"
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    print("+ " + " ".join(str(c) for c in cmd), flush=True)
+    start = time.perf_counter()
+    subprocess.run([str(c) for c in cmd], check=True, **kwargs)
+    print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tests", default=DEFAULT_TESTS,
+                        help=f"space-separated test files of the sdist to run (default: {DEFAULT_TESTS})")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (its path is printed)")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="codelength-sdist-"))
+    env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PYTHONPATH", None)            # the checkout must not shadow the installed package
+    try:
+        run([sys.executable, "-m", "build", "--sdist", "--outdir", work / "dist", ROOT], env=env,
+            stdout=subprocess.DEVNULL)
+        (sdist,) = (work / "dist").glob("codelength-*.tar.gz")
+        print(f"  sdist {sdist.name}: {sdist.stat().st_size:,} bytes")
+        run([sys.executable, "-m", "venv", "--system-site-packages", work / "venv"], env=env)
+        python = work / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
+        run([python, "-m", "pip", "install", "-q", sdist], env=env)
+        with tarfile.open(sdist) as tar:
+            tar.extractall(work / "src", filter="data")
+        (tree,) = (work / "src").iterdir()
+        outside = work / "run"
+        outside.mkdir()
+        # where the installed package lives: the venv, not the unpacked sources nor the checkout
+        where = subprocess.run([python, "-c", "import codelength, sys; print(codelength.__file__)"], cwd=outside,
+                               env=env, check=True, capture_output=True, text=True).stdout.strip()
+        print(f"  codelength imported from {where}")
+        if not Path(where).resolve().is_relative_to((work / "venv").resolve()):
+            print(f"check_sdist: the installed package is not the one imported ({where})", file=sys.stderr)
+            return 1
+        tests = [tree / t for t in args.tests.split()]
+        run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", tree, *tests], cwd=outside,
+            env=env)
+    except subprocess.CalledProcessError as exc:
+        print(f"check_sdist: failed (exit status {exc.returncode}): {' '.join(map(str, exc.cmd))}",
+              file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    print("check_sdist: the sdist installs and its tests pass")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
