@@ -26,6 +26,11 @@ from .measures.importance import (ImportanceEstimate, cross_entropy_estimate, ef
 # model -> code
 from .codes.prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                     shannon_code_lengths)
+from .codes.classic import (CodeBook, HuffmanTree, TunstallCode, fano_code, fano_code_lengths, fano_code_words,
+                            huffman_code, huffman_tree, sfe_code, sfe_code_words, shannon_code,
+                            shannon_code_words, tunstall)
+from .codes.integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_code_length, int_code_word,
+                            int_decode, int_encode)
 from .coders.arithmetic import StaticModel, quantization_cost, quantize_frequencies
 # code -> coder -> container
 from .io.oneshot import CODERS, compress, decompress
@@ -79,6 +84,26 @@ __all__ = [
     "huffman_code_lengths",
     "kraft_sum",
     "shannon_code_lengths",
+    "CodeBook",
+    "HuffmanTree",
+    "TunstallCode",
+    "fano_code",
+    "fano_code_lengths",
+    "fano_code_words",
+    "huffman_code",
+    "huffman_tree",
+    "sfe_code",
+    "sfe_code_words",
+    "shannon_code",
+    "shannon_code_words",
+    "tunstall",
+    "INTEGER_CODES",
+    "IntegerCode",
+    "golomb_parameter",
+    "int_code_length",
+    "int_code_word",
+    "int_decode",
+    "int_encode",
     "StaticModel",
     "quantization_cost",
     "quantize_frequencies",

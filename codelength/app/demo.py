@@ -53,25 +53,31 @@ def _payload_bits(blob: bytes) -> int:
     return 8 * len(unpack(blob).payload)
 
 
-def code_table_section(message: bytes, say) -> dict:
-    """Stop 1: the Huffman code of a message, as a table, with Kraft sum and H vs L."""
+def code_table_section(message, say) -> dict:
+    """Stop 1: the Huffman code of a message, as a table, with Kraft sum and H vs L.
+
+    ``message`` is text (its characters are the symbols, any script) or bytes (its bytes are).
+    """
     from ..codes.prefix import CodeTable
-    from ..stats.counting import counts
     from ..measures.discrete import entropy
 
     table = CodeTable.from_data(message)
     shannon = CodeTable.from_data(message, method="shannon")
-    say.title(f"1. A code for the message {message.decode('latin-1')!r} ({len(message)} symbols)")
+    shown = message if isinstance(message, str) else message.decode("latin-1")
+    unit = "characters" if isinstance(message, str) else "symbols"
+    say.title(f"1. A code for the message {shown!r} ({len(message)} {unit})")
     say("Each symbol s gets a code word; Huffman's algorithm picks the lengths l_s that make the")
     say("message as short as any prefix code can. -log2 p is the ideal (Shannon) length of a symbol.")
     say("")
     say(str(table))
-    h = entropy(counts(message))
-    words = dict(zip([r["label"] for r in table.rows], [r["code"] for r in table.rows]))
-    encoded = " ".join(words[CodeTable.from_data(bytes([b])).rows[0]["label"]] for b in message)
+    h = entropy(table.counts)
+    symbols = list(message) if isinstance(message, str) else list(message)
+    encoded = " ".join(table.word(s) for s in symbols)
+    raw_bits = 8 * len(message.encode("utf-8") if isinstance(message, str) else message)
     say("")
     say(f"the message coded: {encoded}")
-    say(f"  = {table.total_bits} bits, against {8 * len(message)} bits as 8-bit bytes")
+    say(f"  = {table.total_bits} bits, against {raw_bits} bits as {'UTF-8 ' if isinstance(message, str) else '8-bit '}"
+        f"bytes")
     say(f"Kraft: sum of 2^-l_s = {table.kraft} <= 1, so a prefix code with these lengths exists"
         + (" (= 1: none wasted)" if table.kraft == 1 else ""))
     length = table.average_length
@@ -250,7 +256,7 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
     """
     out = sys.stdout if out is None else out
     say = _Printer(out)
-    message = message.encode("utf-8") if isinstance(message, str) else bytes(message)
+    message = message if isinstance(message, str) else bytes(message)
     if not message:
         raise ValueError("the message must not be empty")
     if plot_dir is not None and not overwrite:

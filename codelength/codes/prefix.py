@@ -55,7 +55,7 @@ def _weights(counts, name="counts"):
     return array.astype(np.float64)
 
 
-def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
+def huffman_code_lengths(counts, max_length: int | None = None, *, radix: int = 2) -> np.ndarray:
     """Optimal prefix-code lengths for symbol counts (or weights), optionally limited to ``max_length``.
 
     Minimises ``sum_s counts[s] * l_s`` over prefix codes (Kraft: ``sum_s 2**-l_s <= 1``), with
@@ -72,6 +72,10 @@ def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
         Symbols of count 0 get length 0 (no code word).
     max_length : int, optional
         Longest allowed code word; must satisfy ``2**max_length >= number of used symbols``.
+    radix : int, optional
+        Size r >= 2 of the code alphabet (default 2, binary). For r > 2 the lengths are in r-ary digits
+        of the optimal r-ary prefix code (Huffman with zero-weight dummy symbols, so every merge takes
+        r nodes: :func:`codelength.codes.classic.huffman_tree`); ``max_length`` applies to r = 2 only.
 
     Returns
     -------
@@ -86,6 +90,12 @@ def huffman_code_lengths(counts, max_length: int | None = None) -> np.ndarray:
     TypeError
         If the counts are not numbers (booleans, strings, objects) or ``max_length`` is not an integer.
     """
+    if not (type(radix) is int and radix == 2):
+        from .classic import _radix, radix_huffman_code_lengths
+        if _radix(radix) != 2:
+            if max_length is not None:
+                raise ValueError("max_length applies to binary codes (radix=2) only")
+            return radix_huffman_code_lengths(counts, radix)
     weights = _weights(counts)
     if max_length is not None:
         try:
@@ -274,6 +284,31 @@ def shannon_code_lengths(probs_or_counts) -> np.ndarray:
                       dtype=np.int64)
 
 
+def _text_label(key) -> str:
+    """How a labelled symbol (a word, a character) is shown: itself, or quoted when blank or control."""
+    text = key if isinstance(key, str) else repr(key)
+    if not text or text.isspace() or not text.isprintable():
+        return repr(text)
+    return text
+
+
+def _tokens(data):
+    """``(keys, counts)`` of labelled tokens (a str is its characters), or None for symbol data."""
+    if isinstance(data, str):
+        data = list(data)
+    elif isinstance(data, (bytes, bytearray, memoryview, np.ndarray)):
+        return None
+    elif isinstance(data, (list, tuple)) and data and not all(
+            isinstance(t, (int, np.integer)) and not isinstance(t, (bool, np.bool_)) for t in data):
+        if any(isinstance(t, (list, dict, set, np.ndarray)) for t in data):
+            raise TypeError("tokens must be hashable values (words, characters), not lists or arrays")
+    else:
+        return None
+    from collections import Counter
+    tally = Counter(data)  # first-appearance order
+    return list(tally.keys()), list(tally.values())
+
+
 def _label(symbol: int, is_bytes: bool) -> str:
     if is_bytes:
         char = chr(symbol)
@@ -292,11 +327,13 @@ class CodeTable:
     ``L - H`` (bits per symbol), the Kraft sum, and the total coded size ``sum c_s l_s`` bits.
     ``str(table)`` renders it for reading (what a teacher writes on the board).
 
-    Build it with :meth:`from_counts` or :meth:`from_data`.
+    Build it with :meth:`from_counts` or :meth:`from_data`; symbols may be labelled (words, characters
+    of any script): ``CodeTable.from_counts({"the": 50, "cat": 3})``, ``CodeTable.from_data("héllo")``,
+    ``CodeTable.from_data(text.split())``.
     """
 
     def __init__(self, counts, lengths, *, is_bytes: bool = False, method: str = "huffman",
-                 max_length: int | None = None):
+                 max_length: int | None = None, keys=None):
         counts = _weights(counts)
         if counts.dtype != np.int64:
             raise TypeError("CodeTable needs integer counts (of at most 63 bits)")
@@ -314,12 +351,23 @@ class CodeTable:
         self.symbols = np.flatnonzero(self.counts)
         self.words = code_words(self.lengths)
         self.shannon_lengths = shannon_code_lengths(self.counts)
+        #: the labelled symbols (one per index), or None for bytes / integer symbols
+        self.keys = None if keys is None else list(keys)
+        if self.keys is not None and len(self.keys) != self.counts.size:
+            raise ValueError("one key per symbol is needed")
 
     @classmethod
     def from_counts(cls, counts, max_length: int | None = None, *, method: str = "huffman",
                     is_bytes: bool = False) -> "CodeTable":
         """Code table of the optimal code (``method="huffman"``, optionally length-limited) or of the
-        Shannon code (``method="shannon"``) for integer ``counts``."""
+        Shannon code (``method="shannon"``) for integer ``counts``: an array indexed by symbol, or a
+        dict ``{symbol: count}`` of labelled symbols (words, characters), kept in the dict's order."""
+        keys = None
+        if isinstance(counts, dict):
+            keys = list(counts.keys())
+            counts = list(counts.values())
+            if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) for v in counts):
+                raise TypeError("CodeTable needs integer counts")
         weights = _weights(counts)
         if weights.dtype != np.int64:
             raise TypeError("CodeTable needs integer counts (of at most 63 bits)")
@@ -331,11 +379,16 @@ class CodeTable:
             lengths = shannon_code_lengths(weights)
         else:
             raise ValueError(f"unknown method {method!r}; choose 'huffman' or 'shannon'")
-        return cls(weights, lengths, is_bytes=is_bytes, method=method, max_length=max_length)
+        return cls(weights, lengths, is_bytes=is_bytes, method=method, max_length=max_length, keys=keys)
 
     @classmethod
     def from_data(cls, data, max_length: int | None = None, *, method: str = "huffman") -> "CodeTable":
-        """Code table for the symbol counts of ``data`` (bytes or an integer array)."""
+        """Code table for the symbol counts of ``data``: bytes, an integer array, a str (its characters)
+        or a list of tokens (words, any hashable values; labelled in order of first appearance)."""
+        tokens = _tokens(data)
+        if tokens is not None:
+            keys, tally = tokens
+            return cls.from_counts(dict(zip(keys, tally)), max_length, method=method)
         from ..stats.counting import as_symbols, counts
         _, is_bytes = as_symbols(data)
         return cls.from_counts(counts(data), max_length, method=method, is_bytes=is_bytes)
@@ -390,7 +443,8 @@ class CodeTable:
         out = []
         for s, p, info in zip(self.symbols, self.probabilities, self.information):
             s = int(s)
-            out.append({"symbol": s, "label": _label(s, self.is_bytes), "count": int(self.counts[s]),
+            label = _text_label(self.keys[s]) if self.keys is not None else _label(s, self.is_bytes)
+            out.append({"symbol": s, "label": label, "count": int(self.counts[s]),
                         "probability": float(p), "information": float(info), "code": self.words[s],
                         "length": int(self.lengths[s]), "shannon_length": int(self.shannon_lengths[s])})
         return out
@@ -406,6 +460,48 @@ class CodeTable:
     def __len__(self) -> int:
         return int(self.symbols.size)
 
+    def word(self, symbol) -> str:
+        """The code word of ``symbol``: a key of a labelled table (``"the"``), else a symbol index (an
+        int, or a one-byte ``bytes`` of a byte table)."""
+        if self.keys is not None:
+            try:
+                index = self.keys.index(symbol)
+            except ValueError:
+                raise KeyError(symbol) from None
+        else:
+            index = symbol[0] if isinstance(symbol, (bytes, bytearray)) and len(symbol) == 1 else operator.index(symbol)
+        if not 0 <= index < self.counts.size or not self.lengths[index]:
+            raise KeyError(symbol)
+        return self.words[index]
+
+    def encode(self, symbols) -> str:
+        """The code words of a sequence of symbols joined (a '0'/'1' string): a str's characters, a
+        list of keys, bytes, or integer symbols."""
+        if self.keys is None and isinstance(symbols, (bytes, bytearray)):
+            symbols = list(symbols)
+        return "".join(self.word(s) for s in symbols)
+
+    def _repr_html_(self) -> str:
+        from ._html import table
+        rows = [(r["label"], r["count"], f"{r['probability']:.5f}", f"{r['information']:.3f}", r["code"],
+                 r["length"], r["shannon_length"]) for r in self.rows]
+        return table(["symbol", "count", "p", "-log2 p", "code", "length", "Shannon length"], rows,
+                     caption=self._name(), footer_lines=self._totals(),
+                     align=["right", "right", "right", "right", "left", "right", "right"])
+
+    def _name(self) -> str:
+        name = "Huffman" if self.method == "huffman" else "Shannon"
+        if self.max_length is not None:
+            name += f" (max length {self.max_length})"
+        return f"{name} code, {len(self)} symbol{'' if len(self) == 1 else 's'}, {self.total} in total"
+
+    def _totals(self) -> list[str]:
+        return [f"average length L = {self.average_length:.4f} bits/symbol",
+                f"entropy        H = {self.entropy:.4f} bits/symbol",
+                f"redundancy L - H = {self.redundancy:.4f} bits/symbol",
+                f"Kraft sum        = {self.kraft} ; coded size = {self.total_bits} bits",
+                f"(Shannon code ceil(-log2 p): L = {self.shannon_average_length:.4f} bits/symbol)"]
+
     def __repr__(self) -> str:
         return (f"CodeTable({self.method}, {len(self)} symbol{'' if len(self) == 1 else 's'}, "
                 f"L={self.average_length:.4f}, "
@@ -414,20 +510,14 @@ class CodeTable:
     def __str__(self) -> str:
         rows = self.rows
         longest = max((len(r["code"]) for r in rows), default=4)
-        head = (f"{'symbol':>8} {'count':>10} {'p':>9} {'-log2 p':>8} {'code':<{max(longest, 4)}} {'len':>3}"
+        lw = max([8] + [len(r["label"]) for r in rows])
+        head = (f"{'symbol':>{lw}} {'count':>10} {'p':>9} {'-log2 p':>8} {'code':<{max(longest, 4)}} {'len':>3}"
                 f" {'shannon':>7}")
         lines = [head, "-" * len(head)]
         for r in rows:
-            lines.append(f"{r['label']:>8} {r['count']:>10} {r['probability']:>9.5f} {r['information']:>8.3f} "
+            lines.append(f"{r['label']:>{lw}} {r['count']:>10} {r['probability']:>9.5f} {r['information']:>8.3f} "
                          f"{r['code']:<{max(longest, 4)}} {r['length']:>3} {r['shannon_length']:>7}")
         lines.append("-" * len(head))
-        name = "Huffman" if self.method == "huffman" else "Shannon"
-        if self.max_length is not None:
-            name += f" (max length {self.max_length})"
-        lines.append(f"{name} code, {len(rows)} symbol{'' if len(rows) == 1 else 's'}, {self.total} in total")
-        lines.append(f"average length L = {self.average_length:.4f} bits/symbol")
-        lines.append(f"entropy        H = {self.entropy:.4f} bits/symbol")
-        lines.append(f"redundancy L - H = {self.redundancy:.4f} bits/symbol")
-        lines.append(f"Kraft sum        = {self.kraft} ; coded size = {self.total_bits} bits")
-        lines.append(f"(Shannon code ceil(-log2 p): L = {self.shannon_average_length:.4f} bits/symbol)")
+        lines.append(self._name())
+        lines.extend(self._totals())
         return "\n".join(lines)
