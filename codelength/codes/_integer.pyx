@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Integer (universal) code kernels: unary, Elias gamma, delta and omega, Fibonacci, Golomb, Rice and
 exp-Golomb, encoded to and decoded from MSB-first bit streams.
 
@@ -7,6 +8,10 @@ byte is padded with zero bits. The pure-Python twin is :mod:`codelength.referenc
 specification (bit-identical bytes). :func:`encode` runs on validated input (values within the code's
 range, as :mod:`codelength.codes.integer` checks); :func:`decode` is safe on any bytes: it never reads
 past the buffer, never writes past ``n`` values, and reports damage by an error code.
+
+Thread safety (the module is declared ``freethreading_compatible``): the only module state is the table
+of Fibonacci numbers, written once at import; every call keeps its writer or reader on the C stack and
+writes only into the output it allocates, so calls run in parallel without locks.
 """
 from libc.stdint cimport uint8_t, uint64_t, int64_t
 
