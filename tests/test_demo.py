@@ -75,9 +75,32 @@ def test_demo_plots(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     assert cli.main(["demo", "--quick", "--plot", str(tmp_path / "figs")]) == 0
     names = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert names == ["code_lengths.png", "source_coding_theorem.png", "wrong_model.png"]
+    assert names == sorted(demo.PLOT_NAMES) and len(names) == 16
     for name in names:
-        assert (tmp_path / "figs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        data = (tmp_path / "figs" / name).read_bytes()
+        if name.endswith(".png"):
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        else:
+            assert b"<svg" in data[:2000]
+    assert "pictures written (16 files" in capsys.readouterr().out
+    # and the figures are not overwritten without -f
+    assert cli.main(["demo", "--quick", "--plot", str(tmp_path / "figs")]) == 1
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_integer_and_interval_stops():
+    import numpy as np
+    say = _Say()
+    result = demo.integer_codes_section(3000, np.random.default_rng(0), say)
+    rates = dict(result["rows"])
+    best = rates[f"golomb(m={result['best_m']})"]
+    assert best >= result["entropy"] - 0.05 and best == min(rates.values())
+    text = say.out.getvalue()
+    assert "000010000" in text and "10100100000" in text  # gamma(16), omega(16)
+    say = _Say()
+    result = demo.interval_section("abracadabra", say)
+    assert len(result["code"]) <= math.ceil(result["ideal_bits"]) + 1
+    assert "certain bits" in say.out.getvalue() and result["code"] in say.out.getvalue()
 
 
 def test_empty_message(capsys):

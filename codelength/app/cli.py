@@ -641,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="a short tour of source coding for the classroom",
                        description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "
                                    "the cost of a wrong model, every number computed on the spot.")
-    p.add_argument("--plot", metavar="DIR", help="also write PNG plots into DIR (needs matplotlib)")
+    p.add_argument("--plot", metavar="DIR", help="also write the pictures (PNG and SVG) into DIR (needs matplotlib)")
     p.add_argument("-f", "--force", action="store_true", help="overwrite existing plot files in DIR")
     p.add_argument("--seed", type=_seed, default=1, help="random seed of the sampled sources (default 1)")
     p.add_argument("--message", default="abracadabra", metavar="TEXT",

@@ -1,6 +1,6 @@
 """A short tour of source coding for the classroom: ``codelength demo``.
 
-Three stops, every number computed on the spot by the library (none is typed in):
+Five stops, every number computed on the spot by the library (none is typed in):
 
 1. A code table for a small message: symbol, p, -log2 p, Huffman code word and length; the Kraft sum;
    entropy H against the average length L (H <= L < H + 1).
@@ -9,8 +9,13 @@ Three stops, every number computed on the spot by the library (none is typed in)
    sample within a few bits of its ideal length sum(-log2 p(x_i)).
 3. The cost of a wrong model: coding data of distribution p with a model q costs the cross-entropy
    H(p, q) = H(p) + KL(p || q) bits per symbol, measured here in real coded bits.
+4. Integer codes: the Elias, Fibonacci and Golomb code words of small integers, and Golomb codes on a
+   geometric source, the optimal parameter against others, in real bits against the entropy.
+5. Arithmetic coding, interval by interval: the message's interval narrows by p(symbol) and the bits
+   that become certain are the code word so far.
 
-``run(plot_dir=...)`` also writes PNG figures (matplotlib, the ``plot`` extra).
+``run(plot_dir=...)`` also writes the pictures of :mod:`codelength.app.plots` (PNG and SVG; matplotlib,
+the ``plot`` extra).
 """
 from __future__ import annotations
 
@@ -23,8 +28,12 @@ import numpy as np
 SOURCE_LETTERS = b"ABC"
 SOURCE_PROBABILITIES = (0.7, 0.2, 0.1)
 DEFAULT_MESSAGE = "abracadabra"
-#: The figures :func:`run` writes into ``plot_dir``.
-PLOT_NAMES = ("code_lengths.png", "source_coding_theorem.png", "wrong_model.png")
+#: The pictures :func:`run` writes into ``plot_dir``, each as ``.png`` and ``.svg``.
+PLOT_BASENAMES = ("code_lengths", "huffman_tree", "source_coding_theorem", "wrong_model", "arithmetic_intervals",
+                  "rans_states", "aep", "integer_codes")
+PLOT_NAMES = tuple(f"{name}.{ext}" for name in PLOT_BASENAMES for ext in ("png", "svg"))
+#: Longest prefix of the message drawn in the arithmetic-coding stop and picture.
+INTERVAL_SYMBOLS = 12
 
 
 class _Printer:
@@ -181,73 +190,127 @@ def wrong_model_section(sample_size: int, rng, say) -> dict:
     return {"rows": rows}
 
 
-def _save(plt, fig, plot_dir: str, name: str) -> str:
-    """Lay out, write ``plot_dir/name`` as PNG, close the figure; return the path."""
-    fig.tight_layout()
-    path = os.path.join(plot_dir, name)
-    try:
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
-    return path
+def integer_codes_section(sample_size: int, rng, say) -> dict:
+    """Stop 4: integer code words, and Golomb codes on a geometric source in real bits."""
+    from ..codes.integer import golomb_parameter, int_code_word, int_decode, int_encode
+
+    say.title("4. Integer codes: code words without a model")
+    say("Codes of the positive integers whose word grows with the value: unary (n - 1 ones, a zero),")
+    say("Elias gamma (floor(log2 n) zeros, then n in binary), delta, omega, and Fibonacci (Zeckendorf")
+    say("digits, ending in 11). Gamma and delta are universal: within a constant factor of log2 n.")
+    say("")
+    codes = ("unary", "gamma", "delta", "omega", "fibonacci")
+    shown = (1, 2, 3, 4, 5, 8, 10, 16)
+    words = {c: [int_code_word(n, c) for n in shown] for c in codes}
+    width = {c: max(len(c), *(len(w) for w in words[c])) for c in codes}
+    say(f"{'n':>3}  " + "  ".join(f"{c:<{width[c]}}" for c in codes).rstrip())
+    for i, n in enumerate(shown):
+        say(f"{n:>3}  " + "  ".join(f"{words[c][i]:<{width[c]}}" for c in codes).rstrip())
+    theta = 0.9
+    values = rng.geometric(1 - theta, size=sample_size) - 1  # P(n) = (1 - theta) theta^n, n >= 0
+    h = (-(1 - theta) * np.log2(1 - theta) - theta * np.log2(theta)) / (1 - theta)
+    best = golomb_parameter(theta)
+    say("")
+    say(f"A geometric source P(n) = (1 - t) t^n, n >= 0, t = {theta}: entropy H = {h:.4f} bits/value.")
+    say(f"Golomb's code with m = {best} is optimal for it (Gallager and Van Voorhis: the least m with")
+    say(f"t^m + t^(m+1) <= 1). Real bits per value on a sample of {sample_size:,} values:")
+    say("")
+    rows = []
+    candidates = [("golomb", {"m": 1}), ("golomb", {"m": max(1, best // 2)}), ("golomb", {"m": best}),
+                  ("golomb", {"m": 2 * best}), ("rice", {"k": max(0, best.bit_length() - 1)}),
+                  ("exp-golomb", {"k": 0}), ("exp-golomb", {"k": 2})]
+    seen = set()
+    for code, params in candidates:
+        key = (code, tuple(params.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        buf, nbits = int_encode(values, code, **params)
+        assert np.array_equal(int_decode(buf, values.size, code, **params), values)  # round trip, always
+        name = f"{code}({', '.join(f'{k}={v}' for k, v in params.items())})"
+        rate = nbits / values.size
+        rows.append((name, rate))
+        mark = "  <- optimal m" if code == "golomb" and params["m"] == best else ""
+        say(f"  {name:<16} {rate:>8.4f} bits/value  ({rate - h:+.4f} over H){mark}")
+    return {"theta": theta, "entropy": h, "best_m": best, "rows": rows}
 
 
-def _plots(plot_dir: str, stops: dict, say) -> list[str]:
-    """Write the figures of the tour into ``plot_dir``; return the paths written."""
-    from .profile import MissingOptionalDependency
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise MissingOptionalDependency("plots need matplotlib, which is not installed: "
-                                        "pip install 'codelength[plot]' (or pip install matplotlib)") from None
+def interval_section(message, say) -> dict:
+    """Stop 5: arithmetic coding of the message's first symbols, interval by interval (exact)."""
+    from .plots import arithmetic_intervals, shortest_code
+
+    model, symbols = _message_model(message)
+    shown = symbols[:INTERVAL_SYMBOLS]
+    steps = arithmetic_intervals(shown, model)
+    total = sum(model.values())
+    say.title("5. Arithmetic coding, interval by interval")
+    say("The coder keeps an interval [low, high) of [0, 1); each symbol keeps the part of it that the")
+    say("model gives that symbol, so the width ends as p(message). Bits on which every number of the")
+    say("interval agrees are certain: the coder can send them at once. (Model: the message's own")
+    say(f"frequencies; the first {len(shown)} symbols.)")
+    say("")
+    say(f"{'symbol':>8} {'p':>7} {'low':>12} {'high':>12} {'width':>11}   certain bits")
+    for step in steps[1:]:
+        q = model[step["symbol"]] / total
+        say(f"{step['symbol']!s:>8} {q:>7.4f} {float(step['low']):>12.8f} {float(step['high']):>12.8f} "
+            f"{float(step['high'] - step['low']):>11.3e}   {step['certain'] or '-'}")
+    final = steps[-1]
+    code = shortest_code(final["low"], final["high"])
+    ideal = -float(np.log2(float(final["high"] - final["low"])))
+    say("")
+    say(f"code word: {code} ({len(code)} bits), the shortest binary fraction whose whole dyadic interval")
+    say(f"lies inside the final one; ideal -log2 p(message) = {ideal:.2f} bits (at most 2 bits more are needed)")
+    return {"steps": steps, "code": code, "ideal_bits": ideal, "model": model, "symbols": shown}
+
+
+def _message_model(message) -> tuple[dict, list]:
+    """The message's symbols (characters, or byte labels) and their counts as a model dict."""
+    from ..codes.prefix import _label
+    if isinstance(message, str):
+        symbols = list(message)
+    else:
+        symbols = [_label(b, True) for b in message]
+    model: dict = {}
+    for sym in symbols:
+        model[sym] = model.get(sym, 0) + 1
+    return model, symbols
+
+
+def _plots(plot_dir: str, stops: dict, say, message) -> list[str]:
+    """Write the pictures of the tour into ``plot_dir`` (PNG and SVG); return the paths written."""
+    from . import plots
     os.makedirs(plot_dir, exist_ok=True)
     written = []
+
+    def save(picture, name):
+        for ext in ("png", "svg"):
+            written.append(picture.save(os.path.join(plot_dir, f"{name}.{ext}")))
+        picture.figure.clear()
+
+    model, symbols = _message_model(message)
     if "table" in stops:
-        table = stops["table"]["table"]
-        rows = table.rows
-        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-        x = np.arange(len(rows))
-        ax.bar(x - 0.2, [r["information"] for r in rows], 0.4, label="-log2 p (ideal)")
-        ax.bar(x + 0.2, [r["length"] for r in rows], 0.4, label="Huffman length")
-        ax.set_xticks(x, [r["label"] for r in rows])
-        ax.set_ylabel("bits")
-        ax.set_title(f"Code lengths: H = {table.entropy:.3f}, L = {table.average_length:.3f} bits/symbol")
-        ax.legend()
-        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[0]))
+        save(plots.plot_code_lengths(stops["table"]["table"]), "code_lengths")
+        save(plots.plot_huffman_tree(model), "huffman_tree")
+    p = np.asarray(SOURCE_PROBABILITIES)
+    labels = {chr(c): q for c, q in zip(SOURCE_LETTERS, p)}
     if "theorem" in stops:
-        t = stops["theorem"]
-        n = np.array([r[0] for r in t["rows"]])
-        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-        ax.plot(n, [r[1] for r in t["rows"]], "o-", label="Huffman on n-blocks: L_n/n")
-        ax.plot(n, t["entropy"] + 1.0 / n, ":", color="gray", label="H + 1/n")
-        ax.axhline(t["entropy"], color="black", linewidth=1, label=f"H = {t['entropy']:.3f}")
-        ax.set_xlabel("block length n")
-        ax.set_ylabel("bits/symbol")
-        ax.set_title("Source coding theorem: L_n/n -> H")
-        ax.legend()
-        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[1]))
+        rows = stops["theorem"]["rows"]
+        save(plots.plot_block_huffman(p, n_max=len(rows), sample_rates=[r[2] for r in rows]), "source_coding_theorem")
     if "wrong_model" in stops:
         rows = stops["wrong_model"]["rows"]
-        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
-        x = np.arange(len(rows))
-        ax.bar(x, [r[1] for r in rows], label="H(p)")
-        ax.bar(x, [r[2] for r in rows], bottom=[r[1] for r in rows], label="KL(p||q)")
-        coded = [r[4] for r in rows]
-        if all(c is not None for c in coded):
-            ax.plot(x, coded, "k_", markersize=30, mew=2, label="range coder, real bits")
-        ax.set_xticks(x, [r[0] for r in rows])
-        ax.set_ylabel("bits/symbol")
-        ax.set_title("A wrong model costs KL(p||q) bits per symbol")
-        ax.legend()
-        written.append(_save(plt, fig, plot_dir, PLOT_NAMES[2]))
+        models = {"source's p": p, "uniform": np.full(p.size, 1.0 / p.size), "backwards": p[::-1].copy()}
+        coded = {r[0]: r[4] for r in rows if r[4] is not None}
+        save(plots.plot_wrong_model(p, models, coded=coded), "wrong_model")
+    save(plots.plot_arithmetic_intervals(symbols[:INTERVAL_SYMBOLS], model), "arithmetic_intervals")
+    save(plots.plot_rans_states(symbols[:INTERVAL_SYMBOLS], model), "rans_states")
+    save(plots.plot_aep(labels), "aep")
+    save(plots.plot_integer_codes(), "integer_codes")
     return written
 
 
 def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = False,
         message: str | bytes = DEFAULT_MESSAGE, overwrite: bool = False) -> int:
-    """Print the tour to ``out`` (default stdout); write PNGs into ``plot_dir`` if given.
+    """Print the tour to ``out`` (default stdout); write the pictures (PNG and SVG) into ``plot_dir`` if given.
 
     Existing figures in ``plot_dir`` (:data:`PLOT_NAMES`) are not overwritten unless ``overwrite``: the
     tour then stops before any work, with a message on stderr.
@@ -271,7 +334,7 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
     n_max = 4 if quick else 8
     stops: dict = {}
     status = 0
-    say("codelength demo: source coding in three stops (every number below is computed now)")
+    say("codelength demo: source coding in five stops (every number below is computed now)")
     try:
         stops["table"] = code_table_section(message, say)
         stops["theorem"] = theorem_section(n_max, sample_size, rng, say)
@@ -280,10 +343,12 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
         say(f"(stops 1 and 2 need the Huffman code tables, not available in this build: {exc})")
         status = 1
     stops["wrong_model"] = wrong_model_section(sample_size, rng, say)
+    stops["integers"] = integer_codes_section(sample_size, rng, say)
+    stops["interval"] = interval_section(message, say)
     if plot_dir is not None:
         from .profile import MissingOptionalDependency
         try:
-            written = _plots(plot_dir, stops, say)
+            written = _plots(plot_dir, stops, say, message)
         except MissingOptionalDependency as exc:
             print(f"codelength: demo: {exc}", file=sys.stderr)
             return 1
@@ -291,5 +356,5 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
             print(f"codelength: demo: {exc.filename or plot_dir}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         say("")
-        say("plots written: " + ", ".join(written))
+        say(f"pictures written ({len(written)} files, PNG and SVG): " + ", ".join(written))
     return status

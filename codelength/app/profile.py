@@ -100,6 +100,25 @@ class EntropyProfile:
     jumps: list = field(default_factory=list)
     high_entropy_regions: list = field(default_factory=list)
 
+    def __str__(self) -> str:
+        """The text view of ``codelength profile``."""
+        return render_profile_text(self)
+
+    def _repr_html_(self) -> str:
+        """The text view, preformatted, for a notebook cell (the figure is :meth:`_repr_png_`)."""
+        from ..codes._html import pre
+        return pre(render_profile_text(self))
+
+    def _repr_png_(self) -> bytes | None:
+        """The profile plot as PNG bytes (None without matplotlib, so a notebook shows the text)."""
+        import io
+        buf = io.BytesIO()
+        try:
+            plot_profile(self, buf)
+        except MissingOptionalDependency:
+            return None
+        return buf.getvalue()
+
     @property
     def n_blocks(self) -> int:
         """Number of blocks, the last one possibly short."""

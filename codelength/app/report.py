@@ -144,6 +144,15 @@ class Report:
         import json
         return json.dumps(self.to_dict(), **kwargs)
 
+    def __str__(self) -> str:
+        """The text report of ``codelength analyze`` (so ``print(report)`` shows it)."""
+        return render_text(self)
+
+    def _repr_html_(self) -> str:
+        """The text report, preformatted, for a notebook cell."""
+        from ..codes._html import pre
+        return pre(render_text(self))
+
 
 def _percent(part: float, whole: int) -> float | None:
     return 100.0 * part / whole if whole else None
