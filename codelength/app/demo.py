@@ -356,5 +356,9 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
             print(f"codelength: demo: {exc.filename or plot_dir}: {exc.strerror or exc}", file=sys.stderr)
             return 1
         say("")
-        say(f"pictures written ({len(written)} files, PNG and SVG): " + ", ".join(written))
+        import textwrap
+        names = list(dict.fromkeys(os.path.splitext(os.path.basename(w))[0] for w in written))
+        say(f"pictures written ({len(written)} files, PNG and SVG) in {plot_dir}:")
+        say(textwrap.fill(", ".join(f"{n}.png/.svg" for n in names), width=100, initial_indent="  ",
+                          subsequent_indent="  "))
     return status
