@@ -256,3 +256,18 @@ def test_bad_streams():
         int_decode(buf, 1.0, "gamma")
     # trailing bits after n words are ignored: decoding a prefix of the values
     assert int_decode(buf, 5, "gamma").tolist() == [1, 2, 3, 4, 5]
+
+
+def test_benchmark_script_runs():
+    """benchmarks/bench_integer.py on a tiny input (so it never rots); it checks kernel == twin itself."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, str(repo / "benchmarks" / "bench_integer.py"), "--values", "2000",
+                           "--twin-values", "300", "--repeats", "1"], capture_output=True, text=True, timeout=120,
+                          cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| fibonacci |" in proc.stdout and "enc vs twin" in proc.stdout

@@ -69,11 +69,15 @@ cdef inline int ceil_log2(uint64_t m) noexcept nogil:
 
 
 cdef inline int fib_top(uint64_t v) noexcept nogil:
-    """Index of the largest Fibonacci number FIB[i] <= v (v >= 1)."""
-    cdef int i = NFIB - 1
-    while FIB[i] > v:
-        i -= 1
-    return i
+    """Index of the largest Fibonacci number FIB[i] <= v (v >= 1), by bisection."""
+    cdef int lo = 0, hi = NFIB - 1, mid
+    while lo < hi:  # invariant: FIB[lo] <= v, and the answer is in [lo, hi]
+        mid = (lo + hi + 1) >> 1
+        if FIB[mid] <= v:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 cdef uint64_t word_bits(uint64_t v, int code, uint64_t param) noexcept nogil:
@@ -184,20 +188,19 @@ cdef void put_word(Writer* w, uint64_t v, int code, uint64_t param) noexcept nog
         put(w, 0, 1)
     elif code == C_FIBONACCI:  # Zeckendorf digits of v, smallest Fibonacci number first, then a one
         top = fib_top(v)
-        pattern_lo = 0  # digit i is bit i (i < 64)
-        pattern_hi = 0  # digit 64 + i
+        n = top + 1 if top < 64 else 64  # digits 0..n-1 go in pattern_hi (digit i at bit n-1-i), the rest
+        pattern_hi = 0                   # (64..top) in pattern_lo (digit i at bit top-i)
+        pattern_lo = 0
         for i in range(top, -1, -1):
             if FIB[i] <= v:
                 v -= FIB[i]
                 if i < 64:
-                    pattern_lo |= <uint64_t>1 << i
+                    pattern_hi |= <uint64_t>1 << (n - 1 - i)
                 else:
-                    pattern_hi |= <uint64_t>1 << (i - 64)
-        for i in range(0, top + 1):
-            if i < 64:
-                put(w, (pattern_lo >> i) & 1, 1)
-            else:
-                put(w, (pattern_hi >> (i - 64)) & 1, 1)
+                    pattern_lo |= <uint64_t>1 << (top - i)
+        put_long(w, pattern_hi, n)
+        if top >= 64:
+            put_long(w, pattern_lo, top - 63)
         put(w, 1, 1)
     elif code == C_GOLOMB:  # quotient in unary (q ones, a zero), remainder in truncated binary
         q = v / param
