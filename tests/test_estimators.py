@@ -14,53 +14,17 @@ import pytest
 from hypothesis import given, strategies as st
 
 from codelength import ESTIMATORS, entropy_estimate, entropy_estimate_from_counts, empirical_entropy
-from codelength.measures.estimators import _dirichlet_posterior_mean_entropy, digamma, log_gamma, nsb_entropy_nats, trigamma
+from codelength.measures.estimators import _dirichlet_posterior_mean_entropy, nsb_entropy_nats
+from scipy.special import digamma
 
 EULER = 0.5772156649015329
 
-
-# ---------------------------------------------------------------------------------------------
-# digamma / trigamma
-# ---------------------------------------------------------------------------------------------
-
-def test_special_values():
-    assert digamma(1.0) == pytest.approx(-EULER, abs=1e-15)
-    assert digamma(0.5) == pytest.approx(-EULER - 2 * math.log(2), abs=1e-15)
-    assert trigamma(1.0) == pytest.approx(math.pi ** 2 / 6, rel=1e-15)
-    assert trigamma(0.5) == pytest.approx(math.pi ** 2 / 2, rel=1e-15)
-    n = np.arange(1, 200)
-    # recurrences psi(n + 1) = psi(n) + 1/n and psi_1(n + 1) = psi_1(n) - 1/n^2, across the series switch-over
-    np.testing.assert_allclose(digamma(n + 1.0), digamma(n.astype(float)) + 1.0 / n, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(trigamma(n + 1.0), trigamma(n.astype(float)) - 1.0 / n ** 2, rtol=1e-13)
-    # harmonic numbers: psi(n + 1) = H_n - gamma
-    harmonic = np.cumsum(1.0 / n)
-    np.testing.assert_allclose(digamma(n + 1.0), harmonic - EULER, atol=1e-13)
-    assert np.isscalar(digamma(3.0)) and digamma(np.array([1.0, 2.0])).shape == (2,)
-    with pytest.raises(ValueError):
-        digamma(0.0)
-    with pytest.raises(ValueError):
-        trigamma(-1.0)
-
-
-def test_log_gamma_against_math_lgamma():
-    x = np.concatenate([np.geomspace(1e-13, 1e9, 3000), np.arange(1, 300) / 2])
-    reference = np.array([math.lgamma(v) for v in x])
-    assert np.max(np.abs(log_gamma(x) - reference) / np.maximum(1.0, np.abs(reference))) < 2e-14
-    assert log_gamma(1.0) == pytest.approx(0.0, abs=5e-15) and log_gamma(2.0) == pytest.approx(0.0, abs=5e-15)
-    assert np.isscalar(log_gamma(3.5))
-    with pytest.raises(ValueError):
-        log_gamma(0.0)
-
-
-def test_special_functions_against_scipy():
-    special = pytest.importorskip("scipy.special")
-    x = np.concatenate([np.geomspace(1e-6, 1e7, 3000), np.arange(1, 500) / 2])
-    reference = special.digamma(x)
-    assert np.max(np.abs(digamma(x) - reference) / np.maximum(1.0, np.abs(reference))) < 1e-14
-    assert np.max(np.abs(trigamma(x) / special.polygamma(1, x) - 1)) < 1e-13
+# The digamma, trigamma and log-gamma functions are scipy.special's (a runtime dependency since issue 13);
+# the hand-written series and their tests are gone.
 
 
 def test_scipy_not_imported_at_module_level():
+    # a runtime dependency, but imported on first use: `import codelength` and the CLI start fast
     code = "import sys, codelength, codelength.measures.estimators, codelength.measures.continuous, codelength.measures.importance; " \
            "print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

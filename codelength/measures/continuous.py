@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from ..stats.counting import check_integer
-from .estimators import digamma
 from .discrete import log_base, real_array
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -94,6 +93,7 @@ def _gamma(shape=1.0, scale=1.0):
         inv = 1.0 / k
         series = inv * (1 / 3 + inv * (1 / 12 + inv * (1 / 90 - inv * (1 / 120 + inv / 210))))
         return 0.5 * math.log(2 * math.pi * math.e * k) - series + log_scale
+    from scipy.special import digamma
     return k + log_scale + math.lgamma(k) + (1.0 - k) * float(digamma(k))
 
 
@@ -185,20 +185,30 @@ def _samples_1d(x, method: str) -> np.ndarray:
     return x
 
 
-def _spacing(x: np.ndarray, window: int | None, ebrahimi: bool) -> float:
-    n = x.size
+def _window(n: int, window: int | None) -> int:
+    """The spacing m: default round(√n / 2) (scipy.stats.differential_entropy uses floor(√n + 0.5))."""
     m = max(1, int(round(math.sqrt(n) / 2))) if window is None else check_integer(window, "window m")
     if not 1 <= m < n / 2:
         raise ValueError(f"window m must satisfy 1 <= m < n/2, got {m} for n = {n}")
+    return m
+
+
+def _no_zero_spacing(spacing: np.ndarray, m: int) -> None:
+    if np.any(spacing <= 0):
+        raise ValueError(f"{m}-spacings of zero width: the samples have runs of repeated values, so they are not "
+                         "from a continuous distribution (quantised data?); add jitter, use a larger window, or "
+                         "use method='histogram'")
+
+
+def _spacing(x: np.ndarray, window: int | None, ebrahimi: bool) -> float:
+    n = x.size
+    m = _window(n, window)
     xs = np.sort(x)
     i = np.arange(n)
     upper = xs[np.minimum(i + m, n - 1)]
     lower = xs[np.maximum(i - m, 0)]
     spacing = upper - lower
-    if np.any(spacing <= 0):
-        raise ValueError(f"{m}-spacings of zero width: the samples have runs of repeated values, so they are not "
-                         "from a continuous distribution (quantised data?); add jitter, use a larger window, or "
-                         "use method='histogram'")
+    _no_zero_spacing(spacing, m)
     if ebrahimi:
         # c_i = 1 + (i-1)/m, 2, 1 + (n-i)/m for the first m, middle and last m order statistics (1-based i)
         c = np.full(n, 2.0)
@@ -240,70 +250,66 @@ def _histogram(x: np.ndarray, bins) -> float:
     return float(-np.sum(p * np.log(p / widths[used])))
 
 
-def _nearest_distances(points: np.ndarray, k: int) -> np.ndarray:
-    """Distance from each point to its k-th nearest other point (Euclidean)."""
-    n = points.shape[0]
-    if points.shape[1] == 1:
-        # 1-D: the k nearest neighbours of the i-th smallest value are among the k values on either side
-        order = np.sort(points[:, 0])
-        padded = np.concatenate([np.full(k, -np.inf), order, np.full(k, np.inf)])
-        offsets = np.concatenate([np.arange(-k, 0), np.arange(1, k + 1)])
-        around = padded[np.arange(n)[:, None] + k + offsets[None, :]]
-        distances = np.abs(around - order[:, None])
-        kth = np.partition(distances, k - 1, axis=1)[:, k - 1]
-        out = np.empty(n)
-        out[np.argsort(points[:, 0], kind="stable")] = kth
-        return out
-    try:  # an optional extra: a k-d tree is much faster for large n
-        from scipy.spatial import cKDTree
-    except ImportError:
-        cKDTree = None
-    if cKDTree is not None:
-        distances, _ = cKDTree(points).query(points, k=k + 1)
-        return distances[:, k]
-    out = np.empty(n)
-    d = points.shape[1]
-    block = max(1, 4_000_000 // max(n * d, 1))
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        # squared distances from the differences themselves (not |a|^2 + |b|^2 - 2ab, which loses
-        # the small distances that matter most here)
-        d2 = np.zeros((stop - start, n))
-        for axis in range(d):
-            d2 += (points[start:stop, axis, None] - points[None, :, axis]) ** 2
-        d2[np.arange(stop - start), np.arange(start, stop)] = np.inf  # not its own neighbour
-        kth = np.partition(d2, k - 1, axis=1)[:, k - 1]
-        out[start:stop] = np.sqrt(kth)
-    return out
+def _vanes(x: np.ndarray, window: int | None) -> float:
+    """Van Es (1992): (1/(n-m)) sum log((n+1)/m (x_(i+m) - x_(i))) + sum_{j=m}^{n} 1/j + log(m/(n+1))."""
+    n = x.size
+    m = _window(n, window)
+    xs = np.sort(x)
+    spacing = xs[m:] - xs[:-m]
+    _no_zero_spacing(spacing, m)
+    harmonic = math.fsum((1.0 / np.arange(m, n + 1)).tolist())
+    return float(np.mean(np.log((n + 1) / m * spacing)) + harmonic + math.log(m / (n + 1)))
 
 
-def _knn(x, k: int) -> float:
-    points = real_array(x, "samples")
-    if points.ndim == 1:
-        points = points[:, None]
-    if points.ndim != 2:
-        raise ValueError(f"samples must be an (n,) or (n, d) array, got shape {points.shape}")
-    n, d = points.shape
-    if not 1 <= k < n:
-        raise ValueError(f"k must satisfy 1 <= k < n, got k = {k}, n = {n}")
-    if not np.all(np.isfinite(points)):
-        raise ValueError("samples contain NaN or infinite values")
-    # centre and use exact differences where possible: distances are translation invariant
-    points = points - points.mean(axis=0)
-    eps = _nearest_distances(points, k)
-    if np.any(eps <= 0):
-        raise ValueError("repeated sample points (zero nearest-neighbour distance): the data are not continuous; "
-                         "add jitter or use a larger k")
-    log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1.0)
-    return float(digamma(n) - digamma(k) + log_unit_ball + d * np.mean(np.log(eps)))
+def _correa(x: np.ndarray, window: int | None) -> float:
+    r"""Correa (1995): -(1/n) sum_i log of the local regression slope of the order statistics on their ranks.
+
+    .. math:: \hat h = -\frac1n \sum_{i=1}^n \log \frac{\sum_{j=i-m}^{i+m} (j - i)(x_{(j)} - \bar x_{(i)})}
+                                                       {n \sum_{j=i-m}^{i+m} (x_{(j)} - \bar x_{(i)})^2}
+
+    x_(j) clamped to x_(1) / x_(n) beyond the ends, x̄_(i) the mean of the 2m + 1 values of window i.
+    """
+    n = x.size
+    m = _window(n, window)
+    xs = np.sort(x)
+    padded = np.concatenate([np.full(m, xs[0]), xs, np.full(m, xs[-1])])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * m + 1)  # row i: x_(i-m) .. x_(i+m)
+    centred = windows - windows.mean(axis=1, keepdims=True)
+    offsets = np.arange(-m, m + 1, dtype=np.float64)
+    numerator = centred @ offsets
+    denominator = n * np.einsum("ij,ij->i", centred, centred)
+    if np.any(numerator <= 0) or np.any(denominator <= 0):
+        raise ValueError(f"a window of 2m+1 = {2 * m + 1} equal order statistics: the samples have runs of repeated "
+                         "values, so they are not from a continuous distribution; add jitter or use a larger window")
+    return float(-np.mean(np.log(numerator / denominator)))
+
+
+def _knn(x, k: int, metric: str = "euclidean") -> float:
+    from .knn import knn_entropy_nats
+    return knn_entropy_nats(x, k, metric)
 
 
 #: Sample estimators of :func:`differential_entropy`.
-DIFFERENTIAL_METHODS = ("vasicek", "ebrahimi", "histogram", "knn")
+DIFFERENTIAL_METHODS = ("vasicek", "ebrahimi", "vanes", "correa", "histogram", "knn")
+
+
+def _differential_nats(samples, method: str, window, bins, k, metric) -> float:
+    if method in ("vasicek", "ebrahimi"):
+        return _spacing(_samples_1d(samples, method), window, method == "ebrahimi")
+    if method == "vanes":
+        return _vanes(_samples_1d(samples, method), window)
+    if method == "correa":
+        return _correa(_samples_1d(samples, method), window)
+    if method == "histogram":
+        return _histogram(_samples_1d(samples, method), bins)
+    if method == "knn":
+        return _knn(samples, check_integer(k, "k"), metric)
+    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(DIFFERENTIAL_METHODS)}")
 
 
 def differential_entropy(samples, method: str = "ebrahimi", base=None, *, window: int | None = None,
-                         bins="fd", k: int = 3) -> float:
+                         bins="fd", k: int = 3, metric: str = "euclidean", ci: float | None = None,
+                         n_resamples: int = 200, seed=0):
     """Estimate the differential entropy h(X) from i.i.d. samples of a continuous distribution.
 
     Parameters
@@ -330,21 +336,35 @@ def differential_entropy(samples, method: str = "ebrahimi", base=None, *, window
           .. math:: \\hat h = \\psi(n) - \\psi(k) + \\log V_d + \\frac dn \\sum_i \\log \\varepsilon_i,
 
           ε_i the Euclidean distance from sample i to its k-th nearest neighbour and
-          V_d = π^{d/2} / Γ(d/2 + 1) the volume of the unit ball. 1-D neighbours come exactly from the
-          sorted sample (O(n log n)); for d >= 2 it uses ``scipy.spatial.cKDTree`` when SciPy is installed
-          and a blockwise exact search otherwise (O(n²) time, fine to ~10⁴ samples).
+          V_d = π^{d/2} / Γ(d/2 + 1) the volume of the unit ball (``metric="max"``: the max-norm, V_d = 2^d).
+          Neighbours from ``scipy.spatial.cKDTree`` (:mod:`codelength.measures.knn`).
+        - ``"vanes"``: van Es (1992),
+          :math:`\\frac1{n-m} \\sum_{i=1}^{n-m} \\log(\\frac{n+1}{m}(x_{(i+m)} - x_{(i)})) + \\sum_{j=m}^n \\frac1j
+          + \\log\\frac{m}{n+1}`.
+        - ``"correa"``: Correa (1995), a local linear regression of the order statistics on their ranks
+          (formula in ``_correa``); smaller mean squared error than Vasicek's for moderate n.
+
+          Van Es and Correa agree with ``scipy.stats.differential_entropy`` given the same
+          ``window_length``; the default window differs (here round(√n / 2), scipy floor(√n + 0.5)).
     base : float, optional
         Logarithm base; default 2 (bits).
     window : int, optional
-        The spacing m of the spacing estimators; default round(√n / 2).
+        The spacing m of the spacing estimators (vasicek, ebrahimi, vanes, correa); default round(√n / 2).
     bins : int, sequence or str
         Histogram bins (``"histogram"`` only).
     k : int
         Neighbour rank (``"knn"`` only); default 3.
+    metric : {"euclidean", "max"}
+        Norm of the kNN distances (``"knn"`` only).
+    ci : float, optional
+        If given (e.g. 0.95), return an :class:`~codelength.measures.uncertainty.Estimate` with a seeded
+        subsampling confidence interval (:mod:`codelength.measures.uncertainty`).
+    n_resamples, seed
+        Subsamples and their seed (``ci`` only).
 
     Returns
     -------
-    float
+    float, or Estimate when ``ci`` is given
 
     Raises
     ------
@@ -357,15 +377,13 @@ def differential_entropy(samples, method: str = "ebrahimi", base=None, *, window
     For closed forms of standard families use :func:`closed_form_entropy`.
     """
     scale = log_base(base)
-    if method in ("vasicek", "ebrahimi"):
-        value = _spacing(_samples_1d(samples, method), window, method == "ebrahimi")
-    elif method == "histogram":
-        value = _histogram(_samples_1d(samples, method), bins)
-    elif method == "knn":
-        value = _knn(samples, check_integer(k, "k"))
-    else:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(DIFFERENTIAL_METHODS)}")
-    return value / scale
+    value = _differential_nats(samples, method, window, bins, k, metric) / scale
+    if ci is None:
+        return value
+    from .uncertainty import subsample_interval
+    data = real_array(samples, "samples")
+    return subsample_interval(lambda a: _differential_nats(a, method, window, bins, k, metric) / scale, (data,),
+                              value, ci=ci, n_resamples=n_resamples, seed=seed, method=method)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,6 +446,8 @@ def gaussian_nll(y, mean, sigma="ml", base=None, *, reduction: str = "mean"):
         residual = y - mu
     except ValueError:
         raise ValueError(f"y of shape {y.shape} and mean of shape {mu.shape} do not broadcast") from None
+    if residual.size == 0:
+        raise ValueError("no samples: the negative log-likelihood of nothing is undefined (as for mse)")
     if not np.all(np.isfinite(residual)):
         raise ValueError("y and mean must be finite")
     if isinstance(sigma, str):

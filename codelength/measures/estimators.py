@@ -42,8 +42,8 @@ Zipf(1), K=1000, N=1000        -0.60   -0.35  -0.19  -0.15  -0.06  -0.03
 All of them converge to the true entropy as N grows. None can be unbiased for every distribution
 (Paninski 2003); on data with a long tail of rare symbols every estimator is low for small N.
 
-Everything here needs only NumPy: the digamma and trigamma functions are computed by recurrence and an
-asymptotic series (absolute error below 1e-14), and log-gamma likewise from Stirling's series.
+The digamma, trigamma and log-gamma functions come from :mod:`scipy.special` (a runtime dependency),
+imported on first use so that ``import codelength`` stays light.
 """
 from __future__ import annotations
 
@@ -59,96 +59,6 @@ ESTIMATORS = ("plugin", "miller-madow", "jackknife", "grassberger", "chao-shen",
 _ALIASES = {"ml": "plugin", "plug-in": "plugin", "mle": "plugin", "mm": "miller-madow",
             "millermadow": "miller-madow", "miller_madow": "miller-madow", "chaoshen": "chao-shen",
             "chao_shen": "chao-shen", "jk": "jackknife"}
-
-# ---------------------------------------------------------------------------------------------
-# Special functions (NumPy only)
-# ---------------------------------------------------------------------------------------------
-
-#: Below this, shift the argument up by the recurrence before using the asymptotic series.
-_SERIES_START = 10.0
-
-
-def _positive_argument(x, name: str) -> np.ndarray:
-    """A float64 copy of ``x`` (shifted in place by the recurrences); ValueError unless finite and > 0."""
-    x = np.array(x, dtype=np.float64, copy=True)
-    if x.size and not (np.all(np.isfinite(x)) and x.min() > 0):
-        raise ValueError(f"{name} is implemented here for finite x > 0 only (the estimators never need others)")
-    return x
-
-
-def digamma(x):
-    """The digamma function psi(x) = d/dx log Gamma(x) for x > 0 (array or scalar).
-
-    Uses psi(x) = psi(x + 1) - 1/x to reach x >= 10, then the asymptotic series
-
-    .. math:: \\psi(x) \\sim \\ln x - \\frac{1}{2x} - \\sum_{k \\ge 1} \\frac{B_{2k}}{2k\\, x^{2k}}
-
-    to x^-14, which leaves an absolute error below 1e-14.
-
-    Raises
-    ------
-    ValueError
-        If any x <= 0 or is not finite (the estimators never need those).
-    """
-    x = _positive_argument(x, "digamma")
-    shift = np.zeros_like(x)
-    small = x < _SERIES_START
-    while np.any(small):
-        shift[small] -= 1.0 / x[small]
-        x[small] += 1.0
-        small = x < _SERIES_START
-    inv2 = (1.0 / x) ** 2  # not 1 / (x * x): x * x overflows for x > 1e154
-    tail = inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240 - inv2 * (
-        1 / 132 - inv2 * (691 / 32760 - inv2 / 12))))))
-    result = shift + np.log(x) - 0.5 / x - tail
-    return float(result) if result.ndim == 0 else result
-
-
-def trigamma(x):
-    """The trigamma function psi_1(x) = d^2/dx^2 log Gamma(x) for x > 0 (array or scalar).
-
-    psi_1(x) = psi_1(x + 1) + 1/x^2 up to x >= 10, then
-    psi_1(x) ~ 1/x + 1/(2x^2) + sum_k B_2k / x^(2k+1), to x^-15.
-    """
-    x = _positive_argument(x, "trigamma")
-    shift = np.zeros_like(x)
-    small = x < _SERIES_START
-    while np.any(small):
-        shift[small] += 1.0 / (x[small] * x[small])
-        x[small] += 1.0
-        small = x < _SERIES_START
-    inv = 1.0 / x
-    inv2 = inv * inv
-    series = inv + 0.5 * inv2 + inv * inv2 * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (
-        1 / 30 - inv2 * (5 / 66 - inv2 * (691 / 2730 - inv2 * 7 / 6))))))
-    result = shift + series
-    return float(result) if result.ndim == 0 else result
-
-
-def log_gamma(x):
-    """log Gamma(x) for x > 0 (array or scalar), vectorised; agrees with :func:`math.lgamma` to ~1e-15 relative.
-
-    log Gamma(x) = log Gamma(x + 1) - log x up to x >= 10, then Stirling's series
-
-    .. math:: \\log\\Gamma(x) \\sim (x - \\tfrac12)\\log x - x + \\tfrac12 \\log 2\\pi
-              + \\sum_{k \\ge 1} \\frac{B_{2k}}{2k(2k-1)\\, x^{2k-1}}
-
-    to x^-13.
-    """
-    x = _positive_argument(x, "log_gamma")
-    product = np.ones_like(x)  # x (x+1) ... of the shifts, logged once at the end
-    small = x < _SERIES_START
-    while np.any(small):
-        product[small] *= x[small]
-        x[small] += 1.0
-        small = x < _SERIES_START
-    inv = 1.0 / x
-    inv2 = inv * inv
-    series = inv * (1 / 12 - inv2 * (1 / 360 - inv2 * (1 / 1260 - inv2 * (1 / 1680 - inv2 * (
-        1 / 1188 - inv2 * (691 / 360360 - inv2 / 156))))))
-    result = (x - 0.5) * np.log(x) - x + 0.5 * math.log(2 * math.pi) + series - np.log(product)
-    return float(result) if result.ndim == 0 else result
-
 
 # ---------------------------------------------------------------------------------------------
 # Input
@@ -216,6 +126,7 @@ def _jackknife(n: np.ndarray, total: int, alphabet_size) -> float:
 
 def _grassberger_g(values: np.ndarray) -> np.ndarray:
     """G(n) = psi(n) + (1/2) (-1)^n (psi((n+1)/2) - psi(n/2)) (Grassberger 2003, eq. 30)."""
+    from scipy.special import digamma
     values = values.astype(np.float64)
     sign = np.where(values % 2 == 0, 1.0, -1.0)
     return digamma(values) + 0.5 * sign * (digamma((values + 1) / 2) - digamma(values / 2))
@@ -258,6 +169,7 @@ def _dirichlet_posterior_mean_entropy(values, multiplicity, unseen, total, alpha
     E[H] = psi(N + K beta + 1) - sum_s (n_s + beta) / (N + K beta) psi(n_s + beta + 1)
     (Wolpert & Wolf 1995), with the unseen symbols (n_s = 0) grouped.
     """
+    from scipy.special import digamma
     a = total + alphabet_size * beta
     seen = (multiplicity[:, None] * (values[:, None] + beta) * digamma(values[:, None] + beta + 1)).sum(axis=0)
     seen = seen + unseen * beta * digamma(beta + 1)
@@ -281,12 +193,13 @@ def _log_rising(a, m):
 
     .. math:: (a - \\tfrac12) \\log(1 + m/a) + m \\log(a + m) - m - \\frac{m}{12\\, a (a + m)}
     """
+    from scipy.special import gammaln
     a, m = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(m, dtype=np.float64))
     out = np.empty(a.shape)
     large = a >= _RISING_SERIES_START
     small = ~large
     if np.any(small):
-        out[small] = log_gamma(a[small] + m[small]) - log_gamma(a[small])
+        out[small] = gammaln(a[small] + m[small]) - gammaln(a[small])
     if np.any(large):
         x, k = a[large], m[large]
         out[large] = (x - 0.5) * np.log1p(k / x) + k * np.log(x + k) - k - k / (12.0 * x) / (x + k)
@@ -295,10 +208,11 @@ def _log_rising(a, m):
 
 def _nsb_log_weight(values, multiplicity, total, alphabet_size, log_beta):
     """log of (posterior of beta) * (NSB prior d xi / d beta) * beta, up to a constant, on a log-beta grid."""
+    from scipy.special import polygamma
     beta = np.exp(log_beta)
     log_likelihood = (-_log_rising(alphabet_size * beta, total)
                       + (multiplicity[:, None] * _log_rising(beta, values[:, None])).sum(axis=0))
-    prior = alphabet_size * trigamma(alphabet_size * beta + 1) - trigamma(beta + 1)
+    prior = alphabet_size * polygamma(1, alphabet_size * beta + 1) - polygamma(1, beta + 1)  # trigamma
     return log_likelihood + np.log(np.maximum(prior, 1e-300)) + log_beta
 
 
@@ -367,7 +281,8 @@ def _resolve(method: str) -> str:
 
 
 def entropy_estimate_from_counts(counts, method: str = "grassberger", base=None, *,
-                                 alphabet_size: int | None = None) -> float:
+                                 alphabet_size: int | None = None, ci: float | None = None,
+                                 n_resamples: int = 500, seed=0):
     """Estimate the entropy of a source from the symbol counts of a sample.
 
     Parameters
@@ -390,24 +305,44 @@ def entropy_estimate_from_counts(counts, method: str = "grassberger", base=None,
     base : float, optional
         Logarithm base; default 2 (bits).
     alphabet_size : int, optional
-        Number of possible symbols K (NSB only); default ``len(counts)``.
+        Number of possible symbols K (NSB only: the other estimators do not use it, and passing it to
+        them is a ValueError rather than silently ignored); default ``len(counts)``.
+    ci : float, optional
+        If given (e.g. 0.95), return an :class:`~codelength.measures.uncertainty.Estimate` whose interval
+        is the percentile interval of ``n_resamples`` multinomial bootstrap redraws of the counts, seeded
+        by ``seed`` (reproducible). For NSB's posterior standard deviation see :func:`nsb_entropy`.
+    n_resamples : int
+        Bootstrap redraws (``ci`` only; default 500).
+    seed : int or numpy.random.Generator
+        Seed of the redraws (``ci`` only).
 
     Returns
     -------
-    float
+    float, or Estimate when ``ci`` is given
         The estimate, clipped at 0; 0 for an empty sample.
     """
     scale = log_base(base)
     key = _resolve(method)
+    if alphabet_size is not None and key != "nsb":
+        raise ValueError(f"alphabet_size is used only by method='nsb'; {key!r} does not depend on it")
     n = _as_counts(counts)
-    total = int(n.sum())
-    if total == 0:
-        return 0.0
-    # an entropy is never negative; Grassberger's estimate can dip below 0 for a sample of one symbol
-    return max(_METHODS[key](n, total, alphabet_size), 0.0) / scale
+
+    def estimate(sample) -> float:
+        total = int(sample.sum())
+        if total == 0:
+            return 0.0
+        # an entropy is never negative; Grassberger's estimate can dip below 0 for a sample of one symbol
+        return max(_METHODS[key](sample, total, alphabet_size), 0.0) / scale
+
+    value = estimate(n)
+    if ci is None:
+        return value
+    from .uncertainty import bootstrap_counts
+    return bootstrap_counts(estimate, n, value, ci=ci, n_resamples=n_resamples, seed=seed, method=key)
 
 
-def entropy_estimate(data, method: str = "grassberger", base=None, *, alphabet_size: int | None = None) -> float:
+def entropy_estimate(data, method: str = "grassberger", base=None, *, alphabet_size: int | None = None,
+                     ci: float | None = None, n_resamples: int = 500, seed=0):
     """Estimate the entropy (per symbol) of the source that produced ``data``, correcting small-sample bias.
 
     The symbols are counted first, then :func:`entropy_estimate_from_counts` applies ``method``.
@@ -422,12 +357,14 @@ def entropy_estimate(data, method: str = "grassberger", base=None, *, alphabet_s
     base : float, optional
         Logarithm base; default 2 (bits).
     alphabet_size : int, optional
-        Number of possible symbols K, used by NSB only. Default: 256 for bytes, ``max(data) + 1`` for
-        integer arrays.
+        Number of possible symbols K, used by NSB only (a ValueError for the others). Default: 256 for
+        bytes, ``max(data) + 1`` for integer arrays.
+    ci, n_resamples, seed
+        A bootstrap confidence interval, as in :func:`entropy_estimate_from_counts`.
 
     Returns
     -------
-    float
+    float, or Estimate when ``ci`` is given
 
     Examples
     --------
@@ -437,5 +374,8 @@ def entropy_estimate(data, method: str = "grassberger", base=None, *, alphabet_s
     (5.45, 6.04)
     """
     symbols, is_bytes = as_symbols(data)
+    if alphabet_size is not None and _resolve(method) != "nsb":
+        raise ValueError(f"alphabet_size is used only by method='nsb'; {method!r} does not depend on it")
     n = _counts(symbols, alphabet_size=256 if is_bytes and alphabet_size is None else alphabet_size)
-    return entropy_estimate_from_counts(n, method, base, alphabet_size=alphabet_size)
+    return entropy_estimate_from_counts(n, method, base, alphabet_size=alphabet_size, ci=ci,
+                                        n_resamples=n_resamples, seed=seed)
