@@ -23,6 +23,12 @@ from .measures.estimators import ESTIMATORS, entropy_estimate, entropy_estimate_
 from .measures.continuous import closed_form_entropy, differential_entropy, gaussian_entropy, gaussian_nll
 from .measures.importance import (ImportanceEstimate, cross_entropy_estimate, effective_sample_size, importance_estimate,
                          kl_estimate)
+from .measures.renyi import renyi_divergence, renyi_entropy, tsallis_entropy
+from .measures.multivariate import conditional_mutual_information, interaction_information, total_correlation
+from .measures.knn import kl_divergence_knn, knn_entropy, ksg_mutual_information
+from .measures.uncertainty import Estimate, NSBEntropy, nsb_entropy
+from .measures.randomness import RandomnessAccumulator, RandomnessTests, randomness_tests
+from .measures.rate import entropy_rate
 # model -> code
 from .codes.prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                     shannon_code_lengths)
@@ -78,6 +84,22 @@ __all__ = [
     "effective_sample_size",
     "importance_estimate",
     "kl_estimate",
+    "renyi_divergence",
+    "renyi_entropy",
+    "tsallis_entropy",
+    "conditional_mutual_information",
+    "interaction_information",
+    "total_correlation",
+    "kl_divergence_knn",
+    "knn_entropy",
+    "ksg_mutual_information",
+    "Estimate",
+    "NSBEntropy",
+    "nsb_entropy",
+    "RandomnessAccumulator",
+    "RandomnessTests",
+    "randomness_tests",
+    "entropy_rate",
     "CodeTable",
     "canonical_codes",
     "code_words",
