@@ -1,8 +1,12 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Kernels of the entropy-rate estimators (codelength.measures.rate): LZ78 parsing and longest previous factors.
 
 Twins in pure Python: codelength.reference.rate. Callers validate: ``data`` is a contiguous uint8 or int64
 array of non-negative symbols, ``sa`` its suffix array (a permutation of 0..n-1), n < 2**62.
+
+Thread safety (the module is declared ``freethreading_compatible``): the functions keep no state between
+calls; every buffer they write is allocated by the call itself.
 """
 from libc.stdint cimport int64_t, uint64_t
 from libc.stdlib cimport free, malloc
