@@ -129,7 +129,7 @@ def test_json_has_the_dataclass_fields():
     r = analyze(_data(2000), order=1, profile=True, block_size=512)
     d = json.loads(r.to_json())
     assert list(d) == ["schema", "source", "size_bytes", "size_bits", "distinct_bytes", "max_order", "bounds",
-                       "coders", "coders_mode", "summary", "profile"]
+                       "coders", "coders_mode", "summary", "profile", "randomness", "entropy_rate"]
     assert [b["name"] for b in d["bounds"]] == ["H0", "H1", "Hblock"]
     assert set(d["bounds"][0]) == {"name", "description", "order", "block_size", "bits_per_byte", "ideal_bits",
                                    "ideal_bytes", "percent_of_original", "distinct_ngrams", "sparse", "counted"}

@@ -38,6 +38,11 @@ def _size(text: str) -> int:
     return value
 
 
+def _size_or_zero(text: str) -> int:
+    """:func:`_size`, or 0 (to turn something off)."""
+    return 0 if text.strip() == "0" else _size(text)
+
+
 def _integer(text: str, what: str, low: int, high: int | None = None) -> int:
     """``text`` as an int in ``[low, high]`` for argparse (ArgumentTypeError otherwise)."""
     try:
@@ -221,7 +226,7 @@ def cmd_analyze(args) -> int:
                 report = rp.analyze(source, order=args.order, coders=not args.no_coders,
                                     block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
                                     profile=args.block_size is not None, coder_limit=args.coder_limit,
-                                    name=name, progress=progress)
+                                    name=name, progress=progress, bits=args.bits, rate_limit=args.rate_limit)
             except OSError as exc:
                 _error("analyze", _os_message(exc) if exc.filename else f"{value}: {exc.strerror or exc}")
                 status = 1
@@ -565,7 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from ..io.oneshot import CODERS
     from .profile import check_high_threshold, check_jump_threshold
-    from .report import DEFAULT_CODER_LIMIT
+    from .report import DEFAULT_CODER_LIMIT, DEFAULT_RATE_LIMIT
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Measure information and compress with entropy coders.",
@@ -590,6 +595,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
                    help="largest piece this library's coders run on at once, as they need it in memory; "
                         "larger inputs are coded in chunks of N bytes (default 256M)")
+    p.add_argument("-b", "--bits", action="store_true",
+                   help="randomness figures over bits, not bytes (as ent -b)")
+    p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",
+                   help="entropy-rate estimates on the first N bytes (default 1M; 0: off)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
     p.set_defaults(func=cmd_analyze)
 

@@ -32,6 +32,8 @@ import numpy as np
 from ..stats.context import DEFAULT_MAX_DISTINCT, ContextStatistics, _check_order
 from ..stats.counting import DEFAULT_CHUNK_SIZE, byte_view
 from ..measures.discrete import entropy
+from . import measures_report
+from .measures_report import DEFAULT_RATE_LIMIT, ExtraMeasures  # ent's figures, entropy-rate estimates
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
                       _source_pieces, profile_from_accumulator, source_name)
 
@@ -115,6 +117,8 @@ class Report:
     coders_mode: str = "off"  # "whole", "chunked" (this library's coders on pieces of the input) or "off"
     summary: str = ""
     profile: dict | None = None
+    randomness: dict | None = None  # ent's figures (codelength.measures.randomness); keys in docs/cli.md
+    entropy_rate: dict | None = None  # LZ78 / Kontoyiannis / block estimates of a prefix (docs/cli.md)
 
     def bound(self, name: str) -> Bound:
         """The bound called ``name`` (``"H0"``, ``"H2"``, ``"Hblock"``...)."""
@@ -350,7 +354,8 @@ def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_
 
 def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
             profile: bool = False, coder_limit: int = DEFAULT_CODER_LIMIT, library_coders=LIBRARY_CODERS,
-            name: str | None = None, progress=None, max_distinct: int | None = DEFAULT_MAX_DISTINCT) -> Report:
+            name: str | None = None, progress=None, max_distinct: int | None = DEFAULT_MAX_DISTINCT,
+            randomness: bool = True, bits: bool = False, rate_limit: int = DEFAULT_RATE_LIMIT) -> Report:
     """Measure the entropy bounds of an input and the real sizes compressors reach on it.
 
     Parameters
@@ -380,6 +385,13 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     max_distinct : int or None
         Memory bound of each context order: an order with more distinct (k+1)-byte strings stops counting
         and its bound is reported as not counted (``Bound.counted``); None counts them all.
+    randomness : bool
+        Also compute ent's randomness figures (``Report.randomness``; streamed, O(n), bounded memory).
+    bits : bool
+        ent's ``-b``: the randomness figures over bits instead of bytes.
+    rate_limit : int
+        The entropy-rate estimates (``Report.entropy_rate``) look at the first ``rate_limit`` bytes
+        (default 1 MiB; about 64 bytes of memory per byte of it); 0 turns them off.
 
     Returns
     -------
@@ -416,8 +428,10 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     streams = _StdlibStreams() if coders else None
     chunked = _ChunkedCoders(library_coders, order, coder_limit, progress) if coders else None
     whole = isinstance(source, (bytes, bytearray)) and known_size <= coder_limit
+    extras = ExtraMeasures(randomness=randomness, bits=bits, rate_limit=rate_limit)
     for piece in _source_pieces(source, _aligned_chunk(blocks.block_size), progress):
         blocks.update(piece)
+        extras.update(piece)
         contexts.update(piece)
         if streams is not None:
             streams.update(piece)
@@ -451,6 +465,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     report = Report(schema=REPORT_SCHEMA, source=label, size_bytes=n, size_bits=8 * n,
                     distinct_bytes=int(np.count_nonzero(blocks.total_counts)), max_order=order,
                     bounds=bounds, coders=results, coders_mode=mode)
+    report.randomness, report.entropy_rate = extras.finish()
     if profile:
         report.profile = profile_from_accumulator(blocks, label).to_dict()
     report.summary = plain_words(report)
@@ -523,6 +538,7 @@ def render_text(report: Report, *, note: str | None = None) -> str:
     if any(b.sparse for b in report.bounds):
         lines.append(f"    * sparse: fewer than {SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string, "
                      "far below any real size")
+    lines += measures_report.text_rate_lines(report.entropy_rate, n, width)
     groups = [("codelength", "codelength coders (real output, decoded back and checked)"),
               ("stdlib", "standard library")]
     for family, title in groups:
@@ -541,6 +557,7 @@ def render_text(report: Report, *, note: str | None = None) -> str:
             lines.append(f"    ({note})")
     if report.coders_mode == "off":
         lines.append("  (coders not run: bounds only)")
+    lines += measures_report.text_randomness_lines(report.randomness)
     if report.profile is not None:
         p = report.profile
         lines.append("")
@@ -576,7 +593,7 @@ def csv_columns(max_order: int, coder_names) -> list[str]:
         cols += [f"{name}_bits_per_byte", f"{name}_ideal_bytes", f"{name}_percent"]
     for name in coder_names:
         cols += [f"{name}_status", f"{name}_bytes", f"{name}_bits_per_byte", f"{name}_percent"]
-    return cols
+    return cols + measures_report.CSV_COLUMNS
 
 
 def csv_row(report: Report) -> dict:
@@ -592,6 +609,7 @@ def csv_row(report: Report) -> dict:
         row.update({f"{c.name}_status": c.status, f"{c.name}_bytes": _fmt(c.size_bytes, "d", ""),
                     f"{c.name}_bits_per_byte": _fmt(c.bits_per_byte, ".6f", ""),
                     f"{c.name}_percent": _fmt(c.percent_of_original, ".4f", "")})
+    row.update(measures_report.csv_fields(report.randomness, report.entropy_rate))
     return row
 
 
