@@ -53,9 +53,12 @@ def test_every_compiled_module_has_a_stub():
     assert (ROOT / "codelength" / "py.typed").is_file()
 
 
-def test_mypy_strict_on_a_typed_example(tmp_path):
+def test_mypy_strict_on_a_typed_example(tmp_path, monkeypatch):
     """A user program with full annotations type-checks under --strict against the package and stubs."""
     pytest.importorskip("mypy", reason="mypy is in the test extra")
+    # mypy cannot see through setuptools' editable-install finder (what `pip install -e .` makes, and so CI):
+    # point it at the checkout that holds the package and its stubs
+    monkeypatch.setenv("MYPYPATH", str(ROOT))
     example = ROOT / "tests" / "typed_example.py"
     result = _run("-m", "mypy", "--strict", "--follow-imports=silent", "--cache-dir", tmp_path / "cache",
                   "--no-error-summary", example, cwd=tmp_path)
