@@ -105,3 +105,39 @@ def test_files_and_streams(tmp_path):
     assert randomness_tests(str(path)) == expected
     assert randomness_tests(io.BytesIO(data), chunk_size=1000) == expected
     assert randomness_tests(np.frombuffer(data, dtype=np.uint8)) == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernels against their pure-Python twins, bit for bit
+# ---------------------------------------------------------------------------------------------
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=600))
+def test_kernels_equal_twins(data):
+    from codelength.measures import _randomness
+    from codelength.reference import randomness as twin
+    b = np.frombuffer(data, dtype=np.uint8)
+    assert _randomness.byte_pair_sum(b) == twin.byte_pair_sum(data)
+    assert _randomness.bit_pair_count(b) == twin.bit_pair_count(data)
+    whole = b[:b.size // 6 * 6]
+    assert _randomness.monte_carlo_inside(np.ascontiguousarray(whole)) == twin.monte_carlo_inside(whole.tobytes())
+    if b.size % 6:
+        with pytest.raises(ValueError, match="6-byte"):
+            _randomness.monte_carlo_inside(b)
+        with pytest.raises(ValueError, match="6-byte"):
+            twin.monte_carlo_inside(data)
+
+
+def test_kernel_extremes():
+    from codelength.measures import _randomness
+    ones = np.full(1 << 16, 255, dtype=np.uint8)
+    assert _randomness.byte_pair_sum(ones) == 255 * 255 * ((1 << 16) - 1)
+    assert _randomness.bit_pair_count(ones) == 8 * (1 << 16) - 1
+    assert _randomness.monte_carlo_inside(ones[:600]) == 0  # the corner (2^24 - 1, 2^24 - 1) is outside
+    assert _randomness.monte_carlo_inside(np.zeros(600, dtype=np.uint8)) == 100
+
+
+@pytest.mark.parametrize("chunk_size", [0, -5, 2.5, "4096"])
+def test_chunk_size_is_checked(chunk_size):
+    with pytest.raises((ValueError, TypeError), match="chunk_size"):
+        randomness_tests(io.BytesIO(b"abc"), chunk_size=chunk_size)

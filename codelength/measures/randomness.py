@@ -36,8 +36,6 @@ from ..stats.counting import byte_view
 
 #: Bytes per Monte Carlo point (two 24-bit coordinates), as in ent.
 MONTE_CARLO_BYTES = 6
-#: (2^24 - 1)^2: the squared radius of the quarter circle in the 24-bit square.
-_RADIUS2 = (2 ** 24 - 1) ** 2
 #: The z of a one-sided 99 % bound, as in NIST SP 800-90B.
 NIST_Z = 2.576
 #: Ones in each byte value.
@@ -125,8 +123,8 @@ class RandomnessAccumulator:
     """Streaming state of :func:`randomness_tests`: feed pieces with :meth:`update`, read :meth:`result`.
 
     Memory: 256 counters, a 5-byte carry for the Monte Carlo groups and a few integers, whatever the input
-    size; each :meth:`update` also makes temporaries of about 16 bytes per input byte of the piece
-    (64 in bit mode), so feed pieces of bounded size (e.g. 1 MiB).
+    size and the size of the pieces (the sums are one pass of the Cython kernels in
+    :mod:`codelength.measures._randomness`, twins in :mod:`codelength.reference.randomness`).
     """
 
     def __init__(self, *, bits: bool = False):
@@ -145,20 +143,21 @@ class RandomnessAccumulator:
         view = byte_view(data)
         if not view.nbytes:
             return
+        from . import _randomness
         b = np.frombuffer(view, dtype=np.uint8)
         self.counts += np.bincount(b, minlength=256)
         self.n_bytes += b.size
-        if self.bits:
-            s = np.unpackbits(b)
-            self.pairs += int(np.count_nonzero(s[1:] & s[:-1]))
+        if self.bits:  # samples are bits, most significant first
+            self.pairs += _randomness.bit_pair_count(b)
+            head, tail = int(b[0]) >> 7, int(b[-1]) & 1
         else:
-            s = b.astype(np.int64)
-            self.pairs += int(np.dot(s[1:], s[:-1]))
+            self.pairs += _randomness.byte_pair_sum(b)
+            head, tail = int(b[0]), int(b[-1])
         if self.last is not None:
-            self.pairs += self.last * int(s[0])
+            self.pairs += self.last * head
         else:
-            self.first = int(s[0])
-        self.last = int(s[-1])
+            self.first = head
+        self.last = tail
         self._monte_carlo(view)
 
     def _monte_carlo(self, view: memoryview) -> None:
@@ -178,11 +177,9 @@ class RandomnessAccumulator:
         self.carry = bytes(view[whole:])
 
     def _points(self, b: np.ndarray) -> None:
-        g = b.reshape(-1, MONTE_CARLO_BYTES).astype(np.int64)
-        x = (g[:, 0] << 16) | (g[:, 1] << 8) | g[:, 2]
-        y = (g[:, 3] << 16) | (g[:, 4] << 8) | g[:, 5]
-        self.inside += int(np.count_nonzero(x * x + y * y <= _RADIUS2))  # < 2^49: exact in int64
-        self.points += g.shape[0]
+        from . import _randomness
+        self.inside += _randomness.monte_carlo_inside(np.ascontiguousarray(b))
+        self.points += b.size // MONTE_CARLO_BYTES
 
     def result(self) -> RandomnessTests:
         """The figures of everything fed so far."""
@@ -245,6 +242,9 @@ def randomness_tests(data, *, bits: bool = False, chunk_size: int = 1 << 20) -> 
     (0.0, 127.5, 8.0)
     """
     import os
+    from ..stats.counting import check_integer
+    if check_integer(chunk_size, "chunk_size") <= 0:
+        raise ValueError(f"chunk_size must be positive, got {chunk_size}")
     acc = RandomnessAccumulator(bits=bits)
     if isinstance(data, (str, os.PathLike)):
         with open(data, "rb") as stream:
