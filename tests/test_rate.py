@@ -167,11 +167,13 @@ def test_iid_and_degenerate_sequences():
         entropy_rate([-1, 2, 3], "lz78")
 
 
-def test_block_entropies_against_direct_counts():
+@pytest.mark.parametrize("alphabet", [3, 300])
+def test_block_entropies_against_direct_counts(alphabet):
+    # bytes up to 8 through the n-gram kernel, longer blocks and big alphabets through np.unique codes
     rng = np.random.default_rng(5)
-    x = rng.integers(0, 3, 2000)
-    h = rate.block_entropies(x, 4)
-    for length in range(1, 5):
+    x = rng.integers(0, alphabet, 2000)
+    h = rate.block_entropies(x, 11)
+    for length in (1, 2, 3, 4, 8, 9, 11):
         blocks = [tuple(x[i:i + length]) for i in range(len(x) - length + 1)]
         _, counts = np.unique(np.array(blocks), axis=0, return_counts=True)
         p = counts / counts.sum()

@@ -17,8 +17,8 @@ order 1/log n) to h for any stationary ergodic source.
                     at least 64 blocks per distinct block).
 ==================  =====================================================================================
 
-The match lengths come from a suffix array (NumPy prefix doubling, O(n log n) per round, at most log2 n
-rounds) and the Cython kernel :func:`codelength.measures._rate.longest_previous_factor` (O(n)); the LZ78
+The match lengths come from a suffix array (NumPy prefix doubling, each round sorting only the suffixes
+not yet told apart; rounds: about log2 of the longest repeat) and the Cython kernel :func:`codelength.measures._rate.longest_previous_factor` (O(n)); the LZ78
 phrases from :func:`codelength.measures._rate.lz78_phrase_count` (a hash-table trie). Memory: about 64 bytes
 per input symbol for ``"kontoyiannis"``, at most 64 bytes per LZ78 phrase for ``"lz78"``, and the block
 counts for ``"block"``.
@@ -56,11 +56,20 @@ def _dense(data) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(inverse.reshape(-1), dtype=np.int64), int(values.size)
 
 
+def _group_starts(changes: np.ndarray) -> np.ndarray:
+    """For a sorted run of keys, the index where each element's run of equal keys starts."""
+    positions = np.arange(changes.size, dtype=np.int64)
+    return np.maximum.accumulate(np.where(changes, positions, 0))
+
+
 def suffix_array(data) -> np.ndarray:
     """Suffix array of a symbol sequence (int64): the starts of its suffixes in lexicographic order.
 
-    Prefix doubling with NumPy sorts: ranks of the first 7 symbols (bytes) or 1 symbol, then of 2h from
-    pairs of ranks of h, until all ranks differ. A shorter suffix sorts before its extensions.
+    Prefix doubling with NumPy sorts in the manner of Larsson & Sadakane: ranks are the start of each
+    suffix's group in sorted order, first by its first 7 symbols (bytes) or 1 symbol; then every round
+    sorts only the suffixes still in a group of more than one, by (rank, rank of the suffix h further on),
+    doubling h, until every group is a single suffix. A shorter suffix sorts before its extensions. Rounds:
+    about log2 of the longest repeat; each costs O(m log m) for the m suffixes not yet told apart.
     """
     s, alphabet = _dense(data)
     n = s.size
@@ -75,19 +84,31 @@ def suffix_array(data) -> np.ndarray:
     else:
         h = 1
         key = s.astype(np.int64)
-    order = np.argsort(key, kind="stable")
+    order = np.argsort(key)
     sorted_key = key[order]
+    changes = np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]])
     rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.concatenate([[0], np.cumsum(sorted_key[1:] != sorted_key[:-1])])
-    while rank.max() < n - 1 and h < n:
-        second = np.zeros(n, dtype=np.int64)
-        second[:n - h] = rank[h:] + 1
-        key = rank * (n + 1) + second  # < n (n + 1) + n + 1: int64 up to n ~ 3e9
-        order = np.argsort(key, kind="stable")
-        sorted_key = key[order]
-        rank[order] = np.concatenate([[0], np.cumsum(sorted_key[1:] != sorted_key[:-1])])
+    rank[order] = _group_starts(changes)
+    # the suffixes in groups of two or more, in sorted order
+    last = np.concatenate([changes[1:], [True]])
+    active = order[~(changes & last)]
+    while active.size and h < n:
+        later = active + h
+        second = np.zeros(active.size, dtype=np.int64)
+        inside = later < n
+        second[inside] = rank[later[inside]] + 1
+        first = rank[active]
+        by = np.lexsort((second, first))
+        active, first, second = active[by], first[by], second[by]
+        new_group = np.concatenate([[True], first[1:] != first[:-1]])
+        new_sub = new_group | np.concatenate([[True], second[1:] != second[:-1]])
+        rank[active] = first + _group_starts(new_sub) - _group_starts(new_group)
+        ends = np.concatenate([new_sub[1:], [True]])
+        active = active[~(new_sub & ends)]
         h *= 2
-    return np.argsort(rank, kind="stable").astype(np.int64)
+    sa = np.empty(n, dtype=np.int64)
+    sa[rank] = np.arange(n, dtype=np.int64)
+    return sa
 
 
 def lz78_phrases(data) -> int:
@@ -104,39 +125,53 @@ def match_lengths(data) -> np.ndarray:
     return _rate.longest_previous_factor(s, suffix_array(s))
 
 
+#: Up to this block length, byte sequences are counted by the n-gram kernel of codelength.stats.
+_KERNEL_BLOCKS = 8
+
+
+class _Blocks:
+    """Counts of the overlapping blocks of a sequence for L = 1, 2, ...: the n-gram kernel for bytes up to
+    8, else dense codes of the L-blocks extended one symbol at a time (np.unique; never overflow)."""
+
+    def __init__(self, s: np.ndarray):
+        self.s = s
+        self.codes = np.zeros(s.size, dtype=np.int64)  # codes of the blocks of length self.length
+        self.length = 0
+
+    def counts(self, length: int) -> np.ndarray:
+        s, n = self.s, self.s.size
+        if s.dtype == np.uint8 and length <= _KERNEL_BLOCKS:
+            from ..stats.context import ngram_counts
+            return ngram_counts(s, length)[1]
+        if self.length >= length:  # restart: the codes only grow
+            self.codes, self.length = np.zeros(n, dtype=np.int64), 0
+        while self.length < length:
+            self.length += 1
+            tail = s[self.length - 1:].astype(np.int64)
+            _, codes = np.unique(self.codes[:n - self.length + 1] * (int(tail.max()) + 1) + tail,
+                                 return_inverse=True)
+            self.codes = codes.reshape(-1).astype(np.int64)
+        return np.bincount(self.codes)
+
+
 def block_entropies(data, max_length: int) -> np.ndarray:
     """Plug-in entropies H(1) .. H(max_length) of the overlapping blocks (bits; index 0 is H(0) = 0)."""
     from .discrete import entropy
     s, _ = _dense(data)
-    n = s.size
+    blocks = _Blocks(s)
     out = np.zeros(max_length + 1)
-    codes = np.zeros(n, dtype=np.int64)
-    width = 0
     for length in range(1, max_length + 1):
-        if length > n:
-            out[length] = out[length - 1]
-            continue
-        # codes of the blocks s[i:i+length], made dense again at every length (never overflow)
-        tail = s[length - 1:].astype(np.int64)
-        width = int(tail.max()) + 1
-        combined = codes[:n - length + 1] * width + tail
-        _, codes = np.unique(combined, return_inverse=True)
-        codes = codes.reshape(-1).astype(np.int64)
-        out[length] = entropy(np.bincount(codes))
+        out[length] = entropy(blocks.counts(length)) if length <= s.size else out[length - 1]
     return out
 
 
 def _auto_block_length(data) -> int:
     s, _ = _dense(data)
     n = s.size
+    blocks = _Blocks(s)
     best = 1
-    codes = np.zeros(n, dtype=np.int64)
     for length in range(1, min(MAX_AUTO_BLOCK, n) + 1):
-        tail = s[length - 1:].astype(np.int64)
-        _, codes = np.unique(codes[:n - length + 1] * (int(tail.max()) + 1) + tail, return_inverse=True)
-        codes = codes.reshape(-1).astype(np.int64)
-        distinct = int(codes.max()) + 1
-        if n - length + 1 < BLOCKS_PER_DISTINCT * distinct:
+        if n - length + 1 < BLOCKS_PER_DISTINCT * blocks.counts(length).size:
             break
         best = length
     return max(best, 2) if n >= 2 else 1
