@@ -128,7 +128,7 @@ def test_binary_results_unchanged_and_the_tree_matches(counts):
     assert _prefix_free(tree.words())
 
 
-def _brute_force_optimum(p, r, top=5):
+def _brute_force_optimum(p, r, top=4):  # 5 symbols of a radix >= 3 code never need more than 4 digits
     used = [x for x in p if x]
     best = None
     for lengths in itertools.product(range(1, top + 1), repeat=len(used)):
@@ -139,7 +139,7 @@ def _brute_force_optimum(p, r, top=5):
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.integers(1, 50), min_size=1, max_size=6), st.integers(3, 5))
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=5), st.integers(3, 5))
 def test_radix_huffman_is_optimal(p, r):
     lengths = huffman_code_lengths(p, radix=r)
     assert sum(Fraction(1, r ** int(l)) for l in lengths) <= 1
@@ -260,6 +260,8 @@ def test_code_books_display():
         assert "Kraft sum" in str(book) and "<table" in book._repr_html_()
         assert json.dumps(book.to_dict())
     assert "<table" in tunstall([0.7, 0.3], 3)._repr_html_()
+    pytest.importorskip("matplotlib")
+    assert huffman_tree({"a": 3, "b": 1, "c": 1})._repr_png_()[:4] == b"\x89PNG"
 
 
 def test_demo_message_beyond_ascii(capsys):

@@ -202,6 +202,8 @@ def test_bad_input():
         int_encode([-1], "golomb", m=3)
     with pytest.raises(TypeError):
         int_encode([1.0, 2.0], "gamma")
+    with pytest.raises(ValueError):  # the same error: a TypeError that is also a ValueError
+        int_encode(np.array([1.5]), "gamma")
     with pytest.raises(TypeError):
         int_encode(np.array([True]), "gamma")
     with pytest.raises(TypeError):

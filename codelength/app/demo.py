@@ -249,11 +249,14 @@ def interval_section(message, say) -> dict:
     say("interval agrees are certain: the coder can send them at once. (Model: the message's own")
     say(f"frequencies; the first {len(shown)} symbols.)")
     say("")
-    say(f"{'symbol':>8} {'p':>7} {'low':>12} {'high':>12} {'width':>11}   certain bits")
+    from .plots import _decimal
+    width = max(12, len(_decimal(steps[-1]["low"], steps[-1]["high"] - steps[-1]["low"])))
+    say(f"{'symbol':>8} {'p':>7} {'low':>{width}} {'high':>{width}} {'width':>10}   certain bits")
     for step in steps[1:]:
         q = model[step["symbol"]] / total
-        say(f"{step['symbol']!s:>8} {q:>7.4f} {float(step['low']):>12.8f} {float(step['high']):>12.8f} "
-            f"{float(step['high'] - step['low']):>11.3e}   {step['certain'] or '-'}")
+        w = step["high"] - step["low"]
+        say(f"{step['symbol']!s:>8} {q:>7.4f} {_decimal(step['low'], w):>{width}} {_decimal(step['high'], w):>{width}} "
+            f"{float(w):>10.3e}   {step['certain'] or '-'}")
     final = steps[-1]
     code = shortest_code(final["low"], final["high"])
     ideal = -float(np.log2(float(final["high"] - final["low"])))
@@ -276,7 +279,7 @@ def _message_model(message) -> tuple[dict, list]:
     return model, symbols
 
 
-def _plots(plot_dir: str, stops: dict, say, message) -> list[str]:
+def _plots(plot_dir: str, stops: dict, say, message, quick: bool = False) -> list[str]:
     """Write the pictures of the tour into ``plot_dir`` (PNG and SVG); return the paths written."""
     from . import plots
     os.makedirs(plot_dir, exist_ok=True)
@@ -303,7 +306,7 @@ def _plots(plot_dir: str, stops: dict, say, message) -> list[str]:
         save(plots.plot_wrong_model(p, models, coded=coded), "wrong_model")
     save(plots.plot_arithmetic_intervals(symbols[:INTERVAL_SYMBOLS], model), "arithmetic_intervals")
     save(plots.plot_rans_states(symbols[:INTERVAL_SYMBOLS], model), "rans_states")
-    save(plots.plot_aep(labels), "aep")
+    save(plots.plot_aep(labels, n_max=100, sequences=15, sizes_n_max=80) if quick else plots.plot_aep(labels), "aep")
     save(plots.plot_integer_codes(), "integer_codes")
     return written
 
@@ -348,7 +351,7 @@ def run(plot_dir: str | None = None, *, seed: int = 1, out=None, quick: bool = F
     if plot_dir is not None:
         from .profile import MissingOptionalDependency
         try:
-            written = _plots(plot_dir, stops, say, message)
+            written = _plots(plot_dir, stops, say, message, quick)
         except MissingOptionalDependency as exc:
             print(f"codelength: demo: {exc}", file=sys.stderr)
             return 1

@@ -157,8 +157,9 @@ def _draw_tree(ax, tree, upto: int, weight_format: str):
 
 
 def _tree_and_format(counts, radix):
-    from ..codes.classic import huffman_tree
-    tree = huffman_tree(counts, radix)
+    from ..codes.classic import HuffmanTree, huffman_tree
+    tree = counts if isinstance(counts, HuffmanTree) else huffman_tree(counts, radix)
+    radix = tree.radix
     if not tree.nodes or all(n["dummy"] for n in tree.nodes):
         raise ValueError("the counts have no symbol of non-zero weight")
     weights = [n["weight"] for n in tree.nodes]
@@ -167,13 +168,15 @@ def _tree_and_format(counts, radix):
 
 
 def plot_huffman_tree(counts, path=None, *, radix: int = 2, upto: int | None = None, title: str | None = None):
-    """The Huffman tree of ``counts`` (a sequence, or a dict of labelled counts), merges numbered in the
+    """The Huffman tree of ``counts`` (a sequence, a dict of labelled counts, or a
+    :class:`~codelength.codes.classic.HuffmanTree`), merges numbered in the
     order Huffman's algorithm makes them; with ``upto=k`` only the first k merges (the forest then).
 
     Leaves show symbol and weight, merge nodes ``#k`` and their weight; edges carry the code digit.
     Returns a :class:`Picture` (and writes ``path`` if given).
     """
     tree, fmt = _tree_and_format(counts, radix)
+    radix = tree.radix
     upto = len(tree.merges) if upto is None else max(0, min(int(upto), len(tree.merges)))
     leaves = sum(1 for n in tree.nodes if not n["children"])
     fig = _figure(max(5.0, 0.75 * leaves + 1.5), max(3.0, 0.55 * len(tree.merges) + 1.6))
@@ -285,18 +288,20 @@ def plot_arithmetic_intervals(message, p, path=None, *, title: str | None = None
             i = after["index"]
             ax.fill([cum[i], cum[i + 1], 1.0, 0.0], [y - 0.3, y - 0.3, y - 0.7, y - 0.7],
                     color=_COLORS[i % len(_COLORS)], alpha=0.12, linewidth=0)
-        ax.text(-0.01, y, _decimal(before["low"]), ha="right", va="center", fontsize=7, color="#555555")
+        ax.text(-0.01, y, _decimal(before["low"], before["high"] - before["low"]), ha="right", va="center",
+                fontsize=7, color="#555555")
         ax.text(0.0, y + 0.33, "low", ha="left", va="bottom", fontsize=6, color="#777777") if r == 0 else None
         ax.text(1.0, y + 0.33, "high", ha="right", va="bottom", fontsize=6, color="#777777") if r == 0 else None
-        ax.text(1.02, y, f"after {after['symbol']!s}: [{_decimal(after['low'])}, {_decimal(after['high'])})   "
-                         f"certain: {after['certain'] or '-'}", ha="left", va="center", fontsize=8,
-                family="monospace")
+        width = after["high"] - after["low"]
+        ax.text(1.02, y, f"after {after['symbol']!s}: [{_decimal(after['low'], width)}, "
+                         f"{_decimal(after['high'], width)})  certain: {after['certain'] or '-'}",
+                ha="left", va="center", fontsize=8, family="monospace")
     final = steps[-1]
     code = shortest_code(final["low"], final["high"])
     ideal = -math.log2(float(final["high"] - final["low"]))
     ax.text(0.0, 0.15, f"code word {code} ({len(code)} bits); ideal -log2 p(message) = {ideal:.2f} bits",
             fontsize=9, ha="left", va="center")
-    ax.set_xlim(-0.2, 1.9)
+    ax.set_xlim(-0.25, 2.05)
     ax.set_ylim(-0.2, rows + 0.6)
     ax.axis("off")
     ax.set_title(title or f"Arithmetic coding of {''.join(map(str, message))!r}: the interval narrows, "
@@ -304,8 +309,10 @@ def plot_arithmetic_intervals(message, p, path=None, *, title: str | None = None
     return _done(fig, "arithmetic_intervals", path)
 
 
-def _decimal(x: Fraction) -> str:
-    return f"{float(x):.5f}"
+def _decimal(x: Fraction, width: Fraction) -> str:
+    """``x`` with enough decimals to tell the ends of an interval of ``width`` apart."""
+    digits = 3 + max(0, math.ceil(-math.log10(float(width)))) if width > 0 else 17
+    return f"{float(x):.{min(digits, 17)}f}"
 
 
 def _rect(x, y, w, h, color, alpha, edge):

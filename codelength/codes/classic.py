@@ -457,6 +457,16 @@ class HuffmanTree:
     def __repr__(self) -> str:
         return f"HuffmanTree(radix {self.radix}, {self.n_symbols} symbols, {len(self.merges)} merges)"
 
+    def _repr_png_(self) -> bytes | None:
+        """The tree as a picture (:func:`codelength.app.plots.plot_huffman_tree`; None without matplotlib)."""
+        from ..app.plots import plot_huffman_tree
+        from ..app.profile import MissingOptionalDependency
+        try:
+            picture = plot_huffman_tree(self)
+        except (MissingOptionalDependency, ValueError):
+            return None
+        return picture.png()
+
 
 def huffman_tree(counts, radix: int = 2) -> HuffmanTree:
     """Huffman's algorithm step by step: the tree, and its merges in order.

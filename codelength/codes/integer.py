@@ -34,7 +34,7 @@ from ..errors import CorruptDataError
 from ..reference.integer import MINIMUM
 from . import _integer
 
-__all__ = ["INTEGER_CODES", "MAX_OUTPUT_BITS", "int_encode", "int_decode", "int_code_word", "int_code_length",
+__all__ = ["INTEGER_CODES", "MAX_OUTPUT_BITS", "IntegerTypeError", "int_encode", "int_decode", "int_code_word", "int_code_length",
            "golomb_parameter", "IntegerCode"]
 
 #: The integer codes by name, with the smallest value each one codes.
@@ -85,21 +85,26 @@ def _canonical(code) -> str:
     return "exp-golomb" if name == "expgolomb" else name
 
 
+class IntegerTypeError(TypeError, ValueError):
+    """Values that are not integers (floats, booleans, text): a TypeError, and also a ValueError, so
+    either ``except`` catches bad input (like NumPy's AxisError, a ValueError and an IndexError)."""
+
+
 def _values(values, name: str) -> np.ndarray:
     """``values`` as a contiguous 1-D int64 array of integers >= the code's minimum."""
     if isinstance(values, (str, bytes, bytearray)):
-        raise TypeError("values must be integers (an array or a sequence of ints), not text or bytes")
+        raise IntegerTypeError("values must be integers (an array or a sequence of ints), not text or bytes")
     array = np.asarray(values)
     if array.dtype == object:
         if not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in array.flat):
-            raise TypeError("values must be integers")
+            raise IntegerTypeError("values must be integers")
         if array.size and (max(array.flat) > (1 << 63) - 1 or min(array.flat) < -(1 << 63)):
             raise ValueError("values must be at most 2**63 - 1")
         array = array.astype(np.int64)
     if array.dtype.kind == "f" and array.size == 0:
         array = array.astype(np.int64)  # np.asarray([]) is float64
     if array.dtype.kind == "b" or array.dtype.kind not in "iu":
-        raise TypeError(f"values must be integers, got dtype {array.dtype}")
+        raise IntegerTypeError(f"values must be integers, got dtype {array.dtype}")
     if array.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {array.shape}")
     if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
@@ -138,7 +143,8 @@ def int_encode(values, code: str, **params) -> tuple[bytes, int]:
         Values below the code's minimum or above 2**63 - 1, not one-dimensional, a parameter out of
         range, an unknown code, or an output beyond :data:`MAX_OUTPUT_BITS`.
     TypeError
-        Non-integer values (floats, booleans, text), a missing or unexpected parameter.
+        Non-integer values (floats, booleans, text: :class:`IntegerTypeError`, also a ValueError), a
+        missing or unexpected parameter.
     """
     code_id, param = _code_and_param(code, params)
     name = _canonical(code)
