@@ -39,6 +39,8 @@ for source in sorted(glob.glob(os.path.join("codelength", "**", "*.pyx"), recurs
             [source],
             include_dirs=[np.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            # the per-record statistics call zlib's deflate from C (zlib1g-dev / zlib-devel headers)
+            libraries=["z"] if name == "_records" else [],
         )
     )
 

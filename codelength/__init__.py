@@ -15,6 +15,7 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
 from .stats.counting import MAX_DENSE_ALPHABET, counts, file_counts, joint_counts, merge_counts
 from .stats.context import (ContextStatistics, context_entropies, context_entropy, file_context_entropies,
                       ngram_counts)
+from .stats.records import RecordStats, record_stats
 # counts -> measures
 from .measures.discrete import (IdealCodeLengths, NegativeLogLikelihood, conditional_entropy, cross_entropy,
                        empirical_entropy, entropy, ideal_code_lengths, joint_entropy, js_divergence,
@@ -58,6 +59,8 @@ __all__ = [
     "context_entropy",
     "file_context_entropies",
     "ngram_counts",
+    "RecordStats",
+    "record_stats",
     "IdealCodeLengths",
     "NegativeLogLikelihood",
     "conditional_entropy",

@@ -1,0 +1,309 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Per-record statistics of many small byte strings in one call: length, order-0 entropy, the size of
+the native Huffman stream and the size of zlib's output, for every record of a flat buffer cut by offsets.
+
+The loop over records runs without the GIL; the Python layer (:mod:`codelength.stats.records`) has
+validated the offsets (non-decreasing, inside the buffer) before it calls :func:`record_stats_into`.
+Twin: :mod:`codelength.reference.records`.
+"""
+from libc.stdint cimport uint8_t, int64_t, uint64_t
+from libc.string cimport memset
+from libc.stdlib cimport malloc, free
+from libc.math cimport log1p
+
+from codelength.coders._huffman cimport _code_lengths
+
+cdef extern from "zlib.h" nogil:
+    ctypedef struct z_stream:
+        uint8_t* next_in
+        unsigned int avail_in
+        uint8_t* next_out
+        unsigned int avail_out
+        unsigned long total_out
+    int Z_OK, Z_STREAM_END, Z_FINISH, Z_NO_FLUSH, Z_DEFLATED, Z_DEFAULT_STRATEGY, Z_BUF_ERROR
+    int deflateInit2(z_stream* strm, int level, int method, int windowBits, int memLevel, int strategy)
+    int deflateReset(z_stream* strm)
+    int deflate(z_stream* strm, int flush)
+    int deflateEnd(z_stream* strm)
+    const char* zlibVersion()
+
+DEF ALPHABET = 256
+DEF STREAMS = 4
+DEF MAX_CODE_LENGTH = 24
+DEF CL_SYMBOLS = 29
+DEF CL_MAX_LENGTH = 7
+DEF CONTAINER_HEADER = 40
+DEF ZLIB_SCRATCH = 65536
+DEF ZLIB_PIECE = 1073741824   # avail_in is 32 bits wide: feed at most 1 GiB at a time
+
+#: Block size of the Huffman size: records are coded as blocks of this many bytes (one block up to it).
+HUFFMAN_BLOCK = 65536
+
+cdef uint8_t[29] NATIVE_CL_ORDER = [25, 26, 27, 28, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+                                     16, 17, 18, 19, 20, 21, 22, 23, 24]
+
+
+def zlib_runtime_version():
+    """Version of the zlib this extension is linked against."""
+    return zlibVersion().decode("ascii")
+
+
+cdef inline int64_t _varint_bytes(uint64_t value) noexcept nogil:
+    cdef int64_t groups = 1
+    while value >= 0x80:
+        value >>= 7
+        groups += 1
+    return groups
+
+
+cdef inline int _effective_limit(int64_t n_used, int max_length) noexcept nogil:
+    cdef int needed = 1, limit
+    while (<int64_t>1 << needed) < n_used:
+        needed += 1
+    limit = max_length if max_length > needed else needed
+    return MAX_CODE_LENGTH if limit > MAX_CODE_LENGTH else limit
+
+
+cdef inline void _zero_run_token(int64_t take, int64_t* cl_counts, int64_t* extra_bits) noexcept nogil:
+    # a run of ``take`` zeros (3..65674) as one token: 26 (3-10, 3 bits), 27 (11-138, 7), 28 (139-65674, 16)
+    if take >= 139:
+        cl_counts[28] += 1
+        extra_bits[0] += 16
+    elif take >= 11:
+        cl_counts[27] += 1
+        extra_bits[0] += 7
+    else:
+        cl_counts[26] += 1
+        extra_bits[0] += 3
+
+
+cdef int64_t _length_header_bits(const uint8_t* lengths, Py_ssize_t n) noexcept nogil:
+    """Bits of the native code-length header of ``lengths`` (docs/huffman.md): 5 + 3 k + the tokens'
+    words and extra bits. -1 when out of memory."""
+    cdef int64_t cl_counts[CL_SYMBOLS]
+    cdef int64_t padded[CL_SYMBOLS]
+    cdef uint8_t cl_lengths[CL_SYMBOLS]
+    cdef int64_t extra = 0, run, take, bits
+    cdef Py_ssize_t i = 0
+    cdef int length, s, used = 0, k
+    memset(cl_counts, 0, sizeof(cl_counts))
+    while i < n:
+        length = lengths[i]
+        run = 1
+        while i + run < n and lengths[i + run] == length:
+            run += 1
+        i += run
+        if length == 0:
+            while run >= 3:
+                take = run
+                if take >= 139:
+                    take = 139 + 65535 if run > 139 + 65535 else run
+                elif take >= 11:
+                    take = 138 if run > 138 else run
+                else:
+                    take = 10 if run > 10 else run
+                _zero_run_token(take, cl_counts, &extra)
+                run -= take
+            cl_counts[0] += run
+        else:
+            cl_counts[length] += 1
+            run -= 1
+            while run >= 3:
+                take = 6 if run > 6 else run
+                cl_counts[25] += 1
+                extra += 2
+                run -= take
+            cl_counts[length] += run
+    for s in range(CL_SYMBOLS):
+        padded[s] = cl_counts[s]
+        if padded[s]:
+            used += 1
+    s = 0
+    while used < 2:   # the writer makes the code-length code complete with at least two words
+        if padded[s] == 0:
+            padded[s] = 1
+            used += 1
+        s += 1
+    if _code_lengths(padded, CL_SYMBOLS, CL_MAX_LENGTH, cl_lengths) != 0:
+        return -1
+    k = CL_SYMBOLS
+    while k > 4 and cl_lengths[NATIVE_CL_ORDER[k - 1]] == 0:
+        k -= 1
+    bits = 5 + 3 * k + extra
+    for s in range(CL_SYMBOLS):
+        bits += cl_counts[s] * cl_lengths[s]
+    return bits
+
+
+cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length, int64_t block_size,
+                           int64_t* hist, int64_t* counts, int64_t* total_counts, uint8_t* lengths) noexcept nogil:
+    """Bytes of ``compress(record, "huffman", block_size=block_size, max_length=max_length)``: the container
+    header, the model section and the payload, computed from the counts of each block's four segments
+    without writing a bit. Adds the record's byte counts to ``total_counts``. -1 when out of memory."""
+    cdef int64_t n_blocks = (n + block_size - 1) // block_size
+    cdef int64_t model_bits = 16 + 8 * _varint_bytes(n_blocks)
+    cdef int64_t payload = 0, start = 0, block_n, q, seg, header, used, last, stream_bytes
+    cdef uint64_t stream_bits
+    cdef const uint8_t* p
+    cdef Py_ssize_t i, s
+    cdef int k
+    while start < n:
+        block_n = n - start if n - start < block_size else block_size
+        q = (block_n + STREAMS - 1) // STREAMS
+        memset(hist, 0, STREAMS * ALPHABET * sizeof(int64_t))
+        for k in range(STREAMS):
+            seg = block_n - k * q
+            seg = q if seg > q else (0 if seg < 0 else seg)
+            p = data + start + k * q
+            for i in range(seg):
+                hist[k * ALPHABET + p[i]] += 1
+        used = 0
+        last = 0
+        for s in range(ALPHABET):
+            counts[s] = hist[s] + hist[ALPHABET + s] + hist[2 * ALPHABET + s] + hist[3 * ALPHABET + s]
+            total_counts[s] += counts[s]
+            if counts[s]:
+                used += 1
+                last = s
+        model_bits += 8 * _varint_bytes(block_n) + 1
+        start += block_n
+        if used == 1:   # a constant block: the symbol in the model, no payload
+            model_bits += 8 * _varint_bytes(last)
+            continue
+        if _code_lengths(counts, ALPHABET, _effective_limit(used, max_length), lengths) != 0:
+            return -1
+        header = _length_header_bits(lengths, ALPHABET)
+        if header < 0:
+            return -1
+        model_bits += header
+        for k in range(STREAMS):
+            stream_bits = 0
+            for s in range(ALPHABET):
+                stream_bits += <uint64_t>hist[k * ALPHABET + s] * lengths[s]
+            stream_bytes = <int64_t>((stream_bits + 7) // 8)
+            payload += stream_bytes
+            model_bits += 8 * _varint_bytes(stream_bytes)
+    return CONTAINER_HEADER + (model_bits + 7) // 8 + payload
+
+
+cdef inline void _neumaier_add(double* total, double* compensation, double term) noexcept nogil:
+    cdef double t = total[0] + term
+    if total[0] >= term:
+        compensation[0] += (total[0] - t) + term
+    else:
+        compensation[0] += (term - t) + total[0]
+    total[0] = t
+
+
+cdef double _entropy_nats(const int64_t* counts, int64_t total) noexcept nogil:
+    """sum over c > 0 of (c/N) log1p((N - c)/c), Neumaier-compensated: codelength.entropy's sum."""
+    cdef double s = 0.0, comp = 0.0
+    cdef Py_ssize_t i
+    if total <= 0:
+        return 0.0
+    for i in range(ALPHABET):
+        if counts[i] > 0:
+            _neumaier_add(&s, &comp, (<double>counts[i] / <double>total)
+                          * log1p(<double>(total - counts[i]) / <double>counts[i]))
+    return s + comp
+
+
+cdef int64_t _zlib_size(z_stream* z, const uint8_t* data, int64_t n, uint8_t* scratch) noexcept nogil:
+    """Bytes zlib writes for the record (a zlib stream, as ``zlib.compress(record, level)``); -1 on error."""
+    cdef int64_t fed = 0, piece
+    cdef int rc, flush
+    if deflateReset(z) != Z_OK:
+        return -1
+    while True:
+        piece = n - fed if n - fed < ZLIB_PIECE else ZLIB_PIECE
+        z.next_in = <uint8_t*>(data + fed)
+        z.avail_in = <unsigned int>piece
+        fed += piece
+        flush = Z_FINISH if fed == n else Z_NO_FLUSH
+        while True:
+            z.next_out = scratch
+            z.avail_out = ZLIB_SCRATCH
+            rc = deflate(z, flush)
+            if rc == Z_STREAM_END:
+                return <int64_t>z.total_out
+            if rc != Z_OK and rc != Z_BUF_ERROR:
+                return -1
+            if flush == Z_NO_FLUSH:
+                if z.avail_in == 0:
+                    break          # this piece is in; output still pending comes with the next calls
+                if z.avail_out != 0:
+                    return -1      # neither input used up nor output full: no progress possible
+            elif z.avail_out != 0:
+                return -1          # finishing, room left, yet no stream end: no progress possible
+
+
+def record_stats_into(const uint8_t[::1] data, const int64_t[::1] offsets, double log_scale,
+                      int64_t[::1] length, double[::1] h0, double[::1] ideal_bits,
+                      int64_t[::1] huffman_bytes, int64_t[::1] zlib_bytes,
+                      int max_length=12, int64_t block_size=HUFFMAN_BLOCK, int zlib_level=9,
+                      bint huffman=True, bint use_zlib=True):
+    """Fill the per-record columns for the records ``data[offsets[i]:offsets[i + 1]]``.
+
+    ``offsets`` (validated by the caller: non-decreasing, within ``data``) has one more entry than the
+    output columns. ``h0`` is in bits when ``log_scale`` is log(2) (entropy in nats / log_scale);
+    ``ideal_bits = h0 * length``. Columns not asked for (``huffman``/``use_zlib`` false) are left alone.
+    Raises MemoryError, or RuntimeError if zlib fails.
+    """
+    cdef Py_ssize_t n_records = offsets.shape[0] - 1, r
+    cdef int64_t hist[STREAMS * ALPHABET]
+    cdef int64_t counts[ALPHABET]
+    cdef int64_t total_counts[ALPHABET]
+    cdef uint8_t lengths[ALPHABET]
+    cdef uint8_t* scratch = NULL
+    cdef const uint8_t* base
+    cdef const uint8_t* p
+    cdef int64_t n, size, i
+    cdef z_stream z
+    cdef int failed = 0
+    cdef double nats
+    if n_records < 0 or length.shape[0] < n_records or h0.shape[0] < n_records or ideal_bits.shape[0] < n_records:
+        raise ValueError("output columns are shorter than the records")
+    if (huffman and huffman_bytes.shape[0] < n_records) or (use_zlib and zlib_bytes.shape[0] < n_records):
+        raise ValueError("output columns are shorter than the records")
+    if block_size < 1:
+        raise ValueError("block_size must be positive")
+    base = &data[0] if data.shape[0] else NULL
+    memset(&z, 0, sizeof(z_stream))
+    if use_zlib:
+        scratch = <uint8_t*>malloc(ZLIB_SCRATCH)
+        if scratch == NULL:
+            raise MemoryError()
+        if deflateInit2(&z, zlib_level, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK:
+            free(scratch)
+            raise RuntimeError(f"zlib refused level {zlib_level}")
+    with nogil:
+        for r in range(n_records):
+            n = offsets[r + 1] - offsets[r]
+            p = base + offsets[r] if base != NULL else NULL
+            length[r] = n
+            memset(total_counts, 0, sizeof(total_counts))
+            if huffman:
+                size = _huffman_size(p, n, max_length, block_size, hist, counts, total_counts, lengths)
+                if size < 0:
+                    failed = 1
+                    break
+                huffman_bytes[r] = size
+            else:
+                for i in range(n):
+                    total_counts[p[i]] += 1
+            nats = _entropy_nats(total_counts, n)
+            h0[r] = nats / log_scale
+            ideal_bits[r] = h0[r] * <double>n
+            if use_zlib:
+                size = _zlib_size(&z, p, n, scratch)
+                if size < 0:
+                    failed = 2
+                    break
+                zlib_bytes[r] = size
+    if use_zlib:
+        deflateEnd(&z)
+        free(scratch)
+    if failed == 1:
+        raise MemoryError()
+    if failed == 2:
+        raise RuntimeError("zlib failed on a record")
