@@ -46,7 +46,8 @@ from .stats.counting import _byte_source, check_integer
 
 #: Bytes of a file read per task (default).
 DEFAULT_CHUNK_SIZE = 64 << 20
-#: Key ranges the tables of orders >= 2 are merged in (each its own tree of tasks).
+#: Key ranges for the tables of orders >= 2 when they are split (``partitions=``); 1 (the default) merges
+#: everything in one tree, right for tables that fit one worker comfortably.
 DEFAULT_PARTITIONS = 16
 #: Partials one merge task takes.
 DEFAULT_SPLIT_EVERY = 8
@@ -123,7 +124,7 @@ def _ngram_table(data: np.ndarray, n: int):
     return counter.result()
 
 
-def chunk_partial(data, max_order: int = 0, partitions: int = DEFAULT_PARTITIONS) -> Partial:
+def chunk_partial(data, max_order: int = 0, partitions: int = 1) -> Partial:
     """The :class:`Partial` of one chunk of bytes (bytes-like or uint8 array)."""
     data = _byte_source(data)
     k = min(max_order, data.size)
@@ -232,26 +233,30 @@ def _finish(part: Partial) -> StreamStatistics:
 
 # ------------------------------------------------------------------------------------------ sources
 
+def _display(fs, path: str) -> str:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return path if protocol in ("file", "local") else fs.unstrip_protocol(path)
+
+
 def _expand_paths(source, storage_options):
+    """``[(filesystem, path, size, name)]`` of the files a path, URL, glob, directory or list of them names,
+    in order (globs and directories sorted); ``name`` is what reports call the file (a path as given)."""
     fsspec = _require_fsspec()
     patterns = [source] if isinstance(source, str) else list(source)
     files = []
     for pattern in patterns:
         pattern = str(pattern)
         fs, _, paths = fsspec.get_fs_token_paths(pattern, storage_options=storage_options or {})
-        if any(ch in pattern for ch in "*?["):
-            found = sorted(paths)
-            if not found:
-                raise FileNotFoundError(f"no file matches {pattern!r}")
-        else:
-            found = paths
-        for path in found:
-            info = fs.info(path)
+        is_glob = any(ch in pattern for ch in "*?[")
+        if is_glob and not paths:
+            raise FileNotFoundError(f"no file matches {pattern!r}")
+        for path in sorted(paths) if is_glob else paths:
+            info = fs.info(path)  # FileNotFoundError naming the path
             if info.get("type") == "directory":
-                inner = sorted(p for p in fs.find(path) if fs.info(p).get("type") != "directory")
-                files += [(fs, p, int(fs.info(p)["size"])) for p in inner]
+                for inner in sorted(fs.find(path)):
+                    files.append((fs, inner, int(fs.info(inner)["size"]), _display(fs, inner)))
             else:
-                files.append((fs, path, int(info["size"])))
+                files.append((fs, path, int(info["size"]), pattern if not is_glob else _display(fs, path)))
     return files
 
 
@@ -284,7 +289,7 @@ def _array_block_partial(block, max_order, partitions):
     return chunk_partial(block.reshape(-1), max_order, partitions)
 
 
-def chunk_tasks(source, *, max_order: int = 0, partitions: int = DEFAULT_PARTITIONS,
+def chunk_tasks(source, *, max_order: int = 0, partitions: int = 1,
                 chunk_size: int = DEFAULT_CHUNK_SIZE, storage_options=None) -> list:
     """One delayed :class:`Partial` per chunk of ``source``, in stream order."""
     _require_dask()
@@ -308,7 +313,7 @@ def chunk_tasks(source, *, max_order: int = 0, partitions: int = DEFAULT_PARTITI
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, got {chunk_size}")
         tasks = []
-        for fs, path, size in _expand_paths(source, storage_options):
+        for fs, path, size, _ in _expand_paths(source, storage_options):
             for start in range(0, size, chunk_size):
                 tasks.append(delayed(_file_chunk_partial, pure=True)(fs, path, start, min(size, start + chunk_size),
                                                                     max_order, partitions))
@@ -327,32 +332,19 @@ def _tree(values, combine, split_every):
     return level[0]
 
 
-def _sum_dense(*dense_lists):
-    return [sum(d[j] for d in dense_lists) for j in range(len(dense_lists[0]))]
-
-
-def _edge_merge(*parts):
-    """Merge of table-less partials: their edges, with the seam n-grams between them as tables."""
-    return merge_partials(*parts)
-
-
-def _strip(part: Partial) -> Partial:
-    """The partial without its tables (head, tail and length only: a few bytes)."""
-    return Partial(part.max_order, part.partitions, part.length, part.head, part.tail,
-                   [None] * len(part.dense), [[_EMPTY] * part.partitions for _ in part.sparse])
-
-
 _EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
 
 
-def statistics_graph(source, *, max_order: int = 0, partitions: int = DEFAULT_PARTITIONS,
+def statistics_graph(source, *, max_order: int = 0, partitions: int = 1,
                      chunk_size: int = DEFAULT_CHUNK_SIZE, split_every: int = DEFAULT_SPLIT_EVERY,
                      storage_options=None):
     """A delayed :class:`StreamStatistics` of ``source`` (compute it with ``.compute()`` or a client).
 
-    The graph: one task per chunk; an ordered tree merging the chunks' edges (heads, tails, the seam
-    n-grams); a tree summing the dense tables (orders 0 and 1); for each order >= 2 and key range, its own
-    tree merging that range's tables; a last task assembling the result.
+    The graph: one task per chunk, then an ordered tree of merges (``split_every`` partials per task). With
+    ``partitions`` P > 1 the tables of orders >= 2 are cut into P key ranges (by the n-grams' first byte)
+    and each range is merged by its own tree, so no task ever holds more than about 1/P of a high order's
+    table; the edges (heads, tails and the n-grams across chunk seams) and the dense tables of orders 0
+    and 1 go up a tree of their own, and a last task assembles the result.
     """
     from dask import delayed
     max_order = _check_order(max_order)
@@ -366,34 +358,36 @@ def statistics_graph(source, *, max_order: int = 0, partitions: int = DEFAULT_PA
                         storage_options=storage_options)
     if not tasks:
         tasks = [delayed(chunk_partial, pure=True)(b"", max_order, partitions)]
-    getattr_ = operator.attrgetter
-    # the edges (and seams) of all chunks, merged in order: small objects
-    edges = _tree([delayed(_strip, pure=True)(t) for t in tasks], _edge_merge, split_every)
-    dense = _tree([delayed(getattr_("dense"), pure=True)(t) for t in tasks], _sum_dense, split_every)
-    ranges = []
-    for j in range(max(0, max_order - 1)):
-        for q in range(partitions):
-            pieces = [delayed(_range_of, pure=True)(t, j, q) for t in tasks]
-            ranges.append(_tree(pieces, _merge_ranges, split_every))
-    return delayed(_assemble, pure=True)(edges, dense, *ranges)
+    if partitions == 1 or max_order < 2:
+        return delayed(_finish, pure=True)(_tree(tasks, merge_partials, split_every))
+    # edges and dense tables (orders 0, 1) up one tree; each key range of the orders >= 2 up its own
+    edges = _tree([delayed(_strip_sparse, pure=True)(t) for t in tasks], merge_partials, split_every)
+    ranges = [_tree([delayed(_range_of, pure=True)(t, q) for t in tasks], _merge_ranges, split_every)
+              for q in range(partitions)]
+    return delayed(_assemble, pure=True)(edges, *ranges)
 
 
-def _range_of(part: Partial, j: int, q: int):
-    return part.sparse[j][q]
+def _strip_sparse(part: Partial) -> Partial:
+    """The partial without its tables of orders >= 2 (edges and dense tables only)."""
+    return Partial(part.max_order, part.partitions, part.length, part.head, part.tail, part.dense,
+                   [[_EMPTY] * part.partitions for _ in part.sparse])
+
+
+def _range_of(part: Partial, q: int):
+    """Key range ``q`` of every order >= 2: a list over orders of (keys, counts)."""
+    return [ranges[q] for ranges in part.sparse]
 
 
 def _merge_ranges(*tables):
-    return _merge_sparse(list(tables))
+    return [_merge_sparse([t[j] for t in tables]) for j in range(len(tables[0]))]
 
 
-def _assemble(edges: Partial, dense, *ranges) -> StreamStatistics:
-    """Seam n-grams (in ``edges``) plus the chunks' merged tables."""
+def _assemble(edges: Partial, *ranges) -> StreamStatistics:
+    """The merged edges (dense tables and the seam n-grams) plus each key range's merged tables."""
     k, partitions = edges.max_order, edges.partitions
-    dense = [dense[j] if edges.dense[j] is None else dense[j] + edges.dense[j] for j in range(len(dense))]
-    per_order = []
-    for j in range(max(0, k - 1)):
-        per_order.append([_merge_sparse([ranges[j * partitions + q], edges.sparse[j][q]]) for q in range(partitions)])
-    return _finish(Partial(k, partitions, edges.length, edges.head, edges.tail, dense, per_order))
+    per_order = [[_merge_sparse([ranges[q][j], edges.sparse[j][q]]) for q in range(partitions)]
+                 for j in range(max(0, k - 1))]
+    return _finish(Partial(k, partitions, edges.length, edges.head, edges.tail, edges.dense, per_order))
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -426,7 +420,7 @@ def _add_vectors(*vectors):
 
 
 def context_statistics(source, max_order: int = 3, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                       partitions: int = DEFAULT_PARTITIONS, split_every: int = DEFAULT_SPLIT_EVERY,
+                       partitions: int = 1, split_every: int = DEFAULT_SPLIT_EVERY,
                        storage_options=None, scheduler=None) -> StreamStatistics:
     """Exact order-0..``max_order`` statistics (n-gram tables, H_k) of a source, seams included."""
     return _compute(statistics_graph(source, max_order=max_order, partitions=partitions, chunk_size=chunk_size,
@@ -458,12 +452,10 @@ def bounds_of(stats: StreamStatistics):
 
 # ------------------------------------------------------------------------------------------ per-file reports
 
-def _analyze_file(fs, path, options):
-    from .app.report import analyze, csv_row
+def _analyze_file(fs, path, name, options):
+    from .app.report import analyze
     with fs.open(path, "rb") as handle:
-        report = analyze(handle, name=fs.unstrip_protocol(path) if hasattr(fs, "unstrip_protocol") else path,
-                         **options)
-    return report
+        return analyze(handle, name=name, **options)
 
 
 def _rows_frame(reports, columns):
@@ -479,8 +471,8 @@ def file_reports(source, *, order: int = 3, coders: bool = True, storage_options
     _require_dask()
     order = _check_order(order)
     settings = dict(options, order=order, coders=coders)
-    return [delayed(_analyze_file, pure=True)(fs, path, settings)
-            for fs, path, _ in _expand_paths(source if isinstance(source, str) else list(map(str, source)),
+    return [delayed(_analyze_file, pure=True)(fs, path, name, settings)
+            for fs, path, _, name in _expand_paths(source if isinstance(source, str) else list(map(str, source)),
                                              storage_options)]
 
 
@@ -514,7 +506,7 @@ class CorpusAnalysis:
 
 
 def analyze_corpus(source, *, order: int = 3, coders: bool = True, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                   partitions: int = DEFAULT_PARTITIONS, storage_options=None, scheduler=None, **options):
+                   partitions: int = 1, storage_options=None, scheduler=None, **options):
     """Run :func:`codelength.analyze` on every file (one task each) and the merged corpus statistics in one
     Dask computation. Returns a :class:`CorpusAnalysis`."""
     import dask

@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Per-record statistics of many small byte strings in one call: length, order-0 entropy, the size of
 the native Huffman stream and the size of zlib's output, for every record of a flat buffer cut by offsets.
 

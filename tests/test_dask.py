@@ -1,0 +1,170 @@
+"""codelength.dask on a real distributed.LocalCluster of 2 worker processes (started once for the module).
+
+Results must equal the single-machine functions on the concatenated bytes: on generated data cut so that
+chunk boundaries fall inside n-grams, with empty files and empty partitions, on fsspec's memory://
+filesystem (the stand-in for object stores) and on the corpus; a worker killed mid-computation must not
+change the result; an unreachable scheduler must fail fast with a clear error.
+"""
+import os
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+db = pytest.importorskip("dask.bag")
+fsspec = pytest.importorskip("fsspec")
+
+import codelength  # noqa: E402
+import codelength.dask as cd  # noqa: E402
+from codelength.stats import _kernels  # noqa: E402
+from conftest import corpus_path  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                       memory_limit="1GiB", silence_logs=40)
+    with distributed.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _mixed(seed: int, n: int) -> bytes:
+    rng = np.random.default_rng(seed)
+    parts = [bytes(rng.integers(0, 4, n // 3, dtype=np.uint8)), b"ab" * (n // 12),
+             bytes(rng.integers(0, 256, n // 3, dtype=np.uint8))]
+    return b"".join(parts)
+
+
+def assert_same_statistics(stats, data: bytes, max_order: int):
+    """Exact tables; H0, H1 bit for bit; every H_k equal to the sorted-order sum of the single-machine tables."""
+    reference = codelength.ContextStatistics(max_order, max_distinct=None)
+    reference.update(data)
+    assert stats.size == len(data)
+    assert np.array_equal(stats.counts, codelength.counts(data))
+    assert stats.distinct_ngrams().tolist() == reference.distinct_ngrams().tolist()
+    h = stats.entropies()
+    expected = reference.entropies()
+    assert h[:2].tolist() == expected[:2].tolist()
+    for k in range(max_order + 1):
+        keys, counts = codelength.ngram_counts(data, k + 1)
+        assert np.array_equal(stats.ngram_tables[k][0], keys) and np.array_equal(stats.ngram_tables[k][1], counts)
+        sorted_sum = (_kernels.conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0) / np.log(2)
+        assert h[k] == sorted_sum
+        assert h[k] == pytest.approx(expected[k], rel=1e-12, abs=1e-12)
+
+
+def test_dask_array_chunks_inside_ngrams(client):
+    data = _mixed(1, 30_000)
+    x = da.from_array(np.frombuffer(data, np.uint8), chunks=((1, 2, 3, 997, 5, 4096, 1, len(data) - 5105),))
+    assert np.array_equal(cd.counts(x), codelength.counts(data))
+    assert_same_statistics(cd.context_statistics(x, 5, partitions=4, split_every=3), data, 5)
+    two_d = da.from_array(np.frombuffer(data[:24_000], np.uint8).reshape(24, 1000), chunks=(7, 250))
+    assert np.array_equal(cd.counts(two_d), codelength.counts(data[:24_000]))
+    assert cd.context_entropies(two_d, 2).tolist()[:2] == codelength.context_entropies(data[:24_000], 2).tolist()[:2]
+
+
+def test_dask_bag_with_empty_and_short_records(client):
+    rng = np.random.default_rng(2)
+    data = _mixed(2, 20_000)
+    cuts = np.sort(rng.integers(0, len(data), 300))
+    records = [data[a:b] for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(data)])] + [b"", b"", b"x"]
+    bag = db.from_sequence(records, npartitions=17)
+    joined = b"".join(records)
+    assert_same_statistics(cd.context_statistics(bag, 7), joined, 7)
+    assert [b.name for b in cd.bounds(bag, order=2)] == ["H0", "H1", "H2"]
+
+
+def test_memory_filesystem_files_empty_files_and_globs(client):
+    fs = fsspec.filesystem("memory")
+    contents = [_mixed(3, 5000), b"", b"z", _mixed(4, 7777), b"", b"tail" * 50]
+    for i, content in enumerate(contents):
+        fs.pipe(f"/cl-test/f{i}.bin", content)
+    # the cluster's worker processes have their own memory filesystem: copy the files there
+    client.run(_put_files, [(f"/cl-test/f{i}.bin", c) for i, c in enumerate(contents)])
+    joined = b"".join(contents)
+    urls = "memory://cl-test/f*.bin"
+    assert np.array_equal(cd.counts(urls, chunk_size=1000), codelength.counts(joined))
+    assert_same_statistics(cd.context_statistics(urls, 4, chunk_size=777), joined, 4)
+    listed = [f"memory://cl-test/f{i}.bin" for i in (5, 0)]
+    assert_same_statistics(cd.context_statistics(listed, 3, chunk_size=100), contents[5] + contents[0], 3)
+
+
+def _put_files(files):
+    fs = fsspec.filesystem("memory")
+    for path, content in files:
+        fs.pipe(path, content)
+
+
+def test_per_file_reports_and_corpus_total(client, tmp_path):
+    from codelength.app.report import analyze, csv_row
+    contents = {"a.txt": _mixed(5, 3000), "b.bin": b"", "c.txt": b"hello world " * 300}
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+    paths = [str(tmp_path / n) for n in contents]
+    frame = cd.report_frame(paths, order=2).compute()
+    assert frame["source"].tolist() == paths
+    for row, path in zip(frame.to_dict("records"), paths):
+        assert row == {k: v for k, v in csv_row(analyze(path, order=2)).items() if not k.endswith("_seconds")}
+    result = cd.analyze_corpus(str(tmp_path / "*"), order=2, coders=False, chunk_size=512)
+    assert [r.size_bytes for r in result.reports] == [len(c) for c in contents.values()]
+    assert_same_statistics(result.total, b"".join(contents.values()), 2)
+    total = {b.name: b for b in result.total_bounds()}
+    single = analyze(b"".join(contents.values()), order=2, coders=False)
+    for name in ("H0", "H1"):
+        assert total[name] == single.bound(name)
+
+
+def test_corpus_equals_single_machine(client):
+    paths = [str(corpus_path(name)) for name in ("alice29.txt", "fireworks.jpeg", "paper-100k.pdf")]
+    joined = b"".join(open(p, "rb").read() for p in paths)
+    stats = cd.context_statistics(paths, 3, chunk_size=100_003)
+    assert_same_statistics(stats, joined, 3)
+
+
+def _slow_partition(i: int) -> bytes:
+    time.sleep(0.15)
+    return _mixed(100 + i, 3000)
+
+
+def test_worker_killed_mid_computation_gives_the_exact_result(client):
+    pieces = [_mixed(100 + i, 3000) for i in range(24)]
+    bag = db.from_sequence(range(24), npartitions=24).map(_slow_partition)
+    future = client.compute(cd.statistics_graph(bag, max_order=3, partitions=2))
+    time.sleep(0.6)
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    client.run(os._exit, 1, workers=[victim], on_error="ignore")  # the nanny restarts it; its tasks run again elsewhere
+    stats = future.result(timeout=60)
+    assert_same_statistics(stats, b"".join(pieces), 3)
+
+
+def test_unreachable_scheduler_fails_fast():
+    start = time.monotonic()
+    with pytest.raises(OSError):
+        distributed.Client("tcp://127.0.0.1:9", timeout="2s")
+    assert time.monotonic() - start < 15
+
+
+def test_bad_sources(client):
+    with pytest.raises(TypeError):
+        cd.counts(12)
+    with pytest.raises(TypeError):
+        cd.counts(da.zeros(10, dtype=np.int32))
+    with pytest.raises(FileNotFoundError):
+        cd.counts("memory://nothing-here/*.bin")
+    with pytest.raises(TypeError):
+        cd.counts(db.from_sequence(["text"], npartitions=1))
+    with pytest.raises(ValueError):
+        cd.context_statistics(db.from_sequence([b"a"]), 8)
+
+
+def test_record_stats_map_partitions(client):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    texts = [f"record {i} " * (i % 7) for i in range(500)]
+    frame = dd.from_pandas(pd.DataFrame({"text": texts}), npartitions=5)
+    result = cd.record_stats(frame["text"]).compute()
+    expected = codelength.record_stats(texts).to_pandas()
+    assert result.reset_index(drop=True).equals(expected)
