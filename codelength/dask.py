@@ -458,6 +458,12 @@ def _analyze_file(fs, path, name, options):
         return analyze(handle, name=name, **options)
 
 
+def delayed_analyze(fs, path: str, name: str, options: dict):
+    """A delayed :func:`codelength.analyze` of one file of a filesystem (``options`` as analyze takes them)."""
+    from dask import delayed
+    return delayed(_analyze_file, pure=True)(fs, path, name, dict(options))
+
+
 def _rows_frame(reports, columns):
     import pandas as pd
     from .app.report import csv_row

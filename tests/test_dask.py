@@ -168,3 +168,35 @@ def test_record_stats_map_partitions(client):
     result = cd.record_stats(frame["text"]).compute()
     expected = codelength.record_stats(texts).to_pandas()
     assert result.reset_index(drop=True).equals(expected)
+
+
+def test_cli_scheduler_matches_single_machine(client, tmp_path, capsys):
+    from codelength.app.cli import main
+    for name, content in (("one.txt", _mixed(7, 4000)), ("two.bin", b"\x00" * 100 + b"xyz")):
+        (tmp_path / name).write_bytes(content)
+    inputs = [str(tmp_path), str(tmp_path / "one.txt")]
+    assert main(["analyze", "--csv", "-q", "-k", "2", *inputs]) == 0
+    single = capsys.readouterr().out
+    assert main(["analyze", "--csv", "-q", "-k", "2", "--scheduler", client.scheduler.address, *inputs]) == 0
+    assert capsys.readouterr().out == single
+    # a missing input fails alone (status 1), the others are still reported
+    assert main(["analyze", "-q", "--no-coders", "--scheduler", client.scheduler.address,
+                 str(tmp_path / "nope"), str(tmp_path / "one.txt")]) == 1
+    captured = capsys.readouterr()
+    assert "nope: No such file or directory" in captured.err and "one.txt" in captured.out
+
+
+def test_cli_workers_and_unreachable_scheduler(tmp_path, capsys):
+    from codelength.app.cli import main
+    path = tmp_path / "data.bin"
+    path.write_bytes(_mixed(8, 3000))
+    assert main(["analyze", "--json", "-q", "--no-coders", "--workers", "1", str(path)]) == 0
+    import json
+    report = json.loads(capsys.readouterr().out)
+    assert report["size_bytes"] == path.stat().st_size and report["source"] == str(path)
+    start = time.monotonic()
+    assert main(["analyze", "-q", "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1", str(path)]) == 1
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert time.monotonic() - start < 20
+    assert main(["analyze", "--workers", "0", str(path)]) == 2
+    assert main(["analyze", "--workers", "2", "--scheduler", "tcp://x:1", str(path)]) == 2

@@ -181,6 +181,9 @@ def _expand_inputs(inputs):
 def cmd_analyze(args) -> int:
     """``codelength analyze``: one report per input (text, --json lines or --csv rows) on stdout."""
     from . import report as rp
+    if args.scheduler or args.workers:  # the per-file reports as Dask tasks (codelength.app.dask_cli)
+        from . import dask_cli
+        return dask_cli.run(args)
     status = 0
     inputs = args.inputs
     sample_note = None
@@ -600,6 +603,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",
                    help="entropy-rate estimates on the first N bytes (default 1M; 0: off)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+    dist = p.add_mutually_exclusive_group()  # Dask (the codelength[dask] extra): one task per file, URLs too
+    dist.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786); "
+                      "inputs may also be fsspec URLs (s3://, gs://, https://, memory://)")
+    dist.add_argument("--workers", type=lambda t: _integer(t, "--workers", 1, 256), default=None, metavar="N",
+                      help="run on a local Dask cluster of N worker processes")
+    p.add_argument("--connect-timeout", type=lambda t: _integer(t, "--connect-timeout", 1), default=10,
+                   metavar="S", help="seconds to wait for --scheduler before giving up (default 10)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("profile", help="entropy per block across a file, with jumps marked",
