@@ -4,8 +4,8 @@
 
 For each estimator of codelength.entropy_rate (lz78, kontoyiannis, block) and for randomness_tests (bytes
 and bit mode) on the first --size bytes of the corpus files concatenated: the median CPU time of --repeats
-calls (MB/s of the input) and the peak RSS of a fresh process doing one call (MiB, including the
-interpreter and NumPy/SciPy, about 60-80 MiB by themselves). Values are printed too.
+calls (MB/s of the input) and the peak RSS (VmHWM, Linux) of a fresh process doing one call (MiB, including
+the interpreter, NumPy and the data: the baseline rows). Values are printed too.
 """
 from __future__ import annotations
 
@@ -51,11 +51,13 @@ def _size(text: str) -> int:
 
 
 def _peak_rss(expression: str, corpus: Path, size: int) -> float:
-    code = (f"import resource, sys; sys.path.insert(0, {str(REPO)!r}); import codelength\n"
+    # VmHWM of the child's own address space: ru_maxrss would carry the parent's peak across fork + exec
+    code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); import codelength\n"
             f"sys.path.insert(0, {str(HERE)!r}); from bench_rate import _load\n"
             f"from pathlib import Path\ndata = _load(Path({str(corpus)!r}), {size})\n"
             f"value = {expression}\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "status = open('/proc/self/status').read()\n"
+            "print(int(status.split('VmHWM:')[1].split()[0]) / 1024)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(os.environ, PYTHONPATH=str(REPO)))
     return float(out.stdout.split()[-1])

@@ -4,8 +4,9 @@ entropy-rate estimates.
 - Randomness (:mod:`codelength.measures.randomness`): streamed over the whole input, O(n) time and a few
   hundred bytes of state; ``bits=True`` is ent's ``-b``.
 - Entropy rate (:mod:`codelength.measures.rate`): LZ78, Kontoyiannis and block-entropy estimates of the
-  first ``rate_limit`` bytes (default 1 MiB), kept in memory for the suffix array: about 64 bytes per byte
-  of that prefix (64 MiB at the default), whatever the input's size. ``rate_limit=0`` turns them off.
+  first ``rate_limit`` bytes (default 1 MiB), kept in memory for the suffix array: 65-135 bytes per byte
+  of that prefix (at most ~140 MiB at the default; see :mod:`codelength.measures.rate`), whatever the
+  input's size. ``rate_limit=0`` turns them off.
 
 JSON keys (``Report.randomness``, ``Report.entropy_rate``) are documented in docs/cli.md; NaN (undefined)
 values become ``null``.

@@ -391,7 +391,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         ent's ``-b``: the randomness figures over bits instead of bytes.
     rate_limit : int
         The entropy-rate estimates (``Report.entropy_rate``) look at the first ``rate_limit`` bytes
-        (default 1 MiB; about 64 bytes of memory per byte of it); 0 turns them off.
+        (default 1 MiB; 65-135 bytes of memory per byte of it); 0 turns them off.
 
     Returns
     -------

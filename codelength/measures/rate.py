@@ -18,10 +18,13 @@ order 1/log n) to h for any stationary ergodic source.
 ==================  =====================================================================================
 
 The match lengths come from a suffix array (NumPy prefix doubling, each round sorting only the suffixes
-not yet told apart; rounds: about log2 of the longest repeat) and the Cython kernel :func:`codelength.measures._rate.longest_previous_factor` (O(n)); the LZ78
-phrases from :func:`codelength.measures._rate.lz78_phrase_count` (a hash-table trie). Memory: about 64 bytes
-per input symbol for ``"kontoyiannis"``, at most 64 bytes per LZ78 phrase for ``"lz78"``, and the block
-counts for ``"block"``.
+not yet told apart; rounds: about log2 of the longest repeat) and the Cython kernel
+:func:`codelength.measures._rate.longest_previous_factor` (O(n)); the LZ78 phrases from
+:func:`codelength.measures._rate.lz78_phrase_count` (a hash-table trie). Memory, measured (peak RSS over
+the interpreter's): ``"kontoyiannis"`` 65 bytes per input symbol on random bytes, 86 on text, up to ~135 on
+data that repeats itself at length (two copies of 1.5 MiB); ``"lz78"`` at most 64 bytes per phrase (10 MiB
+for 1 MiB of text); ``"block"`` the block counts. Time per MiB (CPU, loaded machine): lz78 0.05 s,
+kontoyiannis 0.36 s on text, 0.12 s on random bytes, 1.75 s on two copies of 512 KiB; block 0.012 s.
 
 Matches here may overlap position i (run on past i, as in LZ77); Kontoyiannis et al. require the match
 to lie inside the past. The two agree except on very repetitive data, and have the same limit.
@@ -98,10 +101,11 @@ def suffix_array(data) -> np.ndarray:
         inside = later < n
         second[inside] = rank[later[inside]] + 1
         first = rank[active]
-        by = np.lexsort((second, first))
-        active, first, second = active[by], first[by], second[by]
+        key = first * (n + 1) + second  # < n (n + 1) + n + 1: one int64 key (n < 3e9), one sort
+        by = np.argsort(key)
+        active, first, key = active[by], first[by], key[by]
         new_group = np.concatenate([[True], first[1:] != first[:-1]])
-        new_sub = new_group | np.concatenate([[True], second[1:] != second[:-1]])
+        new_sub = np.concatenate([[True], key[1:] != key[:-1]])
         rank[active] = first + _group_starts(new_sub) - _group_starts(new_group)
         ends = np.concatenate([new_sub[1:], [True]])
         active = active[~(new_sub & ends)]
