@@ -77,7 +77,7 @@ def run(args) -> int:
         return 1
     options = dict(order=args.order, coders=not args.no_coders,
                    block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE, profile=args.block_size is not None,
-                   coder_limit=args.coder_limit)
+                   coder_limit=args.coder_limit, bits=args.bits, rate_limit=args.rate_limit)
     try:
         futures, sizes = [], []
         for kind, value in jobs:
