@@ -33,21 +33,21 @@ from run import Impl  # noqa: E402
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
-from codelength.coders import arithmetic as ar  # noqa: E402
+from codelength.coders import adaptive as adaptive_coder, model as static_model  # noqa: E402
 
 TEXTS = ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt")
 ORDER0 = "arith, order-0 data"
 
 
-def group_adaptive_order0(suite: run.Suite, source: common.Source, model: ar.StaticModel) -> None:
+def group_adaptive_order0(suite: run.Suite, source: common.Source, model: static_model.StaticModel) -> None:
     """Adaptive order-0 and order-2 coders (bare kernels) on the order-0 data of run.group_constriction;
     their payloads annotated with the same overheads as the static coders' rows."""
     array, n = source.array, len(source.data)
     h0_bytes = common.entropy_of_blocks(array, [n]) * n / 8
-    ideal_bytes = ar.ideal_code_length(array, model) / 8
+    ideal_bytes = static_model.ideal_code_length(array, model) / 8
     for label, order in (("adaptive order-0", 0), ("adaptive order-2 (CM)", 2)):
         enc = suite.compare(ORDER0, f"{label} encode", [
-            Impl(f"codelength adaptive_encode (order {order})", lambda order=order: ar.adaptive_encode(array, order),
+            Impl(f"codelength adaptive_encode (order {order})", lambda order=order: adaptive_coder.adaptive_encode(array, order),
                  ours=True)], n, source.name)
         (impl, (model_section, payload)), = enc.items()
         size = len(payload)
@@ -55,22 +55,22 @@ def group_adaptive_order0(suite: run.Suite, source: common.Source, model: ar.Sta
                        over_ideal_pct=100 * (size - ideal_bytes) / ideal_bytes)
         dec = suite.compare(ORDER0, f"{label} decode", [
             Impl(f"codelength adaptive_decode (order {order})",
-                 lambda order=order: ar.adaptive_decode(model_section, payload, n, order), ours=True)],
+                 lambda order=order: adaptive_coder.adaptive_decode(model_section, payload, n, order), ours=True)],
             n, source.name)
         assert all(np.array_equal(out, array) for out in dec.values()), label
 
 
-def render_payloads(suite: run.Suite, source: common.Source, model: ar.StaticModel) -> str:
+def render_payloads(suite: run.Suite, source: common.Source, model: static_model.StaticModel) -> str:
     """Payload bytes of each coder on the order-0 data and its overhead over the ideal length and n H0."""
     array, n = source.array, len(source.data)
     counts = np.bincount(array, minlength=256)
-    qcost = ar.quantization_cost(counts, model.probabilities(256) * model.total)
+    qcost = static_model.quantization_cost(counts, model.probabilities(256) * model.total)
     nh0 = common.entropy_of_blocks(array, [n]) * n / 8
     rows = [[r["impl"], f"{r['out_bytes']:,}",
              "" if r.get("over_ideal_pct") is None else f"{r['over_ideal_pct']:+.4f} %", f"{r['over_nH0_pct']:+.4f} %"]
             for r in suite.speed if "over_nH0_pct" in r and r["bytes"] == n]
     return (f"Quantised model 2**{model.scale_bits}: quantisation cost {qcost:.0f} bits ({100 * qcost / 8 / nh0:.4f} %"
-            f" of n H0); ideal code length {ar.ideal_code_length(array, model) / 8:,.0f} B, n H0 {nh0:,.0f} B.\n\n"
+            f" of n H0); ideal code length {static_model.ideal_code_length(array, model) / 8:,.0f} B, n H0 {nh0:,.0f} B.\n\n"
             + common.markdown_table(["coder (payload only)", "payload bytes", "over ideal", "over n H0"], rows))
 
 
@@ -111,11 +111,11 @@ def group_text_order2(suite: run.Suite, corpus: Path, n: int) -> None:
     label = f"corpus texts ({', '.join(p.name for p in texts)}) repeated"
     suite.sources.setdefault("texts", label)
     enc = suite.compare("arith, corpus text", "adaptive order-2 encode", [
-        Impl("codelength adaptive_encode (order 2)", lambda: ar.adaptive_encode(text, 2), ours=True),
-        Impl("codelength adaptive_encode (order 2, mixed 0..2)", lambda: ar.adaptive_encode(text, 2, mix=True),
+        Impl("codelength adaptive_encode (order 2)", lambda: adaptive_coder.adaptive_encode(text, 2), ours=True),
+        Impl("codelength adaptive_encode (order 2, mixed 0..2)", lambda: adaptive_coder.adaptive_encode(text, 2, mix=True),
              ours=True)], n, "texts")
     dec = suite.compare("arith, corpus text", "adaptive order-2 decode", [
-        Impl(impl.replace("encode", "decode"), lambda m=m, p=p: ar.adaptive_decode(m, p, n, 2), ours=True)
+        Impl(impl.replace("encode", "decode"), lambda m=m, p=p: adaptive_coder.adaptive_decode(m, p, n, 2), ours=True)
         for impl, (m, p) in enc.items()], n, "texts")
     assert all(np.array_equal(out, text) for out in dec.values())
 
@@ -141,9 +141,9 @@ def cross_entropy_experiment(corpus: Path) -> list[dict]:
         qn = q / q.sum()
         with np.errstate(divide="ignore"):
             cross = float(-np.sum(c[used] * np.log2(qn[used])))
-        model = ar.StaticModel.from_probabilities(q, occurring=np.flatnonzero(used))
+        model = static_model.StaticModel.from_probabilities(q, occurring=np.flatnonzero(used))
         row = {"belief": name, "nH_bits": h, "nHpq_bits": cross, "KL_bits_per_byte": (cross - h) / n,
-               "ideal_quantised_bits": ar.ideal_code_length(data, model)}
+               "ideal_quantised_bits": static_model.ideal_code_length(data, model)}
         for coder in ("range", "rans"):
             frame = codelength.io.container.unpack(codelength.compress(data, coder=coder, model=q))
             row[f"{coder}_payload_bits"] = 8 * len(frame.payload)

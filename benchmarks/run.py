@@ -54,7 +54,7 @@ common.use_checkout()
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
-from codelength.coders import arithmetic as ar  # noqa: E402
+from codelength.coders import adaptive as adaptive_coder, model as static_model, range as range_coder, rans as rans_coder  # noqa: E402
 from codelength.coders import huffman  # noqa: E402
 from codelength.reference import arith as ref_arith  # noqa: E402
 from codelength.reference import counting as ref_counting  # noqa: E402
@@ -267,7 +267,7 @@ def group_huffman(suite: Suite, data: bytes, is_slice: bool, source: str) -> dic
     return enc
 
 
-def _twin_tables(model: ar.StaticModel):
+def _twin_tables(model: static_model.StaticModel):
     """Dense freq and cum (with the total appended) lists of a byte model, as the twins take them."""
     freq = np.zeros(256, dtype=np.int64)
     freq[model.symbols.astype(np.intp)] = model.freqs
@@ -285,26 +285,26 @@ def _arith_twins(data: bytes) -> dict:
     """label -> (twin encode, kernel payload, twin decode) for the slice (the payload the twin must match)."""
     array = np.frombuffer(data, dtype=np.uint8)
     n = len(data)
-    model = ar.StaticModel.from_data(array)
+    model = static_model.StaticModel.from_data(array)
     freq, cum = _twin_tables(model)
-    bits, symbols, streams = model.scale_bits, array.tolist(), ar.default_streams(n)
+    bits, symbols, streams = model.scale_bits, array.tolist(), static_model.default_streams(n)
     values = np.flatnonzero(codelength.counts(data))
     lookup = np.zeros(256, dtype=np.int64)
     lookup[values] = np.arange(values.size)
     ranks, k = lookup[array].tolist(), int(values.size)
-    table_bits = ar.DEFAULT_TABLE_BITS
+    table_bits = adaptive_coder.DEFAULT_TABLE_BITS
     return {
         "range coder": (lambda: ref_arith.range_encode(symbols, freq, cum, bits, streams),
-                        ar.range_encode(array, model, streams),
+                        range_coder.range_encode(array, model, streams),
                         lambda p: ref_arith.range_decode(p, freq, cum, bits, n, streams)),
-        "rANS": (lambda: ref_arith.rans_encode(symbols, freq, cum, bits, ar.RANS_STREAMS),
-                 ar.rans_encode(array, model, ar.RANS_STREAMS),
-                 lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, ar.RANS_STREAMS)),
+        "rANS": (lambda: ref_arith.rans_encode(symbols, freq, cum, bits, static_model.RANS_STREAMS),
+                 rans_coder.rans_encode(array, model, static_model.RANS_STREAMS),
+                 lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, static_model.RANS_STREAMS)),
         # the order-0 twin codes ranks among the symbols that occur
-        "adaptive order-0": (lambda: ref_arith.adaptive0_encode(ranks, k), ar.adaptive_encode(array, 0)[1],
+        "adaptive order-0": (lambda: ref_arith.adaptive0_encode(ranks, k), adaptive_coder.adaptive_encode(array, 0)[1],
                              lambda p: values[ref_arith.adaptive0_decode(p, k, n)]),
         "adaptive order-2 context model": (lambda: ref_arith.context_encode(data, 2, table_bits),
-                                           ar.adaptive_encode(array, 2, table_bits)[1],
+                                           adaptive_coder.adaptive_encode(array, 2, table_bits)[1],
                                            lambda p: ref_arith.context_decode(p, 2, table_bits, n)),
     }
 
@@ -351,9 +351,9 @@ def group_constriction(suite: Suite, range_streams=(1, 4), rans_states=(1, 4)):
     array = source.array
     suite.sources.setdefault("iid", source.description + f" (entropy {source.known_entropy:.4f} bits/byte)")
     g = "arith vs constriction"
-    model = ar.StaticModel.from_data(array)
+    model = static_model.StaticModel.from_data(array)
     h0_bytes = common.entropy_of_blocks(array, [n]) * n / 8
-    ideal_bytes = ar.ideal_code_length(array, model) / 8
+    ideal_bytes = static_model.ideal_code_length(array, model) / 8
     suite.log(f"== i.i.d. order-0 data for the coder peers: {size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
     if constriction is None:
         suite.skip("constriction: not installed (pip install constriction)")
@@ -372,8 +372,8 @@ def group_constriction(suite: Suite, range_streams=(1, 4), rans_states=(1, 4)):
         return coder.get_compressed()
 
     for kind, unit, counts, encode, decode, peer in (
-            ("static range coder", "stream", range_streams, ar.range_encode, ar.range_decode, "RangeEncoder"),
-            ("static ANS", "state", rans_states, ar.rans_encode, ar.rans_decode, "AnsCoder")):
+            ("static range coder", "stream", range_streams, range_coder.range_encode, range_coder.range_decode, "RangeEncoder"),
+            ("static ANS", "state", rans_states, rans_coder.rans_encode, rans_coder.rans_decode, "AnsCoder")):
         name, dname = encode.__name__, decode.__name__
         label = {k: f"{k} {unit}" + ("s" if k > 1 else "") for k in counts}
         peer_encode = constriction_range if peer == "RangeEncoder" else constriction_ans

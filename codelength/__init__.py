@@ -38,7 +38,7 @@ from .codes.classic import (CodeBook, HuffmanTree, TunstallCode, fano_code, fano
                             shannon_code_words, tunstall)
 from .codes.integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_code_length, int_code_word,
                             int_decode, int_encode)
-from .coders.arithmetic import StaticModel, quantization_cost, quantize_frequencies
+from .coders.model import StaticModel, quantization_cost, quantize_frequencies
 # code -> coder -> container
 from .io.oneshot import CODERS, compress, decompress
 from .errors import CodelengthError, CorruptDataError

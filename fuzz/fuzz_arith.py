@@ -15,12 +15,12 @@ import numpy  # noqa: F401  (imported before instrumentation: only codelength is
 
 with atheris.instrument_imports():
     import codelength
-    from codelength.coders import arithmetic as ar
+    from codelength.coders import adaptive as adaptive_coder, model as static_model, range as range_coder, rans as rans_coder
     from codelength.errors import CorruptDataError
 
 DECODERS = [
-    (ar.decode_range, 0), (ar.decode_rans, 0), (ar.decode_adaptive, 0), (ar.decode_adaptive, 1),
-    (ar.decode_adaptive, 2), (ar.decode_adaptive, 3), (ar.decode_adaptive, 4),
+    (range_coder.decode_range, 0), (rans_coder.decode_rans, 0), (adaptive_coder.decode_adaptive, 0), (adaptive_coder.decode_adaptive, 1),
+    (adaptive_coder.decode_adaptive, 2), (adaptive_coder.decode_adaptive, 3), (adaptive_coder.decode_adaptive, 4),
 ]
 CODERS = [("range", {}), ("range", {"streams": 4}), ("rans", {}), ("rans", {"streams": 3}),
           ("adaptive", {"order": 0}), ("adaptive", {"order": 2, "table_bits": 12}),
@@ -31,14 +31,14 @@ def test_one_input(raw: bytes):
     fdp = atheris.FuzzedDataProvider(raw)
     branch = fdp.ConsumeIntInRange(0, 2)
     if branch == 2:
-        encode, decode = fdp.PickValueInList([(ar.range_encode, ar.range_decode), (ar.rans_encode, ar.rans_decode)])
+        encode, decode = fdp.PickValueInList([(range_coder.range_encode, range_coder.range_decode), (rans_coder.rans_encode, rans_coder.rans_decode)])
         streams = fdp.ConsumeIntInRange(1, 8)
         check = fdp.ConsumeBool()
         scale_bits = fdp.ConsumeIntInRange(1, 20)
         counts = list(fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 40)))
         symbols = fdp.ConsumeBytes(fdp.remaining_bytes())
         try:
-            model = ar.StaticModel.from_counts(counts, scale_bits)
+            model = static_model.StaticModel.from_counts(counts, scale_bits)
             payload = encode(symbols, model, streams, check=check)
         except ValueError:
             return

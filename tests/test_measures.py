@@ -329,7 +329,7 @@ def test_coding_cost_is_cross_entropy_with_ideal_code_lengths():
 
 
 def test_coding_cost_with_real_range_coder():
-    pytest.importorskip("codelength.coders.arithmetic")
+    pytest.importorskip("codelength.coders._range")
     from codelength.io import container
 
     # int64 symbols: uint8 arrays hit a container-kind lookup bug in coders.compress ('|u1' vs '<u1')

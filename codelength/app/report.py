@@ -221,7 +221,7 @@ class _StdlibStreams:
 def _adaptive_max_order() -> int | None:
     """Highest context order of the adaptive coder in this build (None when it is not built)."""
     try:
-        from ..coders.arithmetic import MAX_ORDER as highest
+        from ..coders.adaptive import MAX_ORDER as highest
     except ImportError:
         return None
     return int(highest)

@@ -1,10 +1,12 @@
-"""code -> coder: the entropy coders, one module per coder family.
+"""code -> coder: the entropy coders, one module per coder.
 
-``huffman`` (block-adaptive canonical Huffman), ``arithmetic`` (static range and rANS coders, their
-quantised model, the adaptive order-0 and context-model coders). Reach them through
-:func:`codelength.compress` / :func:`codelength.decompress`; the kernels are the ``_*.pyx`` modules beside
-them, their twins in :mod:`codelength.reference`.
+``huffman`` (block-adaptive canonical Huffman), ``range`` (static range coder), ``rans`` (static rANS),
+``adaptive`` (adaptive order-0, order-k context models and their mixing); ``model`` is the quantised
+order-0 model the two static coders share (``arithmetic`` re-exports the arithmetic coders' names under
+v0.1's module). Reach them through :func:`codelength.compress` / :func:`codelength.decompress`; the
+kernels are the ``_*.pyx`` modules beside them (shared declarations in ``_*.pxd``), their twins in
+:mod:`codelength.reference`.
 """
-from .arithmetic import StaticModel, quantization_cost, quantize_frequencies
+from .model import StaticModel, quantization_cost, quantize_frequencies
 
 __all__ = ["StaticModel", "quantization_cost", "quantize_frequencies"]

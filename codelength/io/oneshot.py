@@ -36,9 +36,9 @@ class _Coder(NamedTuple):
 
 _CODERS = {
     "huffman": _Coder(1, "codelength.coders.huffman", "encode", "decode"),
-    "range": _Coder(2, "codelength.coders.arithmetic", "encode_range", "decode_range"),
-    "rans": _Coder(3, "codelength.coders.arithmetic", "encode_rans", "decode_rans"),
-    "adaptive": _Coder(4, "codelength.coders.arithmetic", "encode_adaptive", "decode_adaptive"),
+    "range": _Coder(2, "codelength.coders.range", "encode_range", "decode_range"),
+    "rans": _Coder(3, "codelength.coders.rans", "encode_rans", "decode_rans"),
+    "adaptive": _Coder(4, "codelength.coders.adaptive", "encode_adaptive", "decode_adaptive"),
 }
 _BY_ID = {spec.coder_id: name for name, spec in _CODERS.items()}
 CODERS = tuple(_CODERS)

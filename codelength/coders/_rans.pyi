@@ -1,0 +1,10 @@
+# Generated from codelength/coders/_rans.pyx by tools/gen_stubs.py: do not edit; run `python tools/gen_stubs.py` after changing the .pyx.
+from typing import Any
+from typing_extensions import Buffer
+
+import numpy as np
+import numpy.typing as npt
+
+def rans_encode(symbols: npt.NDArray[Any], freq: npt.NDArray[np.uint32], cum: npt.NDArray[np.uint32], bits: int, streams: int) -> Any: ...
+
+def rans_decode(payload: Buffer, symbol_info: npt.NDArray[np.uint64], slot_symbol: npt.NDArray[Any], bits: int, streams: int, out: npt.NDArray[Any]) -> Any: ...

@@ -1,0 +1,651 @@
+"""The static order-0 model of the range and rANS coders: quantised frequencies and their coding tables.
+
+A :class:`StaticModel` lists the symbols that occur and their frequencies out of ``2**scale_bits``
+(:func:`quantize_frequencies` picks the integer frequencies that cost least, :func:`choose_scale_bits`
+the total that minimises payload plus model). :func:`ideal_code_length` is the length in bits an
+arithmetic coder reaches under a model to within a few bytes. This module also holds what the two
+static coders (:mod:`codelength.coders.range`, :mod:`codelength.coders.rans`) share: the symbol and
+model checks, the kernels' tables, the model section's LEB128 varints and the backend plumbing.
+Layouts of the model sections and the precision limits are in docs/arithmetic.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..stats.counting import check_integer, counts as _dense_counts
+from ..errors import CorruptDataError
+from ..measures.discrete import as_distribution
+
+#: Largest total of a static model: 2**MAX_SCALE_BITS (rANS keeps states >= 2**23, so M <= 2**20 keeps
+#: at least 3 bits of headroom; the range coder's range is >= 2**48).
+MAX_SCALE_BITS = 20
+#: Largest number of distinct symbols a static model holds (each needs frequency >= 1 of the total).
+MAX_STATIC_SYMBOLS = 1 << MAX_SCALE_BITS
+#: Largest number of distinct symbols of the adaptive order-0 model.
+MAX_ADAPTIVE_SYMBOLS = 1 << 22
+#: Default number of interleaved rANS states, and the most a stream may declare.
+RANS_STREAMS = 4
+MAX_RANS_STREAMS = 8
+#: Largest symbol value looked up in dense tables; larger alphabets are coded by rank.
+_DENSE_LIMIT = 1 << 16
+
+
+# ----------------------------------------------------------------------------- varints (LEB128)
+def _varints(values) -> bytes:
+    """Unsigned LEB128 of each value (vectorised)."""
+    v = np.asarray(values, dtype=np.uint64)
+    if v.size == 0:
+        return b""
+    nbytes = np.ones(v.size, dtype=np.int64)
+    largest = int(v.max())
+    if largest < 0x80:
+        return v.astype(np.uint8).tobytes()
+    for shift in (7, 14, 21, 28, 35, 42, 49, 56, 63):
+        if largest < (1 << shift):          # no value needs this byte (nor any further)
+            break
+        nbytes += v >= (np.uint64(1) << np.uint64(shift))
+    group = np.repeat(np.arange(v.size), nbytes)
+    starts = np.cumsum(nbytes) - nbytes
+    position = np.arange(group.size) - starts[group]
+    out = (v[group] >> (np.uint64(7) * position.astype(np.uint64))) & np.uint64(0x7F)
+    out |= (position < nbytes[group] - 1).astype(np.uint64) << np.uint64(7)
+    return out.astype(np.uint8).tobytes()
+
+
+def _read_varints(buf: bytes, start: int, count: int) -> tuple[np.ndarray, int]:
+    """Read ``count`` LEB128 values (at most 5 bytes each) from ``buf[start:]``; return them and the end."""
+    if count == 0:
+        return np.zeros(0, dtype=np.int64), start
+    data = np.frombuffer(buf, dtype=np.uint8, offset=start, count=min(len(buf) - start, 5 * count))
+    ends = np.flatnonzero(data < 0x80)[:count]
+    if ends.size < count:
+        raise CorruptDataError("model section truncated")
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    if lengths.max() > 5:
+        raise CorruptDataError("model section holds an over-long number")
+    used = data[:ends[-1] + 1].astype(np.int64)
+    position = np.arange(used.size) - np.repeat(starts, lengths)
+    values = np.add.reduceat((used & 0x7F) << (7 * position), starts)
+    return values, start + int(ends[-1]) + 1
+
+
+def _read_varint(buf: bytes, start: int) -> tuple[int, int]:
+    values, end = _read_varints(buf, start, 1)
+    return int(values[0]), end
+
+
+# ----------------------------------------------------------------------------- quantisation
+def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
+    """Integer frequencies summing to ``M = 2**scale_bits`` that best fit ``weights``.
+
+    Maximises ``sum_i w_i log2(f_i)`` subject to ``sum_i f_i = M`` and ``f_i >= 1`` wherever
+    ``w_i > 0`` (``f_i = 0`` where ``w_i = 0``), i.e. minimises the quantisation cost
+    ``sum_i w_i log2((w_i / W) / (f_i / M))``. Start from the rounded real-valued optimum
+    ``f_i = max(1, w_i / lam)`` (water filling), fix the sum with the best marginal moves, then swap units while any ``+1`` gains more than some ``-1`` loses:
+    the objective is separable and concave, so no improving swap means optimal.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative numbers
+        Counts or probabilities, indexed by symbol.
+    scale_bits : int
+        log2 of the total, 0..MAX_SCALE_BITS; needs at least as many units as positive weights.
+
+    Returns
+    -------
+    numpy.ndarray of uint32
+    """
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
+        raise ValueError("weights must be finite and non-negative")
+    scale_bits = check_integer(scale_bits, "scale_bits")
+    if not 0 <= scale_bits <= MAX_SCALE_BITS:
+        raise ValueError(f"scale_bits must be 0..{MAX_SCALE_BITS}, got {scale_bits}")
+    total = 1 << scale_bits
+    idx = np.flatnonzero(w > 0)
+    f = np.zeros(w.size, dtype=np.uint32)
+    if idx.size == 0:
+        return f
+    if idx.size > total:
+        raise ValueError(f"{idx.size} symbols with positive weight do not fit a total of 2**{scale_bits}")
+    wi = w[idx] / w[idx].max()
+    f[idx] = _quantize_positive(wi, total, _water_fill(wi, total))
+    return f
+
+
+def _water_fill(wi: np.ndarray, total: int, order: np.ndarray | None = None,
+                cumulative: np.ndarray | None = None) -> np.ndarray:
+    """The real-valued optimum of ``max sum_i w_i log f_i`` s.t. ``sum_i f_i = total``, ``f_i >= 1``:
+    ``f_i = max(1, w_i / lam)`` (water filling). It bounds the integer optimum (the integers are a subset),
+    and rounding it starts the integer search a few moves from the end (scaling alone is far off when many
+    symbols sit at the floor of 1). ``order``/``cumulative``: ``wi`` sorted descending and its running sum,
+    when the caller fills several totals."""
+    s = np.sort(wi)[::-1] if order is None else order
+    cs = np.cumsum(s) if cumulative is None else cumulative
+    k = s.size
+    lam = cs / (total - k + np.arange(1, k + 1))            # lam_j: the top j symbols above the floor
+    top = int(np.flatnonzero(s >= lam)[-1])                  # the largest such j (j = 1 always qualifies)
+    return np.maximum(1.0, wi / lam[top])
+
+
+def _quantize_positive(wi: np.ndarray, total: int, start: np.ndarray) -> np.ndarray:
+    """Integer optimum for positive weights ``wi`` (see :func:`quantize_frequencies`) from the real ``start``."""
+    fi = np.maximum(1, np.floor(start + 0.5)).astype(np.int64)
+    for _ in range(200):
+        diff = total - int(fi.sum())
+        if diff > 0:
+            gain = wi * np.log2((fi + 1) / fi)                      # value of one more unit
+            take = min(diff, fi.size)
+            fi[np.argpartition(gain, fi.size - take)[fi.size - take:]] += 1
+            continue
+        above = np.maximum(fi - 1, 1)
+        loss = wi * np.log2(fi / above)                             # cost of one less (none at the floor)
+        loss[fi == 1] = np.inf
+        if diff < 0:
+            take = min(-diff, fi.size - int(np.count_nonzero(fi == 1)))
+            fi[np.argpartition(loss, take - 1)[:take]] -= 1
+            continue
+        gain = wi * np.log2((fi + 1) / fi)
+        up = np.argsort(-gain)
+        down = np.argsort(loss)
+        better = gain[up] > loss[down] * (1 + 1e-12) + 1e-300
+        moves = int(np.argmin(better)) if not better.all() else better.size
+        if moves == 0:
+            break
+        fi[up[:moves]] += 1
+        fi[down[:moves]] -= 1
+    return fi.astype(np.uint32)
+
+
+def quantization_cost(weights, freqs) -> float:
+    """Bits lost by coding with ``freqs`` instead of the exact ``weights``:
+    ``sum_i w_i log2((w_i / W) / (f_i / F))`` (``n * KL(p_hat || q)`` for counts ``w``); inf if some
+    ``w_i > 0`` has ``f_i = 0``.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative finite numbers
+        Counts or probabilities, indexed by symbol.
+    freqs : array_like of non-negative finite numbers
+        The frequencies coded with (any total ``F``); missing trailing entries count as 0.
+
+    Returns
+    -------
+    float
+        Bits; ValueError for negative, NaN or infinite entries.
+    """
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    f = np.asarray(freqs, dtype=np.float64).ravel()
+    for name, v in (("weights", w), ("freqs", f)):
+        if v.size and (not np.all(np.isfinite(v)) or v.min() < 0):
+            raise ValueError(f"{name} must be finite and non-negative")
+    if f.size < w.size:
+        f = np.concatenate([f, np.zeros(w.size - f.size)])
+    used = w > 0
+    if not used.any():
+        return 0.0
+    if np.any(f[:w.size][used] == 0):
+        return float("inf")
+    wu, fu = w[used], f[:w.size][used]
+    top = float(wu.max())                 # scaled by the largest weight: W may overflow, w_i / W underflow
+    return top * _weighted_log_ratio(wu / top, np.log2(f.sum()), fu)
+
+
+def _weighted_log_ratio(wi: np.ndarray, log_total: float, denominators: np.ndarray) -> float:
+    """``sum_i w_i log2((w_i / W) / (d_i / 2**log_total))`` over ``w_i > 0``, from logarithms so that
+    tiny shares neither underflow to log2(0) nor turn 0 * log2(0) into NaN (such terms tend to 0)."""
+    pos = wi > 0
+    wp = wi[pos]
+    return float(np.sum(wp * (np.log2(wp) - np.log2(wp.sum()) + log_total - np.log2(denominators[pos]))))
+
+
+def _header_bits(freqs: np.ndarray) -> float:
+    """Approximate size in bits of the frequencies in the model section (LEB128 of f - 1)."""
+    f = freqs[freqs > 0].astype(np.float64)
+    return 8.0 * float(np.sum(np.floor(np.log2(f)) // 7 + 1))
+
+
+def choose_scale_bits(weights, max_bits: int | None = None) -> int:
+    """The total 2**b minimising quantisation cost plus model-section size, for ``b`` up to ``max_bits``.
+
+    Cost of a total ``M``: ``sum_i w_i log2((w_i / W) / (f_i / M))`` for the optimal frequencies
+    (:func:`quantize_frequencies`) plus about 8 bits per LEB128 byte of the frequencies.
+
+    Parameters
+    ----------
+    weights : array_like of non-negative finite numbers
+        Counts (costs in bits of the counted data) or probabilities, indexed by symbol.
+    max_bits : int, optional
+        1..MAX_SCALE_BITS. Defaults to 15 (decode tables of 2**15 slots stay in the CPU's fast
+        caches; 16 buys about 0.002 % on byte data) or, for many symbols, up to MAX_SCALE_BITS.
+
+    Returns
+    -------
+    int
+        The chosen ``b``, at least ``ceil(log2 K)`` for K positive weights (1 for K <= 1).
+        ValueError when K symbols do not fit ``2**max_bits``.
+    """
+    if max_bits is not None:
+        max_bits = check_integer(max_bits, "max_bits")
+        if not 1 <= max_bits <= MAX_SCALE_BITS:      # the coders' totals are 2**1..2**MAX_SCALE_BITS
+            raise ValueError(f"max_bits must be 1..{MAX_SCALE_BITS}, got {max_bits}")
+    return _choose_scale_bits(np.asarray(weights, dtype=np.float64).ravel(), max_bits)[0]
+
+
+def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.ndarray | None]:
+    """:func:`choose_scale_bits` and the frequencies quantised to it (None for one symbol or fewer).
+
+    A total whose lower bound (the real-valued quantisation cost of :func:`_water_fill` plus one byte
+    per frequency) already exceeds the best exact cost found is not quantised: the totals are tried
+    from the largest down, where the cost is usually least, so the slow small totals (many symbols at
+    the floor of 1) are mostly skipped. The choice is that of the plain search from the smallest up.
+    """
+    k = int(np.count_nonzero(w > 0))
+    low = max(1, (k - 1).bit_length())
+    if max_bits is None:
+        max_bits = min(MAX_SCALE_BITS, max(15, low + 2))
+    if low > max_bits:
+        raise ValueError(f"{k} distinct symbols need a total of at least 2**{low}; "
+                         f"the limit is 2**{max_bits} (MAX_SCALE_BITS = {MAX_SCALE_BITS})")
+    if k <= 1:
+        return 1, None
+    if not np.all(np.isfinite(w)) or w.min() < 0:
+        raise ValueError("weights must be finite and non-negative")
+    idx = np.flatnonzero(w > 0)
+    wi = w[idx] / w[idx].max()
+    scale = float(w[idx].max())                   # quantization_cost in the caller's units (W / sum wi)
+    order = np.sort(wi)[::-1]
+    cumulative = np.cumsum(order)
+    costs, freqs, best = {}, {}, float("inf")
+    for bits in range(max_bits, low - 1, -1):
+        total = 1 << bits
+        start = _water_fill(wi, total, order, cumulative)
+        bound = scale * _weighted_log_ratio(wi, bits, start) + 8.0 * k
+        if bound > best + 1e-6:
+            break                                 # the bound only grows as the total shrinks
+        fi = _quantize_positive(wi, total, start)
+        cost = scale * _weighted_log_ratio(wi, bits, fi) + _header_bits(fi)
+        costs[bits], freqs[bits] = cost, fi
+        best = min(best, cost)
+    best, best_bits = float("inf"), max_bits
+    for bits in sorted(costs):                    # the first total within 1e-9 of the least cost so far
+        if costs[bits] < best - 1e-9:
+            best, best_bits = costs[bits], bits
+    f = np.zeros(w.size, dtype=np.uint32)
+    f[idx] = freqs[best_bits]
+    return best_bits, f
+
+
+# ----------------------------------------------------------------------------- static model
+@dataclass(frozen=True, eq=False)
+class StaticModel:
+    """A quantised order-0 model: ``freqs[i]`` of ``2**scale_bits`` for symbol ``symbols[i]``.
+
+    Only symbols with a nonzero frequency are listed (sorted), so alphabets of any size cost only
+    what occurs. Build one with :meth:`from_counts`, :meth:`from_data` or :meth:`from_probabilities`.
+    """
+
+    symbols: np.ndarray   # uint64, strictly increasing
+    freqs: np.ndarray     # uint32, all >= 1, summing to 2**scale_bits
+    scale_bits: int
+
+    @property
+    def total(self) -> int:
+        return 1 << self.scale_bits
+
+    @classmethod
+    def _from_dense(cls, freqs: np.ndarray, scale_bits: int) -> "StaticModel":
+        symbols = np.flatnonzero(freqs).astype(np.uint64)
+        return cls(symbols, np.asarray(freqs)[symbols.astype(np.intp)].astype(np.uint32), scale_bits)
+
+    @classmethod
+    def from_counts(cls, counts, scale_bits: int | None = None) -> "StaticModel":
+        """Quantise symbol counts (``counts[s]`` for symbol ``s``) to a power-of-two total.
+
+        Every symbol with a positive count gets a frequency of at least 1; ``scale_bits`` defaults to
+        :func:`choose_scale_bits`.
+        """
+        c = np.asarray(counts, dtype=np.float64).ravel()
+        if scale_bits is None:
+            scale_bits = choose_scale_bits(c)
+        return cls._from_dense(quantize_frequencies(c, scale_bits), scale_bits)
+
+    @classmethod
+    def from_data(cls, symbols, scale_bits: int | None = None) -> "StaticModel":
+        """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array)."""
+        values, cnt = _histogram(_as_array(symbols))
+        f = None
+        if scale_bits is None:
+            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), None)
+        if f is None:
+            f = quantize_frequencies(cnt, scale_bits)
+        return cls(values.astype(np.uint64), f, scale_bits)
+
+    @classmethod
+    def from_probabilities(cls, q, scale_bits: int | None = None, occurring=None) -> "StaticModel":
+        """A model that believes the world is ``q`` (``q[s]`` proportional to the probability of ``s``).
+
+        Symbols in ``occurring`` (e.g. those present in the data to be coded) with ``q[s] = 0`` cannot
+        be coded with probability 0: they get the minimum frequency 1 of ``2**scale_bits`` (cost
+        ``scale_bits`` bits each), where the true cross-entropy H(p, q) would be infinite. Symbols with
+        ``q[s] > 0`` keep a frequency >= 1 whether they occur or not, so probabilities below
+        ``2**-scale_bits`` are raised to it. ``scale_bits`` defaults to MAX_SCALE_BITS (20): q is
+        represented to about 1e-6, so the coded size measures H(p, q) rather than the quantisation.
+        """
+        w = np.array(q, dtype=np.float64).ravel()          # a copy: the caller's q stays as it was
+        if w.size and (not np.all(np.isfinite(w)) or w.min() < 0):
+            raise ValueError("probabilities must be finite and non-negative")
+        if occurring is not None:
+            occ = np.asarray(occurring).ravel()
+            if occ.size and occ.dtype.kind not in "iu":
+                raise TypeError(f"occurring symbols must be integers, got dtype {occ.dtype}")
+            if occ.size and (int(occ.min()) < 0 or int(occ.max()) >= 1 << 32):
+                raise ValueError("occurring symbols must be 0..2**32-1")
+            occ = occ.astype(np.int64)
+            if occ.size:
+                if occ.max() >= w.size:
+                    w = np.concatenate([w, np.zeros(int(occ.max()) + 1 - w.size)])
+                zero = occ[w[occ] == 0]
+                if zero.size:
+                    positive = w[w > 0]
+                    floor = (positive.min() if positive.size else 1.0) * 1e-12
+                    w[zero] = floor
+        k = int(np.count_nonzero(w > 0))
+        if k == 0:
+            raise ValueError("the probability vector has no positive entry")
+        if scale_bits is None:
+            scale_bits = MAX_SCALE_BITS
+        return cls._from_dense(quantize_frequencies(w, scale_bits), scale_bits)
+
+    def probabilities(self, alphabet_size: int | None = None) -> np.ndarray:
+        """Dense vector of the quantised probabilities ``f / 2**scale_bits``.
+
+        Parameters
+        ----------
+        alphabet_size : int, optional
+            Length of the vector; at least the largest listed symbol + 1 (ValueError otherwise),
+            which is the default.
+        """
+        needed = int(self.symbols[-1]) + 1 if self.symbols.size else 0
+        if alphabet_size is None:
+            size = needed
+        else:
+            size = check_integer(alphabet_size, "alphabet_size")
+            if size < needed:
+                raise ValueError(f"alphabet_size {size} is smaller than the model's alphabet "
+                                 f"(largest symbol {needed - 1})")
+        p = np.zeros(size)
+        p[self.symbols.astype(np.intp)] = self.freqs / self.total
+        return p
+
+    def to_bytes(self, streams: int = 0) -> bytes:
+        """Model section: scale_bits, streams, LEB128 K, K symbol gaps, K - 1 frequencies minus one."""
+        k = self.symbols.size
+        gaps = np.diff(self.symbols.astype(np.int64), prepend=-1) - 1
+        return bytes([self.scale_bits, streams]) + _varints(
+            np.concatenate(([k], gaps, self.freqs[:-1].astype(np.int64) - 1)))
+
+    @classmethod
+    def from_bytes(cls, model: bytes, alphabet_size: int) -> tuple["StaticModel", int]:
+        """Parse and check a model section; return the model and its streams byte."""
+        if len(model) < 3:
+            raise CorruptDataError("model section too short")
+        scale_bits, streams = model[0], model[1]
+        if not 1 <= scale_bits <= MAX_SCALE_BITS:
+            raise CorruptDataError(f"model total 2**{scale_bits} out of range")
+        k, pos = _read_varint(model, 2)
+        if not 1 <= k <= min(alphabet_size, 1 << scale_bits):
+            raise CorruptDataError(f"model lists {k} symbols (alphabet {alphabet_size}, total 2**{scale_bits})")
+        if len(model) - pos < 2 * k - 1:
+            raise CorruptDataError("model section truncated")
+        gaps, pos = _read_varints(model, pos, k)
+        fm1, pos = _read_varints(model, pos, k - 1)
+        if pos != len(model):
+            raise CorruptDataError("trailing bytes in the model section")
+        symbols = np.cumsum(gaps + 1) - 1
+        if symbols[-1] >= alphabet_size:
+            raise CorruptDataError("model symbol outside the alphabet")
+        freqs = fm1 + 1
+        last = (1 << scale_bits) - int(freqs.sum())
+        if last < 1:
+            raise CorruptDataError("model frequencies exceed the total")
+        freqs = np.append(freqs, last)
+        return cls(symbols.astype(np.uint64), freqs.astype(np.uint32), scale_bits), streams
+
+    def code_lengths(self) -> np.ndarray:
+        """Ideal code length ``-log2(f / M)`` in bits of each listed symbol."""
+        return self.scale_bits - np.log2(self.freqs.astype(np.float64))
+
+
+# ----------------------------------------------------------------------------- helpers
+def _as_array(symbols) -> np.ndarray:
+    if isinstance(symbols, (bytes, bytearray, memoryview)):
+        return np.frombuffer(symbols, dtype=np.uint8)
+    a = np.asarray(symbols)
+    if a.dtype.kind not in "iu":
+        if a.size == 0:
+            return a.astype(np.uint8)
+        raise TypeError(f"symbols must be integers, got dtype {a.dtype}")
+    if a.ndim != 1:
+        a = a.ravel()
+    if a.size and a.dtype.kind == "i" and a.min() < 0:
+        raise ValueError("symbols must be non-negative")
+    if a.size and int(a.max()) >= 1 << 32:
+        raise ValueError("symbols must be below 2**32")
+    return a
+
+
+def _narrowest(a: np.ndarray, largest: int) -> np.ndarray:
+    for dtype, limit in ((np.uint8, 1 << 8), (np.uint16, 1 << 16), (np.uint32, 1 << 32)):
+        if largest < limit:
+            return np.ascontiguousarray(a, dtype=dtype)
+    raise ValueError("symbols must be below 2**32")
+
+
+def _histogram(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of ``a`` and their counts."""
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if a.dtype.itemsize <= 2 or int(a.max()) < (1 << 22):
+        c = _dense_counts(a) if a.dtype.kind == "u" else np.bincount(a)
+        values = np.flatnonzero(c)
+        return values, c[values]
+    return np.unique(a, return_counts=True)
+
+
+def _check_model(model: StaticModel) -> None:
+    """ValueError unless ``model`` is what the kernels assume: 1 <= scale_bits <= MAX_SCALE_BITS, at least
+    one symbol, symbols strictly increasing and below 2**32, every frequency >= 1, summing to 2**scale_bits
+    (the unchecked kernels index and divide by these)."""
+    if not isinstance(model, StaticModel):
+        raise TypeError(f"model must be a StaticModel, got {type(model).__name__}")
+    if not isinstance(model.symbols, np.ndarray) or not isinstance(model.freqs, np.ndarray):
+        raise TypeError("model symbols and freqs must be numpy arrays (build models with StaticModel.from_*)")
+    bits = model.scale_bits
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= MAX_SCALE_BITS:
+        raise ValueError(f"model scale_bits must be an integer 1..{MAX_SCALE_BITS}, got {bits!r}")
+    symbols, freqs = np.asarray(model.symbols), np.asarray(model.freqs)
+    if symbols.ndim != 1 or freqs.shape != symbols.shape or symbols.size == 0:
+        raise ValueError("model needs matching 1-D symbols and freqs with at least one symbol")
+    if symbols.dtype.kind not in "iu" or freqs.dtype.kind not in "iu":
+        raise ValueError("model symbols and freqs must be integer arrays")
+    if int(symbols.min()) < 0 or int(symbols.max()) >= 1 << 32 or np.any(np.diff(symbols.astype(np.int64)) <= 0):
+        raise ValueError("model symbols must be strictly increasing values 0..2**32-1")
+    if int(freqs.min()) < 1 or int(freqs.astype(np.int64).sum()) != 1 << int(bits):
+        raise ValueError(f"model frequencies must be >= 1 and sum to 2**scale_bits = {1 << int(bits)}")
+
+
+class _Tables:
+    """Coding tables of a static model: indexed by symbol value (alphabets up to 2**16) or by rank."""
+
+    def __init__(self, model: StaticModel):
+        _check_model(model)
+        self.model = model
+        largest = int(model.symbols[-1]) if model.symbols.size else 0
+        self.by_rank = largest >= _DENSE_LIMIT
+        size = model.symbols.size if self.by_rank else largest + 1
+        keys = np.arange(size) if self.by_rank else model.symbols.astype(np.intp)
+        self.freq = np.zeros(size, dtype=np.uint32)
+        self.freq[keys] = model.freqs
+        self.cum = (np.cumsum(self.freq, dtype=np.uint64) - self.freq).astype(np.uint32)
+        self.dtype = np.uint32 if self.by_rank else _narrowest(np.zeros(0), largest).dtype
+
+    def code_symbols(self, a: np.ndarray, check: bool, trusted: bool = False) -> np.ndarray:
+        """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code.
+        ``trusted``: the model was built from these very symbols (the backends), so nothing to check."""
+        model = self.model
+        if self.by_rank:
+            ranks = np.searchsorted(model.symbols, a.astype(np.uint64))
+            if not check and a.size and int(ranks.max()) >= model.symbols.size:
+                check = True                      # a rank past the table: report it, never index with it
+            if check and a.size:
+                bad = (ranks >= model.symbols.size)
+                bad |= model.symbols[np.minimum(ranks, model.symbols.size - 1)] != a
+                if bad.any():
+                    raise ValueError(f"symbol {int(a[np.argmax(bad)])} has probability 0 in the model")
+            return ranks.astype(np.uint32)
+        # Checked here, check=False or not: the kernels divide by and index with freq[a], and a symbol
+        # past the table or of frequency 0 corrupts memory (the by-rank path above stays in bounds).
+        if a.size and not trusted:
+            largest = int(a.max())
+            if largest >= self.freq.size or np.any(self.freq[a] == 0):
+                zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
+                raise ValueError(f"symbol {int(zero[0])} has probability 0 in the model; give it a "
+                                 "positive probability (StaticModel.from_probabilities(q, occurring=...))")
+        if a.dtype.kind != "u" or a.dtype.itemsize > np.dtype(self.dtype).itemsize:
+            return np.ascontiguousarray(a, dtype=self.dtype)   # the kernels take unsigned 8/16/32-bit
+        return np.ascontiguousarray(a)
+
+    def slot_symbol(self, dtype) -> np.ndarray:
+        keys = np.arange(self.model.symbols.size, dtype=np.uint32) if self.by_rank else self.model.symbols
+        return np.repeat(keys.astype(dtype), self.model.freqs.astype(np.intp))
+
+    def finish(self, out: np.ndarray) -> np.ndarray:
+        return self.model.symbols[out] if self.by_rank else out
+
+
+def ideal_code_length(symbols, model: StaticModel) -> float:
+    """Ideal code length ``sum_t -log2(f(x_t) / 2**scale_bits)`` in bits of ``symbols`` under ``model``.
+
+    An arithmetic coder's payload comes within a few bytes of it; inf if a symbol has frequency 0.
+    An inconsistent model (unsorted symbols, frequencies not summing to ``2**scale_bits``) raises
+    ValueError.
+    """
+    if not isinstance(model, StaticModel) or model.symbols.size:
+        _check_model(model)
+    values, cnt = _histogram(_as_array(symbols))
+    if values.size == 0:
+        return 0.0
+    pos = np.searchsorted(model.symbols, values.astype(np.uint64))
+    ok = (pos < model.symbols.size)
+    ok[ok] = model.symbols[pos[ok]] == values[ok]
+    if not ok.all():
+        return float("inf")
+    return float(np.sum(cnt * (model.scale_bits - np.log2(model.freqs[pos].astype(np.float64)))))
+
+
+# ----------------------------------------------------------------------------- low-level coders
+def default_streams(n: int) -> int:
+    """Interleaved streams used when none are given: 1 below 2**16 symbols (least overhead), else 4."""
+    return 1 if n < (1 << 16) else RANS_STREAMS
+
+
+def _stream_count(streams, error: Exception | None = None) -> int:
+    """``streams`` checked as an integer in 1..MAX_RANS_STREAMS; ``error`` replaces the usual ValueError
+    (decoders raise CorruptDataError: their count comes from a stream)."""
+    streams = check_integer(streams, "streams")
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        raise error or ValueError(f"streams must be 1..{MAX_RANS_STREAMS}, got {streams}")
+    return streams
+
+
+def _check_count(n) -> int:
+    """The symbol count ``n`` of a decoder as a non-negative int (TypeError / ValueError otherwise)."""
+    n = check_integer(n, "n (the number of symbols)")
+    if n < 0:
+        raise ValueError(f"n (the number of symbols) must be non-negative, got {n}")
+    return n
+
+
+# ----------------------------------------------------------------------------- static backends (io.oneshot)
+def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple[StaticModel, bool]:
+    """The model to code ``a`` with, and whether symbols must be checked against it.
+
+    A probability vector ``q`` is validated by :func:`codelength.measures.as_distribution` (1-D, real,
+    finite, non-negative, summing to 1 within 1e-6; integer vectors are counts) and must have an entry
+    for every symbol of the data (``len(q) > max(data)``). Longer than the alphabet (for integer arrays:
+    0..max(data)) it is cut to it and so renormalised over the symbols the stream can hold. A symbol that
+    occurs but has ``q = 0`` gets the minimum frequency 1 of ``2**scale_bits`` (``scale_bits`` bits each).
+    """
+    if model is None:
+        return StaticModel.from_data(a, scale_bits), False
+    if isinstance(model, StaticModel):
+        if scale_bits is not None and scale_bits != model.scale_bits:
+            raise ValueError(f"scale_bits={scale_bits} given with a StaticModel whose total is "
+                             f"2**{model.scale_bits}; leave scale_bits out or build the model with it")
+        if model.symbols.size and int(model.symbols[-1]) >= alphabet_size:
+            raise ValueError(f"the model lists symbol {int(model.symbols[-1])}, outside the alphabet of "
+                             f"{alphabet_size} symbols of this data")
+        return model, True
+    q = as_distribution(model, name="model")
+    values, _ = _histogram(a)
+    needed = int(values[-1]) + 1 if values.size else 0
+    if q.size < needed:
+        raise ValueError(f"the model has {q.size} entries but the data's symbols need {needed} "
+                         f"(0..{needed - 1})")
+    q = q[:alphabet_size]
+    return StaticModel.from_probabilities(q, scale_bits, occurring=values), True
+
+
+def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]:
+    """``streams`` (default for ``n`` symbols when None) and ``scale_bits`` (None: chosen) as ints;
+    TypeError for floats, bools and other non-integers rather than truncating them."""
+    streams = default_streams(n) if streams is None else _stream_count(streams)
+    if scale_bits is not None:
+        scale_bits = check_integer(scale_bits, "scale_bits")
+        if not 1 <= scale_bits <= MAX_SCALE_BITS:
+            raise ValueError(f"scale_bits must be 1..{MAX_SCALE_BITS}, got {scale_bits}")
+    return streams, scale_bits
+
+
+def _check_model_option(model) -> None:
+    """What :func:`_static_model` checks of ``model`` without data (for empty input)."""
+    if isinstance(model, StaticModel):
+        if model.symbols.size:               # a model of no symbols codes the empty input
+            _check_model(model)
+    elif model is not None:
+        as_distribution(model, name="model")
+
+
+def _check_order(order):
+    if order is not None and check_integer(order, "order") != 0:
+        raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
+
+
+def _encode_static(encoder, symbols, alphabet_size, model, scale_bits, streams, order):
+    """The static backends: one quantised order-0 model (the data's, or q's) and ``encoder``'s payload."""
+    _check_order(order)
+    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
+    if symbols.size == 0:
+        _check_model_option(model)
+        return 0, b"", b""
+    m, check = _static_model(symbols, model, scale_bits, alphabet_size)
+    return 0, m.to_bytes(streams), encoder(symbols, m, streams, check=check, _trusted=not check)
+
+
+def _decode_static(decoder, name, param, model, payload, n, alphabet_size):
+    if n == 0:
+        if model or payload:
+            raise CorruptDataError(f"{name} stream of zero symbols carries data")
+        return np.zeros(0, dtype=np.uint8)
+    m, streams = StaticModel.from_bytes(model, alphabet_size)
+    if param != 0:
+        raise CorruptDataError(f"bad {name} parameters")
+    return decoder(payload, m, n, streams)
+
+
+__all__ = ["MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "RANS_STREAMS", "StaticModel", "quantize_frequencies",
+           "quantization_cost", "choose_scale_bits", "ideal_code_length", "default_streams"]

@@ -1,0 +1,89 @@
+"""Static range coder: a byte-oriented range coder (64-bit low, 56-bit range) under a quantised
+order-0 model (:class:`codelength.coders.model.StaticModel`), 1 to 8 interleaved streams.
+
+Backend ``"range"`` of :func:`codelength.compress`: the data's quantised counts go in the container's
+model section. ``model=q`` codes under a given probability vector instead: q must be a 1-D real
+probability vector (or counts) with an entry for every symbol of the data (``len(q) > max(data)``); a
+symbol that occurs but has ``q = 0`` gets the minimum frequency 1 of ``2**scale_bits`` (it costs
+``scale_bits`` bits, where H(p, q) would be infinite). The kernels are in :mod:`codelength.coders._range`,
+their twins in :mod:`codelength.reference.arith`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _range
+from ..errors import CorruptDataError
+from .model import (StaticModel, _Tables, _as_array, _check_count, _decode_static, _encode_static,
+                    _read_varints, _stream_count, _varints)
+
+
+def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool = True,
+                 _trusted: bool = False) -> bytes:
+    """Range-code ``symbols`` under a static model.
+
+    With one stream the payload is at most ``ideal_code_length / 8 + 2`` bytes. With ``streams`` > 1
+    (up to 8) symbol i goes to stream i % streams, which the decoder runs interleaved (faster: the
+    divisions of independent streams overlap); the payload starts with the LEB128 byte lengths of
+    streams 0..streams-2.
+
+    Parameters
+    ----------
+    symbols : bytes-like or 1-D array of non-negative integers below 2**32
+    model : StaticModel
+        Checked for consistency (ValueError): frequencies >= 1 summing to ``2**scale_bits``,
+        1 <= scale_bits <= MAX_SCALE_BITS, symbols strictly increasing.
+    streams : int
+        1..8 (TypeError for non-integers).
+    check : bool
+        Refuse (ValueError) symbols the model gives probability 0. ``check=False`` (the caller guarantees
+        them) skips only the by-rank test of alphabets beyond 2**16; symbols that would take the kernel
+        out of bounds are refused either way.
+
+    Returns
+    -------
+    bytes
+    """
+    streams = _stream_count(streams)
+    a = _as_array(symbols)
+    tables = _Tables(model)
+    if a.size == 0:
+        return b""
+    coded = tables.code_symbols(a, check, _trusted)
+    if streams == 4:          # one interleaved pass: independent chains overlap
+        parts = _range.range_encode4(coded, tables.freq, tables.cum, model.scale_bits)
+    elif streams == 2:
+        parts = _range.range_encode2(coded, tables.freq, tables.cum, model.scale_bits)
+    else:
+        parts = [_range.range_encode(coded, tables.freq, tables.cum, model.scale_bits, j, streams)
+                 for j in range(streams)]
+    return _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
+
+
+def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
+    streams = _stream_count(streams, CorruptDataError(f"range coder stream count {streams} out of range"))
+    n = _check_count(n)
+    tables = _Tables(model)
+    out = np.empty(n, dtype=tables.dtype)
+    if n:
+        lengths, start = _read_varints(bytes(payload[:5 * (streams - 1)]), 0, streams - 1)
+        offsets = np.concatenate(([0], np.cumsum(lengths), [len(payload) - start])).astype(np.int64)
+        if offsets[-2] > offsets[-1]:
+            raise CorruptDataError("range coder stream lengths exceed the payload")
+        _range.range_decode(np.frombuffer(payload, dtype=np.uint8, offset=start), offsets, tables.freq,
+                            tables.cum, tables.slot_symbol(tables.dtype), model.scale_bits, out)
+    return tables.finish(out)
+
+
+# ----------------------------------------------------------------------------- backend (io.oneshot)
+def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
+    """Backend ``"range"``: static order-0 range coding (``model=q`` to code under a given q)."""
+    return _encode_static(range_encode, symbols, alphabet_size, model, scale_bits, streams, order)
+
+
+def decode_range(param, model, payload, n, alphabet_size):
+    return _decode_static(range_decode, "range-coder", param, model, payload, n, alphabet_size)
+
+
+__all__ = ["range_encode", "range_decode"]

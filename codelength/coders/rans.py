@@ -1,0 +1,54 @@
+"""Static rANS: 32-bit states, byte renormalisation, 1 to 8 interleaved states (4 by default) under a
+quantised order-0 model (:class:`codelength.coders.model.StaticModel`).
+
+Backend ``"rans"`` of :func:`codelength.compress`; same model and options as the range coder. The
+kernels are in :mod:`codelength.coders._rans`, their twins in :mod:`codelength.reference.arith`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _rans
+from ..errors import CorruptDataError
+from .model import (RANS_STREAMS, StaticModel, _Tables, _as_array, _check_count, _decode_static,
+                    _encode_static, _stream_count)
+
+
+def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True,
+                _trusted: bool = False) -> bytes:
+    """rANS-code ``symbols`` under a static model with ``streams`` interleaved states (1..8).
+
+    Parameters and checks as :func:`range_encode`.
+    """
+    streams = _stream_count(streams)
+    a = _as_array(symbols)
+    tables = _Tables(model)
+    if a.size == 0:
+        return b""
+    return _rans.rans_encode(tables.code_symbols(a, check, _trusted), tables.freq, tables.cum, model.scale_bits, streams)
+
+
+def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload."""
+    streams = _stream_count(streams, CorruptDataError(f"rANS stream count {streams} out of range"))
+    n = _check_count(n)
+    tables = _Tables(model)
+    out = np.empty(n, dtype=tables.dtype)
+    if n:
+        info = (tables.freq.astype(np.uint64) << np.uint64(32)) | tables.cum.astype(np.uint64)
+        _rans.rans_decode(np.frombuffer(payload, dtype=np.uint8), info, tables.slot_symbol(tables.dtype),
+                           model.scale_bits, streams, out)
+    return tables.finish(out)
+
+
+# ----------------------------------------------------------------------------- backend (io.oneshot)
+def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=None, order=0):
+    """Backend ``"rans"``: static order-0 rANS with ``streams`` interleaved states."""
+    return _encode_static(rans_encode, symbols, alphabet_size, model, scale_bits, streams, order)
+
+
+def decode_rans(param, model, payload, n, alphabet_size):
+    return _decode_static(rans_decode, "rANS", param, model, payload, n, alphabet_size)
+
+
+__all__ = ["RANS_STREAMS", "rans_encode", "rans_decode"]
