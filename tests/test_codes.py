@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codelength.coders import _huffman
+from codelength.codes import _prefix
 from codelength.codes.prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                               shannon_code_lengths)
 from codelength.reference import huffman as twin
@@ -69,7 +69,7 @@ def test_kernel_matches_twin(counts, extra):
     limit = max(1, (used - 1).bit_length()) + extra % 8
     for max_length in (None, limit):
         expected = twin.huffman_code_lengths(counts, max_length)
-        got = _huffman.code_lengths(np.asarray(counts, dtype=np.int64), max_length or 0)
+        got = _prefix.code_lengths(np.asarray(counts, dtype=np.int64), max_length or 0)
         assert got.tolist() == expected
 
 

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import codelength
-from codelength.coders import _huffman
+from codelength.coders import _blocks
 from codelength.coders import huffman
 from codelength.errors import CorruptDataError
 from codelength.reference import huffman as twin
@@ -67,7 +67,7 @@ def test_kernel_payload_is_bit_identical_to_twin(data, block_size, max_length):
 def test_adaptive_split_and_payload_match_twin(maker):
     symbols = maker(30000)
     data = symbols.tobytes()
-    assert _huffman.split_blocks(symbols, 256, twin.NATIVE_HEADER_BITS).tolist() == twin.split_blocks(data, 256)
+    assert _blocks.split_blocks(symbols, 256, twin.NATIVE_HEADER_BITS).tolist() == twin.split_blocks(data, 256)
     assert len(twin.split_blocks(_regimes(30000).tobytes(), 256)) > 1
     param, model, payload = huffman.encode(symbols, 256)
     assert (param, model, payload) == twin.encode(data, 256)

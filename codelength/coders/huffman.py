@@ -9,8 +9,9 @@ Use it through :func:`codelength.compress` / :func:`codelength.decompress`::
 
     blob = codelength.compress(data, coder="huffman", max_length=12)
 
-The kernels are in :mod:`codelength._huffman`; :mod:`codelength.reference.huffman` is their
-pure-Python twin (bit-identical model and payload).
+The kernels are :mod:`codelength.coders._huffman` (coder and decoder) and :mod:`codelength.coders._blocks`
+(block split), with code lengths from :mod:`codelength.codes._prefix`; :mod:`codelength.reference.huffman`
+is their pure-Python twin (bit-identical model and payload).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import operator
 
 import numpy as np
 
-from . import _huffman
+from . import _blocks, _huffman
 from ..errors import CorruptDataError
 from ..reference.huffman import (ADAPTIVE_ALPHABET, DEFAULT_MAX_LENGTH, FIXED_BLOCK, MAX_ALPHABET,
                                 MAX_CODE_LENGTH, NATIVE_HEADER_BITS, STREAMS)
@@ -73,7 +74,7 @@ def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | Non
         if n % block_size:
             blocks[-1] = n % block_size
         return blocks
-    return _huffman.split_blocks(symbols, alphabet_size, float(header_bits))
+    return _blocks.split_blocks(symbols, alphabet_size, float(header_bits))
 
 
 def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = None,
@@ -109,7 +110,7 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
     symbols = _checked_symbols(symbols, alphabet_size)
     if block_size is None and alphabet_size <= 256:
         # the adaptive split counts every chunk anyway: hand the blocks' counts to the encoder
-        blocks, counts = _huffman.split_blocks(symbols, alphabet_size, float(NATIVE_HEADER_BITS), True)
+        blocks, counts = _blocks.split_blocks(symbols, alphabet_size, float(NATIVE_HEADER_BITS), True)
     else:
         blocks, counts = block_lengths(symbols, alphabet_size, block_size), None
     model, payload = _huffman.encode_native(symbols, alphabet_size, blocks, max_length, counts)

@@ -2,9 +2,10 @@
 the classical codes of a course and the integer (universal) codes.
 
 ``prefix`` builds code lengths and code words and the :class:`CodeTable`; the compiled construction loops
-live with the Huffman coder (:mod:`codelength.coders._huffman`). ``classic``: Shannon-Fano, Shannon-Fano-
-Elias, Shannon code words, Tunstall, radix-r Huffman trees. ``integer``: unary, Elias, Fibonacci, Golomb,
-Rice and exp-Golomb bit streams (Cython kernel :mod:`codelength.codes._integer`).
+are ``_prefix.pyx`` (declared in ``_prefix.pxd`` for the Huffman coder and the DEFLATE writer, which cimport
+them). ``classic``: Shannon-Fano, Shannon-Fano-Elias, Shannon code words, Tunstall, radix-r Huffman trees.
+``integer``: unary, Elias, Fibonacci, Golomb, Rice and exp-Golomb bit streams (Cython kernel
+:mod:`codelength.codes._integer`).
 """
 from .prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
                      shannon_code_lengths)

@@ -19,7 +19,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..coders import _huffman
+from . import _prefix
 from ..measures.discrete import entropy, symbol_code_lengths
 from ..reference import huffman as _twin
 
@@ -116,7 +116,7 @@ def huffman_code_lengths(counts, max_length: int | None = None, *, radix: int = 
                                       sum(weights.tolist()) <= np.iinfo(np.int64).max):
         limit = 0 if max_length is None or max_length >= 62 else max_length
         try:
-            lengths = _huffman.code_lengths(np.ascontiguousarray(weights), limit).astype(np.int64)
+            lengths = _prefix.code_lengths(np.ascontiguousarray(weights), limit).astype(np.int64)
         except OverflowError:
             pass  # lengths beyond 255 bits: only the twin's Python integers carry them
         else:

@@ -15,7 +15,8 @@ import zlib
 
 import numpy as np
 
-from ..coders import _huffman
+from . import _deflate
+from ..coders import _blocks
 from ..coders.huffman import _check_int, block_lengths
 from ..reference.huffman import DEFLATE_HEADER_BITS
 
@@ -44,9 +45,9 @@ def raw_deflate(data, block_size: int | None = None) -> bytes:
     array = _as_bytes(data)
     if block_size is None:
         # the adaptive split counts every chunk anyway: hand the blocks' counts to the writer
-        blocks, counts = _huffman.split_blocks(array, 256, float(DEFLATE_HEADER_BITS), True)
-        return _huffman.deflate_raw(array, blocks, counts)
-    return _huffman.deflate_raw(array, block_lengths(array, 256, block_size, DEFLATE_HEADER_BITS))
+        blocks, counts = _blocks.split_blocks(array, 256, float(DEFLATE_HEADER_BITS), True)
+        return _deflate.deflate_raw(array, blocks, counts)
+    return _deflate.deflate_raw(array, block_lengths(array, 256, block_size, DEFLATE_HEADER_BITS))
 
 
 def compress(data, format: str = "gzip", *, block_size: int | None = None, mtime: int = 0) -> bytes:

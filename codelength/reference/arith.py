@@ -1,4 +1,5 @@
-"""Pure-Python twins of the arithmetic-coding kernels (codelength/_arith.pyx): plain builtins only.
+"""Pure-Python twins of the arithmetic-coding kernels (codelength/coders/_range.pyx,
+_rans.pyx, _adaptive.pyx): plain builtins only.
 
 Every function here computes exactly what its kernel computes (bit-identical payloads), with Python
 integers masked to the widths the C code uses. They are slow (about 0.1-0.5 MB/s) and are the

@@ -1,4 +1,5 @@
-"""Pure-Python twin of the Huffman kernels (:mod:`codelength._huffman`).
+"""Pure-Python twin of the Huffman kernels (:mod:`codelength.codes._prefix`, :mod:`codelength.coders._blocks`,
+:mod:`codelength.coders._huffman`, :mod:`codelength.io._deflate`).
 
 Plain Python builtins only (no NumPy). Every function here gives exactly the result of its Cython
 counterpart: the same code lengths, the same block split, and bit-identical model and payload bytes of

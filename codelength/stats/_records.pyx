@@ -12,7 +12,7 @@ from libc.string cimport memset
 from libc.stdlib cimport malloc, free
 from libc.math cimport log1p
 
-from codelength.coders._huffman cimport _code_lengths
+from codelength.codes._prefix cimport _code_lengths
 
 cdef extern from "zlib.h" nogil:
     ctypedef struct z_stream:

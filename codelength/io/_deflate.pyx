@@ -1,0 +1,181 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
+"""The Huffman-only DEFLATE writer (RFC 1951): dynamic-Huffman literal-only blocks, each written as a
+fixed-code (BTYPE 01) or stored (BTYPE 00) block instead when that takes fewer bits.
+
+Twin: ``deflate_raw`` in :mod:`codelength.reference.huffman` (bit-identical streams). Code lengths and
+code words come from codes/_prefix.pyx, block lengths from coders/_blocks.pyx, the bit writer from
+coders/_bitwriter.pxd and the code-length header from coders/_huffman.pyx.
+
+Thread safety (the module is declared ``freethreading_compatible``): every coder keeps its state in
+local variables and buffers of its own call, writes only to the arrays it is given, and the
+module-level tables are filled once, at import; calls from many threads at once are independent.
+"""
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.stdlib cimport free
+from libc.string cimport memcpy, memset
+
+from codelength.coders._bitwriter cimport Writer, _reserve, _put, _align, _encode_symbols, _take
+from codelength.coders._huffman cimport Runs, _write_lengths
+from codelength.codes._prefix cimport _code_lengths, _canonical_entries
+
+cdef uint8_t[19] DEFLATE_CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+
+
+# ------------------------------------------------------------------------------------------------
+# Huffman-only DEFLATE writer (twin: deflate_raw)
+# ------------------------------------------------------------------------------------------------
+
+cdef inline uint64_t _stored_bits(uint64_t bit_position, Py_ssize_t n) noexcept nogil:
+    """Twin: stored_bits."""
+    cdef uint64_t position = bit_position
+    cdef Py_ssize_t piece
+    while True:
+        piece = n if n < 65535 else 65535
+        position = (position + 3 + 7) & ~(<uint64_t>7)
+        position += 32 + 8 * <uint64_t>piece
+        n -= piece
+        if n == 0:
+            return position - bit_position
+
+
+cdef int _write_stored(Writer* w, const uint8_t* block, Py_ssize_t n, bint final) noexcept nogil:
+    """Twin: write_stored."""
+    cdef Py_ssize_t piece, offset = 0
+    cdef bint last
+    if _reserve(w, n + 8 * (n // 65535 + 1) + 16) != 0:
+        return -1
+    while True:
+        piece = n - offset if n - offset < 65535 else 65535
+        last = offset + piece == n
+        _put(w, 1 if final and last else 0, 1)
+        _put(w, 0, 2)
+        _align(w)
+        _put(w, <uint64_t>piece, 16)
+        _put(w, <uint64_t>(piece ^ 0xFFFF), 16)
+        memcpy(w.buf + w.pos, block + offset, piece)
+        w.pos += piece
+        offset += piece
+        if last:
+            return 0
+
+
+def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_t[:, ::1] block_counts=None):
+    """Raw DEFLATE stream of dynamic-Huffman literal-only blocks with the given block lengths
+    (``block_counts``: their byte counts, shape (blocks, 256), when already known); a block that
+    takes fewer bits with the fixed code (BTYPE 01) or stored (BTYPE 00) is written so (twin: deflate_raw)."""
+    cdef Writer w
+    cdef int64_t counts[257]
+    cdef uint8_t lengths[259]
+    cdef uint32_t entries[257]
+    cdef Py_ssize_t b, i, start = 0, block_n, n_blocks = blocks.shape[0]
+    cdef uint64_t bits, begin, fixed_bits, stored_bits, trial_bits, best_bits
+    cdef Writer trial
+    cdef int tail, best_tail
+    cdef uint8_t fixed_lengths[288]
+    cdef uint32_t fixed_entries[288]
+    cdef size_t saved_pos
+    cdef uint64_t saved_acc
+    cdef int saved_nbits
+    cdef Runs runs
+    cdef int rc = 0, s
+    cdef const int64_t* known = NULL
+    if data.shape[0] == 0:
+        return b"\x03\x00"
+    if block_counts is not None:
+        if block_counts.shape[0] != n_blocks or block_counts.shape[1] != 256:
+            raise ValueError("block_counts must have shape (blocks, 256)")
+        if n_blocks:
+            known = &block_counts[0, 0]
+    runs.repeat_symbol = 16
+    runs.first_zero_symbol = 17
+    runs.n_zero_runs = 2
+    runs.cl_symbols = 19
+    memset(&w, 0, sizeof(Writer))
+    memset(&trial, 0, sizeof(Writer))
+    for s in range(288):  # RFC 1951, 3.2.6
+        fixed_lengths[s] = 8 if s < 144 else (9 if s < 256 else (7 if s < 280 else 8))
+    _canonical_entries(fixed_lengths, 288, fixed_entries)
+    with nogil:
+        for b in range(n_blocks):
+            block_n = blocks[b]
+            if known != NULL:
+                memcpy(counts, known + b * 256, 256 * sizeof(int64_t))
+            else:
+                memset(counts, 0, sizeof(counts))
+                for i in range(start, start + block_n):
+                    counts[data[i]] += 1
+            counts[256] = 1
+            if _code_lengths(counts, 257, 15, lengths) != 0 or _reserve(&w, 16) != 0:
+                rc = -1
+                break
+            # no distance codes are used: one of zero bits (tail 0), one of one bit (tail 1) or two of
+            # one bit (tail 2) are all valid; take the one whose lengths code the shortest (twin)
+            best_tail = 0
+            best_bits = 0
+            for tail in range(3):
+                lengths[257] = 0 if tail == 0 else 1
+                lengths[258] = 1
+                trial.pos = 0
+                trial.acc = 0
+                trial.nbits = 0
+                if _write_lengths(&trial, lengths, 258 + (tail == 2), runs, DEFLATE_CL_ORDER, 4) != 0:
+                    rc = -1
+                    break
+                trial_bits = 8 * <uint64_t>trial.pos + trial.nbits
+                if tail == 0 or trial_bits < best_bits:
+                    best_tail = tail
+                    best_bits = trial_bits
+            if rc != 0:
+                break
+            lengths[257] = 0 if best_tail == 0 else 1
+            saved_pos = w.pos
+            saved_acc = w.acc
+            saved_nbits = w.nbits
+            begin = 8 * <uint64_t>w.pos + w.nbits
+            _put(&w, 1 if b == n_blocks - 1 else 0, 1)
+            _put(&w, 2, 2)
+            _put(&w, 0, 5)
+            _put(&w, 1 if best_tail == 2 else 0, 5)
+            if _write_lengths(&w, lengths, 258 + (best_tail == 2), runs, DEFLATE_CL_ORDER, 4) != 0:
+                rc = -1
+                break
+            _canonical_entries(lengths, 257, entries)
+            bits = 0
+            for s in range(257):
+                bits += <uint64_t>counts[s] * lengths[s]
+            fixed_bits = 3
+            for s in range(257):
+                fixed_bits += <uint64_t>counts[s] * fixed_lengths[s]
+            stored_bits = _stored_bits(begin, block_n)
+            bits += 8 * <uint64_t>w.pos + w.nbits - begin      # the whole dynamic block
+            if fixed_bits < bits or stored_bits < bits:
+                w.pos = saved_pos
+                w.acc = saved_acc
+                w.nbits = saved_nbits
+                if fixed_bits <= stored_bits:
+                    if _reserve(&w, fixed_bits // 8 + 16) != 0:
+                        rc = -1
+                        break
+                    _put(&w, 1 if b == n_blocks - 1 else 0, 1)
+                    _put(&w, 1, 2)
+                    _encode_symbols(&w, &data[start], block_n, fixed_entries, 9)
+                    _put(&w, fixed_entries[256] >> 8, fixed_entries[256] & 0xFF)
+                elif _write_stored(&w, &data[start], block_n, b == n_blocks - 1) != 0:
+                    rc = -1
+                    break
+                start += block_n
+                continue
+            if _reserve(&w, bits // 8 + 16) != 0:
+                rc = -1
+                break
+            _encode_symbols(&w, &data[start], block_n, entries, 15)
+            _put(&w, entries[256] >> 8, entries[256] & 0xFF)
+            start += block_n
+        if rc == 0:
+            _align(&w)
+    free(trial.buf)
+    if rc != 0:
+        free(w.buf)
+        raise MemoryError()
+    return _take(&w)
