@@ -1,15 +1,15 @@
-"""Arithmetic coders: run.py's coder comparison on order-0 data plus what only this script measures.
+"""Arithmetic coders: group arith of run.py (which composes the per-area scripts) on order-0 data plus what only this script measures.
 
     python benchmarks/bench_arith.py [--size-mib 16] [--repeats 3] [--corpus DIR] [--clock cpu] [--json FILE]
 
 1. Order-0 data: ``--size-mib`` (alias ``--sizes``; MiB by default, K/M suffixes allowed) of i.i.d. bytes
-   with the byte frequencies of alice29.txt (common.load_source("iid")). Through run.group_constriction
+   with the byte frequencies of alice29.txt (common.load_source("iid")). Through group_constriction
    (group "arith vs constriction"): the static range coder on 1 and 4 streams and rANS on 1, 2 and 4 states
    (run.py: 1 and 4) against constriction 0.5's range and ANS coders with a Categorical model of the same
    empirical probabilities (skipped when not installed). Only here (group "arith, order-0 data"): the
    adaptive order-0 and order-2 coders on the same data; the payload overhead of every coder against the
    ideal code length of the quantised model and against n * H0; the quantisation cost of the model.
-2. The pure-Python twins on the first --twin-bytes (64 KiB) of that data: run.group_arith (kernels through
+2. The pure-Python twins on the first --twin-bytes (64 KiB) of that data: group_arith (kernels through
    compress()/decompress() against the twins on the bare coder, payloads checked bit-identical).
 3. Corpus text files: bits per byte of adaptive order 0..3, mixed orders 0..2 and 0..3, and the static
    range coder (whole streams) beside the empirical H0..H3 and zlib -9; adaptive order-2 speed, plain and
@@ -26,21 +26,162 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402  (benchmarks/common.py: data, timing and output shared by the benchmark scripts)
-import run  # noqa: E402  (benchmarks/run.py: the suite's groups, timing rows and tables)
-from run import Impl  # noqa: E402
+import common  # noqa: E402  (benchmarks/common.py: data, timing, the suite and its tables, shared by every script)
+from common import TWIN, Impl  # noqa: E402
+
+common.use_checkout()
 
 import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
 from codelength.coders import adaptive as adaptive_coder, model as static_model  # noqa: E402
+from codelength.coders import range as range_coder, rans as rans_coder  # noqa: E402
+from codelength.reference import arith as ref_arith  # noqa: E402
+
+constriction = common.optional("constriction")  # its submodules (stream.queue, stream.stack, ...) are attributes
 
 TEXTS = ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt")
 ORDER0 = "arith, order-0 data"
 
 
-def group_adaptive_order0(suite: run.Suite, source: common.Source, model: static_model.StaticModel) -> None:
-    """Adaptive order-0 and order-2 coders (bare kernels) on the order-0 data of run.group_constriction;
+def _twin_tables(model: static_model.StaticModel):
+    """Dense freq and cum (with the total appended) lists of a byte model, as the twins take them."""
+    freq = np.zeros(256, dtype=np.int64)
+    freq[model.symbols.astype(np.intp)] = model.freqs
+    cum = np.concatenate(([0], np.cumsum(freq)))
+    return freq.tolist(), cum.tolist()
+
+
+#: coder label, compress() options
+ARITH_CODERS = (("range coder", {"coder": "range"}), ("rANS", {"coder": "rans"}),
+                ("adaptive order-0", {"coder": "adaptive", "order": 0}),
+                ("adaptive order-2 context model", {"coder": "adaptive", "order": 2}))
+
+
+def _arith_twins(data: bytes) -> dict:
+    """label -> (twin encode, kernel payload, twin decode) for the slice (the payload the twin must match)."""
+    array = np.frombuffer(data, dtype=np.uint8)
+    n = len(data)
+    model = static_model.StaticModel.from_data(array)
+    freq, cum = _twin_tables(model)
+    bits, symbols, streams = model.scale_bits, array.tolist(), static_model.default_streams(n)
+    values = np.flatnonzero(codelength.counts(data))
+    lookup = np.zeros(256, dtype=np.int64)
+    lookup[values] = np.arange(values.size)
+    ranks, k = lookup[array].tolist(), int(values.size)
+    table_bits = adaptive_coder.DEFAULT_TABLE_BITS
+    return {
+        "range coder": (lambda: ref_arith.range_encode(symbols, freq, cum, bits, streams),
+                        range_coder.range_encode(array, model, streams),
+                        lambda p: ref_arith.range_decode(p, freq, cum, bits, n, streams)),
+        "rANS": (lambda: ref_arith.rans_encode(symbols, freq, cum, bits, static_model.RANS_STREAMS),
+                 rans_coder.rans_encode(array, model, static_model.RANS_STREAMS),
+                 lambda p: ref_arith.rans_decode(p, freq, cum, bits, n, static_model.RANS_STREAMS)),
+        # the order-0 twin codes ranks among the symbols that occur
+        "adaptive order-0": (lambda: ref_arith.adaptive0_encode(ranks, k), adaptive_coder.adaptive_encode(array, 0)[1],
+                             lambda p: values[ref_arith.adaptive0_decode(p, k, n)]),
+        "adaptive order-2 context model": (lambda: ref_arith.context_encode(data, 2, table_bits),
+                                           adaptive_coder.adaptive_encode(array, 2, table_bits)[1],
+                                           lambda p: ref_arith.context_decode(p, 2, table_bits, n)),
+    }
+
+
+def group_arith(suite: common.Suite, data: bytes, is_slice: bool, source: str) -> None:
+    n = len(data)
+    twins = _arith_twins(data) if is_slice else {}
+    for label, options in ARITH_CODERS:
+        twin_encode, payload, twin_decode = twins.get(label, (None, None, None))
+        enc = suite.compare("arith", f"{label} encode", [
+            Impl("codelength.compress", lambda options=options: codelength.compress(data, **options), ours=True),
+            Impl(TWIN, twin_encode, slow=True) if twin_encode else None], n, source)
+        blob = enc["codelength.compress"]
+        suite.annotate("codelength.compress", out_bytes=len(blob))
+        if twin_encode:
+            assert bytes(enc[TWIN]) == bytes(payload), label
+        dec = suite.compare("arith", f"{label} decode", [
+            Impl("codelength.decompress", lambda blob=blob: codelength.decompress(blob), ours=True),
+            Impl(TWIN, lambda: twin_decode(payload), slow=True) if twin_decode else None], n, source)
+        for out in dec.values():
+            out = out if isinstance(out, (bytes, bytearray)) else np.asarray(out).astype(np.uint8).tobytes()
+            assert out == data, label
+
+
+def constriction_categorical(array: np.ndarray):
+    """constriction's view of a byte array: (symbols as ranks among the bytes that occur, a Categorical model
+    of their empirical probabilities)."""
+    c = codelength.counts(array)
+    used = np.flatnonzero(c)
+    remap = np.zeros(256, dtype=np.int32)
+    remap[used] = np.arange(used.size, dtype=np.int32)
+    return remap[array], constriction.stream.model.Categorical(c[used] / array.size, perfect=False)
+
+
+def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1, 4)):
+    """Static range and ANS coders on i.i.d. order-0 data: codelength's kernels (on each number of
+    streams/states) against constriction, which is paired with the first. Each encode row gets its output
+    size and the overhead of that over the ideal code length of the quantised model and over n H0.
+
+    Returns ``(source, model)``: the data and codelength's static model of it.
+    """
+    n = suite.args.peer_size
+    source = common.load_source("iid", n, suite.args.corpus)
+    array = source.array
+    suite.sources.setdefault("iid", source.description + f" (entropy {source.known_entropy:.4f} bits/byte)")
+    g = "arith vs constriction"
+    model = static_model.StaticModel.from_data(array)
+    h0_bytes = common.entropy_of_blocks(array, [n]) * n / 8
+    ideal_bytes = static_model.ideal_code_length(array, model) / 8
+    suite.log(f"== i.i.d. order-0 data for the coder peers: {common.size_label(n)}, H = {source.known_entropy:.4f} bits/byte")
+    if constriction is None:
+        suite.skip("constriction: not installed (pip install constriction)")
+    else:
+        cs = constriction.stream
+        symbols, categorical = constriction_categorical(array)
+
+    def constriction_range():
+        encoder = cs.queue.RangeEncoder()
+        encoder.encode(symbols, categorical)
+        return encoder.get_compressed()
+
+    def constriction_ans():
+        coder = cs.stack.AnsCoder()
+        coder.encode_reverse(symbols, categorical)
+        return coder.get_compressed()
+
+    for kind, unit, counts, encode, decode, peer in (
+            ("static range coder", "stream", range_streams, range_coder.range_encode, range_coder.range_decode, "RangeEncoder"),
+            ("static ANS", "state", rans_states, rans_coder.rans_encode, rans_coder.rans_decode, "AnsCoder")):
+        name, dname = encode.__name__, decode.__name__
+        label = {k: f"{k} {unit}" + ("s" if k > 1 else "") for k in counts}
+        peer_encode = constriction_range if peer == "RangeEncoder" else constriction_ans
+        enc = suite.compare(g, f"{kind} encode", [
+            *(Impl(f"codelength {name} ({label[k]})", lambda k=k: encode(array, model, k, check=False), ours=True)
+              for k in counts),
+            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({label[counts[0]]})")
+            if constriction is not None else None], n, "iid")
+        for impl, out in enc.items():
+            size = out.nbytes if isinstance(out, np.ndarray) else len(out)
+            suite.annotate(impl, out_bytes=size, over_nH0_pct=100 * (size - h0_bytes) / h0_bytes,
+                           over_ideal_pct=100 * (size - ideal_bytes) / ideal_bytes)
+        peer_decoder = "RangeDecoder" if peer == "RangeEncoder" else peer
+        if constriction is not None:
+            theirs = enc[f"constriction {peer} (Categorical)"]
+            peer_decode = ((lambda: cs.queue.RangeDecoder(theirs).decode(categorical, n)) if peer == "RangeEncoder"
+                           else (lambda: cs.stack.AnsCoder(theirs).decode(categorical, n)))
+        dec = suite.compare(g, f"{kind} decode", [
+            *(Impl(f"codelength {dname} ({label[k]})",
+                   lambda k=k, p=enc[f"codelength {name} ({label[k]})"]: decode(p, model, n, k), ours=True)
+              for k in counts),
+            Impl(f"constriction {peer_decoder} (Categorical)", peer_decode,
+                 ref=f"codelength {dname} ({label[counts[0]]})")
+            if constriction is not None else None], n, "iid")
+        for impl, out in dec.items():
+            assert np.array_equal(out, symbols if impl.startswith("constriction") else array), impl
+    return source, model
+
+
+def group_adaptive_order0(suite: common.Suite, source: common.Source, model: static_model.StaticModel) -> None:
+    """Adaptive order-0 and order-2 coders (bare kernels) on the order-0 data of group_constriction;
     their payloads annotated with the same overheads as the static coders' rows."""
     array, n = source.array, len(source.data)
     h0_bytes = common.entropy_of_blocks(array, [n]) * n / 8
@@ -60,7 +201,7 @@ def group_adaptive_order0(suite: run.Suite, source: common.Source, model: static
         assert all(np.array_equal(out, array) for out in dec.values()), label
 
 
-def render_payloads(suite: run.Suite, source: common.Source, model: static_model.StaticModel) -> str:
+def render_payloads(suite: common.Suite, source: common.Source, model: static_model.StaticModel) -> str:
     """Payload bytes of each coder on the order-0 data and its overhead over the ideal length and n H0."""
     array, n = source.array, len(source.data)
     counts = np.bincount(array, minlength=256)
@@ -101,7 +242,7 @@ def render_corpus(rows: list[dict]) -> str:
     return common.markdown_table(["file", *keys], [[r["file"], *(f"{r[k]:.3f}" for k in keys)] for r in rows])
 
 
-def group_text_order2(suite: run.Suite, corpus: Path, n: int) -> None:
+def group_text_order2(suite: common.Suite, corpus: Path, n: int) -> None:
     """Adaptive order-2 encode and decode, plain and mixed (orders 0..2), on the corpus texts repeated to n."""
     texts = [corpus / name for name in TEXTS if (corpus / name).is_file()]
     if not texts:
@@ -152,24 +293,24 @@ def cross_entropy_experiment(corpus: Path) -> list[dict]:
 
 
 def main(argv=None) -> dict:
-    parser = run.build_parser(__doc__, suite=False, sizes="16", repeats=3, data="iid")
+    parser = common.build_parser(__doc__, sizes="16", repeats=3, data="iid")
     parser.add_argument("--size-mib", dest="sizes", help="alias of --sizes (one size: the largest is used)")
     parser.add_argument("--json", type=Path, help="write every row and table here")
-    args = run.finish_args(parser, parser.parse_args(argv))
+    args = common.finish_args(parser, parser.parse_args(argv))
     args.peer_size = n = max(args.sizes)
-    suite = run.Suite(args)
-    source, model = run.group_constriction(suite, range_streams=(1, 4), rans_states=(1, 2, 4))
+    suite = common.Suite(args)
+    source, model = group_constriction(suite, range_streams=(1, 4), rans_states=(1, 2, 4))
     group_adaptive_order0(suite, source, model)
     payloads = render_payloads(suite, source, model)
     slice_ = source.data[:args.twin_bytes]
     suite.log(f"== pure-Python twins on the first {common.size_label(len(slice_))}")
-    run.group_arith(suite, slice_, True, source.name)
+    group_arith(suite, slice_, True, source.name)
     del source
     corpus_rows = corpus_sizes(args.corpus)
     group_text_order2(suite, args.corpus, n)
     cross = cross_entropy_experiment(args.corpus)
 
-    print(run.render_speed(suite.speed))
+    print(common.render_speed(suite.speed))
     print()
     print(payloads)
     if corpus_rows:

@@ -1,8 +1,9 @@
-"""Huffman coding: run.py's Huffman group plus what only this script measures.
+"""Huffman coding: group huffman of run.py (which composes the per-area scripts) plus what only this
+script measures.
 
     python benchmarks/bench_huffman.py [--sizes 1,64] [--repeats 5] [--data corpus] [--corpus DIR] [--clock cpu]
 
-From run.py (the same code, group "huffman"): codelength.compress/decompress (native Huffman, container and
+Group "huffman": codelength.compress/decompress (native Huffman, container and
 CRC) and Huffman-only DEFLATE against zlib Huffman-only (common.zlib_huffman_only, level 9) and zlib inflate;
 on the --twin-bytes slice (64 KiB) the pure-Python twin and dahuffman (when installed).
 
@@ -25,16 +26,79 @@ import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402  (benchmarks/common.py: data, timing and output shared by the benchmark scripts)
-import run  # noqa: E402  (benchmarks/run.py: the suite's groups, timing rows and tables)
-from run import TWIN, Impl  # noqa: E402
+import common  # noqa: E402  (benchmarks/common.py: data, timing, the suite and its tables, shared by every script)
+from common import TWIN, Impl  # noqa: E402
 
+common.use_checkout()
 import numpy as np  # noqa: E402
 
-from codelength.coders import _huffman  # noqa: E402
-
-from codelength.coders import huffman
+import codelength  # noqa: E402
+from codelength.coders import _huffman, huffman  # noqa: E402
 from codelength.reference import huffman as twin  # noqa: E402
+
+dahuffman = common.optional("dahuffman")
+
+#: labels of the Huffman rows that other scripts look up
+HUFFMAN_NATIVE = "codelength.compress (native Huffman)"
+HUFFMAN_DEFLATE = "codelength Huffman-only DEFLATE"
+ZLIB_HUFFMAN_ONLY = "zlib Huffman-only (level 9)"
+
+
+def group_huffman(suite: common.Suite, data: bytes, is_slice: bool, source: str) -> dict:
+    """Huffman encode and decode through compress()/decompress(), zlib and the slow peers.
+
+    Returns ``{implementation label: its output}`` of the encode rows (the streams, for further use).
+    """
+    n = len(data)
+    native, ours_deflate, zlib_ho = HUFFMAN_NATIVE, HUFFMAN_DEFLATE, ZLIB_HUFFMAN_ONLY
+    if is_slice and dahuffman is None:
+        suite.skip("dahuffman: not installed (pip install dahuffman)")
+    with_dahuffman = is_slice and dahuffman is not None
+    enc = suite.compare("huffman", "encode", [
+        Impl(native, lambda: codelength.compress(data), ours=True),
+        Impl(ours_deflate, lambda: codelength.compress(data, format="deflate"), ours=True),
+        Impl(zlib_ho, lambda: common.zlib_huffman_only(data), ref=ours_deflate),
+        Impl(TWIN, lambda: twin.encode(data, 256), ref=native, slow=True) if is_slice else None,
+        Impl("dahuffman (from_data + encode)", lambda: dahuffman.HuffmanCodec.from_data(data).encode(data),
+             ref=native, slow=True) if with_dahuffman else None], n, source)
+    for impl, blob in enc.items():
+        if impl != TWIN:
+            suite.annotate(impl, out_bytes=len(blob))
+    blob, theirs = enc[native], enc[zlib_ho]
+    if zlib.decompress(enc[ours_deflate], -15) != data:
+        raise AssertionError("codelength's DEFLATE stream does not inflate to the input")
+    if is_slice:
+        param, model, payload = huffman.encode(np.frombuffer(data, dtype=np.uint8), 256)
+        assert enc[TWIN] == (param, model, payload), "twin and kernel disagree"
+    codec = dahuffman.HuffmanCodec.from_data(data) if with_dahuffman else None
+    dec = suite.compare("huffman", "decode", [
+        Impl("codelength.decompress (native Huffman)", lambda: codelength.decompress(blob), ours=True),
+        Impl("zlib inflate (of zlib's stream)", lambda: zlib.decompress(theirs, -15)),
+        Impl(TWIN, lambda: twin.decode(param, model, payload, n, 256), slow=True) if is_slice else None,
+        Impl("dahuffman", lambda: codec.decode(enc["dahuffman (from_data + encode)"]), slow=True)
+        if with_dahuffman else None], n, source)
+    assert all(bytes(out) == data for out in dec.values())
+    return enc
+
+
+def huffman_bounds(array: np.ndarray) -> tuple[dict, dict]:
+    """The bounds of block-adaptive order-0 coders: H0 of each block (mean bits/byte) for the blocks of
+    32 KiB, of codelength's native and DEFLATE splits and of zlib's 32767-literal blocks; and the number of
+    blocks of the two codelength splits."""
+    n = array.size
+    native_blocks = huffman.block_lengths(array, 256)
+    try:
+        deflate_blocks = huffman.block_lengths(array, 256, None, twin.DEFLATE_HEADER_BITS)
+    except (AttributeError, TypeError):
+        deflate_blocks = native_blocks
+    bounds = {
+        "H0 per 32 KiB block": common.entropy_of_blocks(array, common.fixed_blocks(n, 32 * common.KiB)),
+        "H0 per native Huffman block": common.entropy_of_blocks(array, native_blocks),
+        "H0 per DEFLATE block": common.entropy_of_blocks(array, deflate_blocks),
+        "H0 per zlib block (32767 B)": common.entropy_of_blocks(array, common.fixed_blocks(n, 32767)),
+    }
+    return bounds, {"native_blocks": len(native_blocks), "deflate_blocks": len(deflate_blocks)}
+
 
 GROUP = "huffman backend"
 BACKEND_ENCODE = "huffman.encode (bare backend)"
@@ -43,9 +107,9 @@ REUSED_DECODE = "_huffman.decode_native (kernel, into a reused buffer: no page f
 INFLATE_OURS = "zlib inflate of codelength's DEFLATE stream"
 
 
-def group_backend(suite: run.Suite, data: bytes, is_slice: bool, source: str, streams: dict) -> int:
+def group_backend(suite: common.Suite, data: bytes, is_slice: bool, source: str, streams: dict) -> int:
     """The bare backend's encode and decode (and the twin's, on the slice); zlib inflating codelength's
-    DEFLATE stream (from ``streams``, the encode outputs of run.group_huffman). Returns the backend's
+    DEFLATE stream (from ``streams``, the encode outputs of group_huffman). Returns the backend's
     output bytes (model + payload)."""
     n = len(data)
     array = np.frombuffer(data, dtype=np.uint8)
@@ -68,7 +132,7 @@ def group_backend(suite: run.Suite, data: bytes, is_slice: bool, source: str, st
     assert dec[REUSED_DECODE] == 0 and reused.tobytes() == data
     if is_slice:
         assert bytes(dec[TWIN]) == data
-    ours = streams[run.HUFFMAN_DEFLATE]
+    ours = streams[HUFFMAN_DEFLATE]
     inflated = suite.compare(GROUP, "inflate", [Impl(INFLATE_OURS, lambda: zlib.decompress(ours, -15))], n, source)
     assert inflated[INFLATE_OURS] == data
     return len(model) + len(payload)
@@ -78,21 +142,21 @@ def sizes_row(data: bytes, streams: dict, backend_bytes: int) -> dict:
     """Bits per byte of each Huffman output beside the order-0 bounds (whole input, 32 KiB, native blocks)."""
     array = np.frombuffer(data, dtype=np.uint8)
     n = array.size
-    bounds, blocks = run.huffman_bounds(array)
+    bounds, blocks = huffman_bounds(array)
     return {"bytes": n, "H0": common.entropy_of_blocks(array, [n]), **bounds, **blocks,
             "native backend": 8 * backend_bytes / n,
-            "native compress()": 8 * len(streams[run.HUFFMAN_NATIVE]) / n,
-            "codelength DEFLATE": 8 * len(streams[run.HUFFMAN_DEFLATE]) / n,
-            "zlib Huffman-only": 8 * len(streams[run.ZLIB_HUFFMAN_ONLY]) / n}
+            "native compress()": 8 * len(streams[HUFFMAN_NATIVE]) / n,
+            "codelength DEFLATE": 8 * len(streams[HUFFMAN_DEFLATE]) / n,
+            "zlib Huffman-only": 8 * len(streams[ZLIB_HUFFMAN_ONLY]) / n}
 
 
 def speedups(rows: list[dict], n: int) -> dict:
     """Ratios of median MB/s on ``n`` bytes: codelength's coders over zlib's."""
     mbps = {(r["op"], r["impl"]): r["mbps"] for r in rows if r["bytes"] == n}
-    zlib_encode = mbps[("encode", run.ZLIB_HUFFMAN_ONLY)]
+    zlib_encode = mbps[("encode", ZLIB_HUFFMAN_ONLY)]
     zlib_inflate = mbps[("decode", "zlib inflate (of zlib's stream)")]
     return {"native encode (backend) / zlib encode": mbps[("encode", BACKEND_ENCODE)] / zlib_encode,
-            "DEFLATE encode / zlib encode": mbps[("encode", run.HUFFMAN_DEFLATE)] / zlib_encode,
+            "DEFLATE encode / zlib encode": mbps[("encode", HUFFMAN_DEFLATE)] / zlib_encode,
             "native decode (backend) / zlib inflate": mbps[("decode", BACKEND_DECODE)] / zlib_inflate}
 
 
@@ -107,19 +171,19 @@ def render_sizes(sizes: list[dict]) -> str:
 
 
 def main(argv=None) -> dict:
-    parser = run.build_parser(__doc__, suite=False, sizes="1,64", data="corpus")
-    args = run.finish_args(parser, parser.parse_args(argv))
-    suite = run.Suite(args)
+    parser = common.build_parser(__doc__, sizes="1,64", data="corpus")
+    args = common.finish_args(parser, parser.parse_args(argv))
+    suite = common.Suite(args)
     sizes, ratios = [], {}
-    for source, is_slice in run.each_size(suite):
+    for source, is_slice in common.each_size(suite):
         data = source.data
-        streams = run.group_huffman(suite, data, is_slice, source.name)
+        streams = group_huffman(suite, data, is_slice, source.name)
         backend_bytes = group_backend(suite, data, is_slice, source.name, streams)
         if not is_slice or len(data) in args.sizes:
             sizes.append(sizes_row(data, streams, backend_bytes))
             ratios[len(data)] = speedups(suite.speed, len(data))
         del source, data, streams
-    print(run.render_speed(suite.speed))
+    print(common.render_speed(suite.speed))
     print()
     print("Bits per byte (native backend: model + payload; compress(): the whole container):")
     print()

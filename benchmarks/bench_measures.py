@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (benchmarks/common.py: data, timing and output shared by the benchmark scripts)
-import run  # noqa: E402  (benchmarks/run.py: the suite's timing rows and tables)
-from run import Impl  # noqa: E402
+from common import Impl  # noqa: E402
+
+common.use_checkout()
 
 import numpy as np  # noqa: E402
 
@@ -27,7 +28,7 @@ import codelength  # noqa: E402
 from codelength.measures.estimators import ESTIMATORS, entropy_estimate_from_counts  # noqa: E402
 
 
-def group_measures(suite: run.Suite, data: bytes, source: str) -> str:
+def group_measures(suite: common.Suite, data: bytes, source: str) -> str:
     """Time the pair measures and the NLL on the data, and the estimators on its counts; their values."""
     array = np.frombuffer(data, dtype=np.uint8)
     x, y = array[:-1], array[1:]
@@ -70,14 +71,14 @@ def bias(trials: int) -> str:
 
 
 def main(argv=None) -> None:
-    parser = run.build_parser(__doc__, suite=False, sizes="16", data="corpus")
+    parser = common.build_parser(__doc__, sizes="16", data="corpus")
     parser.add_argument("--size", dest="sizes", help="alias of --sizes")
     parser.add_argument("--trials", type=int, default=100, help="samples per source for the bias table")
-    args = run.finish_args(parser, parser.parse_args(argv))
-    suite = run.Suite(args)
+    args = common.finish_args(parser, parser.parse_args(argv))
+    suite = common.Suite(args)
     values = [group_measures(suite, source.data, source.name)
-              for source, _ in run.each_size(suite, with_slice=False)]
-    print(run.render_speed(suite.speed))
+              for source, _ in common.each_size(suite, with_slice=False)]
+    print(common.render_speed(suite.speed))
     for text in values:
         print()
         print(text)

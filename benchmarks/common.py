@@ -12,12 +12,18 @@ Timing
     :func:`measure` runs a callable ``repeats`` times (after one untimed warm-up for small inputs) with the
     garbage collector off, and keeps every wall and CPU time; :func:`mbps` and friends turn them into
     MB/s (10**6 bytes per second) of the input bytes.
+Suite
+    :class:`Suite` collects the rows of one run; :meth:`Suite.compare` times the implementations
+    (:class:`Impl`) of one operation interleaved; :func:`build_parser`, :func:`finish_args` and
+    :func:`each_size` are the command line and the sizes every script shares; :func:`render_speed` the
+    speed table. Each ``bench_<area>.py`` holds its area's groups and runs alone; ``run.py`` composes them.
 Memory
     :func:`peak_rss_child` runs a snippet in a fresh interpreter and reads its peak resident set size
     (VmHWM of /proc/self/status; ``ru_maxrss`` elsewhere), so the parent's memory never pollutes it.
 """
 from __future__ import annotations
 
+import argparse
 import datetime
 import gc
 import json
@@ -445,3 +451,165 @@ def write_json(path: Path, payload: dict) -> None:
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+# ----------------------------------------------------------------------------------------- the suite
+# Impl, Suite, the command line and the speed table: what every benchmarks/bench_*.py script and run.py
+# (which composes them) share.
+LARGE = 16 * MiB  # above this: fewer repeats, no warm-up call, no slow numpy peers
+TWIN = "pure-Python twin"
+
+
+def optional(module: str):
+    """``module`` imported, or None when it is not installed (the peer is then skipped with a line)."""
+    try:
+        return __import__(module)
+    except ImportError:
+        return None
+
+
+class Impl:
+    """One implementation of an operation: a label, a callable, and how it is timed and compared."""
+
+    def __init__(self, impl: str, fn, *, ours: bool = False, ref: str | None = None, slow: bool = False):
+        self.impl, self.fn, self.ours, self.ref, self.slow = impl, fn, ours, ref, slow
+
+
+class Suite:
+    """Collects the rows of one run."""
+
+    def __init__(self, args):
+        self.args = args
+        self.speed: list[dict] = []
+        self.sizes: list[dict] = []
+        self.entropies: list[dict] = []
+        self.streaming: list[dict] = []
+        self.skipped: list[str] = []
+        self.sources: dict[str, str] = {}  # short name -> description
+
+    def log(self, text: str) -> None:
+        if not self.args.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def skip(self, text: str) -> None:
+        if text not in self.skipped:
+            self.skipped.append(text)
+            self.log("skipped: " + text)
+
+    def repeats(self, n: int) -> int:
+        return self.args.repeats if n <= LARGE else max(3, (self.args.repeats + 1) // 2)
+
+    def compare(self, group: str, op: str, impls: list, n: int, source: str) -> dict:
+        """Time the implementations of one operation on the same ``n`` bytes, interleaved round-robin (so a
+        burst of load from elsewhere hits all of them alike), and record a row each.
+
+        Returns ``{impl label: result of its last call}``.
+        """
+        impls = [i for i in impls if i is not None]
+        repeats = [self.args.twin_repeats if i.slow else self.repeats(n) for i in impls]
+        warmup = [not i.slow and n <= LARGE for i in impls]
+        clock = "wall" if group == "streaming" else self.args.clock  # threads: CPU time adds up over threads
+        measured = measure_interleaved([i.fn for i in impls], n, repeats, warmup, clock)
+        out = {}
+        for impl, (timing, result) in zip(impls, measured):
+            row = {"group": group, "op": op, "impl": impl.impl, "codelength": impl.ours, "ref": impl.ref,
+                   "source": source, **timing.as_dict()}
+            self.speed.append(row)
+            self.log(f"  {group:9} {op:38} {impl.impl:42} {size_label(n):>8} {fmt_mbps(row['mbps']):>9} MB/s")
+            out[impl.impl] = result
+        return out
+
+    def annotate(self, impl: str, **fields) -> None:
+        """Add fields (e.g. output size) to the latest row of ``impl``."""
+        for row in reversed(self.speed):
+            if row["impl"] == impl:
+                row.update(fields)
+                return
+
+
+def build_parser(description: str, **defaults) -> argparse.ArgumentParser:
+    """The options every benchmark script takes (data, sizes, repeats, slow implementations, clock);
+    ``defaults`` override option defaults by dest. run.py adds its own."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--data", default="corpus,iid",
+        help="comma-separated sources: 'corpus' (../shared/corpus), a directory, a file, or a generated source of "
+             f"known entropy ({', '.join(GENERATED)}); speeds use the first, sizes all (default corpus,iid)")
+    add("--corpus", type=Path, default=CORPUS, help="the corpus directory of 'corpus'")
+    add("--sizes", default="1,16",
+        help="input sizes for the speed groups, MiB by default, K/M/G suffixes allowed (default %(default)s)")
+    add("--repeats", type=int, default=5, help="timed calls per figure (default %(default)s)")
+    add("--twin-bytes", default="64K", help="bytes the slow implementations run on (default %(default)s)")
+    add("--twin-repeats", type=int, default=3, help="timed calls of the slow ones (default %(default)s)")
+    add("--clock", choices=("wall", "cpu"), default="wall",
+        help="seconds behind the MB/s: wall clock (default) or process CPU time, steadier on a shared machine "
+             "(the threaded file_counts rows always use wall time); results.json keeps both")
+    add("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.set_defaults(**defaults)
+    return parser
+
+
+def finish_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Turn the parsed strings into sizes and lists, fill what a per-area parser leaves out, check."""
+    for name, value in (("scale", False), ("peer_size", None), ("sample", None), ("tmpdir", None)):
+        if not hasattr(args, name):
+            setattr(args, name, value)
+    args.sizes = sorted({parse_size(s) for s in str(args.sizes).split(",") if s.strip()})
+    if args.scale:
+        args.sizes = sorted(set(args.sizes) | {256 * MiB})
+    args.twin_bytes = parse_size(args.twin_bytes)
+    largest = max(args.sizes)
+    args.peer_size = parse_size(args.peer_size) if args.peer_size else min(16 * MiB, largest)
+    args.sample = parse_size(args.sample) if args.sample else min(args.sizes)
+    args.data = [d.strip() for d in args.data.split(",") if d.strip()]
+    if args.repeats < 1 or args.twin_repeats < 1:
+        parser.error("--repeats and --twin-repeats must be at least 1")
+    return args
+
+
+def each_size(suite: Suite, spec: str | None = None, with_slice: bool = True):
+    """Yield ``(source, is_slice)``: ``spec`` (default the first ``--data``) at each ``--sizes`` and, when
+    ``with_slice``, at ``--twin-bytes``, the size the slow implementations run on (``is_slice``), smallest
+    first."""
+    args = suite.args
+    spec = spec or args.data[0]
+    for n in sorted(set(args.sizes) | ({args.twin_bytes} if with_slice else set())):
+        source = load_source(spec, n, args.corpus)
+        suite.sources.setdefault(source.name, source.description.replace(", repeated", "") + ", repeated to each size")
+        suite.log(f"== {size_label(n)} of {source.name}: {source.description}")
+        yield source, n == args.twin_bytes
+
+
+def ratio_of(row: dict, rows: list[dict]) -> float | None:
+    """codelength's median MB/s over this row's, on the same operation and the same bytes of this run."""
+    if row["codelength"]:
+        return None
+    same = [r for r in rows if r["codelength"] and r["group"] == row["group"] and r["op"] == row["op"]
+            and r["bytes"] == row["bytes"] and r["source"] == row["source"]]
+    if row.get("ref"):
+        same = [r for r in same if r["impl"] == row["ref"]] or same
+    return same[0]["mbps"] / row["mbps"] if same else None
+
+
+def render_speed(rows: list[dict]) -> str:
+    columns = sorted({r["bytes"] for r in rows})
+    keys = list(dict.fromkeys((r["group"], r["op"], r["impl"]) for r in rows))
+    table = []
+    for key in keys:
+        mine = {r["bytes"]: r for r in rows if (r["group"], r["op"], r["impl"]) == key}
+        cells = []
+        for b in columns:
+            r = mine.get(b)
+            cells.append("" if r is None else f"{fmt_mbps(r['mbps'])} ({fmt_mbps(r['mbps_min'])}–"
+                                                f"{fmt_mbps(r['mbps_max'])})")
+        ratio = ""
+        for b in sorted(mine, reverse=True):
+            x = ratio_of(mine[b], rows)
+            if x is not None:
+                ratio = f"{fmt_ratio(x)} ({size_label(b)})"
+                break
+        table.append([key[0], key[1], key[2], *cells, ratio])
+    header = ["group", "operation", "implementation", *[f"MB/s, {size_label(b)}" for b in columns],
+              "codelength ÷ this"]
+    return markdown_table(header, table, "lll" + "r" * (len(columns) + 1))
+

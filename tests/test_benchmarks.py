@@ -79,13 +79,26 @@ def test_missing_peers_are_skipped_with_a_line(tmp_path):
     assert not any("constriction" in i or "dahuffman" in i or "scipy" in i for i in impls)
 
 
-@pytest.mark.parametrize("script, extra", [("bench_huffman.py", []), ("bench_arith.py", []),
-                                           ("bench_counting.py", []), ("bench_measures.py", ["--trials", "2"])])
-def test_per_area_scripts_run(script, extra):
-    """Each per-area script (built on run.py and common.py) runs on a tiny generated input and prints its table."""
+@pytest.mark.parametrize("script, extra, table", [
+    ("bench_huffman.py", [], "| group | operation | implementation |"),
+    ("bench_arith.py", [], "| group | operation | implementation |"),
+    ("bench_counting.py", [], "| group | operation | implementation |"),
+    ("bench_measures.py", ["--trials", "2"], "| group | operation | implementation |"),
+    ("bench_sizes.py", ["--sample", "16K"], "| source | coder | bits/byte |")])
+def test_per_area_scripts_run(script, extra, table):
+    """Each per-area script (on the shared harness, common.py) runs alone on a tiny generated input and prints
+    its table."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     command = [sys.executable, str(REPO / "benchmarks" / script), "--data", "iid", "--sizes", "32K",
                "--twin-bytes", "4K", "--repeats", "1", "--twin-repeats", "1", "--quiet", *extra]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "| group | operation | implementation |" in proc.stdout
+    assert table in proc.stdout
+
+
+def test_run_only_composes():
+    """run.py defines no group of its own: every group it runs is a function of an area script."""
+    import ast
+    tree = ast.parse((REPO / "benchmarks" / "run.py").read_text())
+    defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    assert not {name for name in defined if name.startswith("group_")}, defined
