@@ -412,24 +412,107 @@ cdef uint32_t* new_table(int table_bits, void** raw) noexcept nogil:
     return <uint32_t*>((<size_t>raw[0] + 63) & ~(<size_t>63))
 
 
+# Counter blocks of the context model. The model is a table of 2**table_bits counters, 16 per block (one
+# nibble's binary tree) at base = (hash >> shift) << 4. A large input uses the table itself (calloc'd:
+# untouched pages cost nothing). A small one touches at most 2 blocks per byte, yet each first touch of
+# a page of the table costs a page fault (a 1 KiB input faulted in about 2,000 pages: ~1.5 ms); it keeps
+# the blocks it touches in a small hash map instead. Same counters, same bits: only where they live.
+cdef struct Blocks:
+    uint32_t* table        # dense: the whole table (NULL when sparse)
+    uint32_t* keys         # sparse: open addressing on base / 16 + 1 (0 = empty slot)
+    uint32_t* where        # sparse: the block's index in pool
+    uint32_t* pool         # sparse: 16 zeroed counters per block, handed out in order
+    uint32_t mask
+    uint32_t used
+    uint32_t limit         # blocks in pool: 2 per byte plus the first, never exceeded
+    void* raw
+    void* raw_pool
+
+
+cdef int blocks_init(Blocks* b, int table_bits, Py_ssize_t n) noexcept nogil:
+    """Dense table, or the sparse map when 2 n + 2 blocks take at most 1/8 of the table; 0 ok, -1 no memory."""
+    cdef size_t limit = 2 * <size_t>n + 2, cap = 16
+    b.table = NULL
+    b.raw = NULL
+    b.raw_pool = NULL
+    if not _sparse_fits(table_bits, n):
+        b.table = new_table(table_bits, &b.raw)
+        return 0 if b.table != NULL else -1
+    while cap < 2 * limit:
+        cap *= 2
+    b.raw = calloc(2 * cap, sizeof(uint32_t))
+    b.raw_pool = calloc(limit * 16 + 16, sizeof(uint32_t))
+    if b.raw == NULL or b.raw_pool == NULL:
+        free(b.raw)
+        free(b.raw_pool)
+        return -1
+    b.keys = <uint32_t*>b.raw
+    b.where = b.keys + cap
+    b.pool = <uint32_t*>b.raw_pool
+    b.mask = <uint32_t>(cap - 1)
+    b.used = 0
+    b.limit = <uint32_t>limit
+    return 0
+
+
+cdef inline uint32_t* blocks_get(Blocks* b, uint32_t base) noexcept nogil:
+    """The 16 counters of the block at ``base`` (zeroed on first use)."""
+    cdef uint32_t key, i, k
+    if b.table != NULL:
+        return b.table + base
+    key = (base >> 4) + 1
+    i = (key * <uint32_t>0x9E3779B1) & b.mask
+    while True:
+        k = b.keys[i]
+        if k == key:
+            return b.pool + 16 * <size_t>b.where[i]
+        if k == 0:
+            if b.used == b.limit:          # cannot happen (2 blocks per byte); stay in bounds regardless
+                return b.pool + 16 * <size_t>b.limit
+            b.keys[i] = key
+            b.where[i] = b.used
+            b.used += 1
+            return b.pool + 16 * <size_t>(b.used - 1)
+        i = (i + 1) & b.mask
+
+
+cdef inline void blocks_prefetch(Blocks* b, uint32_t base) noexcept nogil:
+    if b.table != NULL:
+        __builtin_prefetch(&b.table[base])
+
+
+cdef void blocks_free(Blocks* b) noexcept nogil:
+    free(b.raw)
+    free(b.raw_pool)
+
+
+cdef inline bint _sparse_fits(int table_bits, Py_ssize_t n) noexcept nogil:
+    """The 2 n + 2 blocks of n bytes take at most 1/8 of the table: keep them in the hash map."""
+    return (2 * <size_t>n + 2) * 64 * 8 <= ((<size_t>1) << table_bits) * sizeof(uint32_t)
+
+
+def uses_sparse_table(int table_bits, Py_ssize_t n):
+    """Whether the context model of ``n`` bytes keeps its counters in the hash map (see Blocks) rather than
+    the 2**table_bits table: the output is the same either way (for tests and benchmarks)."""
+    return bool(_sparse_fits(table_bits, n))
+
 def context_encode(const uint8_t[::1] data, int order, int table_bits):
     """Adaptive order-k binary context model over bytes (see the twin for the model)."""
     cdef Py_ssize_t i, n = data.shape[0], pos = 0, cap = n // 2 + 64
     cdef uint64_t low = 0, rng = RC_TOP - 1
-    cdef uint32_t* table
-    cdef void* raw = NULL
+    cdef Blocks blocks
+    cdef uint32_t* block
     cdef uint32_t history = 0, cmask, h, h_next, base, base2, node, byte, bit
     cdef int shift = 32 - (table_bits - 4), j
     cdef uint8_t* buf
     if n == 0:
         return b""
     cmask = 0xFFFFFFFF if order >= 4 else ((<uint32_t>1 << (8 * order)) - 1)
-    table = new_table(table_bits, &raw)
-    if table == NULL:
+    if blocks_init(&blocks, table_bits, n) != 0:
         raise MemoryError
     buf = <uint8_t*>malloc(cap)
     if buf == NULL:
-        free(raw)
+        blocks_free(&blocks)
         raise MemoryError
     with nogil:
         h = context_hash(0, order)
@@ -441,25 +524,26 @@ def context_encode(const uint8_t[::1] data, int order, int table_bits):
             byte = data[i]
             base = (h >> shift) << 4
             base2 = (nibble_hash(h, 16 + (byte >> 4)) >> shift) << 4
-            __builtin_prefetch(&table[base2])           # every bit is known: fetch both nibbles' counters
+            blocks_prefetch(&blocks, base2)             # every bit is known: fetch both nibbles' counters
             h_next = context_hash(((history << 8) | byte) & cmask, order)
-            __builtin_prefetch(&table[(h_next >> shift) << 4])
+            blocks_prefetch(&blocks, (h_next >> shift) << 4)
+            block = blocks_get(&blocks, base)
             node = 1
             for j in range(7, 3, -1):
                 bit = (byte >> j) & 1
-                enc_bit(&low, &rng, buf, &pos, &table[base + node], bit)
+                enc_bit(&low, &rng, buf, &pos, &block[node], bit)
                 node = 2 * node + bit
             h = h_next
-            base = base2
+            block = blocks_get(&blocks, base2)
             node = 1
             for j in range(3, -1, -1):
                 bit = (byte >> j) & 1
-                enc_bit(&low, &rng, buf, &pos, &table[base + node], bit)
+                enc_bit(&low, &rng, buf, &pos, &block[node], bit)
                 node = 2 * node + bit
             history = (history << 8) | byte
         if buf != NULL:
             pos = rc_flush(low, rng, buf, pos)
-    free(raw)
+    blocks_free(&blocks)
     return out_bytes(buf, pos)
 
 
@@ -468,15 +552,14 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     cdef Py_ssize_t i, n = out.shape[0], pos = 0, size = payload.shape[0]
     cdef const uint8_t* buf = &payload[0] if size else NULL
     cdef uint64_t code, rng = RC_TOP - 1
-    cdef uint32_t* table
-    cdef void* raw = NULL
+    cdef Blocks blocks
+    cdef uint32_t* block
     cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high, e
     cdef int shift = 32 - (table_bits - 4), j, bad = 0
     if n == 0:
         return
     cmask = 0xFFFFFFFF if order >= 4 else ((<uint32_t>1 << (8 * order)) - 1)
-    table = new_table(table_bits, &raw)
-    if table == NULL:
+    if blocks_init(&blocks, table_bits, n) != 0:
         raise MemoryError
     with nogil:
         code = rd_init(buf, &pos, size)
@@ -486,23 +569,25 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
             h = context_hash(0, order)
             for i in range(n):
                 base = (h >> shift) << 4
-                node = dec_three(&code, &rng, buf, &pos, size, &table[base], &e)
+                block = blocks_get(&blocks, base)
+                node = dec_three(&code, &rng, buf, &pos, size, block, &e)
                 # the low nibble's counters sit at one of two places: fetch both while the 4th bit decodes
                 base0 = (nibble_hash(h, 2 * node) >> shift) << 4
                 base1 = (nibble_hash(h, 2 * node + 1) >> shift) << 4
-                __builtin_prefetch(&table[base0])
-                __builtin_prefetch(&table[base1])
-                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &table[base + node], e)
+                blocks_prefetch(&blocks, base0)
+                blocks_prefetch(&blocks, base1)
+                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &block[node], e)
                 high = node - 16
                 base = base1 if node & 1 else base0
-                node = dec_three(&code, &rng, buf, &pos, size, &table[base], &e)
+                block = blocks_get(&blocks, base)
+                node = dec_three(&code, &rng, buf, &pos, size, block, &e)
                 # likewise the next byte's first counters: two candidate contexts
                 next0 = (history << 8) | (high << 4) | (2 * node - 16)
                 h0 = context_hash(next0 & cmask, order)
                 h1 = context_hash((next0 + 1) & cmask, order)
-                __builtin_prefetch(&table[(h0 >> shift) << 4])
-                __builtin_prefetch(&table[(h1 >> shift) << 4])
-                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &table[base + node], e)
+                blocks_prefetch(&blocks, (h0 >> shift) << 4)
+                blocks_prefetch(&blocks, (h1 >> shift) << 4)
+                node = 2 * node + dec_last(&code, &rng, buf, &pos, size, &block[node], e)
                 h = h1 if node & 1 else h0
                 node = (high << 4) | (node - 16)
                 out[i] = <uint8_t>node
@@ -510,7 +595,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
                 if pos > size + RC_SLACK:       # the payload ran out (dec_step's refills read zeros)
                     bad = 1
                     break
-    free(raw)
+    blocks_free(&blocks)
     if bad:
         raise CorruptDataError("context-model payload is corrupted")
 
