@@ -7,7 +7,8 @@ without it) totalling --size under a temporary directory, then for 1 and 2 worke
 each; a LocalCluster started per setting) times ``codelength.dask.counts`` and
 ``codelength.dask.context_statistics(max_order=2)`` of the files (wall seconds, median of --repeats; the
 cluster is warmed up first), checks them against the single-machine result, and reports the speed-up.
-Also: the cost of one chunk task (CPU seconds of ``chunk_partial`` on one chunk in this process) and the
+Workers' CPU seconds (process time summed over the workers) are given beside the wall times: on a shared
+machine the wall times measure the other users too. Also: the cost of one chunk task (CPU seconds of ``chunk_partial`` on one chunk in this process) and the
 bytes a chunk's result takes on the wire (its pickle), which is what crosses the network per chunk.
 """
 from __future__ import annotations
@@ -69,8 +70,8 @@ def main(argv=None):
         print(f"one chunk task: counts {cost[0][0]:.3f} CPU s, result {cost[0][1]:,} bytes pickled; "
               f"order 2 {cost[2][0]:.3f} CPU s, result {cost[2][1]:,} bytes pickled")
         print(f"single machine, context_entropies(max_order=2) of the whole: {single_cpu:.2f} CPU s\n")
-        print("| workers | operation | wall s (median) | MB/s | speed-up vs 1 worker |")
-        print("|---:|---|---:|---:|---:|")
+        print("| workers | operation | wall s (median) | MB/s | speed-up vs 1 worker | workers' CPU s (median) |")
+        print("|---:|---|---:|---:|---:|---:|")
         results = {}
         for workers in (1, 2):
             with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
@@ -83,16 +84,19 @@ def main(argv=None):
                         ("context_statistics(max_order=2)", lambda: cd.context_statistics(paths, 2, chunk_size=chunk),
                          lambda r: r.entropies()[:2].tolist() == expected_h[:2].tolist()
                          and abs(r.entropies()[2] - expected_h[2]) < 1e-12)):
-                    walls = []
+                    walls, cpus = [], []
                     for _ in range(args.repeats):
+                        before = sum(client.run(time.process_time).values())
                         t = time.perf_counter()
                         result = fn()
                         walls.append(time.perf_counter() - t)
+                        cpus.append(sum(client.run(time.process_time).values()) - before)
                         assert check(result), name
-                    results[(workers, name)] = statistics.median(walls)
-        for (workers, name), wall in results.items():
-            speedup = results[(1, name)] / wall
-            print(f"| {workers} | {name} | {wall:.2f} | {len(joined) / wall / 1e6:,.0f} | {speedup:.2f}x |")
+                    results[(workers, name)] = (statistics.median(walls), statistics.median(cpus))
+        for (workers, name), (wall, cpu) in results.items():
+            speedup = results[(1, name)][0] / wall
+            print(f"| {workers} | {name} | {wall:.2f} | {len(joined) / wall / 1e6:,.0f} | {speedup:.2f}x | {cpu:.2f} |")
+        print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} logical CPUs")
     return results
 
 

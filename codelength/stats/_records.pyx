@@ -78,6 +78,73 @@ cdef inline void _zero_run_token(int64_t take, int64_t* cl_counts, int64_t* extr
         extra_bits[0] += 3
 
 
+cdef int _lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_length, uint8_t* lengths) noexcept nogil:
+    """The native coder's code lengths (``_code_lengths``) without its allocations in the common case.
+
+    The same steps on stack arrays: leaves ranked by (count, symbol), two-queue Huffman taking the leaf
+    on ties; when a word would pass ``max_length``, the coder's own routine (package-merge) decides.
+    At most 256 symbols. 0 ok, else the error of ``_code_lengths``."""
+    cdef int64_t weight[511]
+    cdef int64_t leaf_count[256]
+    cdef int leaf_symbol[256]
+    cdef Py_ssize_t parent[511]
+    cdef int depth[511]
+    cdef Py_ssize_t m = 0, s, j, k, leaf = 0, internal, new, nodes, node
+    cdef Py_ssize_t pair[2]
+    cdef int t, longest = 0
+    cdef int64_t c
+    if n_symbols > 256:
+        return _code_lengths(counts, n_symbols, max_length, lengths)
+    for s in range(n_symbols):
+        lengths[s] = 0
+        c = counts[s]
+        if c > 0:
+            # insertion keeps equal counts in symbol order (the coder's stable sort)
+            j = m
+            while j > 0 and leaf_count[j - 1] > c:
+                leaf_count[j] = leaf_count[j - 1]
+                leaf_symbol[j] = leaf_symbol[j - 1]
+                j -= 1
+            leaf_count[j] = c
+            leaf_symbol[j] = <int>s
+            m += 1
+    if m == 0:
+        return 0
+    if m == 1:
+        lengths[leaf_symbol[0]] = 1
+        return 0
+    nodes = 2 * m - 1
+    internal = m
+    new = m
+    for k in range(m):
+        weight[k] = leaf_count[k]
+    for k in range(m - 1):
+        for t in range(2):
+            if leaf < m and (internal >= new or weight[leaf] <= weight[internal]):
+                pair[t] = leaf
+                leaf += 1
+            else:
+                pair[t] = internal
+                internal += 1
+        weight[new] = weight[pair[0]] + weight[pair[1]]
+        parent[pair[0]] = new
+        parent[pair[1]] = new
+        new += 1
+    depth[nodes - 1] = 0
+    node = nodes - 2
+    while node >= 0:
+        depth[node] = depth[parent[node]] + 1
+        node -= 1
+    for k in range(m):
+        if depth[k] > longest:
+            longest = depth[k]
+    if max_length > 0 and longest > max_length:
+        return _code_lengths(counts, n_symbols, max_length, lengths)
+    for k in range(m):
+        lengths[leaf_symbol[k]] = <uint8_t>depth[k]
+    return 0
+
+
 cdef int64_t _length_header_bits(const uint8_t* lengths, Py_ssize_t n) noexcept nogil:
     """Bits of the native code-length header of ``lengths`` (docs/huffman.md): 5 + 3 k + the tokens'
     words and extra bits. -1 when out of memory."""
@@ -125,7 +192,7 @@ cdef int64_t _length_header_bits(const uint8_t* lengths, Py_ssize_t n) noexcept 
             padded[s] = 1
             used += 1
         s += 1
-    if _code_lengths(padded, CL_SYMBOLS, CL_MAX_LENGTH, cl_lengths) != 0:
+    if _lengths(padded, CL_SYMBOLS, CL_MAX_LENGTH, cl_lengths) != 0:
         return -1
     k = CL_SYMBOLS
     while k > 4 and cl_lengths[NATIVE_CL_ORDER[k - 1]] == 0:
@@ -171,7 +238,7 @@ cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length, int64
         if used == 1:   # a constant block: the symbol in the model, no payload
             model_bits += 8 * _varint_bytes(last)
             continue
-        if _code_lengths(counts, ALPHABET, _effective_limit(used, max_length), lengths) != 0:
+        if _lengths(counts, ALPHABET, _effective_limit(used, max_length), lengths) != 0:
             return -1
         header = _length_header_bits(lengths, ALPHABET)
         if header < 0:
