@@ -350,32 +350,6 @@ def test_chunk_size_must_be_an_integer(chunk_size):
         codelength.file_context_entropies(__file__, 1, chunk_size=chunk_size)
 
 
-@given(byte_strings, st.integers(0, 5), st.integers(1, 300))
-def test_context_memory_bound_stops_exactly_past_max_distinct(data, max_order, bound):
-    stats = codelength.ContextStatistics(max_order, max_distinct=bound)
-    for start in range(0, len(data), 97):  # several pieces, so the bound is crossed mid-stream too
-        stats.update(data[start:start + 97])
-    h = stats.entropies()
-    expected = ref.context_entropies(data, max_order)
-    for k in range(max_order + 1):
-        distinct = len(ref.ngram_counts(data, k + 1)[0])
-        if k + 1 >= 3 and distinct > bound:  # dense tables (k + 1 <= 2) have fixed size: never stop
-            assert stats.overflowed()[k] and np.isnan(h[k])
-        else:
-            assert not stats.overflowed()[k]
-            assert h[k] == pytest.approx(expected[k], rel=1e-12, abs=1e-12)
-
-
-def test_context_entropy_refuses_past_the_bound():
-    data = bytes(range(256)) * 4
-    with pytest.raises(ValueError, match="max_distinct"):
-        codelength.context_entropy(data, 2, max_distinct=100)
-    assert codelength.context_entropy(data, 2, max_distinct=None) == pytest.approx(0.0, abs=1e-12)
-    assert np.isnan(codelength.context_entropies(data, 3, max_distinct=100)[3])
-    with pytest.raises(ValueError, match="max_distinct"):
-        codelength.ContextStatistics(3, max_distinct=0)
-
-
 def test_a_bound_no_table_can_pass_is_dropped():
     # 2**24 possible 3-grams: a bound of 2**24 - 1 (the default) never stops order 2
     assert codelength._kernels.NgramCounter(3, (1 << 24) - 1).max_distinct == 0

@@ -262,18 +262,14 @@ def test_order_of_the_wrong_type_is_a_type_error(order):
         analyze(b"abc", order=order, coders=False)
 
 
-def test_orders_past_the_memory_bound_are_reported_not_counted():
+def test_every_order_is_counted_and_max_distinct_is_deprecated():
     import json
     data = random.Random(5).randbytes(20_000)  # about 20,000 distinct 3- and 4-grams
-    report = codelength.analyze(data, order=3, coders=False, max_distinct=1000)
-    h2, h3 = report.bound("H2"), report.bound("H3")
-    assert not h2.counted and not h3.counted
-    assert h2.bits_per_byte is None and h3.ideal_bytes is None and h3.distinct_ngrams > 1000
-    assert report.bound("H1").counted and report.bound("H1").bits_per_byte is not None
-    text = codelength.app.report.render_text(report)
-    assert "not counted" in text
-    assert "memory bound" in report.summary  # H2 and H3 are not sparse here (20,000 bytes > 4 x 1,001)
-    assert json.loads(report.to_json())["bounds"][3]["counted"] is False
-    codelength.app.report.render_csv([report])  # no crash on the missing numbers
-    full = codelength.analyze(data, order=3, coders=False, max_distinct=None)
-    assert full.bound("H3").counted and full.bound("H3").sparse
+    with pytest.warns(DeprecationWarning, match="max_distinct"):
+        report = codelength.analyze(data, order=3, coders=False, max_distinct=1000)
+    assert all(b.counted and b.bits_per_byte is not None for b in report.bounds)
+    assert "not counted:" not in codelength.app.report.render_text(report)
+    assert json.loads(report.to_json())["bounds"][3]["counted"] is True
+    tight = codelength.analyze(data, order=3, coders=False, memory=1 << 16)  # spills: same numbers
+    assert [b.bits_per_byte for b in tight.bounds] == [b.bits_per_byte for b in report.bounds]
+    assert report.bound("H3").sparse

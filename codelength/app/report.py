@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..stats.context import DEFAULT_MAX_DISTINCT, ContextStatistics, _check_order
+from ..stats.context import _UNSET, DEFAULT_MEMORY, ContextStatistics, _check_order, _deprecated_max_distinct
 from ..stats.counting import DEFAULT_CHUNK_SIZE, byte_view
 from ..measures.discrete import entropy
 from . import measures_report
@@ -61,9 +61,8 @@ class Bound:
     (k+1)-byte strings in the input (the parameters an order-k model has to learn); ``sparse`` is true
     when there are fewer than :data:`SPARSE_BYTES_PER_NGRAM` bytes per distinct string (or no string
     at all: an input of at most k bytes), where the estimate is far too optimistic to be reached.
-    ``counted`` is false when the input has more distinct (k+1)-byte strings than the memory bound
-    (:data:`codelength.context.DEFAULT_MAX_DISTINCT`) lets one order count: the sizes are then None and
-    ``distinct_ngrams`` is where counting stopped (a lower bound).
+    ``counted`` is always true now: every order is counted exactly in bounded memory (the key stays in
+    the JSON layout for readers of older reports).
     """
 
     name: str
@@ -354,8 +353,9 @@ def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_
 
 def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
             profile: bool = False, coder_limit: int = DEFAULT_CODER_LIMIT, library_coders=LIBRARY_CODERS,
-            name: str | None = None, progress=None, max_distinct: int | None = DEFAULT_MAX_DISTINCT,
-            randomness: bool = True, bits: bool = False, rate_limit: int = DEFAULT_RATE_LIMIT) -> Report:
+            name: str | None = None, progress=None, memory: int = DEFAULT_MEMORY,
+            max_distinct=_UNSET, randomness: bool = True, bits: bool = False,
+            rate_limit: int = DEFAULT_RATE_LIMIT) -> Report:
     """Measure the entropy bounds of an input and the real sizes compressors reach on it.
 
     Parameters
@@ -382,9 +382,10 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         What the report calls the input (default: the path, ``"<bytes>"`` or the stream's name).
     progress : callable, optional
         Called with a number of bytes of work done; the total is :func:`analysis_work`.
-    max_distinct : int or None
-        Memory bound of each context order: an order with more distinct (k+1)-byte strings stops counting
-        and its bound is reported as not counted (``Bound.counted``); None counts them all.
+    memory : int
+        Memory bound (bytes) of the order-k statistics, which are exact whatever it is: past it they
+        spill sorted runs to temporary files (:class:`~codelength.stats.context.ContextStatistics`).
+    max_distinct : deprecated, ignored
     randomness : bool
         Also compute ent's randomness figures (``Report.randomness``; streamed, O(n), bounded memory).
     bits : bool
@@ -408,6 +409,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     >>> round(r.bound("H0").bits_per_byte, 3), round(r.bound("H1").bits_per_byte, 3)
     (2.04, 0.86)
     """
+    _deprecated_max_distinct(max_distinct)
     order = _check_order(order)
     is_sample = source is None
     if is_sample:
@@ -424,7 +426,7 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         known_size = os.path.getsize(source)
 
     blocks = BlockEntropyAccumulator(block_size)
-    contexts = ContextStatistics(order, max_distinct=max_distinct)
+    contexts = ContextStatistics(order, memory=memory)
     streams = _StdlibStreams() if coders else None
     chunked = _ChunkedCoders(library_coders, order, coder_limit, progress) if coders else None
     whole = isinstance(source, (bytes, bytearray)) and known_size <= coder_limit
@@ -480,7 +482,7 @@ def plain_words(report: Report) -> str:
     h0 = report.bound("H0")
     parts = [f"Optimum coding of single bytes, each on its own, would reduce the size by "
              f"{100.0 - h0.percent_of_original:.1f} % (order-0 bound H0 = {h0.bits_per_byte:.2f} bits/byte)"]
-    usable = [b for b in report.bounds if b.order and not b.sparse and b.counted]
+    usable = [b for b in report.bounds if b.order and not b.sparse]
     if usable:
         hk = usable[-1]
         k = hk.order
@@ -491,12 +493,8 @@ def plain_words(report: Report) -> str:
     text = "".join(parts) + "."
     if report.max_order >= 1 and (not usable or usable[-1].order < report.max_order):
         first = (usable[-1].order + 1) if usable else 1
-        if any(b.order and b.order >= first and not b.counted and not b.sparse for b in report.bounds):
-            text += (f" Orders {first} and up were not all counted: more distinct context strings than the "
-                     "memory bound allows.")
-        else:
-            text += (f" Orders {first} and up are too sparse to estimate here (fewer than "
-                     f"{SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string).")
+        text += (f" Orders {first} and up are too sparse to estimate here (fewer than "
+                 f"{SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string).")
     best = report.best_coder()
     if best is not None:
         change = 100.0 - best.percent_of_original
@@ -529,10 +527,6 @@ def render_text(report: Report, *, note: str | None = None) -> str:
     lines.append("  entropy bounds (ideal size, model cost not counted)")
     for b in report.bounds:
         label = f"{b.name:<8}{b.description}"
-        if not b.counted:
-            lines.append(f"    {label:<{width - 2}}{'-':>10}{'-':>13}{'-':>9}    not counted: more than "
-                         f"{b.distinct_ngrams - 1:,} distinct strings (memory bound)")
-            continue
         lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>10.3f}{b.ideal_bytes:>13,}"
                      f"{_fmt(b.percent_of_original, '.1f'):>9} %" + ("  *" if b.sparse else ""))
     if any(b.sparse for b in report.bounds):
