@@ -4,7 +4,7 @@
 An n-gram of bytes is packed big-endian into a uint64 key (first byte highest), so sorting keys sorts
 the n-grams, and every shorter m-gram that starts at the same position is the key's top m bytes. One
 sorted stream of the longest n-grams (n = max_order + 1) thus gives the counts of every m-gram,
-m = 1..n, as nested runs of equal prefixes: :class:`PrefixScanner` turns that stream into all the
+for every m = 1..n, as nested runs of equal prefixes: :class:`PrefixScanner` turns that stream into all the
 conditional entropies H_0 .. H_{n-1} in one pass. The stream comes from sorted, collapsed runs of
 key buffers (:func:`collapse_sorted`), merged by :class:`RunMerger`.
 
@@ -291,6 +291,7 @@ cdef class PrefixScanner:
     cdef bint unsorted
 
     def __cinit__(self, int n):
+        cdef int m
         if n < 1 or n > MAXN:
             raise ValueError("n must be between 1 and 8")
         self.n = n
@@ -300,7 +301,6 @@ cdef class PrefixScanner:
         self.ipend = 0
         self.finished = False
         self.unsorted = False
-        cdef int m
         for m in range(MAXN + 1):
             self.run[m] = 0
             self.group_total[m] = 0
