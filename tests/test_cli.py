@@ -372,15 +372,31 @@ def test_progress_off_when_quiet_or_not_a_terminal(monkeypatch):
     assert not cli._progress_enabled(argparse.Namespace(quiet=False))
 
 
-def test_minimal_progress_line_without_tqdm(monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+def test_progress_is_a_tqdm_bar(capsys):
+    from tqdm import tqdm
     bar = cli.Progress(2 << 20, "work", enabled=True)
-    bar._start -= 1.0  # as if half a second had passed
+    assert isinstance(bar._bar, tqdm)
     bar(1 << 20)
+    bar(0.5)  # work units may be fractional
+    assert bar.done == (1 << 20) + 0.5 and bar._bar.n == bar.done
     bar.close()
-    err = capsys.readouterr().err
-    assert "work: 1.0 / 2.0 MiB (50 %)" in err
-    assert err.endswith("\r")  # the line is cleared at the end
+    bar.close()  # idempotent
+    assert cli.Progress(10, "quiet", enabled=False)._bar is None
+
+
+def test_coders_option_picks_rows(text_file, capsys):
+    assert cli.main(["analyze", "--json", "-q", "--coders", "huffman,zlib", str(text_file)]) == 0
+    rows = [c["name"] for c in json.loads(capsys.readouterr().out)["coders"]]
+    assert rows == ["huffman", "zlib"]
+    assert cli.main(["analyze", "--json", "-q", "--no-stdlib", "--threads", "1", str(text_file)]) == 0
+    rows = [c["name"] for c in json.loads(capsys.readouterr().out)["coders"]]
+    assert rows and not {"zlib", "bz2", "lzma"} & set(rows)
+
+
+@pytest.mark.parametrize("argv", [["--coders", "huffman,gzip"], ["--coders", ","], ["--threads", "0"]])
+def test_bad_coder_options_are_usage_errors(text_file, argv, capsys):
+    assert cli.main(["analyze", *argv, str(text_file)]) == 2
+    assert "analyze" in capsys.readouterr().err
 
 
 def test_unsupported_adaptive_order_is_a_clear_error(text_file, tmp_path, capsys):

@@ -134,7 +134,8 @@ def test_json_has_the_dataclass_fields():
     assert set(d["bounds"][0]) == {"name", "description", "order", "block_size", "bits_per_byte", "ideal_bits",
                                    "ideal_bytes", "percent_of_original", "distinct_ngrams", "sparse", "counted"}
     assert set(d["coders"][0]) == {"name", "family", "setting", "status", "size_bytes", "size_bits",
-                                   "bits_per_byte", "percent_of_original", "verified", "seconds", "note"}
+                                   "bits_per_byte", "percent_of_original", "verified", "seconds", "note", "sampled",
+                                   "spread_bytes"}
     assert d["profile"]["block_size"] == 512 and d["profile"]["n_blocks"] == 4
     assert profile_of(r).bits_per_byte == [b["bits_per_byte"] for b in d["profile"]["blocks"]]
 
@@ -273,3 +274,77 @@ def test_every_order_is_counted_and_max_distinct_is_deprecated():
     tight = codelength.analyze(data, order=3, coders=False, memory=1 << 16)  # spills: same numbers
     assert [b.bits_per_byte for b in tight.bounds] == [b.bits_per_byte for b in report.bounds]
     assert report.bound("H3").sparse
+
+
+def test_a_terabyte_report_keeps_its_columns_apart():
+    from codelength.app.report import CoderSize, _bound, _sized, render_text, plain_words
+    n = 10 ** 12
+    bounds = [_bound("H0", "order 0, bytes independent", 0, None, 6.333, n, 256),
+              _bound("H7", "order 7, 7-byte context", 7, None, 0.5, n, 10 ** 9),
+              _bound("Hblock", "order 0 per 64 KiB block", None, 65536, 6.2, n)]
+    coders = [_sized(CoderSize("huffman", "codelength", "block-adaptive", "ok"), n - 1, n),
+              _sized(CoderSize("zlib", "stdlib", "level 9", "ok"), 2 ** 63 - 1, n)]
+    report = Report(schema=REPORT_SCHEMA, source="huge", size_bytes=n, size_bits=8 * n, distinct_bytes=256,
+                    max_order=7, bounds=bounds, coders=coders, coders_mode="chunked")
+    report.summary = plain_words(report)
+    text = render_text(report)
+    for value in [b.ideal_bytes for b in bounds] + [c.size_bytes for c in coders]:
+        assert f" {value:,} " in text.replace(" %", "  %"), value  # a space on both sides: never run together
+    for line in text.splitlines():
+        if line.startswith("    H0"):
+            assert "6.333 " in line and f" {bounds[0].ideal_bytes:,}" in line
+
+
+def test_rows_run_in_parallel_with_the_same_results(tmp_path):
+    data = _data(300_000)
+    one = analyze(data, order=2, threads=1)
+    two = analyze(data, order=2, threads=2)
+    assert [(c.name, c.size_bytes, c.status) for c in one.coders] == [(c.name, c.size_bytes, c.status)
+                                                                      for c in two.coders]
+    assert [b.bits_per_byte for b in one.bounds] == [b.bits_per_byte for b in two.bounds]
+    with pytest.raises(ValueError, match="unknown coder"):
+        analyze(data, library_coders=["gzip"])
+    with pytest.raises(ValueError, match="threads"):
+        analyze(data, threads=0)
+    picked = analyze(data, order=1, library_coders=["huffman"], stdlib_coders=["zlib"])
+    assert [c.name for c in picked.coders] == ["huffman", "zlib"]
+
+
+def test_progress_adds_up_to_the_announced_work(tmp_path):
+    from codelength.app.report import analysis_work
+    path = tmp_path / "in.bin"
+    path.write_bytes(_data(200_000))
+    done = []
+    analyze(path, order=3, progress=done.append, library_coders=["huffman", "rans"])
+    assert sum(done) == pytest.approx(analysis_work(200_000), rel=1e-9)
+    assert len(done) > 3  # several steps, not one at the end
+
+
+def test_slow_coders_run_on_evenly_spaced_samples_of_large_inputs(monkeypatch):
+    from codelength.app import report as rp
+    monkeypatch.setattr(rp, "SAMPLE_THRESHOLD", 1 << 16)
+    monkeypatch.setattr(rp, "SAMPLE_BLOCK_SIZE", 8192)
+    data = _data(400_000)
+    report = analyze(data, order=1, library_coders=["huffman"], stdlib_coders=["zlib", "lzma"])
+    lzma_row, zlib_row = report.coder("lzma"), report.coder("zlib")
+    assert lzma_row.sampled and not zlib_row.sampled and report.coder("huffman").sampled is False
+    assert lzma_row.spread_bytes is not None and lzma_row.spread_bytes >= 0
+    assert "estimated from 32 evenly spaced blocks" in lzma_row.note and "standard error" in lzma_row.note
+    # blocks are coded on their own, so the estimate is within reach of the real size
+    real = len(lzma.compress(data, preset=6))
+    assert 0.5 * real < lzma_row.size_bytes < 3 * real
+    text = codelength.app.report.render_text(report)
+    assert "~ lzma: estimated from" in text
+    exact = analyze(data, order=1, library_coders=[], stdlib_coders=["lzma"], sample=False)
+    assert not exact.coder("lzma").sampled and exact.coder("lzma").size_bytes == real
+
+
+def test_a_failing_coder_is_a_row_not_a_crash(monkeypatch):
+    from codelength.app import report as rp
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(rp._StdlibLane, "feed", broken)
+    report = analyze(_data(5000), order=1, library_coders=["huffman"], stdlib_coders=["zlib"])
+    assert report.coder("zlib").status == "error" and "boom" in report.coder("zlib").note
+    assert report.coder("huffman").status == "ok"

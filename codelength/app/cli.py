@@ -87,45 +87,28 @@ def _os_message(exc: OSError) -> str:
 # ---------------------------------------------------------------- progress
 
 class Progress:
-    """A progress bar on stderr: tqdm when installed, else a minimal line; silent when disabled.
+    """A tqdm progress bar on stderr; silent when disabled.
 
     Enabled only when stderr is a terminal and ``--quiet`` is not given; it appears after half a second
-    so that short work draws nothing.
+    so that short work draws nothing. Units are bytes of work (see :func:`codelength.app.report.analysis_work`).
     """
 
     def __init__(self, total: int | None, description: str, enabled: bool):
         self._bar = None
-        self._line = False
         self.done = 0
         self.total = total
         self.description = description
-        self._start = time.monotonic()
-        self._last = 0.0
         if not enabled:
             return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            self._line = True
-            return
+        from tqdm import tqdm
         self._bar = tqdm(total=total, desc=description, unit="B", unit_scale=True, unit_divisor=1024,
-                         file=sys.stderr, delay=0.5, leave=False, dynamic_ncols=True)
+                         file=sys.stderr, delay=0.5, leave=False, dynamic_ncols=True,
+                         smoothing=0.05)  # averages over most of the run: the ETA holds steady
 
-    def __call__(self, n: int) -> None:
+    def __call__(self, n) -> None:
         self.done += n
         if self._bar is not None:
             self._bar.update(n)
-        elif self._line:
-            now = time.monotonic()
-            if now - self._start >= 0.5 and now - self._last >= 0.2:
-                self._last = now
-                if self.total:
-                    text = f"{self.description}: {self.done / 2**20:,.1f} / {self.total / 2**20:,.1f} MiB " \
-                           f"({100.0 * self.done / self.total:.0f} %)"
-                else:
-                    text = f"{self.description}: {self.done / 2**20:,.1f} MiB"
-                sys.stderr.write("\r" + text[:79].ljust(79))
-                sys.stderr.flush()
 
     def set_description(self, text: str) -> None:
         """Name the input being worked on (the bar shows its last 30 characters)."""
@@ -138,10 +121,6 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        elif self._line and self._last:
-            sys.stderr.write("\r" + " " * 79 + "\r")
-            sys.stderr.flush()
-        self._line = False
 
 
 def _progress_enabled(args) -> bool:
@@ -229,7 +208,8 @@ def cmd_analyze(args) -> int:
                 report = rp.analyze(source, order=args.order, coders=not args.no_coders,
                                     block_size=args.block_size or rp.DEFAULT_BLOCK_SIZE,
                                     profile=args.block_size is not None, coder_limit=args.coder_limit,
-                                    name=name, progress=progress, bits=args.bits, rate_limit=args.rate_limit)
+                                    name=name, progress=progress, bits=args.bits, rate_limit=args.rate_limit,
+                                    **_coder_choice(args))
             except OSError as exc:
                 _error("analyze", _os_message(exc) if exc.filename else f"{value}: {exc.strerror or exc}")
                 status = 1
@@ -255,6 +235,35 @@ def cmd_analyze(args) -> int:
     finally:
         progress.close()
     return status
+
+
+def _coder_choice(args) -> dict:
+    """analyze's coder options from --coders, --no-stdlib, --threads and --no-sampling."""
+    from . import report as rp
+    library, stdlib = rp.LIBRARY_CODERS, rp.STDLIB_NAMES
+    if args.coders is not None:
+        library = tuple(c for c in args.coders if c in rp.LIBRARY_CODERS)
+        stdlib = tuple(c for c in args.coders if c in rp.STDLIB_NAMES)
+    if args.no_stdlib:
+        stdlib = ()
+    return {"library_coders": library, "stdlib_coders": stdlib, "threads": args.threads,
+            "sample": not args.no_sampling}
+
+
+def _coder_list(text: str) -> list:
+    """``--coders huffman,rans,zlib``: known names, in the order given, each once."""
+    from . import report as rp
+    known = rp.LIBRARY_CODERS + rp.STDLIB_NAMES
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown coder {', '.join(unknown) or '(none given)'}: choose from "
+                                         f"{','.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def _threads(text: str) -> int:
+    return _integer(text, "threads", 1, 64)
 
 
 def _continue(progress: Progress, args) -> Progress:
@@ -593,11 +602,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", "--order", type=_order, default=3, metavar="K",
                    help="highest context order of H1..HK and of the adaptive coder (0-7, default 3)")
     p.add_argument("--no-coders", action="store_true", help="bounds only, no compressors (fast)")
+    p.add_argument("--coders", type=_coder_list, default=None, metavar="LIST",
+                   help="comma-separated rows to run, e.g. huffman,rans,zlib (default: all)")
+    p.add_argument("--no-stdlib", action="store_true", help="leave out zlib, bz2 and lzma")
+    p.add_argument("--threads", type=_threads, default=2, metavar="N",
+                   help="rows computed at once: statistics and coders run side by side (default 2)")
+    p.add_argument("--no-sampling", action="store_true",
+                   help="run slow coders (lzma, adaptive) on all of a large input instead of on evenly "
+                        "spaced sample blocks")
     p.add_argument("--block-size", type=_size, default=None, metavar="N",
                    help="block size of the block entropy, and include the block profile (default block: 64K)")
     p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
                    help="largest piece this library's coders run on at once, as they need it in memory; "
-                        "larger inputs are coded in chunks of N bytes (default 256M)")
+                        "larger inputs are coded in chunks of N bytes (default 64M)")
     p.add_argument("-b", "--bits", action="store_true",
                    help="randomness figures over bits, not bytes (as ent -b)")
     p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",

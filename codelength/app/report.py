@@ -34,17 +34,30 @@ from ..stats.counting import DEFAULT_CHUNK_SIZE, byte_view
 from ..measures.discrete import entropy
 from . import measures_report
 from .measures_report import DEFAULT_RATE_LIMIT, ExtraMeasures  # ent's figures, entropy-rate estimates
+from .lanes import COST, Lane, LaneRunner
 from .profile import (DEFAULT_BLOCK_SIZE, BlockEntropyAccumulator, EntropyProfile, _aligned_chunk,
                       _source_pieces, profile_from_accumulator, source_name)
 
 #: Version of the JSON layout below; bumped only when a key changes meaning or disappears.
 REPORT_SCHEMA = "codelength.report/1"
 #: Default largest input the in-memory coders run on (the bounds and standard-library sizes stream).
-DEFAULT_CODER_LIMIT = 256 << 20
+DEFAULT_CODER_LIMIT = 64 << 20
 #: The library's coders a report runs, in order (names as in :data:`codelength.coders.CODERS`).
 LIBRARY_CODERS = ("huffman", "range", "rans", "adaptive")
 #: Standard-library compressors at their best (zlib, bz2) or default (lzma) settings.
 STDLIB_CODERS = (("zlib", "level 9"), ("bz2", "level 9"), ("lzma", "preset 6"))
+#: Names of the standard-library rows.
+STDLIB_NAMES = tuple(name for name, _ in STDLIB_CODERS)
+#: Coders slower than about 10 MB/s: on inputs above :data:`SAMPLE_THRESHOLD` they run on
+#: :data:`SAMPLE_BLOCKS` evenly spaced blocks of :data:`SAMPLE_BLOCK_SIZE` bytes (unless ``sample=False``)
+#: and their size is an estimate with its spread.
+SLOW_CODERS = frozenset({"lzma", "adaptive", "cm"})
+SAMPLE_THRESHOLD = 128 << 20
+SAMPLE_BLOCKS = 32
+SAMPLE_BLOCK_SIZE = 1 << 20
+#: Threads the rows of a report run on by default (the statistics, zlib, bz2, lzma and this library's
+#: coders release the GIL).
+DEFAULT_THREADS = 2
 #: An order-k estimate with fewer input bytes than this per distinct (k+1)-byte string is "sparse": too
 #: little data for that order, so H_k falls far below what any coder reaches (the model is not counted).
 SPARSE_BYTES_PER_NGRAM = 4.0
@@ -99,6 +112,8 @@ class CoderSize:
     verified: bool | None = None
     seconds: float | None = None
     note: str = ""
+    sampled: bool = False
+    spread_bytes: int | None = None
 
 
 @dataclass
@@ -195,26 +210,65 @@ def _human(n: float) -> str:
     return f"{n} bytes"  # pragma: no cover
 
 
-class _StdlibStreams:
-    """zlib, bz2 and lzma compressors fed piece by piece; only the output sizes are kept."""
+def _stdlib_compressor(name: str):
+    return {"zlib": lambda: zlib.compressobj(9), "bz2": lambda: bz2.BZ2Compressor(9),
+            "lzma": lambda: lzma.LZMACompressor(preset=6)}[name]()
 
-    def __init__(self):
-        self.compressors = {"zlib": zlib.compressobj(9), "bz2": bz2.BZ2Compressor(9),
-                            "lzma": lzma.LZMACompressor(preset=6)}
-        self.sizes = dict.fromkeys(self.compressors, 0)
-        self.seconds = dict.fromkeys(self.compressors, 0.0)
 
-    def update(self, piece) -> None:
-        for name, comp in self.compressors.items():
-            t = time.perf_counter()
-            self.sizes[name] += len(comp.compress(piece))
-            self.seconds[name] += time.perf_counter() - t
+def _stdlib_setting(name: str) -> str:
+    return dict(STDLIB_CODERS)[name]
 
-    def finish(self) -> None:
-        for name, comp in self.compressors.items():
-            t = time.perf_counter()
-            self.sizes[name] += len(comp.flush())
-            self.seconds[name] += time.perf_counter() - t
+
+class _StatsLane(Lane):
+    """The bounds: block entropies and the order-k statistics (their final merge runs in ``finish``)."""
+
+    def __init__(self, order: int, block_size: int, memory: int, work):
+        super().__init__("stats", COST["stats"] if order >= 2 else COST["stats-low"], work)
+        self.blocks = BlockEntropyAccumulator(block_size)
+        self.contexts = ContextStatistics(order, memory=memory)
+
+    def feed(self, item) -> None:
+        self.blocks.update(item)
+        self.contexts.update(item)
+
+    def finish(self):
+        self.blocks.finish()
+        return self.blocks, self.contexts, self.contexts.entropies()
+
+
+class _ExtrasLane(Lane):
+    """ent's randomness figures and the entropy-rate estimates (:mod:`codelength.app.measures_report`)."""
+
+    def __init__(self, extras, work):
+        super().__init__("measures", COST["measures"], work)
+        self.extras = extras
+
+    def feed(self, item) -> None:
+        self.extras.update(item)
+
+    def finish(self):
+        return self.extras.finish()
+
+
+class _StdlibLane(Lane):
+    """zlib, bz2 or lzma fed the whole stream piece by piece; only the output size is kept."""
+
+    def __init__(self, name: str, work):
+        super().__init__(name, work=work)
+        self.compressor = _stdlib_compressor(name)
+        self.out = 0
+        self.seconds = 0.0
+
+    def feed(self, item) -> None:
+        t = time.thread_time()
+        self.out += len(self.compressor.compress(item))
+        self.seconds += time.thread_time() - t
+
+    def finish(self):
+        t = time.thread_time()
+        self.out += len(self.compressor.flush())
+        self.seconds += time.thread_time() - t
+        return self
 
 
 def _adaptive_max_order() -> int | None:
@@ -267,62 +321,144 @@ def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
     return result
 
 
-class _ChunkedCoders:
-    """This library's coders run on consecutive chunks of at most ``limit`` bytes of a stream.
+class _ChunkLane(Lane):
+    """One of this library's coders run on consecutive chunks of at most ``coder_limit`` bytes.
 
-    The coders need their input in memory; cutting it into independent chunks bounds the memory (about
-    twice ``limit``) whatever the input's size. The sizes of the chunks' streams add up; an input that
-    fits in one chunk is coded whole.
+    The coders need their input in memory; the chunks (cut once, by the reader, and shared by every
+    coder lane) bound the memory whatever the input's size. Chunk sizes add up; an input that fits in
+    one chunk is coded whole.
     """
 
-    def __init__(self, names, order: int, limit: int, progress=None):
+    def __init__(self, name: str, order: int, limit: int, work):
+        super().__init__(name, work=work)
+        self.order, self.limit = order, limit
+        self.chunks = 0
+        self.total = 0
+        self.seconds = 0.0
+        self.failed: CoderSize | None = None
+
+    def feed(self, chunk) -> None:
+        self.chunks += 1
+        if self.failed is not None:
+            return
+        result = _run_library_coder(self.name, chunk, len(chunk), self.order)
+        if result.status == "ok":
+            self.total += result.size_bytes
+            self.seconds += result.seconds or 0.0
+        else:
+            if self.chunks > 1 and result.status == "error":
+                result.note = f"chunk {self.chunks}: {result.note}"
+            self.failed = result
+
+    def finish(self):
+        return self
+
+
+class _SampleLane(Lane):
+    """A slow coder run on each sample block on its own; the size is estimated from their ratios."""
+
+    def __init__(self, name: str, family: str, order: int, work):
+        super().__init__(name, work=work)
+        self.family, self.order = family, order
+        self.sizes: list[tuple[int, int]] = []
+        self.seconds = 0.0
+        self.failed: CoderSize | None = None
+
+    def feed(self, block) -> None:
+        if self.failed is not None:
+            return
+        if self.family == "stdlib":
+            t = time.thread_time()
+            compressor = _stdlib_compressor(self.name)
+            size = len(compressor.compress(block)) + len(compressor.flush())
+            self.seconds += time.thread_time() - t
+        else:
+            result = _run_library_coder(self.name, block, len(block), self.order)
+            if result.status != "ok":
+                self.failed = result
+                return
+            size = result.size_bytes
+            self.seconds += result.seconds or 0.0
+        self.sizes.append((len(block), size))
+
+    def finish(self):
+        return self
+
+    def estimate(self, n: int, setting: str) -> CoderSize:
+        """The estimated size of the whole input of ``n`` bytes, with its standard error."""
+        if self.failed is not None:
+            return self.failed
+        lengths = np.array([b for b, _ in self.sizes], dtype=float)
+        ratios = np.array([s for _, s in self.sizes], dtype=float) / lengths
+        ratio = float(np.sum(ratios * lengths) / np.sum(lengths))
+        spread = float(np.std(ratios, ddof=1) / math.sqrt(ratios.size)) if ratios.size > 1 else 0.0
+        result = _sized(CoderSize(self.name, self.family, setting, "ok", verified=True if self.family ==
+                                  "codelength" else None, seconds=self.seconds), round(ratio * n), n)
+        result.sampled = True
+        result.spread_bytes = int(round(spread * n))
+        sampled = int(lengths.sum())
+        result.note = (f"estimated from {ratios.size} evenly spaced blocks of {_human(lengths.max())}, each "
+                       f"coded on its own ({100.0 * sampled / n:.1f} % of the input); standard error "
+                       f"{100.0 * spread / ratio if ratio else 0.0:.1f} % across blocks")
+        return result
+
+
+class _Chunker:
+    """Cut the stream into chunks of ``limit`` bytes for the library-coder lanes."""
+
+    def __init__(self, runner, names, limit: int):
         if limit <= 0:
             raise ValueError(f"coder_limit must be positive, got {limit}")
-        self.names, self.order, self.limit, self.progress = tuple(names), order, int(limit), progress
+        self.runner, self.names, self.limit = runner, list(names), int(limit)
         self.buffer = bytearray()
         self.chunks = 0
-        self.sizes = dict.fromkeys(self.names, 0)
-        self.seconds = dict.fromkeys(self.names, 0.0)
-        self.failed: dict[str, CoderSize] = {}
 
-    def update(self, piece) -> None:
-        self.buffer += byte_view(piece)
+    def add(self, piece: bytes) -> None:
+        if not self.names:
+            return
+        self.buffer += piece
         while len(self.buffer) >= self.limit:
-            chunk = bytes(self.buffer[:self.limit])
+            self._emit(bytes(self.buffer[:self.limit]))
             del self.buffer[:self.limit]
-            self.code(chunk)
 
-    def code(self, data: bytes) -> None:
-        """Run every coder on one chunk (decoded again and checked) and add up the sizes."""
+    def _emit(self, chunk: bytes) -> None:
         self.chunks += 1
-        for name in self.names:
-            if name not in self.failed:
-                result = _run_library_coder(name, data, len(data), self.order)
-                if result.status == "ok":
-                    self.sizes[name] += result.size_bytes
-                    self.seconds[name] += result.seconds or 0.0
-                else:
-                    if self.chunks > 1 and result.status == "error":
-                        result.note = f"chunk {self.chunks}: {result.note}"
-                    self.failed[name] = result
-            if self.progress is not None:
-                self.progress(len(data))
+        self.runner.feed_all(chunk, self.names)
 
-    def finish(self, n: int) -> list[CoderSize]:
-        if self.buffer or not self.chunks:
-            self.code(bytes(self.buffer))
-            self.buffer = bytearray()
-        out = []
-        for name in self.names:
-            if name in self.failed:
-                out.append(self.failed[name])
-                continue
-            _, setting = _coder_options(name, self.order)
-            note = "" if self.chunks <= 1 else (f"coded as {self.chunks} independent chunks of at most "
-                                                f"{_human(self.limit)} (--coder-limit)")
-            out.append(_sized(CoderSize(name, "codelength", setting, "ok", verified=True,
-                                        seconds=self.seconds[name], note=note), self.sizes[name], n))
-        return out
+    def finish(self) -> None:
+        if self.names and (self.buffer or not self.chunks):
+            self._emit(bytes(self.buffer))
+        self.buffer = bytearray()
+
+
+class _Sampler:
+    """Collect ``count`` evenly spaced blocks (one in the middle of each of ``count`` equal strata) of a
+    stream of known size ``n`` and hand each, once complete, to the sample lanes."""
+
+    def __init__(self, runner, names, n: int, count: int = SAMPLE_BLOCKS, block: int = SAMPLE_BLOCK_SIZE):
+        self.runner, self.names = runner, list(names)
+        stride = n // count
+        self.block = min(block, stride)
+        self.starts = [i * stride + (stride - self.block) // 2 for i in range(count)]
+        self.next = 0
+        self.current = bytearray()
+        self.offset = 0
+
+    def add(self, piece: bytes) -> None:
+        lo, hi = self.offset, self.offset + len(piece)
+        self.offset = hi
+        while self.names and self.next < len(self.starts):
+            start = self.starts[self.next] + len(self.current)
+            end = self.starts[self.next] + self.block
+            if start >= hi:
+                return
+            take_lo, take_hi = max(start, lo), min(end, hi)
+            self.current += piece[take_lo - lo:take_hi - lo]
+            if len(self.current) < self.block:
+                return
+            self.runner.feed_all(bytes(self.current), self.names)
+            self.current = bytearray()
+            self.next += 1
 
 
 def coder_availability() -> dict:
@@ -347,12 +483,23 @@ def sample_path():
 
 
 def analysis_work(size: int, *, coders: bool = True, coder_limit: int = DEFAULT_CODER_LIMIT) -> int:
-    """Units of work (bytes) :func:`analyze` reports through ``progress`` for an input of ``size`` bytes."""
-    return size * (1 + (len(LIBRARY_CODERS) if coders else 0))
+    """Units of work :func:`analyze` reports through ``progress`` for an input of ``size`` bytes: the
+    input's size, each row's share of it weighted by its estimated cost (:mod:`codelength.app.lanes`),
+    so that units done track time whichever rows finish first."""
+    return size
+
+
+def _select(names, known, what: str) -> tuple:
+    names = tuple(names)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}: choose from {', '.join(known)}")
+    return names
 
 
 def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int = DEFAULT_BLOCK_SIZE,
             profile: bool = False, coder_limit: int = DEFAULT_CODER_LIMIT, library_coders=LIBRARY_CODERS,
+            stdlib_coders=STDLIB_NAMES, threads: int = DEFAULT_THREADS, sample: bool = True,
             name: str | None = None, progress=None, memory: int = DEFAULT_MEMORY,
             max_distinct=_UNSET, randomness: bool = True, bits: bool = False,
             rate_limit: int = DEFAULT_RATE_LIMIT) -> Report:
@@ -377,11 +524,21 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         larger input is coded as independent chunks of this size (``coders_mode == "chunked"``, and each
         coder's note says so); zlib, bz2 and lzma are always fed the whole input as a stream.
     library_coders : sequence of str
-        Which of the library's coders to run.
+        Which of the library's coders to run (:data:`LIBRARY_CODERS`).
+    stdlib_coders : sequence of str
+        Which of zlib, bz2 and lzma to run (:data:`STDLIB_NAMES`; empty: none).
+    threads : int
+        Rows computed at once (default 2): the statistics and every coder run side by side, each fed
+        the input in order (:mod:`codelength.app.lanes`).
+    sample : bool
+        Let the slow coders (:data:`SLOW_CODERS`: lzma, the adaptive coder) run on
+        :data:`SAMPLE_BLOCKS` evenly spaced blocks of an input larger than :data:`SAMPLE_THRESHOLD`
+        (default); their sizes are then estimates, flagged ``sampled`` with their spread. Inputs of
+        unknown size (streams) are never sampled.
     name : str, optional
         What the report calls the input (default: the path, ``"<bytes>"`` or the stream's name).
     progress : callable, optional
-        Called with a number of bytes of work done; the total is :func:`analysis_work`.
+        Called with units of work done; the total is :func:`analysis_work` of the input's size.
     memory : int
         Memory bound (bytes) of the order-k statistics, which are exact whatever it is: past it they
         spill sorted runs to temporary files (:class:`~codelength.stats.context.ContextStatistics`).
@@ -402,6 +559,14 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     ------
     OSError
         When a file cannot be opened or read (FileNotFoundError, IsADirectoryError, PermissionError).
+    ValueError
+        For an unknown coder name.
+
+    Notes
+    -----
+    Memory: ``memory`` for the statistics, about ``3 * coder_limit`` for the library's coders (the
+    chunk being cut, the chunk being coded and its decoded copy, per running coder), a few queued
+    pieces of 4 MiB per row, and the standard-library compressors' own state (lzma: about 100 MiB).
 
     Examples
     --------
@@ -411,6 +576,12 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     """
     _deprecated_max_distinct(max_distinct)
     order = _check_order(order)
+    library_coders = _select(library_coders, LIBRARY_CODERS, "coder")
+    stdlib_coders = _select(stdlib_coders, STDLIB_NAMES, "standard-library coder")
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if coder_limit <= 0:
+        raise ValueError(f"coder_limit must be positive, got {coder_limit}")
     is_sample = source is None
     if is_sample:
         source = sample_path()
@@ -425,23 +596,45 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     elif isinstance(source, str):
         known_size = os.path.getsize(source)
 
-    blocks = BlockEntropyAccumulator(block_size)
-    contexts = ContextStatistics(order, memory=memory)
-    streams = _StdlibStreams() if coders else None
-    chunked = _ChunkedCoders(library_coders, order, coder_limit, progress) if coders else None
-    whole = isinstance(source, (bytes, bytearray)) and known_size <= coder_limit
-    extras = ExtraMeasures(randomness=randomness, bits=bits, rate_limit=rate_limit)
-    for piece in _source_pieces(source, _aligned_chunk(blocks.block_size), progress):
-        blocks.update(piece)
-        extras.update(piece)
-        contexts.update(piece)
-        if streams is not None:
-            streams.update(piece)
-        if chunked is not None and not whole:
-            chunked.update(piece)
-    blocks.finish()
+    if not coders:
+        library_coders, stdlib_coders = (), ()
+    sampled = set()
+    if sample and known_size is not None and known_size > SAMPLE_THRESHOLD:
+        sampled = SLOW_CODERS.intersection(library_coders + stdlib_coders)
+    sample_work = min(SAMPLE_BLOCKS * SAMPLE_BLOCK_SIZE, known_size or 0)
+    stats = _StatsLane(order, block_size, memory, known_size)
+    extras = _ExtrasLane(ExtraMeasures(randomness=randomness, bits=bits, rate_limit=rate_limit), known_size)
+    lanes: list[Lane] = [stats, extras]
+    for coder_name in stdlib_coders:
+        lanes.append(_SampleLane(coder_name, "stdlib", order, sample_work) if coder_name in sampled
+                     else _StdlibLane(coder_name, known_size))
+    for coder_name in library_coders:
+        lanes.append(_SampleLane(coder_name, "codelength", order, sample_work) if coder_name in sampled
+                     else _ChunkLane(coder_name, order, coder_limit, known_size))
+    by_name = {lane.name: lane for lane in lanes}
+    # with a known size, progress is weighted work (steady ETA); a stream counts the bytes read
+    runner = LaneRunner(lanes, threads, progress if known_size is not None else None,
+                        total=analysis_work(known_size or 0))
+    chunker = _Chunker(runner, [l.name for l in lanes if isinstance(l, _ChunkLane)], coder_limit)
+    sampler = _Sampler(runner, [l.name for l in lanes if isinstance(l, _SampleLane)], known_size or 0)
+    whole_stream = ["stats", "measures"] + [l.name for l in lanes if isinstance(l, _StdlibLane)]
+    try:
+        for piece in _source_pieces(source, _aligned_chunk(stats.blocks.block_size),
+                                    progress if known_size is None else None):
+            item = piece.tobytes()  # immutable: shared by every row, whatever the reader does next
+            runner.feed_all(item, whole_stream)
+            chunker.add(item)
+            sampler.add(item)
+        chunker.finish()
+    except BaseException:
+        runner.abort()
+        raise
+    results, errors = runner.finish()
+    for lane_name in ("stats", "measures"):
+        if lane_name in errors:
+            raise errors[lane_name]
+    blocks, contexts, entropies = results["stats"]
     n = blocks.size
-    entropies = contexts.entropies()
     h0 = entropy(blocks.total_counts)
 
     distinct = contexts.distinct_ngrams().tolist()
@@ -452,26 +645,42 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     bounds.append(_bound("Hblock", f"order 0 per {_human(blocks.block_size)} block", None,
                          blocks.block_size, blocks.mean_bits_per_byte(), n))
 
-    results: list[CoderSize] = []
+    rows: list[CoderSize] = []
+    for coder_name in library_coders:
+        rows.append(_coder_row(coder_name, "codelength", by_name[coder_name], errors.get(coder_name), n, order,
+                               chunker.chunks, coder_limit))
+    for coder_name in stdlib_coders:
+        rows.append(_coder_row(coder_name, "stdlib", by_name[coder_name], errors.get(coder_name), n, order,
+                               chunker.chunks, coder_limit))
     mode = "off"
-    if coders:
-        if whole:
-            chunked.code(bytes(source))
-        results = chunked.finish(n)
-        mode = "whole" if chunked.chunks <= 1 else "chunked"
-        streams.finish()
-        for coder_name, setting in STDLIB_CODERS:
-            results.append(_sized(CoderSize(coder_name, "stdlib", setting, "ok",
-                                            seconds=streams.seconds[coder_name]), streams.sizes[coder_name], n))
+    if library_coders or stdlib_coders:
+        mode = "chunked" if chunker.chunks > 1 else "whole"
 
     report = Report(schema=REPORT_SCHEMA, source=label, size_bytes=n, size_bits=8 * n,
                     distinct_bytes=int(np.count_nonzero(blocks.total_counts)), max_order=order,
-                    bounds=bounds, coders=results, coders_mode=mode)
-    report.randomness, report.entropy_rate = extras.finish()
+                    bounds=bounds, coders=rows, coders_mode=mode)
+    report.randomness, report.entropy_rate = results["measures"]
     if profile:
         report.profile = profile_from_accumulator(blocks, label).to_dict()
     report.summary = plain_words(report)
     return report
+
+
+def _coder_row(coder_name: str, family: str, lane: Lane, error, n: int, order: int, chunks: int,
+               limit: int) -> CoderSize:
+    """The report row of one coder lane."""
+    setting = _stdlib_setting(coder_name) if family == "stdlib" else _coder_options(coder_name, order)[1]
+    if error is not None:
+        return CoderSize(coder_name, family, setting, "error", note=f"{type(error).__name__}: {error}")
+    if isinstance(lane, _SampleLane):
+        return lane.estimate(n, setting)
+    if isinstance(lane, _StdlibLane):
+        return _sized(CoderSize(coder_name, family, setting, "ok", seconds=lane.seconds), lane.out, n)
+    if lane.failed is not None:
+        return lane.failed
+    note = "" if chunks <= 1 else f"coded as {chunks} independent chunks of at most {_human(limit)} (--coder-limit)"
+    return _sized(CoderSize(coder_name, family, setting, "ok", verified=True, seconds=lane.seconds, note=note),
+                  lane.total, n)
 
 
 def plain_words(report: Report) -> str:
@@ -499,7 +708,8 @@ def plain_words(report: Report) -> str:
     if best is not None:
         change = 100.0 - best.percent_of_original
         verb = f"reduced it by {change:.1f} %" if change >= 0 else f"made it {-change:.1f} % larger"
-        text += f" The best real compressor here, {best.name} ({best.setting}), {verb}"
+        estimated = ", estimated from samples" if best.sampled else ""
+        text += f" The best real compressor here, {best.name} ({best.setting}{estimated}), {verb}"
         ours = [c for c in report.coders if c.status == "ok" and c.family == "codelength"]
         if best.family != "codelength" and ours:
             mine = min(ours, key=lambda c: c.size_bytes)
@@ -516,19 +726,33 @@ def _fmt(value, spec: str, missing: str = "-") -> str:
     return missing if value is None else format(value, spec)
 
 
+def _column_widths(report: Report) -> tuple[int, int, int]:
+    """Widths of the bits/byte, bytes and percent columns: the widest value of each (any size up to
+    2**63) and two spaces, never less than the classic 10, 13 and 9."""
+    rows = [b for b in report.bounds if b.ideal_bytes is not None]
+    rows += [c for c in report.coders if c.status == "ok" and c.size_bytes is not None]
+    bpb = [f"{r.bits_per_byte:.3f}" for r in rows if r.bits_per_byte is not None]
+    sizes = [f"{report.size_bytes:,}"] + [f"{r.ideal_bytes if isinstance(r, Bound) else r.size_bytes:,}"
+                                          for r in rows]
+    pct = [f"{r.percent_of_original:.1f}" for r in rows if r.percent_of_original is not None]
+    return (max([10] + [2 + len(v) for v in bpb]), max([13] + [2 + len(v) for v in sizes]),
+            max([9] + [2 + len(v) for v in pct]))
+
+
 def render_text(report: Report, *, note: str | None = None) -> str:
     """A table for people: each bound and coder as bits/byte, bytes and % of the original."""
     n = report.size_bytes
     width = 36
+    wbpb, wide, wpct = _column_widths(report)
     lines = [f"{report.source}" + (f"  ({note})" if note else ""),
              f"  {n:,} bytes" + (f" ({_human(n)})" if n >= 1024 else "")
              + f", {report.distinct_bytes} distinct byte values", ""]
-    lines.append(f"  {'':<{width}}{'bits/byte':>10}{'bytes':>13}{'% of size':>11}")
+    lines.append(f"  {'':<{width}}{'bits/byte':>{wbpb}}{'bytes':>{wide}}{'% of size':>{wpct + 2}}")
     lines.append("  entropy bounds (ideal size, model cost not counted)")
     for b in report.bounds:
         label = f"{b.name:<8}{b.description}"
-        lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>10.3f}{b.ideal_bytes:>13,}"
-                     f"{_fmt(b.percent_of_original, '.1f'):>9} %" + ("  *" if b.sparse else ""))
+        lines.append(f"    {label:<{width - 2}}{b.bits_per_byte:>{wbpb}.3f}{b.ideal_bytes:>{wide},}"
+                     f"{_fmt(b.percent_of_original, '.1f'):>{wpct}} %" + ("  *" if b.sparse else ""))
     if any(b.sparse for b in report.bounds):
         lines.append(f"    * sparse: fewer than {SPARSE_BYTES_PER_NGRAM:g} bytes per distinct context string, "
                      "far below any real size")
@@ -543,12 +767,15 @@ def render_text(report: Report, *, note: str | None = None) -> str:
         for c in rows:
             label = f"{c.name:<10}{c.setting}"
             if c.status == "ok":
-                lines.append(f"    {label:<{width - 2}}{_fmt(c.bits_per_byte, '.3f'):>10}{c.size_bytes:>13,}"
-                             f"{_fmt(c.percent_of_original, '.1f'):>9} %")
+                lines.append(f"    {label:<{width - 2}}{_fmt(c.bits_per_byte, '.3f'):>{wbpb}}{c.size_bytes:>{wide},}"
+                             f"{_fmt(c.percent_of_original, '.1f'):>{wpct}} %" + ("  ~" if c.sampled else ""))
             else:
-                lines.append(f"    {label:<{width - 2}}{c.status:>10}  {c.note}")
-        for note in dict.fromkeys(c.note for c in rows if c.status == "ok" and c.note):
+                lines.append(f"    {label:<{width - 2}}{c.status:>{wbpb}}  {c.note}")
+        for note in dict.fromkeys(c.note for c in rows if c.status == "ok" and c.note and not c.sampled):
             lines.append(f"    ({note})")
+        for c in rows:
+            if c.status == "ok" and c.sampled:
+                lines.append(f"    ~ {c.name}: {c.note}")
     if report.coders_mode == "off":
         lines.append("  (coders not run: bounds only)")
     lines += measures_report.text_randomness_lines(report.randomness)
