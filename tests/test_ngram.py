@@ -129,7 +129,8 @@ def test_prefix_scanner_matches_twin(n, draw):
     tail = draw.draw(st.binary(max_size=n - 1))
     partial = sorted((int.from_bytes(tail[j:], "big") << (8 * (n - len(tail) + j)), len(tail) - j)
                      for j in range(len(tail)))
-    scanner, oracle = _ngram.PrefixScanner(n), twin.PrefixScanner(n)
+    totals = [sum(counts) + sum(1 for _, length in partial if length > k) for k in range(n)]
+    scanner, oracle = _ngram.PrefixScanner(n, totals), twin.PrefixScanner(n, totals)
     for key, length in partial:
         scanner.add_partial(key, length)
         oracle.add_partial(key, length)
@@ -141,12 +142,14 @@ def test_prefix_scanner_matches_twin(n, draw):
     nats, totals, distinct = scanner.finish()
     t_nats, t_totals, t_distinct = oracle.finish()
     assert totals == t_totals and distinct == t_distinct
-    assert nats == pytest.approx(t_nats, rel=1e-12, abs=1e-9)
+    assert nats == pytest.approx(t_nats, rel=1e-12, abs=1e-12)
+    with pytest.raises(ValueError, match="totals"):
+        _ngram.PrefixScanner(n, [t + 1 for t in totals]).finish() if any(totals) else _ngram.PrefixScanner(n, [-1] * n)
 
 
 def test_prefix_scanner_refuses_an_unsorted_stream():
-    scanner = _ngram.PrefixScanner(2)
     keys = np.array([(a << 8) | b for b in range(256) for a in (1, 2)] + [1 << 8], dtype=np.uint64)
+    scanner = _ngram.PrefixScanner(2, [keys.size, keys.size])
     scanner.feed(keys)
     with pytest.raises(ValueError, match="not sorted"):
         scanner.finish()
@@ -272,6 +275,16 @@ def counter_entropies(data: bytes, max_order: int):
         out.append(math.fsum(c * math.log2(contexts[g[:-1]] / c) for g, c in grams.items()) / total)
         distinct.append(len(grams))
     return out, distinct
+
+
+def test_every_order_has_the_bits_of_the_sorted_table_sum():
+    from codelength.stats import _kernels
+    data = mixed_bytes(200_000, seed=5)
+    stats = ContextStatistics(7, memory=MIN_MEMORY)
+    stats.update(data)
+    for k, h in enumerate(stats.entropies()):
+        keys, counts = codelength.ngram_counts(data, k + 1)
+        assert h == _kernels.conditional_entropy_of_sorted(keys, counts) / math.log(2)
 
 
 def test_h0_to_h7_of_megabytes_equal_a_counter_computation():

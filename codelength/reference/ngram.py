@@ -120,12 +120,14 @@ class RunMerger:
 
 class PrefixScanner:
     """Twin of ``_ngram.PrefixScanner``, written the direct way: count every m-gram prefix in a dict,
-    then sum c * log(C / c) per context (with C the total of the context's (m+1)-grams)."""
+    then sum (c / N) * log(C / c) per context (with C the total of the context's (m+1)-grams and N the
+    number of (m+1)-grams)."""
 
-    def __init__(self, n):
+    def __init__(self, n, totals):
         if not 1 <= n <= 8:
             raise ValueError("n must be between 1 and 8")
         self.n = n
+        self.expected = list(totals)
         self.items = []  # (key, length, count)
         self.partial = []
 
@@ -151,6 +153,9 @@ class PrefixScanner:
             contexts = {}
             for prefix, c in grams[k + 1].items():
                 contexts[prefix >> 8] = contexts.get(prefix >> 8, 0) + c
-            nats.append(math.fsum(c * math.log(contexts[p >> 8] / c) for p, c in grams[k + 1].items()))
-            totals.append(sum(grams[k + 1].values()))
+            total = sum(grams[k + 1].values())
+            if total != self.expected[k]:
+                raise ValueError("the stream held a different number of n-grams than the totals given")
+            nats.append(math.fsum(c / total * math.log(contexts[p >> 8] / c) for p, c in grams[k + 1].items()))
+            totals.append(total)
         return nats, totals, [len(grams[m]) for m in range(1, self.n + 1)]

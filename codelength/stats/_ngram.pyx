@@ -266,8 +266,10 @@ cdef class PrefixScanner:
     Level m (1..n) is the m-byte prefix of the keys: a run of equal m-prefixes is one distinct m-gram
     and its count the sum of the counts in the run. The runs of level k+1 inside one run of level k are
     the (k+1)-grams of one k-byte context; when that context closes, its share of order k,
-    sum over its (k+1)-grams of c * log(C / c) with C their total, is added (non-negative terms, in one
-    compensated sum per order). Level 0 is the empty context of H_0.
+    sum over its (k+1)-grams of (c / N_k) * log(C / c) with C their total and N_k = ``totals[k]`` (the
+    number of (k+1)-grams, known up front), is added: non-negative terms in key order, in one compensated
+    sum per order, the same bits as ``_kernels.conditional_entropy_of_sorted``. Level 0 is the empty
+    context of H_0.
 
     The last n - 1 positions of a stream have no full n-gram, only shorter ones: :meth:`add_partial`
     gives them before the stream (key left-aligned, zero-padded, with its length), and they take part
@@ -284,16 +286,19 @@ cdef class PrefixScanner:
     cdef double comp[MAXN + 1]
     cdef int64_t total[MAXN + 1]       # total[k]: number of (k+1)-grams
     cdef int64_t distinct[MAXN + 1]    # distinct[m]: number of distinct m-grams
+    cdef int64_t expected[MAXN + 1]    # expected[k]: the number of (k+1)-grams N_k, given up front
     cdef uint64_t pend_key[MAXN]
     cdef int pend_len[MAXN]
     cdef int npend, ipend
     cdef bint finished
     cdef bint unsorted
 
-    def __cinit__(self, int n):
+    def __cinit__(self, int n, totals):
         cdef int m
         if n < 1 or n > MAXN:
             raise ValueError("n must be between 1 and 8")
+        if len(totals) != n or any(t < 0 for t in totals):
+            raise ValueError("totals: the number of (k+1)-grams for k = 0..n-1, non-negative")
         self.n = n
         self.depth = 0
         self.cur = 0
@@ -309,6 +314,7 @@ cdef class PrefixScanner:
             self.comp[m] = 0.0
             self.total[m] = 0
             self.distinct[m] = 0
+            self.expected[m] = totals[m] if m < n else 0
 
     def add_partial(self, uint64_t key, int length):
         """A key of ``length`` < n bytes (left-aligned in n bytes, zero-padded), counted once, before
@@ -322,13 +328,15 @@ cdef class PrefixScanner:
         self.npend += 1
 
     cdef inline void _finish_group(self, int g) noexcept nogil:
-        # the context of level g closed: add its children's terms to order g
+        # the context of level g closed: add its children's terms (c/N) log(C/c) to order g, written
+        # as in _kernels.conditional_entropy_of_sorted so that both give the same bits
         cdef int i
         cdef int64_t c, big = self.group_total[g]
+        cdef double term
         for i in range(self.nchildren[g]):
             c = self.children[g][i]
-            if c != big:
-                _neumaier_add(&self.ent[g], &self.comp[g], <double>c * log1p(<double>(big - c) / <double>c))
+            term = (<double>c / <double>self.expected[g]) * log1p(<double>(big - c) / <double>c)
+            _neumaier_add(&self.ent[g], &self.comp[g], term)
         self.nchildren[g] = 0
         self.group_total[g] = 0
 
@@ -400,9 +408,9 @@ cdef class PrefixScanner:
                     self._add(keys[i], nb, 1)
 
     def finish(self):
-        """Close everything; returns ``(nats, totals, distinct)``: for k = 0..n-1, the sum of
-        c log(C/c) of order k (nats times the count), the number of (k+1)-grams, and for m = 1..n the
-        number of distinct m-grams (``distinct[m - 1]``)."""
+        """Close everything; returns ``(nats, totals, distinct)``: for k = 0..n-1, H_k in nats (the sum
+        of (c/N_k) log(C/c)), the number of (k+1)-grams counted (equal to ``totals`` given when the stream
+        was whole), and for m = 1..n the number of distinct m-grams (``distinct[m - 1]``)."""
         cdef int m
         if not self.finished:
             with nogil:
@@ -416,6 +424,8 @@ cdef class PrefixScanner:
             self.finished = True
         if self.unsorted:
             raise ValueError("the key stream was not sorted")
+        if any(self.total[k] != self.expected[k] for k in range(self.n)):
+            raise ValueError("the stream held a different number of n-grams than the totals given")
         nats = [self.ent[k] + self.comp[k] for k in range(self.n)]
         totals = [self.total[k] for k in range(self.n)]
         distinct = [self.distinct[k] for k in range(1, self.n + 1)]

@@ -444,7 +444,7 @@ class ContextStatistics:
     def _scan(self):
         if self._result is not None:
             return self._result
-        scanner = _ngram.PrefixScanner(self.n)
+        scanner = _ngram.PrefixScanner(self.n, [max(0, self.size - k) for k in range(self.n)])
         # the last n - 1 positions start no n-gram: their shorter grams go in as zero-padded keys
         tail = self._tail
         partial = []
@@ -469,7 +469,7 @@ class ContextStatistics:
         (k+1)-gram exists)."""
         scale = log_base(base)
         nats, totals, _ = self._scan()
-        return np.array([nats[k] / totals[k] / scale if totals[k] else 0.0 for k in range(self.n)])
+        return np.array([nats[k] / scale if totals[k] else 0.0 for k in range(self.n)])
 
     def distinct_ngrams(self) -> np.ndarray:
         """Number of distinct (k+1)-grams, for k = 0 .. max_order (how sparse each H_k is)."""
