@@ -41,7 +41,9 @@ from .codes.integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_co
 from .coders.model import StaticModel, quantization_cost, quantize_frequencies
 # code -> coder -> container
 from .io.oneshot import CODERS, compress, decompress
-from .errors import CodelengthError, CorruptDataError
+from .io.stream import Compressor, Decompressor
+from .io.file import open
+from .errors import CodelengthError, CorruptDataError, OutputLimitError
 # -> report
 from .app.report import Bound, CoderSize, Report, analyze
 from .app.profile import EntropyProfile, entropy_profile
@@ -135,8 +137,12 @@ __all__ = [
     "CODERS",
     "compress",
     "decompress",
+    "Compressor",
+    "Decompressor",
+    "open",
     "CodelengthError",
     "CorruptDataError",
+    "OutputLimitError",
     "Bound",
     "CoderSize",
     "Report",

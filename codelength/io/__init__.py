@@ -1,8 +1,11 @@
 """coder -> container: the native container format, one-shot compress/decompress, the DEFLATE writer.
 
-``container`` frames a coder's payload (header, model, CRCs); ``oneshot`` picks the coder and frames it
+``stream`` is format v2 (framed blocks, Compressor/Decompressor), ``file`` its file objects (``open``);
+``container`` reads the version-1 frames of 0.1; ``oneshot`` picks the coder and frames it
 (:func:`compress`, :func:`decompress`); ``deflate`` writes DEFLATE / zlib / gzip streams (its kernel: ``_deflate.pyx``).
 """
 from .oneshot import CODERS, compress, decompress
+from .stream import Compressor, Decompressor
+from .file import open
 
-__all__ = ["CODERS", "compress", "decompress"]
+__all__ = ["CODERS", "compress", "decompress", "Compressor", "Decompressor", "open"]

@@ -99,8 +99,14 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
     format : {"native", "gzip", "zlib", "deflate"}
         ``"native"`` writes the codelength container (docs/format.md). The others write a standard
         Huffman-only DEFLATE stream that zlib, gzip and gunzip read (bytes input, Huffman coder only).
+    block_size : int, optional
+        Symbols per block of the v2 stream (default 1 MiB, at most 2**24): each block has its own model
+        and is what a decoder holds in memory (docs/format.md).
+    threads : int, optional
+        Blocks coded in parallel (default 1); the output does not depend on it.
     **options
-        Passed to the coder, e.g. ``order=2`` for ``"adaptive"``, ``block_size=`` for ``"huffman"``, or
+        Passed to the coder for each block, e.g. ``order=2`` for ``"adaptive"``, ``max_length=`` for
+        ``"huffman"``, or
         ``model=q`` for ``"range"``/``"rans"``: code with the probability vector q instead of the data's
         own statistics, so the payload costs about n·H(p, q) = n·(H(p) + KL(p‖q)) bits. q must have an
         entry for every symbol of the data; a symbol that occurs where q is 0 is still coded, at the
@@ -122,19 +128,12 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
         _check_options(deflate.compress, f"format={format!r}", options)
         return deflate.compress(data, format=format, **options)
     symbols, is_bytes = as_symbols(data)
-    alphabet_size = 256 if is_bytes else (int(symbols.max()) + 1 if symbols.size else 0)
-    spec = _CODERS[coder]
-    encoder = _backend(spec, spec.encode)
-    _check_options(encoder, f"coder {coder!r}", options)
-    param, model, payload = encoder(_narrow(symbols, alphabet_size), alphabet_size, **options)
-    kind = 0 if is_bytes else container.KIND_OF_DTYPE["<" + symbols.dtype.str[1:]]  # "|u1" -> "<u1"
-    frame = container.Frame(spec.coder_id, int(param), kind, int(symbols.size), alphabet_size,
-                            _crc(symbols, is_bytes), bytes(model), bytes(payload))
-    return container.pack(frame)
+    from . import stream
+    return stream.compress_symbols(symbols, is_bytes, coder, **options)
 
 
-def decompress(blob) -> bytes | np.ndarray:
-    """Decompress a stream made by :func:`compress`.
+def decompress(blob, max_output=None) -> bytes | np.ndarray:
+    """Decompress a stream made by :func:`compress` (format v2, v1, or a concatenation of them).
 
     Native streams give back exactly what was compressed (``bytes``, or an array of the original dtype).
     gzip streams (e.g. from ``format="gzip"``) are recognised by their magic bytes and decoded with the
@@ -142,20 +141,35 @@ def decompress(blob) -> bytes | np.ndarray:
     recognised: read them with :func:`zlib.decompress` (``wbits=-15`` for raw DEFLATE).
     ``blob`` may be any bytes-like object, of any memory layout.
 
+    ``max_output``: the largest result (in bytes) the caller accepts; a stream that claims more is
+    refused with :class:`~codelength.errors.OutputLimitError` before the result is allocated.
+
     Raises
     ------
     CorruptDataError
         If the stream is truncated, corrupted, or not a stream this library reads.
     """
     view = byte_view(blob)
-    if not container.is_frame(view):
-        if bytes(view[:2]) == b"\x1f\x8b":
-            import gzip
-            try:
-                return gzip.decompress(view)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise CorruptDataError(f"corrupt gzip stream: {exc}") from None
-        raise CorruptDataError("not a codelength stream (bad magic bytes)")
+    if bytes(view[:2]) == b"\x1f\x8b":
+        import gzip
+        if max_output is not None:
+            from .stream import Decompressor
+            from ..errors import OutputLimitError
+            d = Decompressor()
+            out = d.decompress(view, max_output + 1)
+            if len(out) > max_output:
+                raise OutputLimitError(f"the stream decodes to more than max_output={max_output} bytes")
+        try:
+            return gzip.decompress(view)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CorruptDataError(f"corrupt gzip stream: {exc}") from None
+    from . import stream
+    return stream.decompress(view, max_output)
+
+
+def _decompress_v1(blob):
+    """Decode one version-1 frame (the 0.1 container, docs/format.md), as 0.1 did."""
+    view = byte_view(blob)
     frame = container.unpack(view)
     name = _BY_ID.get(frame.coder_id)
     if name is None:

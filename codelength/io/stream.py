@@ -1,0 +1,810 @@
+"""Format v2: framed, block-wise streams of any size, in bounded memory both ways (docs/format.md).
+
+A stream is a sequence of frames; a frame is a small header followed by independently decodable
+blocks, each with its own model, and an end byte. Every block holds at most ``cap`` symbols, where
+``cap`` (at most :data:`MAX_BLOCK`) is recorded in the frame header: a decoder never sizes anything by
+a count that the cap does not bound, so decoding any input, crafted or real, needs O(cap) memory.
+
+* :class:`Compressor` / :class:`Decompressor`: the incremental objects, with the semantics of
+  :class:`bz2.BZ2Compressor` / :class:`bz2.BZ2Decompressor` (``max_length``, ``eof``,
+  ``unused_data``, ``needs_input``). One :class:`Decompressor` reads one frame (or one v1 frame, or
+  one gzip member); :func:`decompress` and :func:`codelength.open` read concatenations.
+* :func:`compress_symbols` / :func:`decompress`: the one-shot forms (integer arrays keep their dtype).
+
+The coders are reached only through the registry of :mod:`codelength.io.oneshot` (``_CODERS``), one
+block at a time.
+
+Memory (stated, as a function of the options only):
+
+* :class:`Compressor`: at most ``(threads + 1) * block_size`` bytes of input held, plus each coder's
+  working memory for one block per thread.
+* :class:`Decompressor`: one block record of input (at most :func:`record_limit` of the frame's cap)
+  plus one decoded block (``cap`` symbols) plus the coder's working memory for one block.
+* :func:`decompress`: the result (refused up front beyond ``max_output``) plus one block.
+"""
+from __future__ import annotations
+
+import sys
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import container
+from ..errors import CorruptDataError, OutputLimitError
+from ..stats.counting import byte_view
+
+__all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "MAGIC", "MAX_BLOCK",
+           "DEFAULT_BLOCK_SIZE", "scan"]
+
+#: First two bytes of every v2 frame (v1 frames start with b"CLEN", gzip members with 1f 8b).
+MAGIC = b"\xc1\xe2"
+#: Largest block the format allows, in symbols (the cap a header may record).
+MAX_BLOCK = 1 << 24
+#: Default symbols per block (docs/format.md: measured against 256 KiB and 4 MiB).
+DEFAULT_BLOCK_SIZE = 1 << 20
+#: Block types (low two bits of a block's first varint).
+CODED, RUN, STORED = 0, 1, 2
+#: Decoding work a block may cost per byte of block record and symbol (see :func:`_setup_units`).
+WORK_FACTOR, WORK_SLACK = 64, 1 << 16
+
+_KIND_DTYPES = {k: (np.dtype(v) if v else np.dtype(np.uint8)) for k, v in container.SYMBOL_KINDS.items()}
+_KIND_OF_DTYPE = container.KIND_OF_DTYPE
+_MAX_VALUE = {k: (1 << (8 * d.itemsize - (1 if d.kind == "i" else 0))) - 1 for k, d in _KIND_DTYPES.items()}
+
+
+def _oneshot():
+    from . import oneshot
+    return oneshot
+
+
+# ----------------------------------------------------------------------------- varints
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+class _Short(Exception):
+    """Not enough input buffered yet to parse the next field (internal)."""
+
+
+def _read_varint(buf, pos: int, limit: int, what: str) -> tuple[int, int]:
+    """A varint at ``buf[pos:]`` of at most ``limit``; _Short when it runs past the buffer."""
+    value = shift = 0
+    end = len(buf)
+    while True:
+        if pos >= end:
+            raise _Short
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if value > limit:
+            raise CorruptDataError(f"{what} {value}... exceeds its bound {limit}")
+        if byte < 0x80:
+            if byte == 0 and shift:
+                raise CorruptDataError(f"over-long varint for {what}")
+            return value, pos
+        shift += 7
+
+
+def record_limit(n: int, alphabet: int) -> int:
+    """Largest model + payload a coded block of ``n`` symbols over ``alphabet`` may declare.
+
+    Generous for every registered coder (its worst expansion is below 4 bytes a symbol plus a model
+    of at most a few bytes per alphabet symbol), and linear: a decoder buffers at most this much input
+    for one block.
+    """
+    return 8 * n + 8 * alphabet + (1 << 16)
+
+
+# ----------------------------------------------------------------------------- decoding work bound
+def _setup_units(name: str, alphabet: int, model) -> int:
+    """Table set-up work a coder's decoder spends on one block before its first symbol.
+
+    Huffman builds its tables per internal block (O(alphabet) each: the count B is the model's third
+    field); the static range/rANS decoders build a slot table of 2**scale_bits (the model's first byte)
+    and dense tables up to 2**16; the adaptive coders start from lazily zeroed tables (order 0 lists
+    its symbols in the model). Unknown coders are charged the alphabet.
+    """
+    if name == "huffman":
+        try:
+            blocks, _ = _read_varint(model, 2, 1 << 40, "Huffman block count")
+        except (_Short, CorruptDataError):
+            return alphabet  # the decoder refuses the model itself
+        return alphabet * max(blocks, 1)
+    if name in ("range", "rans"):
+        return (1 << min(model[0], 40) if len(model) else 0) + min(alphabet, 1 << 16)
+    if name == "adaptive":
+        return min(alphabet, len(model) * 8 + 256)
+    return alphabet
+
+
+def _work_ok(name: str, alphabet: int, model, n: int, payload_len: int) -> bool:
+    """Decoding cost stays O(input + output): set-up work bounded by the block's size."""
+    return _setup_units(name, alphabet, model) <= WORK_FACTOR * (n + len(model) + payload_len) + WORK_SLACK
+
+
+# ----------------------------------------------------------------------------- frames: writing
+def _frame_header(coder_id: int, kind: int, cap: int, param: int) -> bytes:
+    return MAGIC + bytes([(coder_id << 4) | kind]) + _varint(cap) + bytes([param])
+
+
+def _data_bytes(block: np.ndarray, kind: int):
+    """The bytes a block's data check covers: the bytes themselves, or the little-endian array."""
+    if kind == 0:
+        return block
+    return np.ascontiguousarray(block, dtype=block.dtype.newbyteorder("<"))
+
+
+class _Encoded:
+    """One encoded block: what the frame writer needs to serialise it."""
+
+    __slots__ = ("type", "n", "param", "alphabet", "model", "payload", "check", "symbol")
+
+    def __init__(self, type_, n, param=0, alphabet=0, model=b"", payload=b"", check=0, symbol=0):
+        self.type, self.n, self.param, self.alphabet = type_, n, param, alphabet
+        self.model, self.payload, self.check, self.symbol = model, payload, check, symbol
+
+
+def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _Encoded:
+    """Encode one block (a 1-D array in its own dtype; uint8 for bytes) as run, coded or stored."""
+    oneshot = _oneshot()
+    n = int(block.size)
+    low, high = (int(block.min()), int(block.max()))
+    if low == high:
+        return _Encoded(RUN, n, symbol=high)
+    alphabet = 256 if kind == 0 else high + 1
+    raw = _data_bytes(block, kind)
+    check = zlib.crc32(raw)
+    stored = _Encoded(STORED, n, payload=raw, check=check)
+    spec = oneshot._CODERS[name]
+    encoder = oneshot._backend(spec, spec.encode)
+    param, model, payload = encoder(oneshot._narrow(block, alphabet), alphabet, **options)
+    model, payload = bytes(model), bytes(payload)
+    if len(model) + len(payload) >= raw.nbytes or len(model) + len(payload) > record_limit(n, alphabet) \
+            or not _work_ok(name, alphabet, model, n, len(payload)) or not 0 <= int(param) <= 255:
+        # incompressible here, or a block the decoder would refuse as too costly to set up
+        return stored
+    return _Encoded(CODED, n, int(param), alphabet, model, payload, check)
+
+
+class _FrameWriter:
+    """Serialises encoded blocks into frames; starts a new frame when the coder parameter changes."""
+
+    def __init__(self, coder_id: int, kind: int, cap: int):
+        self.coder_id, self.kind, self.cap = coder_id, kind, cap
+        self.header = None      # bytes of the open frame's header, until its first block is written
+        self.param = None       # parameter of the open frame (None: no frame open)
+
+    def block(self, enc: _Encoded) -> bytes:
+        parts = []
+        param = enc.param if enc.type == CODED else (self.param if self.param is not None else 0)
+        if self.param is not None and param != self.param:
+            parts.append(self.end())
+        if self.param is None:
+            self.param = param
+            self.header = _frame_header(self.coder_id, self.kind, self.cap, param)
+            parts.append(self.header)
+            prefix = self.header
+        else:
+            prefix = b""
+        head = _varint((enc.n << 2) | enc.type)
+        if enc.type == RUN:
+            head += _varint(enc.symbol)
+            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little")]
+        elif enc.type == STORED:
+            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little"), enc.payload,
+                      enc.check.to_bytes(4, "little")]
+        else:
+            if self.kind:
+                head += _varint(enc.alphabet)
+            head += _varint(len(enc.model)) + _varint(len(enc.payload))
+            crc = zlib.crc32(enc.model, zlib.crc32(head, zlib.crc32(prefix)))
+            parts += [head, crc.to_bytes(4, "little"), enc.model, enc.payload, enc.check.to_bytes(4, "little")]
+        return b"".join(bytes(p) if not isinstance(p, bytes) else p for p in parts)
+
+    def end(self) -> bytes:
+        """Close the open frame (one opened if none is, so that empty input is a valid frame)."""
+        if self.param is None:
+            header = _frame_header(self.coder_id, self.kind, self.cap, 0)
+            self.param = None
+            return header + b"\x00" + zlib.crc32(b"\x00", zlib.crc32(header)).to_bytes(4, "little")
+        self.param = None
+        self.header = None
+        return b"\x00"
+
+
+def _check_block_size(block_size) -> int:
+    from ..stats.counting import check_integer
+    block_size = check_integer(block_size, "block_size")
+    if not 1 <= block_size <= MAX_BLOCK:
+        raise ValueError(f"block_size must be 1..{MAX_BLOCK} (the format's cap), got {block_size}")
+    return block_size
+
+
+def _check_threads(threads) -> int:
+    from ..stats.counting import check_integer
+    threads = check_integer(threads, "threads")
+    if not 1 <= threads <= 64:
+        raise ValueError(f"threads must be 1..64, got {threads}")
+    return threads
+
+
+def _coder_setup(coder, options):
+    oneshot = _oneshot()
+    if coder not in oneshot._CODERS:
+        raise ValueError(f"unknown coder {coder!r}; choose one of {', '.join(oneshot._CODERS)}")
+    spec = oneshot._CODERS[coder]
+    oneshot._check_options(oneshot._backend(spec, spec.encode), f"coder {coder!r}", options)
+    return spec
+
+
+class _BlockPipeline:
+    """Encodes blocks in order, ``threads`` at a time, and yields their serialised records in order."""
+
+    def __init__(self, name: str, kind: int, options: dict, threads: int):
+        self.name, self.kind, self.options = name, kind, options
+        self.threads = threads
+        self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
+        self.pending = []
+
+    def submit(self, block: np.ndarray):
+        if self.pool is None:
+            self.pending.append(_encode_block(block, self.kind, self.name, self.options))
+        else:
+            self.pending.append(self.pool.submit(_encode_block, block, self.kind, self.name, self.options))
+
+    def ready(self, wait_all: bool = False):
+        """Encoded blocks whose turn has come (blocking while more than ``threads`` are in flight)."""
+        out = []
+        while self.pending:
+            head = self.pending[0]
+            if self.pool is None:
+                out.append(head)
+            elif wait_all or len(self.pending) > self.threads or head.done():
+                out.append(head.result())
+            else:
+                break
+            self.pending.pop(0)
+        return out
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class Compressor:
+    """Incremental compression of bytes into a v2 stream, like :class:`bz2.BZ2Compressor`.
+
+    Parameters
+    ----------
+    coder : str
+        A registered coder (``codelength.CODERS``): "huffman", "range", "rans", "adaptive", ...
+    block_size : int
+        Bytes per block, 1..MAX_BLOCK (default 1 MiB). Each block has its own model; a block is the
+        unit of parallel work and what a decoder holds in memory.
+    threads : int
+        Blocks coded at once (the coder kernels release the GIL). The output does not depend on it.
+    **options
+        Passed to the coder for every block (e.g. ``order=2`` for "adaptive").
+
+    Memory: at most ``(threads + 1) * block_size`` bytes of input are held.
+    """
+
+    def __init__(self, coder: str = "huffman", *, block_size: int = DEFAULT_BLOCK_SIZE, threads: int = 1,
+                 **options):
+        spec = _coder_setup(coder, options)
+        self._block_size = _check_block_size(block_size)
+        self._threads = _check_threads(threads)
+        self._name, self._coder_id, self._options = coder, spec.coder_id, dict(options)
+        self._buffer = bytearray()
+        self._writer = None
+        self._pipe = _BlockPipeline(coder, 0, self._options, self._threads)
+        self._finished = False
+
+    def _emit(self, wait_all=False) -> bytes:
+        return b"".join(self._writer.block(enc) for enc in self._pipe.ready(wait_all))
+
+    def compress(self, data) -> bytes:
+        """Feed ``data`` (bytes-like); return whatever compressed output is ready (possibly b"")."""
+        if self._finished:
+            raise ValueError("compressor already flushed")
+        view = byte_view(data)
+        self._buffer += view
+        if len(self._buffer) < self._block_size:
+            return b""
+        if self._writer is None:
+            self._writer = _FrameWriter(self._coder_id, 0, self._block_size)
+        bs = self._block_size
+        whole = len(self._buffer) // bs * bs
+        chunk = bytes(self._buffer[:whole])
+        del self._buffer[:whole]
+        array = np.frombuffer(chunk, dtype=np.uint8)
+        out = []
+        for start in range(0, whole, bs):
+            self._pipe.submit(array[start:start + bs])
+            out.append(self._emit())
+        return b"".join(out)
+
+    def flush(self) -> bytes:
+        """Finish the stream: the remaining blocks and the frame's end. The object is then spent."""
+        if self._finished:
+            raise ValueError("repeated call to flush()")
+        self._finished = True
+        if self._writer is None:  # everything fits one block: record its real size as the cap
+            self._writer = _FrameWriter(self._coder_id, 0, max(len(self._buffer), 1))
+        try:
+            if self._buffer:
+                self._pipe.submit(np.frombuffer(bytes(self._buffer), dtype=np.uint8))
+                self._buffer = bytearray()
+            return self._emit(wait_all=True) + self._writer.end()
+        finally:
+            self._pipe.close()
+
+    def __del__(self):
+        pipe = getattr(self, "_pipe", None)
+        if pipe is not None:
+            pipe.close()
+
+
+def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_size: int = DEFAULT_BLOCK_SIZE,
+                     threads: int = 1, **options) -> bytes:
+    """One-shot v2 stream of validated symbols (bytes as uint8, or a 1-D non-negative integer array)."""
+    spec = _coder_setup(coder, options)
+    block_size = _check_block_size(block_size)
+    threads = _check_threads(threads)
+    if is_bytes:
+        kind = 0
+    else:
+        kind = _KIND_OF_DTYPE["<" + symbols.dtype.str[1:]]
+        if symbols.size and int(symbols.max()) > _oneshot().MAX_ALPHABET - 1:
+            raise ValueError(f"symbol {int(symbols.max())} is too large: the format holds symbols below "
+                             f"{_oneshot().MAX_ALPHABET}")
+    n = int(symbols.size)
+    writer = _FrameWriter(spec.coder_id, kind, max(min(block_size, n), 1))
+    pipe = _BlockPipeline(coder, kind, dict(options), threads)
+    out = []
+    try:
+        for start in range(0, n, block_size):
+            pipe.submit(np.ascontiguousarray(symbols[start:start + block_size]))
+            out += [writer.block(enc) for enc in pipe.ready()]
+        out += [writer.block(enc) for enc in pipe.ready(wait_all=True)]
+    finally:
+        pipe.close()
+    out.append(writer.end())
+    return b"".join(out)
+
+
+# ----------------------------------------------------------------------------- frames: reading
+class _Frame:
+    __slots__ = ("name", "coder_id", "kind", "cap", "param", "dtype", "header")
+
+
+def _parse_header(buf, pos: int) -> tuple[_Frame, int]:
+    """Parse a v2 frame header at ``buf[pos:]`` (magic included); _Short when incomplete."""
+    start = pos
+    if len(buf) < pos + 3:
+        raise _Short
+    desc = buf[pos + 2]
+    frame = _Frame()
+    frame.coder_id, frame.kind = desc >> 4, desc & 0x0F
+    if frame.kind not in container.SYMBOL_KINDS:
+        raise CorruptDataError(f"unknown symbol kind {frame.kind}")
+    frame.cap, pos = _read_varint(buf, pos + 3, MAX_BLOCK, "block size cap")
+    if frame.cap < 1:
+        raise CorruptDataError("block size cap of 0")
+    if pos >= len(buf):
+        raise _Short
+    frame.param = buf[pos]
+    pos += 1
+    frame.name = _oneshot()._BY_ID.get(frame.coder_id)
+    frame.dtype = _KIND_DTYPES[frame.kind]
+    frame.header = bytes(buf[start:pos])
+    return frame, pos
+
+
+class _Block:
+    __slots__ = ("type", "n", "alphabet", "symbol", "model", "payload", "check", "end")
+
+
+def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
+    """Parse the block record (or end byte) at ``buf[pos:]``: a _Block, or None at the frame's end.
+
+    Every count is checked against the frame's cap before anything is sized by it; the record's
+    head CRC (which covers the frame header for the first block) is checked before it is returned.
+    """
+    start = pos
+    t, pos = _read_varint(buf, pos, (frame.cap << 2) | 3, "block length")
+    prefix_crc = zlib.crc32(frame.header) if first else 0
+    blk = _Block()
+    if t == 0:
+        if first:  # an empty frame: its header is covered by a CRC after the end byte
+            if len(buf) < pos + 4:
+                raise _Short
+            if int.from_bytes(buf[pos:pos + 4], "little") != zlib.crc32(buf[start:pos], prefix_crc):
+                raise CorruptDataError("header checksum mismatch: the frame header is corrupted")
+            pos += 4
+        blk.type, blk.end = None, pos
+        return blk
+    blk.type, blk.n = t & 3, t >> 2
+    if blk.n == 0 or blk.type == 3:
+        raise CorruptDataError(f"bad block header (type {blk.type}, {blk.n} symbols)")
+    if blk.type == RUN:
+        blk.symbol, pos = _read_varint(buf, pos, _MAX_VALUE[frame.kind] if frame.kind else 255, "run symbol")
+        mlen = plen = 0
+    elif blk.type == STORED:
+        mlen, plen = 0, blk.n * frame.dtype.itemsize
+    else:
+        if frame.kind:
+            blk.alphabet, pos = _read_varint(buf, pos, _oneshot().MAX_ALPHABET, "alphabet size")
+        else:
+            blk.alphabet = 256
+        limit = record_limit(blk.n, blk.alphabet)
+        mlen, pos = _read_varint(buf, pos, limit, "model length")
+        plen, pos = _read_varint(buf, pos, limit - mlen, "payload length")
+    head_end = pos
+    if len(buf) < head_end + 4 + mlen:
+        raise _Short
+    crc = zlib.crc32(buf[head_end + 4:head_end + 4 + mlen], zlib.crc32(buf[start:head_end], prefix_crc))
+    if int.from_bytes(buf[head_end:head_end + 4], "little") != crc:
+        raise CorruptDataError("header checksum mismatch: a block header or model is corrupted")
+    pos = head_end + 4
+    if blk.type == CODED:
+        if frame.name is None:
+            raise CorruptDataError(f"unknown coder id {frame.coder_id}")
+        if frame.kind == 0 and blk.alphabet != 256:
+            raise CorruptDataError("alphabet size does not fit the symbol kind")
+        if blk.alphabet < 2 or blk.alphabet - 1 > _MAX_VALUE[frame.kind]:
+            raise CorruptDataError(f"alphabet size {blk.alphabet} does not fit the symbol kind")
+    if blk.type == RUN:
+        blk.end = pos
+        return blk
+    trailer = 4
+    if len(buf) < pos + mlen + plen + trailer:
+        raise _Short
+    if peek:
+        return blk
+    blk.model = bytes(buf[pos:pos + mlen])
+    pos += mlen
+    blk.payload = buf[pos:pos + plen]  # a view into a memoryview (one-shot), a copy of a bytearray
+    pos += plen
+    blk.check = int.from_bytes(buf[pos:pos + 4], "little")
+    blk.end = pos + 4
+    if blk.type == CODED and not _work_ok(frame.name, blk.alphabet, blk.model, blk.n, plen):
+        raise CorruptDataError(f"block of {blk.n} symbols asks for more decoding set-up than its "
+                               f"{mlen + plen} bytes can justify (alphabet {blk.alphabet})")
+    return blk
+
+
+def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> np.ndarray:
+    """The block's symbols in the frame's dtype (uint8 for bytes), written into ``out`` when given."""
+    if out is None:
+        out = np.empty(blk.n, dtype=frame.dtype.newbyteorder("="))
+    if blk.type == RUN:
+        out[:] = blk.symbol
+        return out
+    if blk.type == STORED:
+        raw = np.frombuffer(blk.payload, dtype=frame.dtype.newbyteorder("<"))
+        if zlib.crc32(blk.payload) != blk.check:
+            raise CorruptDataError("CRC-32 mismatch: a stored block is corrupted")
+        out[:] = raw
+        return out
+    oneshot = _oneshot()
+    spec = oneshot._CODERS[frame.name]
+    try:
+        symbols = oneshot._backend(spec, spec.decode)(frame.param, blk.model, bytes(blk.payload), blk.n,
+                                                      blk.alphabet)
+    except (MemoryError, OverflowError) as exc:
+        raise CorruptDataError(f"block refused by the {frame.name} decoder: {exc}") from None
+    symbols = np.asarray(symbols)
+    if symbols.shape != (blk.n,):
+        raise CorruptDataError(f"decoded {symbols.size} symbols, the block says {blk.n}")
+    if frame.kind and symbols.size and int(symbols.max()) >= blk.alphabet:
+        raise CorruptDataError("decoded symbol outside the block's alphabet")
+    out[:] = symbols
+    if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+        raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
+    return out
+
+
+_V1_HEADER = container.HEADER_SIZE
+
+
+class Decompressor:
+    """Incremental decompression of one frame, like :class:`bz2.BZ2Decompressor`.
+
+    Reads a v2 frame, a v1 frame (decoded whole when complete: v1 has no blocks) or a gzip member.
+    After the frame's end, :attr:`eof` is True and the bytes that followed are in :attr:`unused_data`
+    (a following frame of a concatenated stream: give it to a new Decompressor).
+
+    Memory: one block record of input and one decoded block, bounded by the frame's cap (at most
+    :data:`MAX_BLOCK` symbols); input passed in beyond that is kept as given.
+    """
+
+    def __init__(self):
+        self._buf = bytearray()
+        self._pos = 0
+        self._out = b""
+        self._out_pos = 0
+        self._frame = None
+        self._first = True
+        self._mode = None      # "v2", "v1", "gzip"
+        self._gz = None
+        self.eof = False
+        self.unused_data = b""
+        self.needs_input = True
+        self.kind = None       # symbol kind of the frame (0: bytes), once known
+        self.coder = None      # coder name of the frame, once known
+
+    def _take_output(self, max_length: int) -> bytes:
+        avail = len(self._out) - self._out_pos
+        if max_length < 0 or max_length >= avail:
+            chunk = self._out[self._out_pos:] if self._out_pos else self._out
+            self._out, self._out_pos = b"", 0
+            return bytes(chunk)
+        chunk = self._out[self._out_pos:self._out_pos + max_length]
+        self._out_pos += max_length
+        return bytes(chunk)
+
+    def _compact(self):
+        if self._pos > (1 << 20) or self._pos > len(self._buf) // 2:
+            del self._buf[:self._pos]
+            self._pos = 0
+
+    def _step(self) -> bool:
+        """Decode the next unit (a block, a header, the end) into the output; False when short of input."""
+        buf, pos = self._buf, self._pos
+        try:
+            if self._mode is None:
+                if len(buf) - pos < 2:
+                    return False
+                if buf[pos:pos + 2] == MAGIC:
+                    self._mode = "v2"
+                elif buf[pos:pos + 2] == b"\x1f\x8b":
+                    self._mode, self._gz = "gzip", zlib.decompressobj(31)
+                    self.kind = 0
+                    self.coder = "gzip"
+                elif len(buf) - pos < 4:
+                    return False
+                elif buf[pos:pos + 4] == container.MAGIC:
+                    self._mode = "v1"
+                else:
+                    raise CorruptDataError("not a codelength stream (bad magic bytes)")
+                return True
+            if self._mode == "gzip":
+                data = bytes(buf[pos:])
+                self._pos = len(buf)
+                try:
+                    self._out = self._gz.decompress(data, 1 << 20)
+                    while not self._out and self._gz.unconsumed_tail:
+                        self._out = self._gz.decompress(self._gz.unconsumed_tail, 1 << 20)
+                except zlib.error as exc:
+                    raise CorruptDataError(f"corrupt gzip stream: {exc}") from None
+                tail = self._gz.unconsumed_tail
+                if tail:
+                    self._buf = bytearray(tail)
+                    self._pos = 0
+                if self._gz.eof:
+                    self.eof = True
+                    self.unused_data = self._gz.unused_data
+                    return True
+                return bool(self._out) or bool(tail)
+            if self._mode == "v1":
+                return self._step_v1()
+            if self._frame is None:
+                self._frame, self._pos = _parse_header(buf, pos)
+                self.kind = self._frame.kind
+                self.coder = self._frame.name
+                return True
+            blk = _parse_block(self._frame, buf, pos, self._first)
+            self._first = False
+            if blk.type is None:
+                self.eof = True
+                self.unused_data = bytes(buf[blk.end:])
+                self._buf = bytearray()
+                self._pos = 0
+                return True
+            self._out = _decode_block(self._frame, blk).tobytes() if self._frame.kind == 0 else \
+                _data_bytes(_decode_block(self._frame, blk), self._frame.kind).tobytes()
+            self._out_pos = 0
+            self._pos = blk.end
+            self._compact()
+            return True
+        except _Short:
+            return False
+
+    def _step_v1(self) -> bool:
+        buf, pos = self._buf, self._pos
+        if len(buf) - pos < _V1_HEADER:
+            return False
+        fields = container._FIXED.unpack_from(buf, pos)
+        n, kind, model_len, payload_len = fields[5], fields[4], fields[8], fields[9]
+        total = _V1_HEADER + model_len + payload_len
+        if len(buf) - pos < total:
+            return False
+        if self._max_output is not None and kind in container.SYMBOL_KINDS and \
+                n * _KIND_DTYPES[kind].itemsize > self._max_output:
+            raise OutputLimitError(f"the stream holds {n} symbols, more than max_output allows")
+        result = _oneshot()._decompress_v1(bytes(buf[pos:pos + total]))
+        self.kind = kind
+        self.coder = "v1"
+        self._out = result if isinstance(result, bytes) else \
+            np.ascontiguousarray(result, dtype=result.dtype.newbyteorder("<")).tobytes()
+        self.unused_data = bytes(buf[pos + total:])
+        self._buf = bytearray()
+        self._pos = 0
+        self.eof = True
+        return True
+
+    _max_output = None
+
+    def decompress(self, data, max_length: int = -1) -> bytes:
+        """Feed ``data``; return at most ``max_length`` decoded bytes (all that is ready when negative).
+
+        Raises
+        ------
+        CorruptDataError
+            For a damaged, truncated-and-continued or crafted stream.
+        EOFError
+            When called after the end of the frame.
+        """
+        if self.eof and not (len(self._out) - self._out_pos):
+            if data:
+                raise EOFError("end of stream already reached")
+        if data:
+            if self.eof:
+                self.unused_data += bytes(byte_view(data))
+            else:
+                self._buf += byte_view(data)
+        out = []
+        remaining = max_length
+        while True:
+            if len(self._out) - self._out_pos:
+                chunk = self._take_output(remaining)
+                out.append(chunk)
+                if remaining >= 0:
+                    remaining -= len(chunk)
+                    if remaining == 0:
+                        break
+                continue
+            if self.eof or not self._step():
+                break
+        self.needs_input = not self.eof and not (len(self._out) - self._out_pos) and not self._ready()
+        return b"".join(out)
+
+    def _ready(self) -> bool:
+        """Whether buffered input holds a whole unit to decode (so no more input is needed yet)."""
+        if self._mode == "gzip":
+            return bool(self._gz.unconsumed_tail)
+        if self._mode != "v2" or self._frame is None:
+            return False
+        try:
+            _parse_block(self._frame, self._buf, self._pos, self._first, peek=True)
+            return True
+        except _Short:
+            return False
+        except CorruptDataError:
+            return True  # the next call reports it
+
+
+# ----------------------------------------------------------------------------- one-shot decoding
+def _new_bytes(n: int):
+    """A fresh bytes object of n bytes and a writable uint8 view of it (CPython), to fill in place.
+
+    The bytes object is unshared and unhashed until returned, so filling it is safe; this saves the
+    second full-size copy that ``ndarray.tobytes()`` would make. Other interpreters get a bytearray.
+    """
+    if sys.implementation.name == "cpython" and n:
+        import ctypes
+        make = ctypes.pythonapi.PyBytes_FromStringAndSize
+        make.restype, make.argtypes = ctypes.py_object, (ctypes.c_void_p, ctypes.c_ssize_t)
+        obj = make(None, n)
+        address = id(obj) + bytes.__basicsize__ - 1
+        view = np.ctypeslib.as_array((ctypes.c_uint8 * n).from_address(address))
+        return obj, view
+    obj = bytearray(n)
+    return obj, np.frombuffer(obj, dtype=np.uint8)
+
+
+def scan(view, max_output=None):
+    """Parse every frame of a whole stream without decoding: a list of (kind, frame, blocks, v1 blob).
+
+    Checks every header CRC and bound; returns the total output size too.
+    """
+    units = []
+    pos, total, kind = 0, 0, None
+    end = len(view)
+    while pos < end:
+        if bytes(view[pos:pos + 2]) == MAGIC:
+            try:
+                frame, p = _parse_header(view, pos)
+                blocks, first = [], True
+                while True:
+                    blk = _parse_block(frame, view, p, first)
+                    first = False
+                    if blk.type is None:
+                        p = blk.end
+                        break
+                    blocks.append(blk)
+                    p = blk.end
+                    total += blk.n * frame.dtype.itemsize
+                    if max_output is not None and total > max_output:
+                        raise OutputLimitError(f"the stream decodes to more than max_output={max_output} bytes")
+            except _Short:
+                raise CorruptDataError("stream truncated") from None
+            pos = p
+            units.append((frame.kind, frame, blocks, None))
+        elif bytes(view[pos:pos + 4]) == container.MAGIC:
+            if end - pos < _V1_HEADER:
+                raise CorruptDataError("stream truncated inside a v1 header")
+            fields = container._FIXED.unpack_from(view, pos)
+            size = _V1_HEADER + fields[8] + fields[9]
+            if fields[4] in container.SYMBOL_KINDS:
+                total += fields[5] * _KIND_DTYPES[fields[4]].itemsize
+            if max_output is not None and total > max_output:
+                raise OutputLimitError(f"the stream decodes to more than max_output={max_output} bytes")
+            if pos + size > end:
+                raise CorruptDataError("stream truncated inside a v1 frame")
+            units.append((fields[4], None, None, view[pos:pos + size]))
+            pos += size
+        else:
+            what = "not a codelength stream" if pos == 0 else f"trailing data at byte {pos}"
+            raise CorruptDataError(f"{what} (bad magic bytes)")
+        if kind is None:
+            kind = units[-1][0]
+        elif kind != units[-1][0]:
+            raise CorruptDataError("concatenated frames hold different symbol kinds")
+    return units, total
+
+
+def decompress(blob, max_output=None):
+    """Decode a whole stream (v2 frames, v1 frames or their concatenation).
+
+    Returns bytes, or an array of the original dtype for integer streams. The output is allocated
+    once, after every header is checked, and filled block by block (no second full-size copy).
+
+    Raises
+    ------
+    OutputLimitError
+        (a :class:`CorruptDataError`) when the stream would decode to more than ``max_output`` bytes,
+        before anything of that size is allocated.
+    CorruptDataError
+        For a truncated, damaged or crafted stream.
+    """
+    if max_output is not None:
+        from ..stats.counting import check_integer
+        max_output = check_integer(max_output, "max_output")
+        if max_output < 0:
+            raise ValueError("max_output must be non-negative")
+    view = byte_view(blob)
+    if not len(view):
+        raise CorruptDataError("empty input is not a codelength stream")
+    units, total = scan(view, max_output)
+    kind = units[0][0]
+    dtype = _KIND_DTYPES[kind]
+    count = total // dtype.itemsize
+    if kind == 0:
+        result, target = _new_bytes(count)
+    else:
+        result = target = np.empty(count, dtype=dtype.newbyteorder("="))
+    pos = 0
+    for _, frame, blocks, v1 in units:
+        if v1 is not None:
+            part = _oneshot()._decompress_v1(v1)
+            part = np.frombuffer(part, dtype=np.uint8) if kind == 0 else part
+            if part.size != target[pos:pos + part.size].size:
+                raise CorruptDataError("v1 frame decoded to a different length than its header says")
+            target[pos:pos + part.size] = part
+            pos += part.size
+            continue
+        for blk in blocks:
+            _decode_block(frame, blk, target[pos:pos + blk.n])
+            pos += blk.n
+    if kind == 0 and not isinstance(result, bytes):
+        result = bytes(result)
+    return result
