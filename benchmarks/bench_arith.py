@@ -286,8 +286,8 @@ def cross_entropy_experiment(corpus: Path) -> list[dict]:
         row = {"belief": name, "nH_bits": h, "nHpq_bits": cross, "KL_bits_per_byte": (cross - h) / n,
                "ideal_quantised_bits": static_model.ideal_code_length(data, model)}
         for coder in ("range", "rans"):
-            frame = codelength.io.container.unpack(codelength.compress(data, coder=coder, model=q))
-            row[f"{coder}_payload_bits"] = 8 * len(frame.payload)
+            blocks = codelength.io.stream.blocks(codelength.compress(data, coder=coder, model=q))
+            row[f"{coder}_payload_bits"] = 8 * sum(len(b["payload"]) for b in blocks)
         rows.append(row)
     return rows
 

@@ -342,8 +342,8 @@ def test_cross_entropy_in_real_bytes():
     cross = float(np.sum(counts[counts > 0] * -np.log2(q[counts > 0] / q.sum())))   # n * H(p_hat, q)
     own = float(np.sum(counts[counts > 0] * -np.log2(counts[counts > 0] / n)))      # n * H(p_hat)
     for coder in ("range", "rans"):
-        frame = codelength.io.container.unpack(codelength.compress(data, coder=coder, model=q))
-        bits = 8 * len(frame.payload)
+        (block,) = codelength.io.stream.blocks(codelength.compress(data, coder=coder, model=q))
+        bits = 8 * len(block["payload"])
         assert abs(bits - cross) <= 1e-4 * cross + 64           # within 0.01 % + 8 bytes of n H(p, q)
         assert codelength.decompress(codelength.compress(data, coder=coder, model=q)) == data
     assert cross - own > 0.01 * own                             # the KL(p || q) term shows
@@ -472,7 +472,7 @@ def test_decoders_stop_when_the_payload_runs_out(coder, options):
     import dataclasses
     rng = np.random.default_rng(5)
     data = rng.choice(list(b"etaoin shrdlu"), 3000).astype(np.uint8).tobytes()
-    blob = codelength.compress(data, coder=coder, **options)
+    blob = codelength.io.oneshot._compress_v1(data, coder=coder, **options)   # one v1 frame: trusts n
     assert codelength.decompress(blob) == data
     frame = codelength.io.container.unpack(blob)
     decode = range_coder.decode_range if coder == "range" else adaptive_coder.decode_adaptive
@@ -520,7 +520,7 @@ def test_streams_ending_in_long_runs_still_decode(coder, options):
         blob = codelength.compress(data, coder=coder, **options)
         assert codelength.decompress(blob) == data
     zeros = bytes(100_000)
-    blob = codelength.compress(zeros, coder="range", model=[0.5, 0.5])      # every symbol costs a bit
+    blob = codelength.io.oneshot._compress_v1(zeros, coder="range", model=[0.5, 0.5])   # a bit a symbol
     assert len(codelength.io.container.unpack(blob).payload) >= 100_000 // 8 - 8   # all zero bytes, kept
     assert codelength.decompress(blob) == zeros
 

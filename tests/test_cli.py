@@ -13,6 +13,7 @@ import pytest
 
 from codelength.app import cli
 from codelength.app.report import analyze, coder_availability
+from codelength.io.stream import MAGIC
 
 REPO = Path(__file__).resolve().parents[1]
 AVAILABLE = coder_availability()
@@ -50,7 +51,7 @@ def _no_stray_files(directory, expected):
 # ---------------------------------------------------------------- analyze
 
 def test_analyze_without_input_uses_the_bundled_sample(capsys):
-    assert cli.main(["analyze", "--no-coders", "-k", "1"]) == 0
+    assert cli.main(["analyze", "--no-coders", "-O", "1"]) == 0
     out, err = capsys.readouterr()
     assert "sample.txt" in out and "bundled sample" in out
     assert "bundled sample" in err
@@ -115,7 +116,7 @@ def test_analyze_csv(tmp_path, capsys):
         p = tmp_path / f"f{i}.txt"
         p.write_bytes(_text(800 + i * 100, seed=i))
         paths.append(str(p))
-    assert cli.main(["analyze", "--csv", "-k", "1", *paths]) == 0
+    assert cli.main(["analyze", "--csv", "-O", "1", *paths]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["source"] for r in rows] == paths
     assert rows[1]["size_bytes"] == "900"
@@ -132,7 +133,7 @@ def test_analyze_block_size_includes_the_profile(text_file, capsys):
 
 def test_analyze_stdin_subprocess():
     data = _text(3000, seed=5)
-    status, out, err = run("analyze", "--json", "-k", "1", "--no-coders", "-", stdin=data)
+    status, out, err = run("analyze", "--json", "-O", "1", "--no-coders", "-", stdin=data)
     assert status == 0, err
     d = json.loads(out)
     assert d["source"] == "<stdin>" and d["size_bytes"] == 3000
@@ -222,7 +223,7 @@ def test_compress_decompress_files(text_file, tmp_path, capsys):
     original = text_file.read_bytes()
     assert cli.main(["compress", str(text_file)]) == 0
     packed = Path(str(text_file) + ".clen")
-    assert packed.read_bytes()[:4] == b"CLEN" and text_file.exists()  # input kept
+    assert packed.read_bytes()[:2] == MAGIC and text_file.exists()  # input kept
     text_file.unlink()
     assert cli.main(["decompress", str(packed)]) == 0
     assert text_file.read_bytes() == original and packed.exists()
@@ -236,7 +237,7 @@ def test_never_overwrites_without_force(text_file, tmp_path, capsys):
     assert cli.main(["compress", str(text_file)]) == 1
     assert "already exists" in capsys.readouterr().err and target.read_bytes() == b"precious"
     assert cli.main(["compress", "-f", str(text_file)]) == 0
-    assert target.read_bytes()[:4] == b"CLEN"
+    assert target.read_bytes()[:2] == MAGIC
     _no_stray_files(tmp_path, ["words.txt", "words.txt.clen"])
 
 
@@ -259,7 +260,7 @@ def test_stdin_to_stdout_subprocess():
     data = _text(5000, seed=7)
     status, packed, err = run("compress", stdin=data)
     assert status == 0, err
-    assert packed[:4] == b"CLEN"
+    assert packed[:2] == MAGIC
     status, back, err = run("decompress", stdin=packed)
     assert status == 0, err
     assert back == data
@@ -269,7 +270,7 @@ def test_stdin_to_stdout_subprocess():
 def test_dash_c_keeps_input_and_writes_stdout(text_file, tmp_path):
     status, packed, err = run("compress", "-c", text_file)
     assert status == 0, err
-    assert packed[:4] == b"CLEN"
+    assert packed[:2] == MAGIC
     _no_stray_files(tmp_path, ["words.txt"])
 
 
@@ -313,14 +314,14 @@ def test_not_a_stream(tmp_path, capsys):
 
 @needs_huffman
 def test_failure_while_writing_leaves_nothing(text_file, tmp_path, capsys, monkeypatch):
-    def failing_writer(data):
-        def write(tmp):
-            with open(tmp, "wb") as handle:
-                handle.write(data[: len(data) // 2])
-            raise OSError(28, "No space left on device")
-        return write
+    from codelength.app import compress_cmd
+    real_write = compress_cmd._Sink.write
 
-    monkeypatch.setattr(cli, "_write_bytes_to", failing_writer)
+    def failing_write(self, data):  # half of the output written, then the disk is full
+        real_write(self, data[: len(data) // 2])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(compress_cmd._Sink, "write", failing_write)
     assert cli.main(["compress", str(text_file)]) == 1
     assert "No space left on device" in capsys.readouterr().err
     _no_stray_files(tmp_path, ["words.txt"])
@@ -425,11 +426,13 @@ def test_unreadable_subdirectory_is_reported(tmp_path, capsys, monkeypatch):
     assert json.loads(out)["source"] == str(tmp_path / "ok.txt")
 
 
-def test_stdout_with_several_native_inputs_is_refused(text_file, tmp_path, capsys):
+def test_stdout_with_several_inputs_concatenates(text_file, tmp_path):
     other = tmp_path / "other.txt"
     other.write_bytes(b"more words")
-    assert cli.main(["compress", "-c", str(text_file), str(other)]) == 2
-    assert "one by one" in capsys.readouterr().err
+    status, packed, err = run("compress", "-c", text_file, other)
+    assert status == 0, err
+    status, back, err = run("decompress", "-c", stdin=packed)        # concatenated streams, like gzip
+    assert status == 0 and back == text_file.read_bytes() + b"more words", err
     _no_stray_files(tmp_path, ["words.txt", "other.txt"])
 
 
@@ -501,10 +504,19 @@ def test_output_cut_short_by_the_reader_is_not_success(tmp_path):
         stdin = subprocess.PIPE if argv[0] == "decompress" else subprocess.DEVNULL
         with subprocess.Popen([sys.executable, "-m", "codelength", *argv], stdin=stdin, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env=env) as proc:
-            if argv[0] == "decompress":
+            if argv[0] == "decompress":  # fed from a thread: the command streams, it does not read all first
+                import threading
                 import codelength
-                proc.stdin.write(codelength.compress(data))
-                proc.stdin.close()
+                blob = codelength.compress(data)
+
+                def feed():
+                    try:
+                        proc.stdin.write(blob)
+                        proc.stdin.close()
+                    except (BrokenPipeError, ValueError):
+                        pass
+                feeder = threading.Thread(target=feed, daemon=True)
+                feeder.start()
             proc.stdout.read(100)
             proc.stdout.close()
             err = proc.stderr.read().decode()

@@ -60,6 +60,18 @@ def _order(text: str) -> int:
     return _integer(text, "order", 0, MAX_ORDER)
 
 
+def _block_size(text: str) -> int:
+    from ..io.stream import MAX_BLOCK
+    value = _size(text)
+    if value > MAX_BLOCK:
+        raise argparse.ArgumentTypeError(f"block size must be at most {MAX_BLOCK >> 20}M, got {text!r}")
+    return value
+
+
+def _threads(text: str) -> int:
+    return _integer(text, "threads", 1, 64)
+
+
 def _seed(text: str) -> int:
     return _integer(text, "seed", 0)
 
@@ -362,7 +374,7 @@ def _atomic_write(path, write, *, force: bool, mode: int | None = None) -> None:
     if not force and os.path.lexists(path):
         raise CommandError(f"{path} already exists; not overwritten (use -f to overwrite)")
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".codelength-", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".codelength-{os.getpid()}-", suffix=".tmp", dir=directory)
     os.close(fd)
     try:
         write(tmp)
@@ -377,27 +389,6 @@ def _atomic_write(path, write, *, force: bool, mode: int | None = None) -> None:
         except FileNotFoundError:
             pass
         raise
-
-
-def _write_bytes_to(data: bytes):
-    def write(tmp):
-        with open(tmp, "wb") as handle:
-            _write_all(handle, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    return write
-
-
-def _read_input(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    if os.path.isdir(path):
-        raise CommandError(f"{path}: Is a directory")
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise CommandError(f"{path}: {exc.strerror or exc}") from None
 
 
 def _is_terminal(stream) -> bool:
@@ -442,124 +433,10 @@ def _write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-def _compress_bytes(data: bytes, args) -> bytes:
-    from ..io.oneshot import compress
-    options = {}
-    if args.coder == "adaptive":
-        options["order"] = args.order
-    elif args.order is not None and args.order != 0 and args.coder != "adaptive":
-        raise CommandError(f"--order applies to the adaptive coder only (the {args.coder} coder is order 0)")
-    if args.format != "native":
-        if args.coder != "huffman":
-            raise CommandError("--format gzip is the Huffman-only DEFLATE stream: use it with --coder huffman")
-    try:
-        return compress(data, args.coder, format=args.format, **options)
-    except ImportError as exc:
-        what = "the gzip format" if args.format != "native" else f"the {args.coder} coder"
-        raise CommandError(f"{what} is not available in this build ({exc})") from None
-    except ValueError as exc:  # e.g. an order the coder does not support
-        raise CommandError(f"{args.coder} coder: {exc}") from None
-
-
-def _decompress_bytes(blob: bytes, name: str) -> bytes:
-    from ..io.oneshot import decompress
-    from ..errors import CorruptDataError
-    try:
-        out = decompress(blob)
-    except CorruptDataError as exc:
-        raise CommandError(f"{name}: corrupt or not a codelength stream: {exc}") from None
-    except ImportError as exc:
-        raise CommandError(f"{name}: the coder of this stream is not available in this build ({exc})") from None
-    if not isinstance(out, (bytes, bytearray)):
-        raise CommandError(f"{name}: the stream holds an integer array ({out.dtype}, {out.size} symbols), "
-                           "not bytes: read it with codelength.decompress() in Python")
-    return bytes(out)
-
-
-def _output_name(path: str, args, decompressing: bool) -> str:
-    if decompressing:
-        for suffix in ([args.suffix] if args.suffix else []) + list(SUFFIXES.values()):
-            if path.endswith(suffix) and len(path) > len(suffix):
-                return path[: -len(suffix)]
-        raise CommandError(f"{path}: unknown suffix, not decompressed (use -o OUT or -c)")
-    return path + (args.suffix or SUFFIXES[args.format])
-
-
-def _process_one(path: str, args, decompressing: bool, verb: str) -> None:
-    to_stdout = args.stdout or path == "-"
-    if decompressing and path == "-" and not args.force and _is_terminal(sys.stdin):
-        raise CommandError("compressed data not read from a terminal (use -f to force)")
-    if args.output is None and not to_stdout:
-        if not os.path.isfile(path) and os.path.exists(path) and not args.force:
-            # like gzip: /dev/null or a pipe would get a FILE.clen beside it
-            raise CommandError(f"{path}: not a regular file; name the output with -o or -c (or force with -f)")
-        out_path = _output_name(path, args, decompressing)  # check the name before reading a big input
-    data = _read_input(path)
-    name = "<stdin>" if path == "-" else path
-    start = time.perf_counter()
-    result = _decompress_bytes(data, name) if decompressing else _compress_bytes(data, args)
-    seconds = time.perf_counter() - start
-    if args.output is not None:
-        out_path = args.output
-    elif to_stdout:
-        out_path = None
-    if out_path is None:
-        if not decompressing and _stdout_is_terminal() and not args.force:
-            raise CommandError("compressed data not written to a terminal (use -c with a redirect, -o, or -f)")
-        _write_stdout(result)
-    else:
-        if path != "-" and os.path.abspath(out_path) == os.path.abspath(path):
-            raise CommandError(f"{path}: output would overwrite the input")
-        mode = None
-        if path != "-":
-            mode = os.stat(path).st_mode & 0o777
-        try:
-            _atomic_write(out_path, _write_bytes_to(result), force=args.force, mode=mode)
-        except OSError as exc:
-            raise CommandError(f"{out_path}: {exc.strerror or exc}") from None
-        if args.remove and path != "-":
-            try:
-                os.unlink(path)
-            except OSError as exc:
-                raise CommandError(f"{path}: {out_path} written, but the input not removed: "
-                                   f"{exc.strerror or exc}") from None
-    if args.verbose:
-        target = out_path or "stdout"
-        if decompressing:
-            ratio = 100.0 * len(data) / max(len(result), 1)
-            what = f"the compressed size was {ratio:.1f} % of it"
-        else:
-            what = f"{100.0 * len(result) / max(len(data), 1):.1f} % of the original"
-        print(f"{name}: {len(data):,} -> {len(result):,} bytes ({what}) in {seconds:.2f} s -> {target}",
-              file=sys.stderr)
-
-
 def cmd_compress(args, decompressing: bool = False) -> int:
-    """``codelength compress`` / ``decompress``: each input to its output, gzip-like (see the module doc)."""
-    decompressing = decompressing or getattr(args, "decompress", False)
-    verb = "decompress" if decompressing else "compress"
-    files = args.files or ["-"]
-    if args.output is not None and len(files) > 1:
-        _error(verb, "-o names one output: give one input file")
-        return 2
-    if (args.stdout and len(files) > 1 and not decompressing and args.format == "native"):
-        _error(verb, "-c with several inputs would concatenate native streams, which decompress reads one "
-                     "at a time: compress them one by one (or use --format gzip)")
-        return 2
-    if files.count("-") > 1:
-        _error(verb, "stdin (-) can be read only once")
-        return 2
-    status = 0
-    for path in files:
-        try:
-            _process_one(path, args, decompressing, verb)
-        except CommandError as exc:
-            _error(verb, str(exc))
-            status = 1
-        except MemoryError:
-            _error(verb, f"{path}: not enough memory: the coders need the whole input in memory")
-            status = 1
-    return status
+    """``codelength compress`` / ``decompress``: streaming, in :mod:`codelength.app.compress_cmd`."""
+    from . import compress_cmd
+    return compress_cmd.cmd_compress(args, decompressing)
 
 
 # ---------------------------------------------------------------- demo
@@ -590,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
                "failed, 2 usage error.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.subcommands = sub.choices  # name -> its parser, for usage errors in the subcommand's words
 
     p = sub.add_parser("analyze", aliases=["analyse"], help="entropy bounds and real compressed sizes of files",
                        description="One report per input: order-0 and order-k entropies with the ideal sizes "
@@ -599,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per input and line (keys in docs/cli.md)")
     fmt.add_argument("--csv", action="store_true", help="CSV: a header, then one row per input")
-    p.add_argument("-k", "--order", type=_order, default=3, metavar="K",
+    p.add_argument("-O", "--order", type=_order, default=3, metavar="K",
                    help="highest context order of H1..HK and of the adaptive coder (0-7, default 3)")
     p.add_argument("--no-coders", action="store_true", help="bounds only, no compressors (fast)")
     p.add_argument("--coders", type=_coder_list, default=None, metavar="LIST",
@@ -619,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="randomness figures over bits, not bytes (as ent -b)")
     p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",
                    help="entropy-rate estimates on the first N bytes (default 1M; 0: off)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
     dist = p.add_mutually_exclusive_group()  # Dask (the codelength[dask] extra): one task per file, URLs too
     dist.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (e.g. tcp://host:8786); "
@@ -642,37 +521,60 @@ def build_parser() -> argparse.ArgumentParser:
                    help="smallest change between neighbouring blocks marked as a jump (default 1.0 bits/byte)")
     p.add_argument("--high", type=_threshold(check_high_threshold), default=None, metavar="BITS",
                    help="entropy from which a block counts as high (default: 95%% of random for the block size)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
     p.set_defaults(func=cmd_profile)
 
     for name, decompressing in (("compress", False), ("decompress", True)):
-        what = "Decompress" if decompressing else "Compress"
-        p = sub.add_parser(name, help=f"{what.lower()} files, gzip-like",
-                           description=f"{what} files like gzip: FILE -> FILE{SUFFIXES['native']} "
-                                       f"(or {SUFFIXES['gzip']} with --format gzip)" if not decompressing else
-                                       "Decompress FILE.clen or FILE.gz -> FILE, checking the CRC. "
-                                       "Inputs are kept unless --rm; existing outputs are not overwritten "
-                                       "without -f; outputs appear only when complete.")
+        if decompressing:
+            description = ("Decompress FILE.clen or FILE.gz -> FILE, checking every block's CRC-32; "
+                           "concatenated streams decode to the concatenation of their contents. Inputs "
+                           "are kept unless --rm; existing outputs are not overwritten without -f; "
+                           "outputs appear only when complete. -t tests, -l lists, without writing.")
+        else:
+            description = (f"Compress files like gzip: FILE -> FILE{SUFFIXES['native']} (or "
+                           f"{SUFFIXES['gzip']} with --format gzip), streaming in blocks, in bounded "
+                           "memory for any input size. -1 (fast Huffman) .. -9 (strongest context "
+                           "model) choose the coder; outputs appear only when complete.")
+        p = sub.add_parser(name, help=f"{'decompress' if decompressing else 'compress'} files, gzip-like",
+                           description=description)
         p.add_argument("files", nargs="*", metavar="FILE", help="inputs (default or -: stdin to stdout)")
-        p.add_argument("-c", "--stdout", action="store_true", help="write to stdout, keep the input")
+        p.add_argument("-c", "--stdout", action="store_true",
+                       help="write to stdout, keep the input (several inputs: concatenated)")
         p.add_argument("-o", "--output", metavar="OUT", help="write to OUT (one input only)")
         p.add_argument("-f", "--force", action="store_true",
-                       help="overwrite existing outputs; write compressed data to a terminal")
+                       help="overwrite existing outputs; follow symbolic links; compress a file that "
+                            "already has the suffix; write compressed data to a terminal")
         p.add_argument("-k", "--keep", action="store_true", help="keep the input (the default)")
         p.add_argument("--rm", dest="remove", action="store_true", help="remove the input after success")
         p.add_argument("-S", "--suffix", metavar="SUF", help=f"suffix instead of {SUFFIXES['native']} / .gz")
+        p.add_argument("-t", "--test", action="store_true", help="test the compressed inputs, write nothing")
+        p.add_argument("-l", "--list", action="store_true",
+                       help="list compressed size, original size, ratio and coder of each input")
         p.add_argument("-v", "--verbose", action="store_true", help="print sizes and ratio on stderr")
         p.add_argument("-q", "--quiet", action="store_true", help="no messages but errors")
+        p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
         if not decompressing:
             p.add_argument("-d", "--decompress", action="store_true", help="decompress instead")
-            p.add_argument("--coder", choices=CODERS, default="huffman", help="entropy coder (default huffman)")
+            for level in range(1, 10):
+                p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
+                               help=argparse.SUPPRESS)
+            p.add_argument("--coder", choices=CODERS, default=None,
+                           help="entropy coder (default huffman; overrides -1..-9)")
             p.add_argument("--order", type=_order, default=None, metavar="K",
                            help="context order of the adaptive coder (default 2)")
             p.add_argument("--format", choices=("native", "gzip"), default="native",
-                           help="native container, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
-            p.set_defaults(func=cmd_compress)
+                           help="native stream, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
+            p.add_argument("--block-size", type=_block_size, default=None, metavar="N",
+                           help="bytes per block, e.g. 256K or 4M (default 1M, at most 16M)")
+            p.add_argument("-T", "--threads", type=_threads, default=1, metavar="N",
+                           help="blocks compressed in parallel (default 1; the output is the same)")
+            p.epilog = ("Levels: -1 fast Huffman (11-bit codes), -2/-3 Huffman, -4 rANS, -5..-8 adaptive "
+                        "context model of order 1..4, -9 order 4 with mixing of orders 0..4.")
+            p.set_defaults(func=cmd_compress, level=None)
         else:
-            p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native")
+            p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native", level=None,
+                           coder=None, order=None, block_size=None, threads=1)
 
     p = sub.add_parser("demo", help="a short tour of source coding for the classroom",
                        description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "
@@ -683,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--message", default="abracadabra", metavar="TEXT",
                    help="the message of the code table (default: abracadabra)")
     p.add_argument("--quick", action="store_true", help="smaller samples (for tests)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.set_defaults(func=cmd_demo)
     return parser
 
@@ -728,7 +631,9 @@ def main(argv=None) -> int:
     _write_file_names_as_bytes(sys.stdout)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # an unknown option of a subcommand: its own usage line, exit 2
+            (parser.subcommands.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: --help, --version (0) or a usage error (2)
         return int(exc.code) if isinstance(exc.code, int) else 2
     if args.command is None:
@@ -736,11 +641,15 @@ def main(argv=None) -> int:
         return 2
     if getattr(args, "order", None) is None and getattr(args, "coder", None) == "adaptive":
         args.order = 2
+    previous = _catch_termination()
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         return 130
+    except _Terminated as exc:  # SIGTERM / SIGHUP: cleaned up like SIGINT on the way out
+        print(f"\n{PROG}: terminated by signal {exc.signum}", file=sys.stderr)
+        return 128 + exc.signum
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): stop quietly, like other Unix tools
         try:
@@ -752,6 +661,46 @@ def main(argv=None) -> int:
     except OSError as exc:  # e.g. a closed stdin or stdout; failures of one input are reported where they occur
         _error(args.command, exc.strerror or str(exc))
         return 1
+    finally:
+        _restore_signals(previous)
+
+
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt, so every temporary output is removed."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated(signum)
+
+
+def _catch_termination() -> dict:
+    """Handle SIGTERM and SIGHUP like SIGINT (main thread only); return the handlers replaced."""
+    import signal
+    import threading
+    previous = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            try:
+                previous[signum] = signal.signal(signum, _raise_terminated)
+            except (ValueError, OSError):
+                pass
+    return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    import signal
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,9 +57,9 @@ def _byte_model(letters: bytes, probabilities) -> np.ndarray:
 
 
 def _payload_bits(blob: bytes) -> int:
-    """Bits of the coded payload of a native stream (the model and header are left out)."""
-    from ..io.container import unpack
-    return 8 * len(unpack(blob).payload)
+    """Bits of the coded payload of a native stream (the models and headers are left out)."""
+    from ..io.stream import blocks
+    return 8 * sum(len(block["payload"]) for block in blocks(blob))
 
 
 def code_table_section(message, say) -> dict:

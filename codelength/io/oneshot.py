@@ -167,6 +167,20 @@ def decompress(blob, max_output=None) -> bytes | np.ndarray:
     return stream.decompress(view, max_output)
 
 
+def _compress_v1(data, coder: str = "huffman", **options) -> bytes:
+    """One version-1 frame, as 0.1 wrote it (whole input, one model): for tests of the v1 reader."""
+    symbols, is_bytes = as_symbols(data)
+    alphabet_size = 256 if is_bytes else (int(symbols.max()) + 1 if symbols.size else 0)
+    spec = _CODERS[coder]
+    encoder = _backend(spec, spec.encode)
+    _check_options(encoder, f"coder {coder!r}", options)
+    param, model, payload = encoder(_narrow(symbols, alphabet_size), alphabet_size, **options)
+    kind = 0 if is_bytes else container.KIND_OF_DTYPE["<" + symbols.dtype.str[1:]]  # "|u1" -> "<u1"
+    frame = container.Frame(spec.coder_id, int(param), kind, int(symbols.size), alphabet_size,
+                            _crc(symbols, is_bytes), bytes(model), bytes(payload))
+    return container.pack(frame)
+
+
 def _decompress_v1(blob):
     """Decode one version-1 frame (the 0.1 container, docs/format.md), as 0.1 did."""
     view = byte_view(blob)

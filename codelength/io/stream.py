@@ -107,7 +107,7 @@ def _setup_units(name: str, alphabet: int, model) -> int:
 
     Huffman builds its tables per internal block (O(alphabet) each: the count B is the model's third
     field); the static range/rANS decoders build a slot table of 2**scale_bits (the model's first byte)
-    and dense tables up to 2**16; the adaptive coders start from lazily zeroed tables (order 0 lists
+    (charged an eighth: one vectorised fill) and dense tables up to 2**16; the adaptive coders start from lazily zeroed tables (order 0 lists
     its symbols in the model). Unknown coders are charged the alphabet.
     """
     if name == "huffman":
@@ -117,7 +117,8 @@ def _setup_units(name: str, alphabet: int, model) -> int:
             return alphabet  # the decoder refuses the model itself
         return alphabet * max(blocks, 1)
     if name in ("range", "rans"):
-        return (1 << min(model[0], 40) if len(model) else 0) + min(alphabet, 1 << 16)
+        # the slot table is one vectorised fill (np.repeat): charged at an eighth of a symbol an entry
+        return ((1 << min(model[0], 40)) // 8 if len(model) else 0) + min(alphabet, 1 << 16)
     if name == "adaptive":
         return min(alphabet, len(model) * 8 + 256)
     return alphabet
@@ -220,6 +221,8 @@ class _FrameWriter:
 
 def _check_block_size(block_size) -> int:
     from ..stats.counting import check_integer
+    if block_size is None:
+        return DEFAULT_BLOCK_SIZE
     block_size = check_integer(block_size, "block_size")
     if not 1 <= block_size <= MAX_BLOCK:
         raise ValueError(f"block_size must be 1..{MAX_BLOCK} (the format's cap), got {block_size}")
@@ -239,7 +242,9 @@ def _coder_setup(coder, options):
     if coder not in oneshot._CODERS:
         raise ValueError(f"unknown coder {coder!r}; choose one of {', '.join(oneshot._CODERS)}")
     spec = oneshot._CODERS[coder]
-    oneshot._check_options(oneshot._backend(spec, spec.encode), f"coder {coder!r}", options)
+    encoder = oneshot._backend(spec, spec.encode)
+    oneshot._check_options(encoder, f"coder {coder!r}", options)
+    encoder(np.zeros(0, dtype=np.uint8), 0, **options)  # values of the options, checked before any data
     return spec
 
 
@@ -535,11 +540,16 @@ class Decompressor:
         self._first = True
         self._mode = None      # "v2", "v1", "gzip"
         self._gz = None
-        self.eof = False
+        self._eof = False
         self.unused_data = b""
         self.needs_input = True
         self.kind = None       # symbol kind of the frame (0: bytes), once known
         self.coder = None      # coder name of the frame, once known
+
+    @property
+    def eof(self) -> bool:
+        """True once the end of the frame is reached and all its output has been returned."""
+        return self._eof and not (len(self._out) - self._out_pos)
 
     def _take_output(self, max_length: int) -> bytes:
         avail = len(self._out) - self._out_pos
@@ -590,7 +600,7 @@ class Decompressor:
                     self._buf = bytearray(tail)
                     self._pos = 0
                 if self._gz.eof:
-                    self.eof = True
+                    self._eof = True
                     self.unused_data = self._gz.unused_data
                     return True
                 return bool(self._out) or bool(tail)
@@ -604,7 +614,7 @@ class Decompressor:
             blk = _parse_block(self._frame, buf, pos, self._first)
             self._first = False
             if blk.type is None:
-                self.eof = True
+                self._eof = True
                 self.unused_data = bytes(buf[blk.end:])
                 self._buf = bytearray()
                 self._pos = 0
@@ -638,7 +648,7 @@ class Decompressor:
         self.unused_data = bytes(buf[pos + total:])
         self._buf = bytearray()
         self._pos = 0
-        self.eof = True
+        self._eof = True
         return True
 
     _max_output = None
@@ -653,11 +663,10 @@ class Decompressor:
         EOFError
             When called after the end of the frame.
         """
-        if self.eof and not (len(self._out) - self._out_pos):
-            if data:
-                raise EOFError("end of stream already reached")
+        if self.eof and data:
+            raise EOFError("end of stream already reached")
         if data:
-            if self.eof:
+            if self._eof:
                 self.unused_data += bytes(byte_view(data))
             else:
                 self._buf += byte_view(data)
@@ -672,9 +681,9 @@ class Decompressor:
                     if remaining == 0:
                         break
                 continue
-            if self.eof or not self._step():
+            if self._eof or not self._step():
                 break
-        self.needs_input = not self.eof and not (len(self._out) - self._out_pos) and not self._ready()
+        self.needs_input = not self._eof and not (len(self._out) - self._out_pos) and not self._ready()
         return b"".join(out)
 
     def _ready(self) -> bool:
@@ -808,3 +817,27 @@ def decompress(blob, max_output=None):
     if kind == 0 and not isinstance(result, bytes):
         result = bytes(result)
     return result
+
+
+def blocks(blob) -> list:
+    """The blocks of a whole stream, parsed and checked but not decoded (for inspection and tests).
+
+    Each item is a dict: ``coder``, ``param``, ``kind`` (symbol kind), ``type`` ("coded", "run" or
+    "stored"), ``n``, ``alphabet``, ``model`` and ``payload`` (bytes). v1 frames are listed as one
+    item of type "v1".
+    """
+    names = {CODED: "coded", RUN: "run", STORED: "stored"}
+    units, _ = scan(byte_view(blob))
+    out = []
+    for kind, frame, blks, v1 in units:
+        if v1 is not None:
+            f = container.unpack(v1)
+            out.append(dict(coder=_oneshot()._BY_ID.get(f.coder_id), param=f.param, kind=kind, type="v1", n=f.n,
+                            alphabet=f.alphabet_size, model=f.model, payload=bytes(f.payload)))
+            continue
+        for blk in blks:
+            out.append(dict(coder=frame.name, param=frame.param, kind=kind, type=names[blk.type], n=blk.n,
+                            alphabet=blk.alphabet if blk.type == CODED else None,
+                            model=blk.model if blk.type != RUN else b"",
+                            payload=bytes(blk.payload) if blk.type != RUN else b""))
+    return out
