@@ -43,8 +43,8 @@ MAGIC = b"\xc1\xe2"
 MAX_BLOCK = 1 << 24
 #: Default symbols per block (docs/format.md: measured against 256 KiB and 4 MiB).
 DEFAULT_BLOCK_SIZE = 1 << 20
-#: Block types (low two bits of a block's first varint).
-CODED, RUN, STORED = 0, 1, 2
+#: Block types (low two bits of a block's first varint); END closes a frame.
+CODED, RUN, STORED, END = 0, 1, 2, 3
 #: Decoding work a block may cost per byte of block record and symbol (see :func:`_setup_units`).
 WORK_FACTOR, WORK_SLACK = 64, 1 << 16
 
@@ -156,11 +156,11 @@ def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _En
     oneshot = _oneshot()
     n = int(block.size)
     low, high = (int(block.min()), int(block.max()))
-    if low == high:
-        return _Encoded(RUN, n, symbol=high)
-    alphabet = 256 if kind == 0 else high + 1
     raw = _data_bytes(block, kind)
     check = zlib.crc32(raw)
+    if low == high:
+        return _Encoded(RUN, n, symbol=high, check=check)
+    alphabet = 256 if kind == 0 else high + 1
     stored = _Encoded(STORED, n, payload=raw, check=check)
     spec = oneshot._CODERS[name]
     encoder = oneshot._backend(spec, spec.encode)
@@ -193,10 +193,11 @@ class _FrameWriter:
             prefix = self.header
         else:
             prefix = b""
-        head = _varint((enc.n << 2) | enc.type)
+        head = _varint(((self.cap - enc.n) << 2) | enc.type)   # full blocks (n = cap): one byte
         if enc.type == RUN:
             head += _varint(enc.symbol)
-            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little")]
+            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little"),
+                      enc.check.to_bytes(4, "little")]
         elif enc.type == STORED:
             parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little"), enc.payload,
                       enc.check.to_bytes(4, "little")]
@@ -213,10 +214,10 @@ class _FrameWriter:
         if self.param is None:
             header = _frame_header(self.coder_id, self.kind, self.cap, 0)
             self.param = None
-            return header + b"\x00" + zlib.crc32(b"\x00", zlib.crc32(header)).to_bytes(4, "little")
+            return header + b"\x03" + zlib.crc32(b"\x03", zlib.crc32(header)).to_bytes(4, "little")
         self.param = None
         self.header = None
-        return b"\x00"
+        return b"\x03"
 
 
 def _check_block_size(block_size) -> int:
@@ -424,10 +425,12 @@ def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
     head CRC (which covers the frame header for the first block) is checked before it is returned.
     """
     start = pos
-    t, pos = _read_varint(buf, pos, (frame.cap << 2) | 3, "block length")
+    t, pos = _read_varint(buf, pos, ((frame.cap - 1) << 2) | 3, "block length")
     prefix_crc = zlib.crc32(frame.header) if first else 0
     blk = _Block()
-    if t == 0:
+    if t & 3 == END:
+        if t != END:
+            raise CorruptDataError("bad end-of-frame byte")
         if first:  # an empty frame: its header is covered by a CRC after the end byte
             if len(buf) < pos + 4:
                 raise _Short
@@ -436,9 +439,7 @@ def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
             pos += 4
         blk.type, blk.end = None, pos
         return blk
-    blk.type, blk.n = t & 3, t >> 2
-    if blk.n == 0 or blk.type == 3:
-        raise CorruptDataError(f"bad block header (type {blk.type}, {blk.n} symbols)")
+    blk.type, blk.n = t & 3, frame.cap - (t >> 2)   # the varint's bound keeps 1 <= n <= cap
     if blk.type == RUN:
         blk.symbol, pos = _read_varint(buf, pos, _MAX_VALUE[frame.kind] if frame.kind else 255, "run symbol")
         mlen = plen = 0
@@ -466,9 +467,6 @@ def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
             raise CorruptDataError("alphabet size does not fit the symbol kind")
         if blk.alphabet < 2 or blk.alphabet - 1 > _MAX_VALUE[frame.kind]:
             raise CorruptDataError(f"alphabet size {blk.alphabet} does not fit the symbol kind")
-    if blk.type == RUN:
-        blk.end = pos
-        return blk
     trailer = 4
     if len(buf) < pos + mlen + plen + trailer:
         raise _Short
@@ -492,6 +490,8 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
         out = np.empty(blk.n, dtype=frame.dtype.newbyteorder("="))
     if blk.type == RUN:
         out[:] = blk.symbol
+        if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+            raise CorruptDataError("CRC-32 mismatch: a run block is corrupted")
         return out
     if blk.type == STORED:
         raw = np.frombuffer(blk.payload, dtype=frame.dtype.newbyteorder("<"))
@@ -640,6 +640,7 @@ class Decompressor:
         if self._max_output is not None and kind in container.SYMBOL_KINDS and \
                 n * _KIND_DTYPES[kind].itemsize > self._max_output:
             raise OutputLimitError(f"the stream holds {n} symbols, more than max_output allows")
+        _check_v1_size(n, kind, total)
         result = _oneshot()._decompress_v1(bytes(buf[pos:pos + total]))
         self.kind = kind
         self.coder = "v1"
@@ -720,6 +721,19 @@ def _new_bytes(n: int):
     return obj, np.frombuffer(obj, dtype=np.uint8)
 
 
+#: A v1 frame (no blocks: its n is trusted by its decoder) is decoded up to this many output bytes per
+#: byte of frame, or up to MAX_BLOCK bytes whatever its size: beyond, it is refused as a likely bomb.
+V1_MAX_RATIO = 4096
+
+
+def _check_v1_size(n: int, kind: int, frame_size: int) -> None:
+    itemsize = _KIND_DTYPES[kind].itemsize if kind in _KIND_DTYPES else 1
+    if n * itemsize > max(MAX_BLOCK, V1_MAX_RATIO * frame_size):
+        raise CorruptDataError(f"v1 frame of {frame_size} bytes claims {n} symbols: more than a v1 frame is "
+                               f"decoded to ({V1_MAX_RATIO}:1 beyond {MAX_BLOCK >> 20} MiB), refused as a "
+                               "decompression bomb")
+
+
 def scan(view, max_output=None):
     """Parse every frame of a whole stream without decoding: a list of (kind, frame, blocks, v1 blob).
 
@@ -759,6 +773,7 @@ def scan(view, max_output=None):
                 raise OutputLimitError(f"the stream decodes to more than max_output={max_output} bytes")
             if pos + size > end:
                 raise CorruptDataError("stream truncated inside a v1 frame")
+            _check_v1_size(fields[5], fields[4], size)
             units.append((fields[4], None, None, view[pos:pos + size]))
             pos += size
         else:
@@ -838,6 +853,5 @@ def blocks(blob) -> list:
         for blk in blks:
             out.append(dict(coder=frame.name, param=frame.param, kind=kind, type=names[blk.type], n=blk.n,
                             alphabet=blk.alphabet if blk.type == CODED else None,
-                            model=blk.model if blk.type != RUN else b"",
-                            payload=bytes(blk.payload) if blk.type != RUN else b""))
+                            model=blk.model, payload=bytes(blk.payload)))
     return out
