@@ -554,11 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-v", "--verbose", action="store_true", help="print sizes and ratio on stderr")
         p.add_argument("-q", "--quiet", action="store_true", help="no messages but errors")
         p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+        for level in range(1, 10):  # decompress takes (and ignores) them too, as gzip -d does
+            p.add_argument(f"-{level}", dest="level", action="store_const", const=level, help=argparse.SUPPRESS)
         if not decompressing:
             p.add_argument("-d", "--decompress", action="store_true", help="decompress instead")
-            for level in range(1, 10):
-                p.add_argument(f"-{level}", dest="level", action="store_const", const=level,
-                               help=argparse.SUPPRESS)
             p.add_argument("--coder", choices=CODERS, default=None,
                            help="entropy coder (default huffman; overrides -1..-9)")
             p.add_argument("--order", type=_order, default=None, metavar="K",
@@ -573,7 +572,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "context model of order 1..4, -9 order 4 with mixing of orders 0..4.")
             p.set_defaults(func=cmd_compress, level=None)
         else:
-            p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native", level=None,
+            p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native",
                            coder=None, order=None, block_size=None, threads=1)
 
     p = sub.add_parser("demo", help="a short tour of source coding for the classroom",
