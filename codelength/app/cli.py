@@ -568,8 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="bytes per block, e.g. 256K or 4M (default 1M, at most 16M)")
             p.add_argument("-T", "--threads", type=_threads, default=1, metavar="N",
                            help="blocks compressed in parallel (default 1; the output is the same)")
-            p.epilog = ("Levels: -1 fast Huffman (11-bit codes), -2/-3 Huffman, -4 rANS, -5..-8 adaptive "
-                        "context model of order 1..4, -9 order 4 with mixing of orders 0..4.")
+            p.epilog = ("Levels: -1..-3 Huffman (fast, the default), -4..-7 adaptive context model of order "
+                        "0..3, -8 order 3 and -9 order 4 mixing all lower orders (strongest, slowest).")
             p.set_defaults(func=cmd_compress, level=None)
         else:
             p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native",
