@@ -1,0 +1,201 @@
+"""Streams through the command line: ``compress -c | decompress -c`` per coder, beside gzip and zstd.
+
+    PYTHONPATH=. python3 benchmarks/bench_streams.py                 # 1 GiB (256 MiB for slow coders)
+    PYTHONPATH=. python3 benchmarks/bench_streams.py --size 64M --slow-size 16M   # quick look
+
+The input is word-like text generated on the fly from the corpus vocabulary (a 16 MiB pool, longer
+than zstd's window at its default level, fed with shifting offsets), never stored. For each row it
+reports the ratio, wall MB/s of the whole pipe, the CPU time of each side (MB/s of CPU) and the peak
+RSS (VmHWM) of each process, and checks the output's SHA-256 against the input's. One run per row:
+the machine is shared, so treat small differences as noise.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+LAUNCH = [sys.executable, "-m", "codelength"]
+
+
+def _size(text: str) -> int:
+    m = re.fullmatch(r"(\d+)([KMG]?)", text.upper())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text}")
+    return int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)]
+
+
+def make_pool(size: int = 16 << 20, seed: int = 1) -> bytes:
+    """Word-like text: words of the corpus (or of a fixed list) in random order with their frequencies."""
+    words = []
+    for name in ("alice29.txt", "lcet10.txt", "plrabn12.txt", "asyoulik.txt"):
+        path = CORPUS / name
+        if path.is_file():
+            words += path.read_bytes().split()
+    if not words:
+        words = b"source coding theorem huffman entropy bits the of and a to in is".split()
+    rng = random.Random(seed)
+    out = bytearray()
+    while len(out) < size:
+        line = b" ".join(rng.choices(words, k=rng.randint(5, 14)))
+        out += line + (b".\n" if rng.random() < 0.2 else b"\n")
+    return bytes(out[:size])
+
+
+class _Peak(threading.Thread):
+    """Polls VmHWM (peak RSS, kB) of some pids until stopped."""
+
+    def __init__(self, pids):
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.stop = pids, {p: 0 for p in pids}, threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            for pid in self.pids:
+                try:
+                    text = Path(f"/proc/{pid}/status").read_text()
+                    self.peak[pid] = max(self.peak[pid], int(re.search(r"VmHWM:\s*(\d+)", text).group(1)))
+                except (OSError, AttributeError):
+                    pass
+            time.sleep(0.05)
+
+
+def _wait(proc):
+    """Wait for ``proc`` and return its CPU seconds (user + system)."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_utime + usage.ru_stime
+
+
+def pipe(compress_cmd, decompress_cmd, total: int, pool: bytes, env) -> dict:
+    c = subprocess.Popen(compress_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    d = subprocess.Popen(decompress_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    peaks = _Peak([c.pid, d.pid])
+    peaks.start()
+    h_in, h_out = hashlib.sha256(), hashlib.sha256()
+    compressed = [0]
+
+    def feed():
+        sent, shift = 0, 0
+        step = 1 << 20
+        while sent < total:
+            start = (shift * 7_919_003) % (len(pool) - step)   # a large odd stride: pieces seldom overlap
+            piece = pool[start:start + min(step, total - sent)]
+            h_in.update(piece)
+            c.stdin.write(piece)
+            sent += len(piece)
+            shift += 1
+        c.stdin.close()
+
+    def relay():
+        while True:
+            block = c.stdout.read(1 << 20)
+            if not block:
+                break
+            compressed[0] += len(block)
+            d.stdin.write(block)
+        d.stdin.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=feed), threading.Thread(target=relay)]
+    for t in threads:
+        t.start()
+    n = 0
+    while True:
+        block = d.stdout.read(1 << 20)
+        if not block:
+            break
+        h_out.update(block)
+        n += len(block)
+    for t in threads:
+        t.join()
+    cpu_c, cpu_d = _wait(c), _wait(d)
+    wall = time.perf_counter() - start
+    peaks.stop.set()
+    peaks.join()
+    ok = c.returncode == 0 and d.returncode == 0 and n == total and h_in.digest() == h_out.digest()
+    return dict(ok=ok, ratio=compressed[0] / total, wall=wall, cpu_c=cpu_c, cpu_d=cpu_d,
+                rss_c=peaks.peak[c.pid] / 1024, rss_d=peaks.peak[d.pid] / 1024, size=total)
+
+
+def compress_only(cmd, total: int, pool: bytes, env) -> float:
+    """Wall seconds of ``cmd`` compressing ``total`` bytes to /dev/null (no decoder competing for CPU)."""
+    with open(os.devnull, "wb") as sink:
+        c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=sink, env=env)
+        start = time.perf_counter()
+        sent, shift, step = 0, 0, 1 << 20
+        while sent < total:
+            begin = (shift * 7_919_003) % (len(pool) - step)
+            piece = pool[begin:begin + min(step, total - sent)]
+            c.stdin.write(piece)
+            sent += len(piece)
+            shift += 1
+        c.stdin.close()
+        c.wait()
+        return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=_size, default=1 << 30, help="bytes for the fast coders (default 1G)")
+    parser.add_argument("--slow-size", type=_size, default=256 << 20,
+                        help="bytes for the adaptive coders (default 256M)")
+    parser.add_argument("--only", default=None, help="comma-separated row names")
+    args = parser.parse_args(argv)
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    pool = make_pool()
+    rows = [
+        ("huffman -T1", LAUNCH + ["compress", "-c", "--coder", "huffman"], args.size),
+        ("huffman -T2", LAUNCH + ["compress", "-c", "--coder", "huffman", "-T", "2"], args.size),
+        ("rans -T1", LAUNCH + ["compress", "-c", "--coder", "rans"], args.size),
+        ("range -T1", LAUNCH + ["compress", "-c", "--coder", "range"], args.size),
+        ("range -T2", LAUNCH + ["compress", "-c", "--coder", "range", "-T", "2"], args.size),
+        ("adaptive0 -T1", LAUNCH + ["compress", "-c", "-4"], args.slow_size),
+        ("adaptive2 -T1", LAUNCH + ["compress", "-c", "-6"], args.slow_size),
+        ("adaptive2 -T2", LAUNCH + ["compress", "-c", "-6", "-T", "2"], args.slow_size),
+    ]
+    decompress = LAUNCH + ["decompress", "-c"]
+    peers = []
+    if shutil.which("gzip"):
+        peers.append(("gzip -6", ["gzip", "-c"], ["gzip", "-dc"], args.size))
+    if shutil.which("zstd"):
+        peers.append(("zstd -3", ["zstd", "-q", "-c"], ["zstd", "-q", "-dc"], args.size))
+        peers.append(("zstd -3 -T2", ["zstd", "-q", "-T2", "-c"], ["zstd", "-q", "-dc"], args.size))
+    wanted = set(args.only.split(",")) if args.only else None
+    print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
+          f"{'dec MB/s cpu':>13} {'comp RSS':>9} {'dec RSS':>8}  ok")
+    results = {}
+    for name, ccmd, dcmd, size in [(n, c, decompress, s) for n, c, s in rows] + peers:
+        if wanted and name not in wanted:
+            continue
+        r = pipe(ccmd, dcmd, size, pool, env)
+        results[name] = r
+        mb = size / 1e6
+        print(f"{name:<14} {size >> 20:>6}Mi {r['ratio']:>7.4f} {mb / r['wall']:>10.1f} {mb / r['cpu_c']:>14.1f} "
+              f"{mb / r['cpu_d']:>13.1f} {r['rss_c']:>7.1f}Mi {r['rss_d']:>6.1f}Mi  {'yes' if r['ok'] else 'NO'}",
+              flush=True)
+    print("\ncompress alone (to /dev/null), -T2 against -T1, wall time:")
+    for base, cmd, size in (("huffman", ["--coder", "huffman"], args.size // 2),
+                            ("range", ["--coder", "range"], args.size // 4),
+                            ("adaptive2", ["-6"], args.slow_size // 4)):
+        if wanted and f"{base} -T2" not in wanted:
+            continue
+        one = compress_only(LAUNCH + ["compress", "-c", *cmd], size, pool, env)
+        two = compress_only(LAUNCH + ["compress", "-c", "-T", "2", *cmd], size, pool, env)
+        print(f"{base:<10} {size >> 20:>5} MiB: -T1 {size / 1e6 / one:7.1f} MB/s, -T2 {size / 1e6 / two:7.1f} MB/s, "
+              f"speed-up {one / two:.2f}x", flush=True)
+    return 0 if all(r["ok"] for r in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
