@@ -341,3 +341,18 @@ def test_decompress_writes_into_the_result():
     blob = codelength.compress(data, block_size=16384)
     out = codelength.decompress(blob)
     assert type(out) is bytes and out == data and hash(out) == hash(data)
+
+
+def test_decompress_allocates_the_result_once():
+    """Peak traced memory of decompress is the result plus about one block, not two full copies."""
+    import tracemalloc
+    data = _text(8 << 20, 7)
+    blob = codelength.compress(data, block_size=1 << 18)
+    tracemalloc.start()
+    try:
+        out = codelength.decompress(blob)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert out == data
+    assert peak < len(data) + 8 * (1 << 18), peak     # a second full-size copy would be 16 MiB more
