@@ -175,9 +175,9 @@ def test_cli_scheduler_matches_single_machine(client, tmp_path, capsys):
     for name, content in (("one.txt", _mixed(7, 4000)), ("two.bin", b"\x00" * 100 + b"xyz")):
         (tmp_path / name).write_bytes(content)
     inputs = [str(tmp_path), str(tmp_path / "one.txt")]
-    assert main(["analyze", "--csv", "-q", "-k", "2", *inputs]) == 0
+    assert main(["analyze", "--csv", "-q", "-O", "2", *inputs]) == 0
     single = capsys.readouterr().out
-    assert main(["analyze", "--csv", "-q", "-k", "2", "--scheduler", client.scheduler.address, *inputs]) == 0
+    assert main(["analyze", "--csv", "-q", "-O", "2", "--scheduler", client.scheduler.address, *inputs]) == 0
     assert capsys.readouterr().out == single
     # a missing input fails alone (status 1), the others are still reported
     assert main(["analyze", "-q", "--no-coders", "--scheduler", client.scheduler.address,

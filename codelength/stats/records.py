@@ -45,8 +45,9 @@ class RecordStats:
         ``h0 * length``: the ideal size in bits under the record's own order-0 statistics, model not
         counted (the H0 bound of ``analyze``).
     huffman_bytes : numpy.ndarray of int64, or None
-        The exact size of ``codelength.compress(record, "huffman", block_size=65536, max_length=12)``:
-        the 40-byte container header, the Huffman model section (block sizes, code lengths as the
+        The exact size of the record as one version-1 native frame (what ``codelength.compress(record,
+        "huffman", block_size=65536, max_length=12)`` wrote up to 0.1; the v2 stream frames blocks
+        differently, docs/format.md): the 40-byte container header, the Huffman model section (block sizes, code lengths as the
         run-length coded header of docs/huffman.md, the four stream sizes) and the payload (four streams
         of optimal length-limited code words, each padded to a byte). A record of at most 4096 bytes is
         one block either way, so for such records this is also the size of the default
