@@ -177,3 +177,40 @@ def test_corpus_sizes(name, limit):
     assert codelength.decompress(blob) == data
     xz = len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
     assert len(blob) <= (limit if limit is not None else xz)
+
+
+# ---------------------------------------------------------------- explain, analyze
+def test_explain_colours_each_byte_by_its_cost(tmp_path, capsys):
+    from codelength.app import explain as ex
+    from codelength.app.cli import main
+    data = b"abracadabra, abracadabra, abracadabra!\n" * 5 + b"zq\x00\x01 new words here\n"
+    e = ex.explain(data)
+    assert len(e.bits) == len(data) and abs(e.total_bits - codelength.code_lengths_of(data).sum()) < 1e-6
+    plain = ex.render_terminal(e, colour=False)
+    lines = plain.splitlines()
+    # every shown line is followed by one class digit per byte
+    assert lines[0] == "abracadabra, abracadabra, abracadabra!" and len(lines[1]) == len(lines[0])
+    assert set(lines[1]) <= set("01234567") and lines[1][0] > lines[9][0]   # the repeats got cheaper
+    coloured = ex.render_terminal(e, colour=True)
+    assert "\x1b[48;5;" in coloured and "bits per byte" in coloured
+    src = tmp_path / "in.txt"
+    src.write_bytes(data)
+    out = tmp_path / "out.html"
+    assert main(["explain", str(src), "--html", str(out)]) == 0
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Legend" in page and 'class="c0' in page
+    assert "abracadabra" in page and "&lt;" not in page
+    assert main(["explain", str(src), "--html", str(out)]) == 1          # exists: not overwritten
+    assert "already exists" in capsys.readouterr().err
+    assert main(["explain", str(src), "--color", "never"]) == 0
+    assert "bits/byte" in capsys.readouterr().out
+    assert main(["explain", str(tmp_path / "missing")]) == 1
+    assert main(["explain", str(src), "--color", "sometimes"]) == 2
+
+
+def test_analyze_has_the_cm_row_and_names_it(sample_bytes):
+    report = codelength.analyze(sample_bytes[:20000], order=2)
+    row = report.coder("cm")
+    assert row.status == "ok" and row.verified
+    assert row.size_bytes < report.coder("adaptive").size_bytes
+    assert "best real estimate of the information content" in report.summary
