@@ -1,4 +1,5 @@
-# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
 """Kernel of the context-mixing coder: the model of codelength.reference.cm in C, GIL released.
 
 Every step mirrors the twin (codelength/reference/cm.py), which defines the model; the tables are built
@@ -7,6 +8,9 @@ there and copied in at import. Callers (codelength.coders.cm) validate the argum
 bounded by construction (states are bytes, slots are masked to the table, the match pointer stays below
 the current position), so a damaged payload only decodes to wrong bytes, which the container's CRC
 catches.
+
+Thread safety (the module is declared ``freethreading_compatible``): a call keeps its model in a struct
+and buffers of its own; the module-level tables are filled once, at import.
 """
 from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.string cimport memset
