@@ -109,6 +109,10 @@ cdef struct Model:
     int32_t *mmp
     int32_t *mmn
     int32_t *w
+    int32_t *w2
+    int sel2
+    int pma
+    int pmb
     uint16_t *a1
     uint16_t *a2
     void *t_raw
@@ -142,6 +146,7 @@ cdef struct Model:
     uint32_t a2base
     int pm
     int s_w
+    int s_w2
     int64_t j1
     int64_t j2
 
@@ -176,21 +181,23 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.mt = <uint32_t *>cm_big_alloc((<size_t>1 << m.mbits) * sizeof(uint32_t), &m.mt_raw, &m.mt_raw_size)
     m.smp = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
     m.smn = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
-    m.mmp = <int32_t *>calloc(64, sizeof(int32_t))
-    m.mmn = <int32_t *>calloc(64, sizeof(int32_t))
+    m.mmp = <int32_t *>calloc(64 * 256, sizeof(int32_t))
+    m.mmn = <int32_t *>calloc(64 * 256, sizeof(int32_t))
     m.w = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
+    m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
     m.a1 = <uint16_t *>calloc(256 * 33, sizeof(uint16_t))
     m.a2 = <uint16_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint16_t))
     if (m.t == NULL or m.mt == NULL or m.smp == NULL or m.smn == NULL or m.mmp == NULL or m.mmn == NULL
-            or m.w == NULL or m.a1 == NULL or m.a2 == NULL):
+            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL):
         return -1
     for i in range(NCTX):
         for j in range(256):
             m.smp[i * 256 + j] = SMI[j]
-    for i in range(64):
+    for i in range(64 * 256):
         m.mmp[i] = 1 << 21
     for i in range(256 * NIN):
         m.w[i] = W_INIT
+        m.w2[i] = W_INIT
     for i in range(256):
         for j in range(33):
             m.a1[i * 33 + j] = APM_ROW[j]
@@ -213,6 +220,7 @@ cdef void model_free(Model *m) noexcept nogil:
     free(m.mmp)
     free(m.mmn)
     free(m.w)
+    free(m.w2)
     free(m.a1)
     free(m.a2)
 
@@ -271,17 +279,20 @@ cdef inline void byte_contexts(Model *m) noexcept nogil:
         m.h[7] = hash2(hash2(9, <uint32_t>r), above | (c4 & 0xFF) << 8)
     else:
         m.h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
-    m.a2base = m.h[2] >> 16
+    m.a2base = (c4 & 0xFF) << 8
 
 
 cdef inline int model_p(Model *m) noexcept nogil:
-    cdef int i, s, ebit, lq, wt, lo, p1, p2, pr
-    cdef int64_t dot, mlen
+    cdef int i, s, ebit, lq, wt, lo, p1, p2, pr, cnt = 0, mb, sa, sb
+    cdef int64_t dot, dot2, mlen
     cdef uint32_t eb
     cdef int32_t *w
+    cdef int32_t *w2
     cdef uint32_t nib = m.nib
     for i in range(NCTX):
         s = m.t[m.cp[i] + nib]
+        if i < 5 and s:
+            cnt += 1
         m.x[i] = ST[m.smp[i * 256 + s] >> 10]
     if m.mlen > 0:
         eb = m.buf[m.mptr]
@@ -294,7 +305,7 @@ cdef inline int model_p(Model *m) noexcept nogil:
                 lq = <int>(16 + ((mlen - 16) >> 3))
                 if lq > 31:
                     lq = 31
-            m.mctx = lq * 2 + ebit
+            m.mctx = (lq * 2 + ebit) * 256 + (m.c4 & 0xFF)
             m.x[NCTX] = ST[m.mmp[m.mctx] >> 10]
             m.x[NCTX + 1] = (lq << 6) if ebit else -(lq << 6)
         else:
@@ -304,21 +315,34 @@ cdef inline int model_p(Model *m) noexcept nogil:
         m.x[NCTX] = 0
         m.x[NCTX + 1] = 0
     m.x[NCTX + 2] = 256
+    mb = 0 if m.mlen == 0 else (1 if m.mlen < 16 else (2 if m.mlen < 32 else 3))
+    m.sel2 = (cnt * 4 + mb) * 8 + ((m.c4 & 0xFF) >> 5)
     w = m.w + m.c0 * NIN
+    w2 = m.w2 + m.sel2 * NIN
     dot = 0
+    dot2 = 0
     for i in range(NIN):
         dot += <int64_t>m.x[i] * w[i]
-    dot >>= MIXER_SHIFT
-    m.pm = SQ[clampi(dot, -2047, 2047) + 2048]
+        dot2 += <int64_t>m.x[i] * w2[i]
+    sa = clampi(dot >> MIXER_SHIFT, -2047, 2047)
+    sb = clampi(dot2 >> MIXER_SHIFT, -2047, 2047)
+    m.pma = SQ[sa + 2048]
+    m.pmb = SQ[sb + 2048]
+    m.pm = SQ[((sa + sb) >> 1) + 2048]
     s = ST[m.pm] + 2048
     lo = s >> 7
     wt = s & 127
     m.s_w = wt
     m.j1 = m.c0 * 33 + lo
     p1 = (<int32_t>m.a1[m.j1] * (128 - wt) + <int32_t>m.a1[m.j1 + 1] * wt) >> 11
+    pr = (m.pm + 3 * p1 + 2) >> 2
+    s = ST[pr] + 2048
+    lo = s >> 7
+    wt = s & 127
+    m.s_w2 = wt
     m.j2 = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
     p2 = (<int32_t>m.a2[m.j2] * (128 - wt) + <int32_t>m.a2[m.j2 + 1] * wt) >> 11
-    pr = (m.pm + p1 + 2 * p2 + 2) >> 2
+    pr = (pr + 3 * p2 + 2) >> 2
     return clampi(pr, 1, 4095)
 
 
@@ -344,14 +368,19 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
         m.mmp[j] += <int32_t>((<int64_t>(target - m.mmp[j]) * RATE[n]) >> 16)
         if n < MATCH_LIMIT:
             m.mmn[j] = n + 1
-    err = ((y << 12) - m.pm) * MIXER_LR
+    err = ((y << 12) - m.pma) * MIXER_LR
     w = m.w + m.c0 * NIN
+    for i in range(NIN):
+        v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
+        w[i] = clampi(v, -W_LIMIT, W_LIMIT)
+    err = ((y << 12) - m.pmb) * MIXER_LR
+    w = m.w2 + m.sel2 * NIN
     for i in range(NIN):
         v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
         w[i] = clampi(v, -W_LIMIT, W_LIMIT)
     j = m.j1 + (m.s_w >> 6)
     m.a1[j] = <uint16_t>(m.a1[j] + (((y << 16) - <int32_t>m.a1[j]) >> APM_RATE))
-    j = m.j2 + (m.s_w >> 6)
+    j = m.j2 + (m.s_w2 >> 6)
     m.a2[j] = <uint16_t>(m.a2[j] + (((y << 16) - <int32_t>m.a2[j]) >> APM_RATE))
     m.c0 = (m.c0 << 1) | y
     m.nib = (nib << 1) | y

@@ -175,9 +175,10 @@ class Model:
         init = sm_init()
         self.smp = list(init) * NCTX
         self.smn = [0] * (256 * NCTX)
-        self.mmp = [1 << 21] * 64
-        self.mmn = [0] * 64
+        self.mmp = [1 << 21] * (64 * 256)
+        self.mmn = [0] * (64 * 256)
         self.w = [W_INIT] * (256 * NIN)
+        self.w2 = [W_INIT] * (256 * NIN)
         row = [self.sq[min(4095, (j - 16) * 128 + 2048)] * 16 for j in range(33)]
         self.a1 = row * 256
         self.a2 = row * (1 << APM2_BITS)
@@ -248,14 +249,17 @@ class Model:
             h[7] = hash2(hash2(9, r), above | (c4 & 0xFF) << 8)
         else:
             h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
-        self.a2base = h[2] >> 16
+        self.a2base = (c4 & 0xFF) << 8
 
     # ------------------------------------------------------------------ prediction
     def p(self) -> int:
         st, t, x = self.st, self.t, self.x
         nib = self.nib
+        cnt = 0                        # how many of orders 1-4, 6 have seen this context
         for i in range(NCTX):
             s = t[self.cp[i] + nib]
+            if i < 5 and s:
+                cnt += 1
             x[i] = st[self.smp[i * 256 + s] >> 10]
         if self.mlen > 0:
             eb = self.buf[self.mptr]
@@ -263,7 +267,7 @@ class Model:
                 ebit = (eb >> (7 - self.bitpos)) & 1
                 m = self.mlen
                 lq = m if m < 16 else min(31, 16 + ((m - 16) >> 3))
-                self.mctx = lq * 2 + ebit
+                self.mctx = (lq * 2 + ebit) * 256 + (self.c4 & 0xFF)
                 x[NCTX] = st[self.mmp[self.mctx] >> 10]
                 x[NCTX + 1] = (lq << 6) if ebit else -(lq << 6)
             else:
@@ -273,14 +277,23 @@ class Model:
             x[NCTX] = 0
             x[NCTX + 1] = 0
         x[NCTX + 2] = 256
-        w = self.w
-        base = self.c0 * NIN
-        dot = 0
+        # two weight sets: one chosen by the partial byte, one by the orders seen, the match length and
+        # the top 3 bits of the last byte; their outputs are averaged in the stretched domain
+        m = self.mlen
+        mb = 0 if m == 0 else (1 if m < 16 else (2 if m < 32 else 3))
+        self.sel2 = (cnt * 4 + mb) * 8 + ((self.c4 & 0xFF) >> 5)
+        w, w2 = self.w, self.w2
+        base, base2 = self.c0 * NIN, self.sel2 * NIN
+        dot = dot2 = 0
         for i in range(NIN):
             dot += x[i] * w[base + i]
-        dot >>= MIXER_SHIFT
-        dot = max(-2047, min(2047, dot))
-        self.pm = pm = self.sq[dot + 2048]
+            dot2 += x[i] * w2[base2 + i]
+        sa = max(-2047, min(2047, dot >> MIXER_SHIFT))
+        sb = max(-2047, min(2047, dot2 >> MIXER_SHIFT))
+        self.pma = self.sq[sa + 2048]
+        self.pmb = self.sq[sb + 2048]
+        self.pm = pm = self.sq[((sa + sb) >> 1) + 2048]
+        # two APM stages in a row, each output averaged 3:1 with its input
         s = st[pm] + 2048
         lo = s >> 7
         wt = s & 127
@@ -289,11 +302,16 @@ class Model:
         self.j1 = j1
         a = self.a1
         p1 = (a[j1] * (128 - wt) + a[j1 + 1] * wt) >> 11
+        pr = (pm + 3 * p1 + 2) >> 2
+        s = st[pr] + 2048
+        lo = s >> 7
+        wt = s & 127
+        self.s_w2 = wt
         j2 = ((self.a2base ^ self.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
         self.j2 = j2
         a = self.a2
         p2 = (a[j2] * (128 - wt) + a[j2 + 1] * wt) >> 11
-        pr = (pm + p1 + 2 * p2 + 2) >> 2
+        pr = (pr + 3 * p2 + 2) >> 2
         return max(1, min(4095, pr))
 
     # ------------------------------------------------------------------ learning
@@ -316,15 +334,15 @@ class Model:
             self.mmp[j] += ((target - self.mmp[j]) * rate[n]) >> 16
             if n < MATCH_LIMIT:
                 self.mmn[j] = n + 1
-        err = ((y << 12) - self.pm) * MIXER_LR
-        w, x = self.w, self.x
-        base = self.c0 * NIN
-        for i in range(NIN):
-            v = w[base + i] + ((x[i] * err + 0x2000) >> 14)
-            w[base + i] = max(-W_LIMIT, min(W_LIMIT, v))
+        x = self.x
+        for w, base, pm in ((self.w, self.c0 * NIN, self.pma), (self.w2, self.sel2 * NIN, self.pmb)):
+            err = ((y << 12) - pm) * MIXER_LR
+            for i in range(NIN):
+                v = w[base + i] + ((x[i] * err + 0x2000) >> 14)
+                w[base + i] = max(-W_LIMIT, min(W_LIMIT, v))
         j = self.j1 + (self.s_w >> 6)
         self.a1[j] += ((y << 16) - self.a1[j]) >> APM_RATE
-        j = self.j2 + (self.s_w >> 6)
+        j = self.j2 + (self.s_w2 >> 6)
         self.a2[j] += ((y << 16) - self.a2[j]) >> APM_RATE
         # next bit
         self.c0 = (self.c0 << 1) | y
