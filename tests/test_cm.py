@@ -214,3 +214,16 @@ def test_analyze_has_the_cm_row_and_names_it(sample_bytes):
     assert row.status == "ok" and row.verified
     assert row.size_bytes < report.coder("adaptive").size_bytes
     assert "best real estimate of the information content" in report.summary
+
+
+def test_benchmark_script_runs_on_a_tiny_corpus(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    (tmp_path / "tiny.txt").write_bytes(_text(3000))
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_cm.py"
+    out = subprocess.run([sys.executable, str(script), "--corpus", str(tmp_path), "--files", "tiny.txt",
+                          "--repeats", "1", "--lpaq1", ""], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "PYTHONPATH": str(script.parents[1])})
+    assert out.returncode == 0, out.stderr
+    assert "| tiny.txt | 3,000 |" in out.stdout and "peak RSS" in out.stdout
