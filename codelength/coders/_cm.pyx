@@ -111,6 +111,7 @@ cdef struct Model:
     int32_t *w
     int32_t *w2
     int sel2
+    int sel1
     int pma
     int pmb
     uint16_t *a1
@@ -183,7 +184,7 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.smn = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
     m.mmp = <int32_t *>calloc(64 * 256, sizeof(int32_t))
     m.mmn = <int32_t *>calloc(64 * 256, sizeof(int32_t))
-    m.w = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
+    m.w = <int32_t *>calloc(1024 * NIN, sizeof(int32_t))
     m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
     m.a1 = <uint16_t *>calloc(256 * 33, sizeof(uint16_t))
     m.a2 = <uint16_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint16_t))
@@ -195,8 +196,9 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
             m.smp[i * 256 + j] = SMI[j]
     for i in range(64 * 256):
         m.mmp[i] = 1 << 21
-    for i in range(256 * NIN):
+    for i in range(1024 * NIN):
         m.w[i] = W_INIT
+    for i in range(256 * NIN):
         m.w2[i] = W_INIT
     for i in range(256):
         for j in range(33):
@@ -317,7 +319,8 @@ cdef inline int model_p(Model *m) noexcept nogil:
     m.x[NCTX + 2] = 256
     mb = 0 if m.mlen == 0 else (1 if m.mlen < 16 else (2 if m.mlen < 32 else 3))
     m.sel2 = (cnt * 4 + mb) * 8 + ((m.c4 & 0xFF) >> 5)
-    w = m.w + m.c0 * NIN
+    m.sel1 = m.c0 + 256 * mb
+    w = m.w + m.sel1 * NIN
     w2 = m.w2 + m.sel2 * NIN
     dot = 0
     dot2 = 0
@@ -369,7 +372,7 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
         if n < MATCH_LIMIT:
             m.mmn[j] = n + 1
     err = ((y << 12) - m.pma) * MIXER_LR
-    w = m.w + m.c0 * NIN
+    w = m.w + m.sel1 * NIN
     for i in range(NIN):
         v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
         w[i] = clampi(v, -W_LIMIT, W_LIMIT)

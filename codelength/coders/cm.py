@@ -10,7 +10,7 @@ Memory
 ------
 ``memory=`` bounds the bytes of the two hash tables: a context table of ``2**k`` bytes and a match
 index of ``2**(k-2)`` bytes, with the largest ``k`` that fits (``1.25 * 2**k <= memory``), but no larger
-than about 256 bytes per input byte (small inputs get small tables). ``k`` is stored in the stream, so the
+than about 64 bytes per input byte (small inputs get small tables; a stream may declare up to 256). ``k`` is stored in the stream, so the
 decoder allocates what the encoder used; a stream may declare at most ``max_table_bits(n)`` for its ``n``
 bytes. Beside the tables: the input (encoder) or output (decoder), a fixed 4.3 MiB of APM tables and
 about 30 KiB of mixer and maps.

@@ -146,11 +146,12 @@ def hash2(a: int, b: int) -> int:
 
 def table_bits_for(n: int, memory: int) -> int:
     """log2 of the context table's bytes: the most that ``memory`` holds (table + match index =
-    1.25 * 2**k bytes), but no more than about 256 bytes per input byte."""
+    1.25 * 2**k bytes), but no more than about 64 bytes per input byte (more gains under 0.05 % on the
+    corpus and costs time zeroing pages)."""
     k = MIN_TABLE_BITS
     while k < MAX_TABLE_BITS and (1 << (k + 1)) + (1 << (k - 1)) <= memory:
         k += 1
-    return max(MIN_TABLE_BITS, min(k, max_table_bits(n)))
+    return max(MIN_TABLE_BITS, min(k, max_table_bits(n) - 2))
 
 
 def max_table_bits(n: int) -> int:
@@ -177,7 +178,7 @@ class Model:
         self.smn = [0] * (256 * NCTX)
         self.mmp = [1 << 21] * (64 * 256)
         self.mmn = [0] * (64 * 256)
-        self.w = [W_INIT] * (256 * NIN)
+        self.w = [W_INIT] * (1024 * NIN)
         self.w2 = [W_INIT] * (256 * NIN)
         row = [self.sq[min(4095, (j - 16) * 128 + 2048)] * 16 for j in range(33)]
         self.a1 = row * 256
@@ -277,13 +278,15 @@ class Model:
             x[NCTX] = 0
             x[NCTX + 1] = 0
         x[NCTX + 2] = 256
-        # two weight sets: one chosen by the partial byte, one by the orders seen, the match length and
-        # the top 3 bits of the last byte; their outputs are averaged in the stretched domain
+        # two weight sets: one chosen by the partial byte and the match length, one by the orders seen,
+        # the match length and the top 3 bits of the last byte; their outputs are averaged in the
+        # stretched domain
         m = self.mlen
         mb = 0 if m == 0 else (1 if m < 16 else (2 if m < 32 else 3))
+        self.sel1 = self.c0 + 256 * mb
         self.sel2 = (cnt * 4 + mb) * 8 + ((self.c4 & 0xFF) >> 5)
         w, w2 = self.w, self.w2
-        base, base2 = self.c0 * NIN, self.sel2 * NIN
+        base, base2 = self.sel1 * NIN, self.sel2 * NIN
         dot = dot2 = 0
         for i in range(NIN):
             dot += x[i] * w[base + i]
@@ -335,7 +338,7 @@ class Model:
             if n < MATCH_LIMIT:
                 self.mmn[j] = n + 1
         x = self.x
-        for w, base, pm in ((self.w, self.c0 * NIN, self.pma), (self.w2, self.sel2 * NIN, self.pmb)):
+        for w, base, pm in ((self.w, self.sel1 * NIN, self.pma), (self.w2, self.sel2 * NIN, self.pmb)):
             err = ((y << 12) - pm) * MIXER_LR
             for i in range(NIN):
                 v = w[base + i] + ((x[i] * err + 0x2000) >> 14)
