@@ -41,6 +41,7 @@ from .codes.integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_co
 from .coders.model import StaticModel, quantization_cost, quantize_frequencies
 # code -> coder -> container
 from .io.oneshot import CODERS, compress, decompress
+from .coders.costs import code_lengths_of
 from .io.stream import Compressor, Decompressor
 from .io.file import open
 from .errors import CodelengthError, CorruptDataError, OutputLimitError
@@ -135,6 +136,7 @@ __all__ = [
     "quantization_cost",
     "quantize_frequencies",
     "CODERS",
+    "code_lengths_of",
     "compress",
     "decompress",
     "Compressor",

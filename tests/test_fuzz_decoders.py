@@ -28,7 +28,7 @@ def _case(name, opts):
 
 
 CODER_OPTIONS = [("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}),
-                 ("adaptive", {"order": 2})]
+                 ("adaptive", {"order": 2}), ("cm", {})]
 CASES = [_case(name, opts) for name, opts in CODER_OPTIONS]
 
 inputs = st.one_of(

@@ -1,4 +1,4 @@
-"""The ``codelength`` command: analyze, profile, compress, decompress, demo.
+"""The ``codelength`` command: analyze, profile, compress, decompress, explain, demo.
 
 Data goes to stdout, messages to stderr. Exit status: 0 success, 1 an input failed (the others are still
 processed), 2 bad usage (argparse), 130 interrupted. ``main(argv)`` is the entry point (also of
@@ -362,6 +362,63 @@ def _can_encode(stream, text: str) -> bool:
         return False
 
 
+# ---------------------------------------------------------------- explain
+
+def cmd_explain(args) -> int:
+    """``codelength explain``: the bytes of FILE coloured by their cost under the cm coder."""
+    from . import explain as ex
+    source = args.file
+    if args.html and not args.force and os.path.lexists(args.html):
+        _error("explain", f"{args.html} already exists; not overwritten (use -f to overwrite)")
+        return 1
+    try:
+        if source == "-":
+            data = sys.stdin.buffer.read(args.limit)
+        else:
+            if os.path.isdir(source):
+                _error("explain", f"{source}: Is a directory")
+                return 1
+            with open(source, "rb") as f:
+                data = f.read(args.limit)     # a prefix's costs do not depend on what follows it
+    except OSError as exc:
+        _error("explain", f"{source}: {exc.strerror or exc}")
+        return 1
+    try:
+        explanation = ex.explain(data, memory=args.memory)
+    except ImportError as exc:
+        _error("explain", f"the cm coder is not available in this build ({exc})")
+        return 1
+    except ValueError as exc:
+        _error("explain", str(exc))
+        return 1
+    except MemoryError:
+        _error("explain", f"{source}: not enough memory (try a smaller --memory)")
+        return 1
+    if args.html:
+        title = f"codelength explain {source if source != '-' else '<stdin>'}"
+        page = ex.render_html(explanation, title=title)
+
+        def write(tmp):
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(page)
+        try:
+            _atomic_write(args.html, write, force=args.force)
+        except CommandError as exc:
+            _error("explain", str(exc))
+            return 1
+        except OSError as exc:
+            _error("explain", _os_message(exc))
+            return 1
+        _write_text(explanation.summary() + f"; wrote {args.html}\n")
+        return 0
+    if args.color == "auto":
+        colour = _is_terminal(sys.stdout)
+    else:
+        colour = args.color == "always"
+    _write_text(ex.render_terminal(explanation, colour=colour, limit=args.show))
+    return 0
+
+
 # ---------------------------------------------------------------- compress / decompress
 
 def _atomic_write(path, write, *, force: bool, mode: int | None = None) -> None:
@@ -574,6 +631,23 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native",
                            coder=None, order=None, block_size=None, threads=1)
+
+    p = sub.add_parser("explain", help="each byte coloured by its real cost (context-mixing coder)",
+                       description="Show where the information of a file is: each byte coloured by its cost "
+                                   "-log2 q(x | past) under the cm coder (green: predicted, red: surprising). "
+                                   "Terminal colours, or an HTML page with a legend.")
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("--html", metavar="OUT.html", help="write an HTML page with a legend instead")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite an existing HTML file")
+    p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                   help="terminal colours (default: when stdout is a terminal; never: class digits 0-7)")
+    p.add_argument("--limit", type=_size, default=1 << 20, metavar="N",
+                   help="cost the first N bytes (default 1M)")
+    p.add_argument("--show", type=_size, default=20000, metavar="N",
+                   help="bytes shown on the terminal (default 20000)")
+    p.add_argument("--memory", type=_size, default=None, metavar="N",
+                   help="bytes of the coder's hash tables (default 256M)")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("demo", help="a short tour of source coding for the classroom",
                        description="Code tables, Kraft sum, Shannon's source coding theorem in numbers, and "

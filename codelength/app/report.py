@@ -43,7 +43,7 @@ REPORT_SCHEMA = "codelength.report/1"
 #: Default largest input the in-memory coders run on (the bounds and standard-library sizes stream).
 DEFAULT_CODER_LIMIT = 64 << 20
 #: The library's coders a report runs, in order (names as in :data:`codelength.coders.CODERS`).
-LIBRARY_CODERS = ("huffman", "range", "rans", "adaptive")
+LIBRARY_CODERS = ("huffman", "range", "rans", "adaptive", "cm")
 #: Standard-library compressors at their best (zlib, bz2) or default (lzma) settings.
 STDLIB_CODERS = (("zlib", "level 9"), ("bz2", "level 9"), ("lzma", "preset 6"))
 #: Names of the standard-library rows.
@@ -288,6 +288,8 @@ def _coder_options(name: str, order: int) -> tuple[dict, str]:
         return {"order": order}, f"order {order}"
     if name == "huffman":
         return {}, "block-adaptive"
+    if name == "cm":
+        return {}, "context mixing"
     return {}, "static, order 0"
 
 
@@ -717,6 +719,11 @@ def plain_words(report: Report) -> str:
             text += (f"; this library's best, {mine.name} ({mine.setting}), "
                      + (f"by {change:.1f} %" if change >= 0 else f"made it {-change:.1f} % larger"))
         text += "."
+    cm = next((c for c in report.coders if c.name == "cm" and c.status == "ok"), None)
+    if cm is not None:
+        text += (f" The context-mixing coder's {cm.size_bytes:,} bytes ({cm.bits_per_byte:.2f} bits/byte) are "
+                 "the best real estimate of the information content: an upper bound that a decoder really "
+                 "achieves, where the H_k bounds leave out the cost of learning the model.")
     return text
 
 

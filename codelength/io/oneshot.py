@@ -40,6 +40,7 @@ _CODERS = {
     "range": _Coder(2, "codelength.coders.range", "encode_range", "decode_range"),
     "rans": _Coder(3, "codelength.coders.rans", "encode_rans", "decode_rans"),
     "adaptive": _Coder(4, "codelength.coders.adaptive", "encode_adaptive", "decode_adaptive"),
+    "cm": _Coder(5, "codelength.coders.cm", "encode", "decode"),
 }
 _BY_ID = {spec.coder_id: name for name, spec in _CODERS.items()}
 CODERS = tuple(_CODERS)
@@ -93,9 +94,10 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
     data : bytes-like or array_like of non-negative integers
         Bytes (``bytes``, ``bytearray``, ``memoryview``, ``mmap``) or an integer NumPy array (flattened);
         arrays come back from :func:`decompress` with their dtype.
-    coder : {"huffman", "range", "rans", "adaptive"}
-        Huffman code (block-adaptive), static range coder, static rANS, or adaptive arithmetic coding
-        with an order-k context model (``order=k``).
+    coder : {"huffman", "range", "rans", "adaptive", "cm"}
+        Huffman code (block-adaptive), static range coder, static rANS, adaptive arithmetic coding
+        with an order-k context model (``order=k``), or context mixing (``"cm"``, bytes; ``memory=``
+        bounds its hash tables, docs/cm.md).
     format : {"native", "gzip", "zlib", "deflate"}
         ``"native"`` writes the codelength container (docs/format.md). The others write a standard
         Huffman-only DEFLATE stream that zlib, gzip and gunzip read (bytes input, Huffman coder only).

@@ -1,0 +1,126 @@
+"""The context-mixing coder beside the entropy bounds, this library's other coders and the usual compressors.
+
+    python benchmarks/bench_cm.py [--corpus DIR] [--files a,b] [--repeats 3] [--lpaq1 PATH] [--markdown FILE]
+
+For each corpus file (default ../shared/corpus beside the repository): the plug-in bounds H0 and H3
+(codelength.context_entropies, model cost not counted), the sizes of huffman, range, rans, adaptive
+(order 3, mixed orders 0..3) and cm, of bz2 -9, xz -9e (lzma preset 9 | PRESET_EXTREME) and zstd -19
+(the zstandard module, when installed), and optionally of an lpaq1 binary given by --lpaq1 (option 6;
+not part of this project: build it yourself). Every codelength stream is decoded again and checked.
+cm's speed is MB/s of input by process CPU time, the median of --repeats runs (the machine is shared:
+CPU time is the steadier figure); the peak RSS of this process is printed at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import bz2
+import lzma
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import codelength  # noqa: E402
+
+FILES = ("alice29.txt", "asyoulik.txt", "lcet10.txt", "plrabn12.txt", "html", "paper-100k.pdf", "fireworks.jpeg")
+OURS = (("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 3, "mix": True}), ("cm", {}))
+
+
+def _cpu(fn):
+    t = time.process_time()
+    out = fn()
+    return out, time.process_time() - t
+
+
+def _lpaq1(path: str, data: bytes) -> int | None:
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in", Path(tmp) / "out"
+        src.write_bytes(data)
+        try:
+            subprocess.run([path, "6", str(src), str(dst)], check=True, capture_output=True, timeout=600)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return dst.stat().st_size
+
+
+def measure(name: str, data: bytes, repeats: int, lpaq1: str | None) -> dict:
+    n = len(data)
+    h = codelength.context_entropies(data, 3)
+    row = {"file": name, "n": n, "H0": h[0] * n / 8, "H3": h[3] * n / 8}
+    for coder, options in OURS:
+        blob = codelength.compress(data, coder=coder, **options)
+        if codelength.decompress(blob) != data:
+            raise AssertionError(f"{coder} did not round-trip {name}")
+        row[coder] = len(blob)
+    enc, dec = [], []
+    for _ in range(repeats):
+        blob, t = _cpu(lambda: codelength.compress(data, coder="cm"))
+        enc.append(t)
+        _, t = _cpu(lambda: codelength.decompress(blob))
+        dec.append(t)
+    row["cm_enc_mbs"] = n / statistics.median(enc) / 1e6
+    row["cm_dec_mbs"] = n / statistics.median(dec) / 1e6
+    row["bz2"] = len(bz2.compress(data, 9))
+    row["xz"] = len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
+    try:
+        import zstandard
+        row["zstd"] = len(zstandard.ZstdCompressor(level=19).compress(data))
+    except ImportError:
+        row["zstd"] = None
+    if lpaq1:
+        t = time.perf_counter()
+        row["lpaq1"] = _lpaq1(lpaq1, data)
+        row["lpaq1_wall_mbs"] = n / (time.perf_counter() - t) / 1e6
+    return row
+
+
+COLUMNS = ("H0", "H3", "huffman", "range", "rans", "adaptive", "cm", "bz2", "xz", "zstd", "lpaq1")
+
+
+def markdown(rows) -> str:
+    cols = [c for c in COLUMNS if any(r.get(c) is not None for r in rows)]
+    head = "| file | bytes | " + " | ".join(cols) + " | cm enc MB/s | cm dec MB/s |"
+    lines = [head, "|" + "---|" * (len(cols) + 4)]
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c)
+            cells.append("-" if v is None else f"{v * 8 / r['n']:.3f} ({v:,.0f})")
+        lines.append(f"| {r['file']} | {r['n']:,} | " + " | ".join(cells)
+                     + f" | {r['cm_enc_mbs']:.2f} | {r['cm_dec_mbs']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus"))
+    parser.add_argument("--files", default=",".join(FILES))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--lpaq1", default=os.environ.get("LPAQ1"), help="path of an lpaq1 binary (optional)")
+    parser.add_argument("--markdown", help="also write the table to this file")
+    args = parser.parse_args(argv)
+    rows = []
+    for name in args.files.split(","):
+        path = Path(args.corpus) / name
+        if not path.is_file():
+            print(f"skipped {name}: not in {args.corpus}", file=sys.stderr)
+            continue
+        rows.append(measure(name, path.read_bytes(), args.repeats, args.lpaq1))
+    table = markdown(rows) if rows else "no corpus files found\n"
+    sys.stdout.write("Cells: bits/byte (bytes). H0, H3: plug-in bounds, model cost not counted.\n" + table)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {rss:.0f} MiB")
+    if args.markdown:
+        Path(args.markdown).write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,599 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+# cython: freethreading_compatible=True
+"""Kernel of the context-mixing coder: the model of codelength.reference.cm in C, GIL released.
+
+Every step mirrors the twin (codelength/reference/cm.py), which defines the model; the tables are built
+there and copied in at import. Callers (codelength.coders.cm) validate the arguments: ``k`` in
+[MIN_TABLE_BITS, MAX_TABLE_BITS], ``out`` of the declared length. All table indices are masked or
+bounded by construction (states are bytes, slots are masked to the table, the match pointer stays below
+the current position), so a damaged payload only decodes to wrong bytes, which the container's CRC
+catches.
+
+Thread safety (the module is declared ``freethreading_compatible``): a call keeps its model in a struct
+and buffers of its own; the module-level tables are filled once, at import.
+"""
+from libc.stdlib cimport calloc, malloc, realloc, free
+from libc.string cimport memset
+from libc.stdint cimport uint8_t, int16_t, uint16_t, int32_t, uint32_t, int64_t, uintptr_t
+from libc.math cimport log2
+
+import numpy as np
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define CM_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define CM_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void CM_PREFETCH(const void *p) noexcept nogil
+
+cdef extern from *:
+    """
+    #include <sys/mman.h>
+    #include <stdint.h>
+    /* Zeroed memory aligned to 2 MiB, advised to use transparent huge pages (the tables are read at
+       random: with 4 KiB pages nearly every access would also miss the TLB). */
+    static void *cm_big_alloc(size_t size, void **raw, size_t *raw_size) {
+        size_t align = (size_t)1 << 21;
+        size_t total = size + align;
+        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) { *raw = NULL; *raw_size = 0; return NULL; }
+        *raw = p; *raw_size = total;
+        uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+    #ifdef MADV_HUGEPAGE
+        madvise((void *)a, size, MADV_HUGEPAGE);
+    #endif
+        return (void *)a;
+    }
+    static void cm_big_free(void *raw, size_t raw_size) { if (raw) munmap(raw, raw_size); }
+    """
+    void *cm_big_alloc(size_t size, void **raw, size_t *raw_size) noexcept nogil
+    void cm_big_free(void *raw, size_t raw_size) noexcept nogil
+
+from ..reference import cm as _ref
+
+cdef enum:
+    NCTX = 8
+    NIN = 11
+    MINLEN = 6
+    MAXLEN = 65535
+    SM_LIMIT = 1023
+    MATCH_LIMIT = 1023
+    MIXER_SHIFT = 16
+    MIXER_LR = 6
+    W_INIT = 16384
+    W_LIMIT = 4194304
+    APM_RATE = 7
+    APM2_BITS = 16
+
+cdef uint8_t NXT[512]
+cdef uint8_t NTOT[256]
+cdef int32_t SQ[4096]
+cdef int32_t ST[4096]
+cdef int32_t SMI[256]
+cdef int32_t RATE[SM_LIMIT + 1]
+cdef int32_t APM_ROW[33]
+
+
+def _load_tables():
+    nxt, n0, n1 = _ref.state_tables()
+    for i in range(512):
+        NXT[i] = nxt[i]
+    for i in range(256):
+        NTOT[i] = n0[i] + n1[i]
+        SMI[i] = _ref.sm_init()[i]
+    sq, st = _ref.squash_table(), _ref.stretch_table()
+    for i in range(4096):
+        SQ[i] = sq[i]
+        ST[i] = st[i]
+    rate = _ref.rate_table()
+    for i in range(SM_LIMIT + 1):
+        RATE[i] = rate[i]
+    for j in range(33):
+        APM_ROW[j] = sq[min(4095, j * 128)] * 16
+    if (_ref.NCTX, _ref.NIN, _ref.MINLEN, _ref.SM_LIMIT, _ref.MIXER_LR, _ref.APM2_BITS) != \
+            (NCTX, NIN, MINLEN, SM_LIMIT, MIXER_LR, APM2_BITS):
+        raise ImportError("codelength.coders._cm is out of date with codelength.reference.cm: rebuild it")
+
+
+_load_tables()
+
+
+cdef struct Model:
+    uint8_t *t
+    uint32_t *mt
+    int32_t *smp
+    int32_t *smn
+    int32_t *mmp
+    int32_t *mmn
+    int32_t *w
+    int32_t *w2
+    int sel2
+    int sel1
+    int pma
+    int pmb
+    uint16_t *a1
+    uint16_t *a2
+    void *t_raw
+    size_t t_raw_size
+    void *mt_raw
+    size_t mt_raw_size
+    uint8_t *buf
+    int64_t pos
+    int nbbits
+    int mbits
+    uint32_t c0
+    int bitpos
+    uint32_t nib
+    uint32_t c4
+    uint32_t c8
+    uint32_t word0
+    uint32_t word1
+    int64_t lp1[256]
+    int64_t lp2[256]
+    int64_t rcand
+    int rcount
+    int64_t rlen
+    int64_t mlen
+    int64_t mptr
+    int mctx
+    uint32_t mhi
+    int mpending
+    uint32_t h[NCTX]
+    int64_t cp[NCTX]
+    int32_t x[NIN]
+    uint32_t a2base
+    int pm
+    int s_w
+    int s_w2
+    int64_t j1
+    int64_t j2
+
+
+cdef inline uint32_t fmix(uint32_t h) noexcept nogil:
+    h ^= h >> 16
+    h *= 0x85EBCA6Bu
+    h ^= h >> 13
+    h *= 0xC2B2AE35u
+    h ^= h >> 16
+    return h
+
+
+cdef inline uint32_t hash2(uint32_t a, uint32_t b) noexcept nogil:
+    return fmix(a * 0x9E3779B1u + fmix(b + 0x7F4A7C15u))
+
+
+cdef inline int clampi(int64_t v, int lo, int hi) noexcept nogil:
+    if v < lo:
+        return lo
+    if v > hi:
+        return hi
+    return <int>v
+
+
+cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
+    cdef int64_t i, j
+    memset(m, 0, sizeof(Model))
+    m.nbbits = k - 4
+    m.mbits = k - 4
+    m.t = <uint8_t *>cm_big_alloc(<size_t>1 << k, &m.t_raw, &m.t_raw_size)
+    m.mt = <uint32_t *>cm_big_alloc((<size_t>1 << m.mbits) * sizeof(uint32_t), &m.mt_raw, &m.mt_raw_size)
+    m.smp = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
+    m.smn = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
+    m.mmp = <int32_t *>calloc(64 * 256, sizeof(int32_t))
+    m.mmn = <int32_t *>calloc(64 * 256, sizeof(int32_t))
+    m.w = <int32_t *>calloc(1024 * NIN, sizeof(int32_t))
+    m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
+    m.a1 = <uint16_t *>calloc(256 * 33, sizeof(uint16_t))
+    m.a2 = <uint16_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint16_t))
+    if (m.t == NULL or m.mt == NULL or m.smp == NULL or m.smn == NULL or m.mmp == NULL or m.mmn == NULL
+            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL):
+        return -1
+    for i in range(NCTX):
+        for j in range(256):
+            m.smp[i * 256 + j] = SMI[j]
+    for i in range(64 * 256):
+        m.mmp[i] = 1 << 21
+    for i in range(1024 * NIN):
+        m.w[i] = W_INIT
+    for i in range(256 * NIN):
+        m.w2[i] = W_INIT
+    for i in range(256):
+        for j in range(33):
+            m.a1[i * 33 + j] = APM_ROW[j]
+    for i in range(1 << APM2_BITS):
+        for j in range(33):
+            m.a2[i * 33 + j] = APM_ROW[j]
+    m.buf = buf
+    m.c0 = 1
+    m.nib = 1
+    byte_contexts(m)
+    find_all(m)
+    return 0
+
+
+cdef void model_free(Model *m) noexcept nogil:
+    cm_big_free(m.t_raw, m.t_raw_size)
+    cm_big_free(m.mt_raw, m.mt_raw_size)
+    free(m.smp)
+    free(m.smn)
+    free(m.mmp)
+    free(m.mmn)
+    free(m.w)
+    free(m.w2)
+    free(m.a1)
+    free(m.a2)
+
+
+cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
+    cdef uint8_t *t = m.t
+    cdef uint8_t check = h & 0xFF
+    cdef int64_t b0 = (<int64_t>(h >> (32 - m.nbbits))) << 4
+    cdef int64_t b1 = b0 ^ 16
+    cdef int64_t b2 = b0 ^ 32
+    cdef int64_t best
+    cdef int best_n, nb
+    if t[b0] == check:
+        return b0
+    if t[b1] == check:
+        return b1
+    if t[b2] == check:
+        return b2
+    best = b0
+    best_n = NTOT[t[b0 + 1]]
+    nb = NTOT[t[b1 + 1]]
+    if nb < best_n:
+        best = b1
+        best_n = nb
+    nb = NTOT[t[b2 + 1]]
+    if nb < best_n:
+        best = b2
+    memset(t + best, 0, 16)
+    t[best] = check
+    return best
+
+
+cdef inline void find_all(Model *m) noexcept nogil:
+    cdef int i
+    cdef uint32_t hs[NCTX]
+    for i in range(NCTX):
+        hs[i] = m.h[i] if m.bitpos == 0 else hash2(m.h[i], m.c0)
+        CM_PREFETCH(m.t + ((<int64_t>(hs[i] >> (32 - m.nbbits))) << 4))   # the misses overlap
+    for i in range(NCTX):
+        m.cp[i] = find(m, hs[i])
+
+
+cdef inline void byte_contexts(Model *m) noexcept nogil:
+    cdef uint32_t c4 = m.c4, c8 = m.c8, above
+    cdef int64_t r
+    m.h[0] = hash2(1, c4 & 0xFF)
+    m.h[1] = hash2(2, c4 & 0xFFFF)
+    m.h[2] = hash2(3, c4 & 0xFFFFFF)
+    m.h[3] = hash2(4, c4)
+    m.h[4] = hash2(hash2(6, c4), c8 & 0xFFFF)
+    m.h[5] = hash2(hash2(7, m.word0), c4 & 0xFF)
+    m.h[6] = hash2(hash2(8, m.word0), m.word1)
+    if m.rlen:
+        r = m.rlen
+        above = m.buf[m.pos - r] if m.pos >= r else 0
+        m.h[7] = hash2(hash2(9, <uint32_t>r), above | (c4 & 0xFF) << 8)
+    else:
+        m.h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
+    m.a2base = (c4 & 0xFF) << 8
+
+
+cdef inline int model_p(Model *m) noexcept nogil:
+    cdef int i, s, ebit, lq, wt, lo, p1, p2, pr, cnt = 0, mb, sa, sb
+    cdef int64_t dot, dot2, mlen
+    cdef uint32_t eb
+    cdef int32_t *w
+    cdef int32_t *w2
+    cdef uint32_t nib = m.nib
+    for i in range(NCTX):
+        s = m.t[m.cp[i] + nib]
+        if i < 5 and s:
+            cnt += 1
+        m.x[i] = ST[m.smp[i * 256 + s] >> 10]
+    if m.mlen > 0:
+        eb = m.buf[m.mptr]
+        if ((eb | 256) >> (8 - m.bitpos)) == m.c0:
+            ebit = (eb >> (7 - m.bitpos)) & 1
+            mlen = m.mlen
+            if mlen < 16:
+                lq = <int>mlen
+            else:
+                lq = <int>(16 + ((mlen - 16) >> 3))
+                if lq > 31:
+                    lq = 31
+            m.mctx = (lq * 2 + ebit) * 256 + (m.c4 & 0xFF)
+            m.x[NCTX] = ST[m.mmp[m.mctx] >> 10]
+            m.x[NCTX + 1] = (lq << 6) if ebit else -(lq << 6)
+        else:
+            m.mlen = 0
+    if m.mlen == 0:
+        m.mctx = -1
+        m.x[NCTX] = 0
+        m.x[NCTX + 1] = 0
+    m.x[NCTX + 2] = 256
+    mb = 0 if m.mlen == 0 else (1 if m.mlen < 16 else (2 if m.mlen < 32 else 3))
+    m.sel2 = (cnt * 4 + mb) * 8 + ((m.c4 & 0xFF) >> 5)
+    m.sel1 = m.c0 + 256 * mb
+    w = m.w + m.sel1 * NIN
+    w2 = m.w2 + m.sel2 * NIN
+    dot = 0
+    dot2 = 0
+    for i in range(NIN):
+        dot += <int64_t>m.x[i] * w[i]
+        dot2 += <int64_t>m.x[i] * w2[i]
+    sa = clampi(dot >> MIXER_SHIFT, -2047, 2047)
+    sb = clampi(dot2 >> MIXER_SHIFT, -2047, 2047)
+    m.pma = SQ[sa + 2048]
+    m.pmb = SQ[sb + 2048]
+    m.pm = SQ[((sa + sb) >> 1) + 2048]
+    s = ST[m.pm] + 2048
+    lo = s >> 7
+    wt = s & 127
+    m.s_w = wt
+    m.j1 = m.c0 * 33 + lo
+    p1 = (<int32_t>m.a1[m.j1] * (128 - wt) + <int32_t>m.a1[m.j1 + 1] * wt) >> 11
+    pr = (m.pm + 3 * p1 + 2) >> 2
+    s = ST[pr] + 2048
+    lo = s >> 7
+    wt = s & 127
+    m.s_w2 = wt
+    m.j2 = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
+    p2 = (<int32_t>m.a2[m.j2] * (128 - wt) + <int32_t>m.a2[m.j2 + 1] * wt) >> 11
+    pr = (pr + 3 * p2 + 2) >> 2
+    return clampi(pr, 1, 4095)
+
+
+cdef inline void model_update(Model *m, int y) noexcept nogil:
+    cdef int i, s, n
+    cdef int64_t idx, j, v
+    cdef int32_t target = y << 22
+    cdef int32_t err
+    cdef int32_t *w
+    cdef uint32_t nib = m.nib
+    for i in range(NCTX):
+        idx = m.cp[i] + nib
+        s = m.t[idx]
+        j = i * 256 + s
+        n = m.smn[j]
+        m.smp[j] += <int32_t>((<int64_t>(target - m.smp[j]) * RATE[n]) >> 16)
+        if n < SM_LIMIT:
+            m.smn[j] = n + 1
+        m.t[idx] = NXT[2 * s + y]
+    if m.mctx >= 0:
+        j = m.mctx
+        n = m.mmn[j]
+        m.mmp[j] += <int32_t>((<int64_t>(target - m.mmp[j]) * RATE[n]) >> 16)
+        if n < MATCH_LIMIT:
+            m.mmn[j] = n + 1
+    err = ((y << 12) - m.pma) * MIXER_LR
+    w = m.w + m.sel1 * NIN
+    for i in range(NIN):
+        v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
+        w[i] = clampi(v, -W_LIMIT, W_LIMIT)
+    err = ((y << 12) - m.pmb) * MIXER_LR
+    w = m.w2 + m.sel2 * NIN
+    for i in range(NIN):
+        v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
+        w[i] = clampi(v, -W_LIMIT, W_LIMIT)
+    j = m.j1 + (m.s_w >> 6)
+    m.a1[j] = <uint16_t>(m.a1[j] + (((y << 16) - <int32_t>m.a1[j]) >> APM_RATE))
+    j = m.j2 + (m.s_w2 >> 6)
+    m.a2[j] = <uint16_t>(m.a2[j] + (((y << 16) - <int32_t>m.a2[j]) >> APM_RATE))
+    m.c0 = (m.c0 << 1) | y
+    m.nib = (nib << 1) | y
+    m.bitpos += 1
+    if m.bitpos == 4:
+        m.nib = 1
+        if m.mpending:
+            match_lookup(m)
+        find_all(m)
+    elif m.bitpos == 8:
+        end_byte(m, m.c0 & 0xFF)
+        return
+    j = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33
+    CM_PREFETCH(m.a2 + j)
+    CM_PREFETCH(m.a2 + j + 32)
+
+
+cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
+    cdef uint8_t *buf = m.buf
+    cdef int64_t pos = m.pos, d1
+    buf[pos] = <uint8_t>c
+    pos += 1
+    m.pos = pos
+    m.c8 = (m.c8 << 8) | (m.c4 >> 24)
+    m.c4 = (m.c4 << 8) | c
+    m.c0 = 1
+    m.bitpos = 0
+    m.nib = 1
+    if (65 <= c <= 90) or (97 <= c <= 122):
+        m.word0 = (m.word0 + (c | 32)) * 0x3B9ACA07u
+    elif m.word0:
+        m.word1 = m.word0
+        m.word0 = 0
+    d1 = pos - m.lp1[c]
+    if m.lp2[c] and d1 == m.lp1[c] - m.lp2[c] and 1 < d1 <= 4096:
+        if d1 == m.rcand:
+            m.rcount += 1
+            if m.rcount >= 3:
+                m.rlen = d1
+        else:
+            m.rcand = d1
+            m.rcount = 1
+    m.lp2[c] = m.lp1[c]
+    m.lp1[c] = pos
+    if m.mlen > 0:
+        if buf[m.mptr] == c:
+            m.mlen += 1
+            if m.mlen > MAXLEN:
+                m.mlen = MAXLEN
+            m.mptr += 1
+        else:
+            m.mlen = 0
+    if pos >= MINLEN:
+        m.mhi = hash2(hash2(11, m.c4), m.c8 & 0xFFFF) >> (32 - m.mbits)
+        m.mpending = 1
+        CM_PREFETCH(m.mt + m.mhi)
+    byte_contexts(m)
+    find_all(m)
+    CM_PREFETCH(m.a2 + (m.a2base ^ 1) * 33)
+    CM_PREFETCH(m.a2 + (m.a2base ^ 1) * 33 + 32)
+
+
+cdef inline void match_lookup(Model *m) noexcept nogil:
+    cdef uint8_t *buf = m.buf
+    cdef int64_t pos = m.pos, cand, n
+    m.mpending = 0
+    cand = m.mt[m.mhi]
+    if m.mlen == 0 and cand > 0:
+        n = 0
+        while n < 32 and n < cand and buf[cand - 1 - n] == buf[pos - 1 - n]:
+            n += 1
+        if n >= MINLEN:
+            m.mlen = n
+            m.mptr = cand
+    m.mt[m.mhi] = <uint32_t>pos
+
+
+# -------------------------------------------------------------------------- the coder
+def encode(const uint8_t[::1] data, int k):
+    """Payload of ``data`` under the model with a 2**k-byte table (k validated by the caller)."""
+    cdef int64_t n = data.shape[0], i, nout = 0, cap
+    cdef Model m
+    cdef int b, y, p, c, failed = 0
+    cdef uint32_t x1 = 0, x2 = 0xFFFFFFFFu, xmid
+    cdef uint8_t *ob
+    cdef uint8_t *grown
+    if n == 0:
+        return b""
+    if n >= (<int64_t>1 << 32) - 1:
+        raise ValueError("the cm coder codes at most 2**32 - 2 bytes at once")
+    hist = np.empty(n, dtype=np.uint8)
+    cdef uint8_t[::1] hv = hist
+    cap = n + (n >> 3) + 64          # grown when needed: a bit can cost up to 4 bytes
+    ob = <uint8_t *>malloc(cap)
+    if ob == NULL:
+        raise MemoryError("the cm coder could not allocate its output buffer")
+    with nogil:
+        if model_init(&m, k, &hv[0]) != 0:
+            failed = 1
+        else:
+            for i in range(n):
+                c = data[i]
+                for b in range(7, -1, -1):
+                    y = (c >> b) & 1
+                    p = model_p(&m)
+                    xmid = x1 + ((x2 - x1) >> 12) * <uint32_t>p
+                    if y:
+                        x2 = xmid
+                    else:
+                        x1 = xmid + 1
+                    model_update(&m, y)
+                    while ((x1 ^ x2) & 0xFF000000u) == 0:
+                        if nout + 1 >= cap:
+                            cap += (cap >> 1) + 64
+                            grown = <uint8_t *>realloc(ob, cap)
+                            if grown == NULL:
+                                failed = 2
+                                break
+                            ob = grown
+                        ob[nout] = x2 >> 24
+                        nout += 1
+                        x1 <<= 8
+                        x2 = (x2 << 8) | 255
+                    if failed:
+                        break
+                if failed:
+                    break
+            if not failed:
+                ob[nout] = x1 >> 24      # the loop keeps one byte spare
+                nout += 1
+        model_free(&m)
+    try:
+        if failed == 1:
+            raise MemoryError(f"the cm coder could not allocate its tables (2**{k} bytes)")
+        if failed == 2:
+            raise MemoryError("the cm coder could not grow its output buffer")
+        return (<char *>ob)[:nout]
+    finally:
+        free(ob)
+
+
+def decode(const uint8_t[::1] payload, int64_t n, int k):
+    """Decode ``n`` bytes (k and n validated by the caller); bytes past the payload read as 0xFF."""
+    cdef int64_t end = payload.shape[0], at = 0, i
+    cdef Model m
+    cdef int b, y, p, failed = 0
+    cdef uint32_t x1 = 0, x2 = 0xFFFFFFFFu, xmid, x = 0
+    out = np.zeros(n, dtype=np.uint8)
+    if n == 0:
+        return out
+    cdef uint8_t[::1] ov = out
+    with nogil:
+        if model_init(&m, k, &ov[0]) != 0:
+            failed = 1
+        else:
+            for b in range(4):
+                x = (x << 8) | (payload[at] if at < end else 255)
+                at += 1
+            for i in range(n):
+                for b in range(8):
+                    p = model_p(&m)
+                    xmid = x1 + ((x2 - x1) >> 12) * <uint32_t>p
+                    if x <= xmid:
+                        y = 1
+                        x2 = xmid
+                    else:
+                        y = 0
+                        x1 = xmid + 1
+                    model_update(&m, y)
+                    while ((x1 ^ x2) & 0xFF000000u) == 0:
+                        x1 <<= 8
+                        x2 = (x2 << 8) | 255
+                        x = (x << 8) | (payload[at] if at < end else 255)
+                        if at <= end:
+                            at += 1
+        model_free(&m)
+    if failed:
+        raise MemoryError(f"the cm coder could not allocate its tables (2**{k} bytes)")
+    return out
+
+
+def costs(const uint8_t[::1] data, int k):
+    """Cost of each byte in bits under the model: the sum over its 8 bits of -log2 q(bit)."""
+    cdef int64_t n = data.shape[0], i
+    cdef Model m
+    cdef int b, y, p, c, failed = 0
+    cdef double bits
+    cdef double lg[4097]
+    for i in range(1, 4097):
+        lg[i] = -log2(i / 4096.0)
+    out = np.zeros(n, dtype=np.float64)
+    if n == 0:
+        return out
+    hist = np.empty(n, dtype=np.uint8)
+    cdef uint8_t[::1] hv = hist
+    cdef double[::1] ov = out
+    with nogil:
+        if model_init(&m, k, &hv[0]) != 0:
+            failed = 1
+        else:
+            for i in range(n):
+                c = data[i]
+                bits = 0.0
+                for b in range(7, -1, -1):
+                    y = (c >> b) & 1
+                    p = model_p(&m)
+                    bits += lg[p] if y else lg[4096 - p]
+                    model_update(&m, y)
+                ov[i] = bits
+        model_free(&m)
+    if failed:
+        raise MemoryError(f"the cm coder could not allocate its tables (2**{k} bytes)")
+    return out
