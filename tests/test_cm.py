@@ -9,6 +9,8 @@ import codelength
 from codelength import CorruptDataError
 from codelength.coders import cm
 from codelength.io import container
+from codelength.io.oneshot import _compress_v1
+from codelength.io.stream import blocks
 from codelength.reference import cm as ref
 
 from conftest import corpus_path
@@ -96,8 +98,10 @@ def test_tables_are_monotone_inverses():
                                   b"abc" * 30000])
 def test_round_trip_through_the_container(data):
     blob = codelength.compress(data, coder="cm")
-    assert container.unpack(blob).coder_id == 5
+    assert all(b["coder"] == "cm" for b in blocks(blob))
     assert codelength.decompress(blob) == data
+    v1 = _compress_v1(data, coder="cm")           # the version-1 container of 0.1 still decodes
+    assert container.unpack(v1).coder_id == 5 and codelength.decompress(v1) == data
 
 
 def test_long_match_past_the_length_cap():
@@ -122,10 +126,10 @@ def test_memory_option_is_validated_and_bounds_the_tables():
         with pytest.raises(error):
             codelength.compress(data, coder="cm", memory=bad)
     small = codelength.compress(data, coder="cm", memory=cm.MIN_MEMORY)
-    assert container.unpack(small).param == ref.MIN_TABLE_BITS
+    assert blocks(small)[0]["param"] == ref.MIN_TABLE_BITS
     assert cm.memory_used(len(data), cm.MIN_MEMORY) <= cm.MIN_MEMORY
     big = codelength.compress(data, coder="cm", memory=128 << 20)
-    k = container.unpack(big).param
+    k = blocks(big)[0]["param"]
     assert cm.memory_used(len(data), 128 << 20) == (1 << k) + (1 << (k - 2)) <= 128 << 20
     assert k == ref.max_table_bits(len(data)) - 2    # 200 kB: about 64 bytes of table per byte, 2**24
     assert codelength.decompress(small) == data and codelength.decompress(big) == data
@@ -136,7 +140,7 @@ def test_memory_option_is_validated_and_bounds_the_tables():
 
 def test_decoder_refuses_bad_table_sizes_and_models():
     data = _text(800)
-    frame = container.unpack(codelength.compress(data, coder="cm"))
+    frame = container.unpack(_compress_v1(data, coder="cm"))
     for param, model in ((ref.MIN_TABLE_BITS - 1, frame.model), (ref.max_table_bits(len(data)) + 1, frame.model),
                          (255, frame.model), (frame.param, b"\x02\x01"), (frame.param, b""),
                          (frame.param, b"\x01\x02")):
@@ -150,7 +154,7 @@ def test_code_lengths_sum_to_the_payload():
     data = _text(20000)
     bits = codelength.code_lengths_of(data)
     assert bits.shape == (len(data),) and bits.dtype == np.float64 and (bits > 0).all()
-    payload = len(container.unpack(codelength.compress(data, coder="cm")).payload)
+    payload = len(blocks(codelength.compress(data, coder="cm"))[0]["payload"])
     assert abs(bits.sum() / 8 - payload) <= 4 + 0.001 * payload
     assert np.array_equal(bits, codelength.code_lengths_of(np.frombuffer(data, dtype=np.uint8)))
     # repeated text gets cheap: the second copy costs a small fraction of the first
