@@ -2,13 +2,13 @@
 
 Set CODELENGTH_BUILD_ONLY=_kernels,_huffman to compile only some modules (handy while developing one).
 Optimisation flags are chosen per compiler when the build runs (``/O2`` for MSVC, ``-O3`` for GCC and
-Clang), so the same setup.py builds the wheels on Linux, macOS and Windows.
+Clang), so the same setup.py builds the wheels on Linux, macOS and Windows. Cython runs in build_ext
+only: making the sdist (which ships the .pyx, not generated C) needs no Cython run.
 """
 import glob
 import os
 
 import numpy as np
-from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
@@ -17,7 +17,13 @@ OPTIMIZE = {"msvc": ["/O2"], "unix": ["-O3"], "mingw32": ["-O3"], "cygwin": ["-O
 
 
 class BuildExt(build_ext):
-    """build_ext that adds the optimisation flags the compiler in use understands."""
+    """build_ext that cythonizes the .pyx and adds the optimisation flags the compiler in use understands."""
+
+    def finalize_options(self):
+        from Cython.Build import cythonize
+        self.distribution.ext_modules[:] = cythonize(self.distribution.ext_modules,
+                                                     compiler_directives={"language_level": 3})
+        super().finalize_options()
 
     def build_extensions(self):
         flags = OPTIMIZE.get(self.compiler.compiler_type, [])
@@ -44,5 +50,4 @@ for source in sorted(glob.glob(os.path.join("codelength", "**", "*.pyx"), recurs
         )
     )
 
-setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": 3}),
-      cmdclass={"build_ext": BuildExt})
+setup(ext_modules=extensions, cmdclass={"build_ext": BuildExt})

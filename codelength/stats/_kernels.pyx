@@ -20,6 +20,14 @@ from libc.stdlib cimport calloc, free
 
 import numpy as np
 
+cdef extern from *:
+    long CYTHON_HEX_VERSION   # defined by the Cython that generated this module's C
+
+#: The Cython version that compiled this module (the benchmark's machine line reports it).
+__cython_version__ = (f"{(CYTHON_HEX_VERSION >> 24) & 0xFF}.{(CYTHON_HEX_VERSION >> 16) & 0xFF}."
+                      f"{(CYTHON_HEX_VERSION >> 8) & 0xFF}")
+
+
 ctypedef fused symbol_t:
     uint8_t
     uint16_t
