@@ -229,7 +229,7 @@ cdef inline Py_ssize_t _probe_add(Slot* slots, Py_ssize_t wrap, int shift, uint6
 
 
 cdef class NgramCounter:
-    """Counts of the n-grams (n = 1..8) of a byte stream fed in pieces.
+    """NgramCounter(n, max_distinct=0)\n--\n\nCounts of the n-grams (n = 1..8) of a byte stream fed in pieces.
 
     Keys pack the n bytes big-endian into a uint64 (first byte highest), so the context of an n-gram
     is ``key >> 8`` and sorting keys groups n-grams by context. n <= 2 uses a dense table; larger n an
