@@ -19,13 +19,13 @@ OPTIMIZE = {"msvc": ["/O2"], "unix": ["-O3"], "mingw32": ["-O3"], "cygwin": ["-O
 class BuildExt(build_ext):
     """build_ext that cythonizes the .pyx and adds the optimisation flags the compiler in use understands."""
 
-    def finalize_options(self):
-        from Cython.Build import cythonize
-        self.distribution.ext_modules[:] = cythonize(self.distribution.ext_modules,
-                                                     compiler_directives={"language_level": 3})
-        super().finalize_options()
-
     def build_extensions(self):
+        # here, not at import or in finalize_options: sdist finalizes build_ext to list the sources and
+        # would then ship the generated C instead of the .pyx
+        from Cython.Build import cythonize
+        generated = {e.name: e.sources for e in cythonize(self.extensions, compiler_directives={"language_level": 3})}
+        for ext in self.extensions:     # keep the Extension objects build_ext has finalized
+            ext.sources = generated[ext.name]
         flags = OPTIMIZE.get(self.compiler.compiler_type, [])
         for ext in self.extensions:
             ext.extra_compile_args = list(ext.extra_compile_args or []) + flags

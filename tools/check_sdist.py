@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         run([sys.executable, "-m", "venv", "--system-site-packages", work / "venv"], env=env)
         python = work / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
-        run([python, "-m", "pip", "install", "-q", "--no-deps", wheel], env=env)
+        # --ignore-installed: CI's `pip install -e .` put codelength 0.1.0 in the system site-packages the
+        # venv sees, and pip would call that "already satisfied"
+        run([python, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", wheel], env=env)
         outside = work / "run"
         outside.mkdir()
         # where the installed package lives: the venv, not the unpacked sources nor the checkout
