@@ -2,13 +2,13 @@
 
 Set CODELENGTH_BUILD_ONLY=_kernels,_huffman to compile only some modules (handy while developing one).
 Optimisation flags are chosen per compiler when the build runs (``/O2`` for MSVC, ``-O3`` for GCC and
-Clang), so the same setup.py builds the wheels on Linux, macOS and Windows.
+Clang), so the same setup.py builds the wheels on Linux, macOS and Windows. Cython runs in build_ext
+only: making the sdist (which ships the .pyx, not generated C) needs no Cython run.
 """
 import glob
 import os
 
 import numpy as np
-from Cython.Build import cythonize
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
@@ -17,9 +17,15 @@ OPTIMIZE = {"msvc": ["/O2"], "unix": ["-O3"], "mingw32": ["-O3"], "cygwin": ["-O
 
 
 class BuildExt(build_ext):
-    """build_ext that adds the optimisation flags the compiler in use understands."""
+    """build_ext that cythonizes the .pyx and adds the optimisation flags the compiler in use understands."""
 
     def build_extensions(self):
+        # here, not at import or in finalize_options: sdist finalizes build_ext to list the sources and
+        # would then ship the generated C instead of the .pyx
+        from Cython.Build import cythonize
+        generated = {e.name: e.sources for e in cythonize(self.extensions, compiler_directives={"language_level": 3})}
+        for ext in self.extensions:     # keep the Extension objects build_ext has finalized
+            ext.sources = generated[ext.name]
         flags = OPTIMIZE.get(self.compiler.compiler_type, [])
         for ext in self.extensions:
             ext.extra_compile_args = list(ext.extra_compile_args or []) + flags
@@ -44,5 +50,4 @@ for source in sorted(glob.glob(os.path.join("codelength", "**", "*.pyx"), recurs
         )
     )
 
-setup(ext_modules=cythonize(extensions, compiler_directives={"language_level": 3}),
-      cmdclass={"build_ext": BuildExt})
+setup(ext_modules=extensions, cmdclass={"build_ext": BuildExt})

@@ -344,6 +344,13 @@ def git_commit() -> str | None:
         return None
 
 
+def _compiled_with() -> str | None:
+    """The Cython version that compiled the kernels (recorded in them), else the installed one: an
+    install from a wheel or with build isolation leaves no Cython behind."""
+    from codelength.stats import _kernels
+    return getattr(_kernels, "__cython_version__", None) or _version("Cython")
+
+
 def machine_info() -> dict:
     """CPU model, cores, OS, and the versions of Python and the libraries the figures depend on."""
     try:
@@ -365,7 +372,7 @@ def machine_info() -> dict:
         "codelength": getattr(codelength, "__version__", None),
         "codelength_path": str(Path(codelength.__file__).parent),
         "git": git_commit(),
-        "numpy": np.__version__, "cython": _version("Cython"), "scipy": _version("scipy"),
+        "numpy": np.__version__, "cython": _compiled_with(), "scipy": _version("scipy"),
         "constriction": _version("constriction"), "dahuffman": _version("dahuffman"),
         "matplotlib": _version("matplotlib"), "zlib": __import__("zlib").ZLIB_RUNTIME_VERSION,
     }

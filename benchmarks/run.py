@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                                   # defaults: about 1.5 minutes on 2 cores
     python benchmarks/run.py --scale --plot --clock cpu        # the README table: adds 256 MiB inputs (about
-                                                               # 6 minutes), writes results.png, CPU-time MB/s
+                                                               # 5 minutes), writes results.png, CPU-time MB/s
     python benchmarks/run.py --data ../shared/corpus,iid --sizes 1,16 --repeats 5 --groups counting,huffman
 
 Groups (``--groups``, comma-separated; default all):

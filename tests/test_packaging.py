@@ -105,3 +105,26 @@ def test_packaging_configuration():
     assert on_disk <= found and "codelength.data" in found
     for sub in sorted(on_disk):
         importlib.import_module(sub)
+
+
+def test_stubs_match_the_compiled_modules():
+    """What the stubs declare exists in the compiled module, with the same parameter names
+    (``inspect.signature`` works on the compiled functions and classes, as editors and help() use it)."""
+    import ast
+    import inspect
+    for stub in sorted((ROOT / "codelength").rglob("_*.pyi")):
+        module = importlib.import_module(".".join(stub.relative_to(ROOT).with_suffix("").parts))
+        for node in ast.parse(stub.read_text()).body:
+            if isinstance(node, ast.FunctionDef):
+                declared, target = node, getattr(module, node.name)
+            elif isinstance(node, ast.ClassDef):
+                init = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+                if not init:
+                    continue
+                declared, target = init[0], getattr(module, node.name)
+                declared.args.args = declared.args.args[1:]           # self
+            else:
+                continue
+            names = [a.arg for a in declared.args.posonlyargs + declared.args.args + declared.args.kwonlyargs]
+            actual = [p for p in inspect.signature(target).parameters]
+            assert actual == names, f"{module.__name__}.{node.name}: stub {names}, module {actual}"

@@ -6,10 +6,13 @@ test suite (``.ci/run``). Steps:
 
 1. ``python -m build --sdist`` into a temporary directory (the build backend in an isolated environment,
    as pip does it);
-2. ``python -m venv --system-site-packages`` (the test dependencies already installed are reused, so the
-   step needs no downloads beyond the build requirements, which pip caches), then ``pip install`` of the
-   sdist: the Cython kernels compile from the ``.pyx`` it carries;
-3. the sdist unpacked and pytest run on a bounded subset of its tests (``--tests``; by default the
+2. ``pip wheel`` of the sdist (what ``pip install codelength-*.tar.gz`` does: the Cython kernels compile
+   from the ``.pyx`` it carries), then, on Linux when auditwheel is installed, ``auditwheel repair`` to a
+   manylinux wheel; the wheel is checked: compiled kernels, a ``.pyi`` stub for each, ``py.typed``, the
+   bundled sample and the LICENSE in, no generated C;
+3. ``python -m venv --system-site-packages`` (the test dependencies already installed are reused, so the
+   step needs no downloads beyond the build requirements, which pip caches) and the wheel installed;
+4. the sdist unpacked and pytest run on a bounded subset of its tests (``--tests``; by default the
    counting kernels against their twins, the coders' round trips, the threaded stress test and the
    packaging checks: about 30 s), from a directory outside the unpacked tree, so the installed package,
    not the sources beside the tests, is what they import.
@@ -29,6 +32,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +44,37 @@ def run(cmd: list[str], **kwargs) -> None:
     start = time.perf_counter()
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)
     print(f"  ({time.perf_counter() - start:.0f} s)", flush=True)
+
+
+def check_sdist_contents(tree: Path) -> list[str]:
+    """What the sdist must carry for its tests, docs and benchmarks; no generated C."""
+    needed = ["LICENSE", "README.md", "pyproject.toml", "setup.py", "tests/conftest.py", "docs/conf.py",
+              "benchmarks/run.py", "fuzz", "tools/gen_stubs.py", "codelength/py.typed",
+              "codelength/data/sample.txt"]
+    problems = [f"sdist lacks {name}" for name in needed if not (tree / name).exists()]
+    problems += [f"sdist carries generated C: {c.relative_to(tree)}" for c in tree.rglob("codelength/**/*.c")]
+    for pyx in (tree / "codelength").rglob("*.pyx"):
+        if not pyx.with_suffix(".pyi").exists():
+            problems.append(f"sdist lacks the stub of {pyx.relative_to(tree)}")
+    return problems
+
+
+def check_wheel_contents(wheel: Path, tree: Path) -> list[str]:
+    """The wheel carries each compiled kernel with its stub, py.typed, data and license; no C."""
+    names = zipfile.ZipFile(wheel).namelist()
+    problems = [f"wheel carries generated C: {n}" for n in names if n.endswith(".c")]
+    for pyx in (tree / "codelength").rglob("*.pyx"):
+        stem = pyx.relative_to(tree).with_suffix("").as_posix()
+        if not any(n.startswith(stem + ".") and n.endswith((".so", ".pyd")) for n in names):
+            problems.append(f"wheel lacks the compiled {stem}")
+        if stem + ".pyi" not in names:
+            problems.append(f"wheel lacks {stem}.pyi")
+    for name in ("codelength/py.typed", "codelength/data/sample.txt"):
+        if name not in names:
+            problems.append(f"wheel lacks {name}")
+    if not any(n.endswith(".dist-info/licenses/LICENSE") for n in names):
+        problems.append("wheel lacks the LICENSE")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,12 +91,27 @@ def main(argv: list[str] | None = None) -> int:
             stdout=subprocess.DEVNULL)
         (sdist,) = (work / "dist").glob("codelength-*.tar.gz")
         print(f"  sdist {sdist.name}: {sdist.stat().st_size:,} bytes")
-        run([sys.executable, "-m", "venv", "--system-site-packages", work / "venv"], env=env)
-        python = work / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
-        run([python, "-m", "pip", "install", "-q", sdist], env=env)
         with tarfile.open(sdist) as tar:
             tar.extractall(work / "src", filter="data")
         (tree,) = (work / "src").iterdir()
+        problems = check_sdist_contents(tree)
+        run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", work / "wheel", sdist], env=env)
+        (wheel,) = (work / "wheel").glob("codelength-*.whl")
+        if sys.platform.startswith("linux") and shutil.which("auditwheel"):
+            run(["auditwheel", "repair", "-w", work / "wheelhouse", wheel], env=env, stdout=subprocess.DEVNULL)
+            (wheel,) = (work / "wheelhouse").glob("codelength-*.whl")
+        else:
+            print("  (auditwheel not installed: the wheel is not repaired to manylinux)")
+        print(f"  wheel {wheel.name}: {wheel.stat().st_size:,} bytes")
+        problems += check_wheel_contents(wheel, tree)
+        if problems:
+            print("check_sdist: " + "\n  ".join(problems), file=sys.stderr)
+            return 1
+        run([sys.executable, "-m", "venv", "--system-site-packages", work / "venv"], env=env)
+        python = work / "venv" / ("Scripts" if os.name == "nt" else "bin") / "python"
+        # --ignore-installed: CI's `pip install -e .` put codelength 0.1.0 in the system site-packages the
+        # venv sees, and pip would call that "already satisfied"
+        run([python, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed", wheel], env=env)
         outside = work / "run"
         outside.mkdir()
         # where the installed package lives: the venv, not the unpacked sources nor the checkout

@@ -214,9 +214,11 @@ class Module:
                     i = self.skip_body(i, 0)
                     continue
                 elif m := re.match(r"([A-Za-z_]\w*)\s*(:\s*[^=]+)?=\s*(.*)$", stripped):
-                    if not m.group(1).startswith("_"):
+                    name = m.group(1)
+                    if not name.startswith("_") or (name.startswith("__") and name.endswith("__")):
                         value, i = self.expression(i, m.group(3))
-                        self.items.append(f"{m.group(1)}: {self.constant_type(value)}")
+                        hint = m.group(2)[1:].strip() if m.group(2) else self.constant_type(value)
+                        self.items.append(f"{name}: {hint}")
                         continue
                 i = self.skip_body(i + 1, 0) if stripped.endswith(":") else i + 1
                 continue
@@ -273,7 +275,11 @@ class Module:
         try:
             obj = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            return "Any"
+            try:
+                tree = ast.parse(value.strip(), mode="eval").body
+            except SyntaxError:
+                return "Any"
+            return "str" if isinstance(tree, ast.JoinedStr) else "Any"
 
         def kind(o) -> str:
             if isinstance(o, bool):

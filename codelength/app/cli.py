@@ -289,14 +289,6 @@ def _continue(progress: Progress, args) -> Progress:
 
 # ---------------------------------------------------------------- profile
 
-def _auto_block_size(size: int) -> int:
-    """A power of two (at least 256 bytes) that cuts ``size`` bytes into at most 64 blocks."""
-    block = 256
-    while block * 64 < size:
-        block *= 2
-    return block
-
-
 def cmd_profile(args) -> int:
     """``codelength profile``: the block entropy table (or --json) on stdout, optionally a PNG plot."""
     from . import profile as pf
@@ -320,7 +312,7 @@ def cmd_profile(args) -> int:
             _error("profile", f"{source}: {exc.strerror or exc}")
             return 1
         source_obj = source
-    block_size = args.block_size or (_auto_block_size(size) if size is not None else pf.DEFAULT_BLOCK_SIZE)
+    block_size = args.block_size    # None: at most 64 blocks, also for a stream of unknown size
     progress = Progress(size, "profile", _progress_enabled(args))
     try:
         profile = pf.entropy_profile(source_obj, block_size, jump_threshold=args.threshold,
@@ -516,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
     from ..io.oneshot import CODERS
     from .profile import check_high_threshold, check_jump_threshold
+    from ..coders.arithmetic import DEFAULT_ADAPTIVE_ORDER
     from .report import DEFAULT_CODER_LIMIT, DEFAULT_RATE_LIMIT
 
     parser = argparse.ArgumentParser(
@@ -535,7 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true", help="one JSON object per input and line (keys in docs/cli.md)")
     fmt.add_argument("--csv", action="store_true", help="CSV: a header, then one row per input")
     p.add_argument("-O", "--order", type=_order, default=3, metavar="K",
-                   help="highest context order of H1..HK and of the adaptive coder (0-7, default 3)")
+                   help="highest context order of H1..HK (0-7, default 3); the adaptive coder runs at "
+                        "order K too, so that it stands beside its bound HK")
     p.add_argument("--no-coders", action="store_true", help="bounds only, no compressors (fast)")
     p.add_argument("--coders", type=_coder_list, default=None, metavar="LIST",
                    help="comma-separated rows to run, e.g. huffman,rans,zlib (default: all)")
@@ -618,7 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--coder", choices=CODERS, default=None,
                            help="entropy coder (default huffman; overrides -1..-9)")
             p.add_argument("--order", type=_order, default=None, metavar="K",
-                           help="context order of the adaptive coder (default 2)")
+                           help=f"context order of the adaptive coder (default {DEFAULT_ADAPTIVE_ORDER})")
             p.add_argument("--format", choices=("native", "gzip"), default="native",
                            help="native stream, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
             p.add_argument("--block-size", type=_block_size, default=None, metavar="N",

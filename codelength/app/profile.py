@@ -30,6 +30,11 @@ from ..stats.counting import DEFAULT_CHUNK_SIZE, _byte_source, byte_view, read_c
 
 #: Default block size of the profile and of the block entropy in reports.
 DEFAULT_BLOCK_SIZE = 64 << 10
+#: ``block_size=None`` (the default of :func:`entropy_profile` and of ``codelength profile``): the
+#: smallest power of two, at least AUTO_MIN_BLOCK bytes, that cuts the input into at most AUTO_MAX_BLOCKS
+#: blocks; found while streaming, so a pipe of unknown size gets the same blocks as the file.
+AUTO_MAX_BLOCKS = 64
+AUTO_MIN_BLOCK = 256
 #: A change of at least this many bits/byte between neighbouring blocks is reported as a jump.
 DEFAULT_JUMP_THRESHOLD = 1.0
 
@@ -203,6 +208,64 @@ class BlockEntropyAccumulator:
         return math.fsum((weights * np.asarray(self.entropies)).tolist()) / self.size
 
 
+def auto_block_size(size: int) -> int:
+    """The block size ``block_size=None`` gives ``size`` bytes: the smallest power of two of at least
+    :data:`AUTO_MIN_BLOCK` bytes that cuts them into at most :data:`AUTO_MAX_BLOCKS` blocks."""
+    block = AUTO_MIN_BLOCK
+    while block * AUTO_MAX_BLOCKS < size:
+        block *= 2
+    return block
+
+
+class AutoBlockEntropyAccumulator(BlockEntropyAccumulator):
+    """A :class:`BlockEntropyAccumulator` whose block size is :func:`auto_block_size` of the total size,
+    found while streaming (the total need not be known in advance).
+
+    It keeps the byte counts of each closed block and starts at :data:`AUTO_MIN_BLOCK` bytes; when the
+    input outgrows :data:`AUTO_MAX_BLOCKS` blocks, neighbouring blocks are merged in pairs and the block
+    size doubles. Power-of-two blocks nest, so the counts, and the entropies computed from them at
+    :meth:`finish`, are exactly those of a run with the final block size. Memory: at most
+    AUTO_MAX_BLOCKS + 1 count tables of 256 int64 (133 KiB), whatever the input size.
+    """
+
+    def __init__(self):
+        super().__init__(AUTO_MIN_BLOCK)
+        self._closed: list[np.ndarray] = []
+
+    def _close_block(self) -> None:
+        self._closed.append(self._block_counts.copy())
+        self.total_counts += self._block_counts
+        self._block_counts[:] = 0
+        self._filled = 0
+
+    def _double(self) -> None:
+        closed = self._closed
+        if len(closed) % 2:  # the last closed block and the open one make the first half of a new block
+            last = closed.pop()
+            self._block_counts += last
+            self.total_counts -= last  # counted again when the merged block closes
+            self._filled += self.block_size
+        self._closed = [closed[i] + closed[i + 1] for i in range(0, len(closed), 2)]
+        self.block_size *= 2
+
+    def update(self, piece) -> None:
+        data = _byte_source(piece)
+        pos = 0
+        while pos < data.size:
+            room = AUTO_MAX_BLOCKS * self.block_size - self.size
+            if room <= 0:
+                self._double()
+                continue
+            take = min(room, data.size - pos)
+            super().update(data[pos:pos + take])
+            pos += take
+
+    def finish(self) -> None:
+        if self._filled:
+            self._close_block()
+        self.entropies = [_kernels.entropy_of_counts(c) / _LN2 for c in self._closed]
+
+
 def check_jump_threshold(threshold) -> float:
     """``threshold`` as a float; ValueError unless positive and finite (NaN or <= 0 would mark every block)."""
     value = float(threshold)
@@ -327,7 +390,7 @@ def profile_from_accumulator(acc: BlockEntropyAccumulator, source: str, *,
         high_entropy_regions=high_entropy_regions(acc.entropies, high_threshold, acc.block_size, acc.size))
 
 
-def entropy_profile(source, block_size: int = DEFAULT_BLOCK_SIZE, *,
+def entropy_profile(source, block_size: int | None = None, *,
                     jump_threshold: float = DEFAULT_JUMP_THRESHOLD, high_threshold: float | None = None,
                     progress=None) -> EntropyProfile:
     """Order-0 entropy of each block of a file or of bytes, with jumps and high-entropy regions.
@@ -336,9 +399,10 @@ def entropy_profile(source, block_size: int = DEFAULT_BLOCK_SIZE, *,
     ----------
     source : str, os.PathLike, binary file object or bytes-like
         Files are streamed in pieces of about 4 MiB (bounded memory).
-    block_size : int
-        Bytes per block (default 64 KiB). Small blocks measure lower entropies (see
-        :func:`expected_random_entropy`).
+    block_size : int, optional
+        Bytes per block. Default: the smallest power of two (at least 256 bytes) that cuts the input into
+        at most 64 blocks (:func:`auto_block_size`), as ``codelength profile`` does; for a stream of
+        unknown size too. Small blocks measure lower entropies (see :func:`expected_random_entropy`).
     jump_threshold : float
         Smallest change of entropy (bits/byte) between neighbouring blocks reported as a jump.
     high_threshold : float, optional
@@ -359,11 +423,12 @@ def entropy_profile(source, block_size: int = DEFAULT_BLOCK_SIZE, *,
     >>> [(j.offset, j.direction) for j in p.jumps]
     [(1000, 'rise')]
     """
-    acc = BlockEntropyAccumulator(block_size)
+    acc = AutoBlockEntropyAccumulator() if block_size is None else BlockEntropyAccumulator(block_size)
     check_jump_threshold(jump_threshold)  # before reading a large file
     if high_threshold is not None:
         check_high_threshold(high_threshold)
-    for piece in _source_pieces(source, _aligned_chunk(acc.block_size), progress):
+    chunk = DEFAULT_CHUNK_SIZE if block_size is None else _aligned_chunk(acc.block_size)
+    for piece in _source_pieces(source, chunk, progress):
         acc.update(piece)
     return profile_from_accumulator(acc, source_name(source), jump_threshold=jump_threshold,
                                     high_threshold=high_threshold)

@@ -685,6 +685,29 @@ def _coder_row(coder_name: str, family: str, lane: Lane, error, n: int, order: i
                   lane.total, n)
 
 
+#: Data whose order-0 bound and best real compressor both save less than this percentage of its size
+#: is called incompressible in the summary (compressed or random-looking data: coding it again gains nothing).
+INCOMPRESSIBLE_PERCENT = 2.0
+
+
+def _incompressible_words(report: Report) -> str:
+    """The sentence that says compressed or random-looking data cannot be compressed again, or ""."""
+    h0 = report.bound("H0")
+    if h0.percent_of_original is None or 100.0 - h0.percent_of_original >= INCOMPRESSIBLE_PERCENT:
+        return ""
+    best = report.best_coder()
+    if best is None:
+        if report.coders_mode == "off":
+            return (f" Its order-0 entropy is within {INCOMPRESSIBLE_PERCENT:g} % of 8 bits/byte, as for "
+                    "compressed or random data (bounds only: run the coders to see whether any finds "
+                    "structure).")
+        return ""
+    if 100.0 - best.percent_of_original >= INCOMPRESSIBLE_PERCENT:
+        return ""
+    return (f" This is what compressed or random data looks like: it cannot be compressed again (no coder "
+            f"here saved {INCOMPRESSIBLE_PERCENT:g} % of its size).")
+
+
 def plain_words(report: Report) -> str:
     """One sentence in the spirit of ent's "optimum compression would reduce the size by N percent"."""
     n = report.size_bytes
@@ -724,7 +747,7 @@ def plain_words(report: Report) -> str:
         text += (f" The context-mixing coder's {cm.size_bytes:,} bytes ({cm.bits_per_byte:.2f} bits/byte) are "
                  "the best real estimate of the information content: an upper bound that a decoder really "
                  "achieves, where the H_k bounds leave out the cost of learning the model.")
-    return text
+    return text + _incompressible_words(report)
 
 
 # ---------------------------------------------------------------- rendering

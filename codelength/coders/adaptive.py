@@ -117,9 +117,19 @@ def _check_mix(mix) -> None:
 
 
 # ----------------------------------------------------------------------------- backend (io.oneshot)
-def encode_adaptive(symbols, alphabet_size, *, order=0, table_bits=DEFAULT_TABLE_BITS, mix=False):
+#: Context order of ``compress(data, coder="adaptive")`` and of ``codelength compress --coder adaptive``
+#: when none is given: order 2 for bytes (alphabets of at most 256 symbols), where it is the best single
+#: order on the corpus for its speed; order 0 for larger alphabets, which the context models do not code.
+#: (``codelength analyze`` runs the coder at the report's order ``-k``, to set it beside its bound H_k.)
+DEFAULT_ADAPTIVE_ORDER = 2
+
+
+def encode_adaptive(symbols, alphabet_size, *, order=None, table_bits=DEFAULT_TABLE_BITS, mix=False):
     """Backend ``"adaptive"``: adaptive order-0 (any alphabet) or order-1..4 context model (bytes),
-    ``mix=True`` to mix orders 0..order."""
+    ``mix=True`` to mix orders 0..order. ``order=None``: :data:`DEFAULT_ADAPTIVE_ORDER` for bytes, 0 for
+    larger alphabets."""
+    if order is None:
+        order = DEFAULT_ADAPTIVE_ORDER if alphabet_size <= 256 else 0
     order = check_integer(order, "order")
     table_bits = check_integer(table_bits, "table_bits")
     if order and alphabet_size > 256:
@@ -136,4 +146,4 @@ def decode_adaptive(param, model, payload, n, alphabet_size):
     return adaptive_decode(model, payload, n, param, alphabet_size)
 
 
-__all__ = ["MAX_ADAPTIVE_SYMBOLS", "MAX_ORDER", "DEFAULT_TABLE_BITS", "adaptive_encode", "adaptive_decode"]
+__all__ = ["DEFAULT_ADAPTIVE_ORDER", "MAX_ADAPTIVE_SYMBOLS", "MAX_ORDER", "DEFAULT_TABLE_BITS", "adaptive_encode", "adaptive_decode"]

@@ -9,7 +9,7 @@ from .model import (MAX_RANS_STREAMS, MAX_SCALE_BITS, MAX_STATIC_SYMBOLS, RANS_S
                     choose_scale_bits, default_streams, ideal_code_length, quantization_cost, quantize_frequencies)
 from .range import decode_range, encode_range, range_decode, range_encode  # noqa: F401
 from .rans import decode_rans, encode_rans, rans_decode, rans_encode  # noqa: F401
-from .adaptive import (DEFAULT_TABLE_BITS, MAX_ADAPTIVE_SYMBOLS, MAX_ORDER, MAX_TABLE_BITS,  # noqa: F401
+from .adaptive import (DEFAULT_ADAPTIVE_ORDER, DEFAULT_TABLE_BITS, MAX_ADAPTIVE_SYMBOLS, MAX_ORDER, MAX_TABLE_BITS,  # noqa: F401
                        MIN_TABLE_BITS, adaptive_decode, adaptive_encode, decode_adaptive, encode_adaptive)
 
 __all__ = [

@@ -114,19 +114,19 @@ FAMILIES = {
 def closed_form_entropy(family: str, base=None, **params) -> float:
     """Differential entropy of a standard distribution family, from its closed form.
 
-    =======================  ==========================  ======================================
-    family                   parameters (defaults)       h(X) in nats
-    =======================  ==========================  ======================================
-    ``"normal"``             ``sigma=1``                 ½ log(2πe σ²)
-    ``"multivariate_normal"``  ``cov`` (d x d)           ½ d (1 + log 2π) + ½ log det Σ
-    ``"uniform"``            ``low=0, high=1``           log(b − a)
-    ``"exponential"``        ``rate=1``                  1 − log λ
-    ``"laplace"``            ``scale=1``                 1 + log(2b)
-    ``"logistic"``           ``scale=1``                 log s + 2
-    ``"cauchy"``             ``scale=1``                 log(4πγ)
-    ``"lognormal"``          ``mu=0, sigma=1``           μ + ½ log(2πe σ²)
-    ``"gamma"``              ``shape=1, scale=1``        k + log θ + log Γ(k) + (1 − k) ψ(k)
-    =======================  ==========================  ======================================
+    ===========================  =======================  ===================================
+    family                       parameters (defaults)    h(X) in nats
+    ===========================  =======================  ===================================
+    ``"normal"``                 ``sigma=1``              ½ log(2πe σ²)
+    ``"multivariate_normal"``    ``cov`` (d x d)          ½ d (1 + log 2π) + ½ log det Σ
+    ``"uniform"``                ``low=0, high=1``        log(b − a)
+    ``"exponential"``            ``rate=1``               1 − log λ
+    ``"laplace"``                ``scale=1``              1 + log(2b)
+    ``"logistic"``               ``scale=1``              log s + 2
+    ``"cauchy"``                 ``scale=1``              log(4πγ)
+    ``"lognormal"``              ``mu=0, sigma=1``        μ + ½ log(2πe σ²)
+    ``"gamma"``                  ``shape=1, scale=1``     k + log θ + log Γ(k) + (1 − k) ψ(k)
+    ===========================  =======================  ===================================
 
     Location parameters do not change h, so they are not taken (except the log-normal's μ).
 

@@ -673,7 +673,7 @@ def mutual_information(x, y, base=None) -> float:
     Computed as the KL divergence of the joint from the product of the marginals with non-negative
     terms (see :func:`kl_divergence`), not as a difference of entropies, so small dependence between
     large samples is not lost to cancellation. Like every plug-in estimate it is biased upwards on
-    small samples (about (|X| - 1)(|Y| - 1) / (2n ln 2) bits for independent sequences).
+    small samples (about (\\|X\\| - 1)(\\|Y\\| - 1) / (2n ln 2) bits for independent sequences).
     """
     scale = log_base(base)
     table = joint_counts(x, y)

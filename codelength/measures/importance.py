@@ -54,7 +54,7 @@ class ImportanceEstimate:
 
     @property
     def relative_error(self) -> float:
-        """std_error / |estimate| (inf when the estimate is 0)."""
+        """std_error / abs(estimate) (inf when the estimate is 0)."""
         return self.std_error / abs(self.estimate) if self.estimate else math.inf
 
 

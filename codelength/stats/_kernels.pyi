@@ -5,6 +5,8 @@ from typing_extensions import Buffer
 import numpy as np
 import numpy.typing as npt
 
+__cython_version__: str
+
 def byte_counts_into(data: Buffer, out: npt.NDArray[np.int64]) -> Any: ...
 
 def symbol_range(data: npt.NDArray[Any]) -> Any: ...

@@ -20,6 +20,14 @@ from libc.stdlib cimport calloc, free
 
 import numpy as np
 
+cdef extern from *:
+    long CYTHON_HEX_VERSION   # defined by the Cython that generated this module's C
+
+#: The Cython version that compiled this module (the benchmark's machine line reports it).
+__cython_version__ = (f"{(CYTHON_HEX_VERSION >> 24) & 0xFF}.{(CYTHON_HEX_VERSION >> 16) & 0xFF}."
+                      f"{(CYTHON_HEX_VERSION >> 8) & 0xFF}")
+
+
 ctypedef fused symbol_t:
     uint8_t
     uint16_t
@@ -221,7 +229,7 @@ cdef inline Py_ssize_t _probe_add(Slot* slots, Py_ssize_t wrap, int shift, uint6
 
 
 cdef class NgramCounter:
-    """Counts of the n-grams (n = 1..8) of a byte stream fed in pieces.
+    """NgramCounter(n, max_distinct=0)\n--\n\nCounts of the n-grams (n = 1..8) of a byte stream fed in pieces.
 
     Keys pack the n bytes big-endian into a uint64 (first byte highest), so the context of an n-gram
     is ``key >> 8`` and sorting keys groups n-grams by context. n <= 2 uses a dense table; larger n an

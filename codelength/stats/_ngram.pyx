@@ -117,7 +117,7 @@ def collapse_weighted(uint64_t[::1] keys, int64_t[::1] counts, Py_ssize_t m):
 # ---------------------------------------------------------------------------------------------
 
 cdef class RunMerger:
-    """Merge sorted runs of (key, count) given block by block into one sorted stream.
+    """RunMerger(nruns)\n--\n\nMerge sorted runs of (key, count) given block by block into one sorted stream.
 
     Each run is fed a block at a time with :meth:`set_block` (``counts`` None: every key counts 1);
     :meth:`merge` fills an output block and returns when it is full or a run's block is used up (that
@@ -261,7 +261,7 @@ cdef inline void _neumaier_add(double* total, double* compensation, double term)
 
 
 cdef class PrefixScanner:
-    """Conditional entropies H_0 .. H_{n-1} from the sorted stream of n-gram keys (with counts).
+    """PrefixScanner(n, totals)\n--\n\nConditional entropies H_0 .. H_{n-1} from the sorted stream of n-gram keys (with counts).
 
     Level m (1..n) is the m-byte prefix of the keys: a run of equal m-prefixes is one distinct m-gram
     and its count the sum of the counts in the run. The runs of level k+1 inside one run of level k are
