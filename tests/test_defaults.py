@@ -11,13 +11,15 @@ import pytest
 import codelength as cl
 from codelength.app import cli, profile as pf
 from codelength.coders.arithmetic import DEFAULT_ADAPTIVE_ORDER
-from codelength.io import container
+from codelength.io.stream import blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _order_of(blob: bytes) -> int:
-    return container.unpack(blob).param
+    (block,) = blocks(blob)              # one coded block of the v2 stream; its parameter is the order
+    assert block["type"] == "coded"
+    return block["param"]
 
 
 def test_adaptive_default_order_is_one(tmp_path, sample_bytes):
