@@ -12,47 +12,43 @@ Sources
 
 How it is computed
     Every chunk (an array block, a bag partition, a byte range of ``chunk_size`` of a file) becomes a
-    :class:`Partial`: its own n-gram tables, its first and last ``max_order`` bytes and its length. Partials are
-    merged in order by a tree of tasks; merging two adds their tables and the n-grams that straddle them (those
-    of ``left.tail + right.head``), so the merge of the chunks is exactly the statistics of the concatenation,
-    whatever the chunking. What crosses the network: per chunk a 256-entry count vector (order 0), the
-    non-zero entries of the 65536-entry bigram table (order 1), and for orders 2 and up sorted (key, count)
-    tables of 16 bytes per distinct n-gram, split into ``partitions`` key ranges (by their first byte) that are
-    merged by independent task trees; the last step concatenates the ranges (they are in key order) and sums the
-    entropies. See docs/scaling.md.
+    :class:`Partial`: its byte counts, a :class:`codelength.ContextStatistics` fed with the chunk (the
+    single-machine object: mergeable, the n-grams across a seam counted by its ``merge``), and, where the
+    chunk's offset in the stream is known (files, arrays), the fragments of the fixed-size blocks it
+    touches (for the ``Hblock`` bound). Partials are merged in stream order by a tree of tasks, so the
+    result is the statistics of the concatenation, whatever the chunking. What crosses the network: per
+    chunk a 256-entry count vector (the only thing :func:`counts` sends), and for context statistics the
+    pickled ``ContextStatistics`` (the non-zero entries of its table of (k+1)-grams, 16 bytes each, or 8
+    bytes a key when most are distinct) plus 2 KiB per partial block. See docs/scaling.md.
 
 Exactness
-    Counts and all n-gram tables are exact integers. H_0 and H_1 equal :func:`codelength.context_entropies` bit
-    for bit. H_k for k >= 2 is the compensated sum over the n-grams in key order
-    (:func:`codelength.stats._kernels.conditional_entropy_of_sorted` of :func:`codelength.ngram_counts`), which
-    the single-machine :class:`~codelength.ContextStatistics` of this version sums in hash-table order instead:
-    the two agree to a few ulps, not always bit for bit.
+    Counts and n-gram tables are exact integers, and every entropy is computed by the single-machine code
+    from the same merged table: H_0 .. H_k equal :func:`codelength.context_entropies` of the concatenation
+    bit for bit, ``Hblock`` equals ``analyze``'s (block entropies summed with :func:`math.fsum`).
 
-Memory of a task: a chunk's bytes plus its tables (at most 16 bytes per distinct n-gram of the chunk per order,
-and 512 KiB for order 1); of a merge: the tables of the ``split_every`` partials it merges.
+Memory of a task: a chunk's bytes plus its ``ContextStatistics``, bounded by ``memory`` (default
+:data:`DEFAULT_MEMORY`; past it, sorted runs spill to the worker's temporary directory); of a merge: the
+partials it merges (``split_every`` of them), bounded the same way.
 """
 from __future__ import annotations
 
-import glob as _glob
-import math
-import operator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .stats import _kernels
-from .stats.context import MAX_ORDER, _check_order
+from .stats.context import MAX_ORDER, ContextStatistics, _check_memory, _check_order
 from .stats.counting import _byte_source, check_integer
 
 #: Bytes of a file read per task (default).
 DEFAULT_CHUNK_SIZE = 64 << 20
-#: Key ranges for the tables of orders >= 2 when they are split (``partitions=``); 1 (the default) merges
-#: everything in one tree, right for tables that fit one worker comfortably.
-DEFAULT_PARTITIONS = 16
 #: Partials one merge task takes.
 DEFAULT_SPLIT_EVERY = 8
+#: Memory bound (bytes) of each task's ContextStatistics (enough for order 2's dense 128 MiB table).
+DEFAULT_MEMORY = 256 << 20
 
 _EXTRA_HINT = "pip install 'codelength[dask]'"
+_DEFAULT = object()
 
 
 def _require_dask():
@@ -76,89 +72,99 @@ def _require_fsspec():
     return fsspec
 
 
+# ------------------------------------------------------------------------------------------ block entropies
+
+@dataclass
+class BlockPartial:
+    """The order-0 entropies of the fixed-size blocks of a stretch of the stream (``Hblock``).
+
+    Blocks sit at multiples of ``block_size`` of the whole stream (``total`` bytes; the last block may be
+    shorter). ``done`` maps a block index to its entropy (bits/byte) once all its bytes are in; ``edges``
+    the byte counts of blocks only partly inside the stretch, completed by the neighbours' when merged.
+    """
+
+    block_size: int
+    total: int
+    done: dict = field(default_factory=dict)
+    edges: dict = field(default_factory=dict)
+
+    def _length(self, index: int) -> int:
+        return min(self.block_size, self.total - index * self.block_size)
+
+
+def _block_entropy(counts: np.ndarray) -> float:
+    from .app.profile import _LN2
+    return _kernels.entropy_of_counts(counts) / _LN2   # what BlockEntropyAccumulator computes per block
+
+
+def block_partial(data, start: int, block_size: int, total: int) -> BlockPartial:
+    """The :class:`BlockPartial` of ``data``, the bytes at offsets ``start ..`` of a stream of ``total``."""
+    data = _byte_source(data)
+    out = BlockPartial(block_size, total)
+    pos = 0
+    while pos < data.size:
+        index = (start + pos) // block_size
+        take = min((index + 1) * block_size - (start + pos), data.size - pos)
+        counts = np.zeros(256, np.int64)
+        _kernels.byte_counts_into(data[pos:pos + take], counts)
+        if take == out._length(index):
+            out.done[index] = _block_entropy(counts)
+        else:
+            out.edges[index] = counts
+        pos += take
+    return out
+
+
+def merge_block_partials(*parts: BlockPartial) -> BlockPartial:
+    """Merge block partials of any stretches of one stream (completing the blocks they share)."""
+    out = BlockPartial(parts[0].block_size, parts[0].total)
+    for part in parts:
+        if (part.block_size, part.total) != (out.block_size, out.total):
+            raise ValueError("merge_block_partials: partials of different block sizes or streams")
+        out.done.update(part.done)
+        for index, counts in part.edges.items():
+            out.edges[index] = counts + out.edges[index] if index in out.edges else counts
+    for index in [i for i, c in out.edges.items() if int(c.sum()) == out._length(i)]:
+        out.done[index] = _block_entropy(out.edges.pop(index))
+    return out
+
+
 # ------------------------------------------------------------------------------------------ partials
-
-def _merge_sparse(tables):
-    """Sum sorted (keys, counts) tables into one sorted table."""
-    tables = [t for t in tables if t[0].size]
-    if not tables:
-        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
-    if len(tables) == 1:
-        return tables[0]
-    keys = np.concatenate([t[0] for t in tables])
-    counts = np.concatenate([t[1] for t in tables])
-    order = np.argsort(keys, kind="stable")
-    keys, counts = keys[order], counts[order]
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    return keys[starts], np.add.reduceat(counts, starts)
-
-
-def _split_by_range(keys, counts, n, partitions):
-    """A sorted table of n-grams cut into ``partitions`` key ranges by the n-gram's first byte."""
-    first = (keys >> np.uint64(8 * (n - 1))).astype(np.int64)
-    cuts = np.searchsorted(first * partitions // 256, np.arange(partitions + 1), side="left")
-    return [(keys[cuts[p]:cuts[p + 1]], counts[cuts[p]:cuts[p + 1]]) for p in range(partitions)]
-
 
 @dataclass
 class Partial:
     """Statistics of one stretch of a byte stream, mergeable with the next stretch's.
 
-    ``dense[0]`` is the 256-entry byte count vector, ``dense[1]`` (max_order >= 1) the 65536-entry bigram
-    table; ``sparse[k - 2][p]`` the sorted (keys, counts) of (k+1)-grams in key range p, for k >= 2. ``head``
-    and ``tail`` are the first and last ``min(max_order, length)`` bytes.
+    ``counts`` is the 256-entry byte count vector; ``contexts`` a :class:`codelength.ContextStatistics`
+    (None when only counts are asked for); ``blocks`` a :class:`BlockPartial` (None when the stretch's
+    offset is unknown or Hblock not asked for).
     """
 
-    max_order: int
-    partitions: int
-    length: int
-    head: bytes
-    tail: bytes
-    dense: list = field(default_factory=list)
-    sparse: list = field(default_factory=list)
+    size: int
+    counts: np.ndarray
+    contexts: ContextStatistics | None = None
+    blocks: BlockPartial | None = None
 
 
-def _ngram_table(data: np.ndarray, n: int):
-    counter = _kernels.NgramCounter(n)
-    counter.update(data)
-    return counter.result()
+def chunk_partial(data, max_order: int | None = 0, *, memory: int = DEFAULT_MEMORY, start: int | None = None,
+                  block_size: int | None = None, total: int | None = None) -> Partial:
+    """The :class:`Partial` of one chunk of bytes (bytes-like or uint8 array).
 
-
-def chunk_partial(data, max_order: int = 0, partitions: int = 1) -> Partial:
-    """The :class:`Partial` of one chunk of bytes (bytes-like or uint8 array)."""
+    ``max_order=None``: counts only. ``block_size`` (with the chunk's ``start`` offset and the stream's
+    ``total`` size): also the block fragments for Hblock.
+    """
     data = _byte_source(data)
-    k = min(max_order, data.size)
-    dense = [np.zeros(256, np.int64)]
-    _kernels.byte_counts_into(data, dense[0])
-    if max_order >= 1:
-        bigrams = np.zeros(65536, np.int64)
-        keys, values = _ngram_table(data, 2)
-        bigrams[keys.astype(np.intp)] = values
-        dense.append(bigrams)
-    sparse = [_split_by_range(*_ngram_table(data, order + 1), order + 1, partitions)
-              for order in range(2, max_order + 1)]
-    return Partial(max_order, partitions, int(data.size), data[:k].tobytes(), data[data.size - k:].tobytes(),
-                   dense, sparse)
-
-
-def _seam_partial(left: Partial, right: Partial) -> Partial:
-    """The n-grams that start in ``left`` and end in ``right`` (none of either side alone), as tables."""
-    k = left.max_order
-    dense = [None]   # a 1-gram never straddles
-    if k >= 1:
-        dense.append(None)
-        if left.tail and right.head:
-            dense[1] = np.zeros(65536, np.int64)
-            dense[1][(left.tail[-1] << 8) | right.head[0]] += 1
-    sparse = []
-    for order in range(2, k + 1):
-        # every (order+1)-gram of tail[-order:] + head[:order] crosses the seam: each side has <= order bytes
-        seam = np.frombuffer(left.tail[-order:] + right.head[:order], np.uint8)
-        if left.tail and right.head and seam.size > order:
-            sparse.append(_split_by_range(*_ngram_table(seam, order + 1), order + 1, left.partitions))
-        else:
-            sparse.append([_EMPTY] * left.partitions)
-    return Partial(k, left.partitions, 0, b"", b"", dense, sparse)
+    counts = np.zeros(256, np.int64)
+    _kernels.byte_counts_into(data, counts)
+    contexts = None
+    if max_order is not None:
+        contexts = ContextStatistics(max_order, memory=memory)
+        contexts.update(data)
+        contexts.compact()   # a waiting partial holds its distinct n-grams, not a dense table
+    blocks = None
+    if block_size is not None and start is not None and total is not None:
+        blocks = block_partial(data, start, block_size, total)
+    return Partial(int(data.size), counts, contexts, blocks)
 
 
 def merge_partials(*parts: Partial) -> Partial:
@@ -166,34 +172,16 @@ def merge_partials(*parts: Partial) -> Partial:
     parts = [p for p in parts if p is not None]
     if not parts:
         raise ValueError("merge_partials needs at least one partial")
-    k, partitions = parts[0].max_order, parts[0].partitions
-    if any(p.max_order != k or p.partitions != partitions for p in parts):
-        raise ValueError("merge_partials: partials of different max_order or partitions")
-    pieces = []
-    for i, part in enumerate(parts):
-        if i:
-            pieces.append(_seam_partial(_edges_of(parts[:i]), part))
-        pieces.append(part)
-    length = sum(p.length for p in parts)
-    head = b"".join(p.head for p in parts)[:k] if k else b""
-    tail = b"".join(p.tail for p in parts)[-k:] if k else b""
-    dense = [_add_optional([p.dense[j] for p in pieces]) for j in range(len(parts[0].dense))]
-    sparse = [[_merge_sparse([p.sparse[j][q] for p in pieces]) for q in range(partitions)]
-              for j in range(len(parts[0].sparse))]
-    return Partial(k, partitions, length, head, tail, dense, sparse)
-
-
-def _add_optional(tables):
-    """Sum of count tables, None standing for all zeros (None if every one is)."""
-    present = [t for t in tables if t is not None]
-    return sum(present[1:], present[0].copy()) if present else None
-
-
-def _edges_of(parts) -> Partial:
-    """A table-less partial holding only the head and tail of the concatenation of ``parts``."""
-    k = parts[0].max_order
-    return Partial(k, parts[0].partitions, sum(p.length for p in parts),
-                   b"".join(p.head for p in parts)[:k], b"".join(p.tail for p in parts)[-k:] if k else b"")
+    kinds = {(p.contexts is None, p.contexts.max_order if p.contexts is not None else None, p.blocks is None)
+             for p in parts}
+    if len(kinds) > 1:
+        raise ValueError("merge_partials: partials computed with different options")
+    counts = parts[0].counts.copy()
+    for part in parts[1:]:
+        counts += part.counts
+    contexts = None if parts[0].contexts is None else ContextStatistics.merge_all([p.contexts for p in parts])
+    blocks = None if parts[0].blocks is None else merge_block_partials(*[p.blocks for p in parts])
+    return Partial(sum(p.size for p in parts), counts, contexts, blocks)
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -205,30 +193,36 @@ class StreamStatistics:
     size: int
     max_order: int
     counts: np.ndarray
-    ngram_tables: list  # [(keys, counts)] for n = 1 .. max_order + 1, sorted by key
+    contexts: ContextStatistics
+    block_size: int | None = None
+    block_entropies: list | None = None   # bits/byte of each block, in order (None: not computed)
 
     def entropies(self, base=None) -> np.ndarray:
         """``[H_0, ..., H_max_order]`` per byte (bits unless ``base``), as :func:`codelength.context_entropies`."""
-        from .measures.discrete import log_base
-        scale = log_base(base)
-        out = np.empty(self.max_order + 1)
-        for k, (keys, counts) in enumerate(self.ngram_tables):
-            out[k] = (_kernels.conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0) / scale
-        return out
+        return self.contexts.entropies(base)
 
     def distinct_ngrams(self) -> np.ndarray:
         """Distinct (k+1)-grams for k = 0 .. max_order."""
-        return np.array([t[1].size for t in self.ngram_tables], dtype=np.int64)
+        return self.contexts.distinct_ngrams()
+
+    def block_bits_per_byte(self) -> float | None:
+        """Size-weighted mean of the block entropies (``analyze``'s Hblock), or None when not computed."""
+        if self.block_entropies is None:
+            return None
+        from .app.profile import BlockEntropyAccumulator
+        blocks = BlockEntropyAccumulator(self.block_size)
+        blocks.entropies, blocks.size = list(self.block_entropies), self.size
+        return blocks.mean_bits_per_byte()
 
 
 def _finish(part: Partial) -> StreamStatistics:
-    tables = []
-    for j, dense in enumerate(part.dense):
-        nonzero = np.flatnonzero(dense)
-        tables.append((nonzero.astype(np.uint64), dense[nonzero].copy()))
-    for ranges in part.sparse:
-        tables.append((np.concatenate([r[0] for r in ranges]), np.concatenate([r[1] for r in ranges])))
-    return StreamStatistics(part.length, part.max_order, part.dense[0], tables[:part.max_order + 1])
+    entropies = None
+    if part.blocks is not None:
+        if part.blocks.edges:
+            raise RuntimeError(f"blocks {sorted(part.blocks.edges)} were not completed: a chunk is missing")
+        entropies = [part.blocks.done[i] for i in sorted(part.blocks.done)]
+    return StreamStatistics(part.size, part.contexts.max_order, part.counts, part.contexts,
+                            part.blocks.block_size if part.blocks is not None else None, entropies)
 
 
 # ------------------------------------------------------------------------------------------ sources
@@ -269,41 +263,51 @@ def _read_range(fs, path: str, start: int, end: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8)
 
 
-def _file_chunk_partial(fs, path, start, end, max_order, partitions):
-    return chunk_partial(_read_range(fs, path, start, end), max_order, partitions)
+def _file_chunk_partial(fs, path, start, end, options):
+    return chunk_partial(_read_range(fs, path, start, end), **options)
 
 
-def _bag_partition_partial(records, max_order, partitions):
+def _bag_partition_partial(records, options):
     pieces = []
     for i, r in enumerate(records):
         if isinstance(r, str):
             raise TypeError("a bag of byte strings is needed; encode text first (e.g. bag.map(str.encode))")
         pieces.append(bytes(memoryview(r).cast("B")) if not isinstance(r, bytes) else r)
-    return chunk_partial(b"".join(pieces), max_order, partitions)
+    return chunk_partial(b"".join(pieces), **options)
 
 
-def _array_block_partial(block, max_order, partitions):
+def _array_block_partial(block, options):
     block = np.ascontiguousarray(block)
     if block.dtype != np.uint8:
         raise TypeError(f"a dask array of uint8 is needed, got dtype {block.dtype}")
-    return chunk_partial(block.reshape(-1), max_order, partitions)
+    return chunk_partial(block.reshape(-1), **options)
 
 
-def chunk_tasks(source, *, max_order: int = 0, partitions: int = 1,
-                chunk_size: int = DEFAULT_CHUNK_SIZE, storage_options=None) -> list:
-    """One delayed :class:`Partial` per chunk of ``source``, in stream order."""
+def chunk_tasks(source, *, max_order: int | None = 0, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                memory: int = DEFAULT_MEMORY, block_size: int | None = None, storage_options=None) -> list:
+    """One delayed :class:`Partial` per chunk of ``source``, in stream order.
+
+    ``block_size``: also the Hblock fragments, for sources whose chunk offsets are known here (files and
+    arrays; a bag's partition sizes are not, so bags get none)."""
     _require_dask()
     from dask import delayed
     import dask.array as da
     import dask.bag as db
+    base = {"max_order": max_order, "memory": memory}
     if isinstance(source, da.Array):
         if source.dtype != np.uint8:
             raise TypeError(f"a dask array of uint8 is needed, got dtype {source.dtype}")
-        blocks = source.to_delayed().ravel().tolist() if source.ndim == 1 else \
-            source.rechunk({i: -1 for i in range(1, source.ndim)}).to_delayed().ravel().tolist()
-        return [delayed(_array_block_partial, pure=True)(b, max_order, partitions) for b in blocks]
+        if source.ndim > 1:
+            source = source.rechunk({i: -1 for i in range(1, source.ndim)})
+        row = int(np.prod(source.shape[1:], dtype=np.int64)) if source.ndim > 1 else 1
+        sizes = [int(c) * row for c in source.chunks[0]] if source.ndim else [int(source.size)]
+        starts = np.concatenate(([0], np.cumsum(sizes, dtype=np.int64)))
+        blocks = source.to_delayed().ravel().tolist()
+        return [delayed(_array_block_partial, pure=True)(b, _with_blocks(base, block_size, int(starts[i]),
+                                                                        int(source.size)))
+                for i, b in enumerate(blocks)]
     if isinstance(source, db.Bag):
-        return [delayed(_bag_partition_partial, pure=True)(p, max_order, partitions) for p in source.to_delayed()]
+        return [delayed(_bag_partition_partial, pure=True)(p, base) for p in source.to_delayed()]
     if isinstance(source, (str, list, tuple)) or hasattr(source, "__fspath__"):
         if isinstance(source, (list, tuple)) and source and not all(isinstance(s, str) or hasattr(s, "__fspath__")
                                                                  for s in source):
@@ -312,14 +316,22 @@ def chunk_tasks(source, *, max_order: int = 0, partitions: int = 1,
         chunk_size = check_integer(chunk_size, "chunk_size")
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, got {chunk_size}")
-        tasks = []
-        for fs, path, size, _ in _expand_paths(source, storage_options):
+        files = _expand_paths(source, storage_options)
+        total = sum(size for _, _, size, _ in files)
+        tasks, offset = [], 0
+        for fs, path, size, _ in files:
             for start in range(0, size, chunk_size):
-                tasks.append(delayed(_file_chunk_partial, pure=True)(fs, path, start, min(size, start + chunk_size),
-                                                                    max_order, partitions))
+                end = min(size, start + chunk_size)
+                tasks.append(delayed(_file_chunk_partial, pure=True)(
+                    fs, path, start, end, _with_blocks(base, block_size, offset + start, total)))
+            offset += size
         return tasks
     raise TypeError(f"codelength.dask takes a dask.array of uint8, a dask.bag of bytes, or paths/URLs; "
                     f"got {type(source).__name__}")
+
+
+def _with_blocks(options: dict, block_size, start: int, total: int) -> dict:
+    return dict(options, block_size=block_size, start=start, total=total) if block_size is not None else options
 
 
 def _tree(values, combine, split_every):
@@ -332,62 +344,37 @@ def _tree(values, combine, split_every):
     return level[0]
 
 
-_EMPTY = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+def _check_block_size(block_size):
+    if block_size is None:
+        return None
+    block_size = check_integer(block_size, "block_size")
+    if block_size < 1:
+        raise ValueError(f"block_size must be positive, got {block_size}")
+    return block_size
 
 
-def statistics_graph(source, *, max_order: int = 0, partitions: int = 1,
-                     chunk_size: int = DEFAULT_CHUNK_SIZE, split_every: int = DEFAULT_SPLIT_EVERY,
-                     storage_options=None):
+def statistics_graph(source, *, max_order: int = 0, chunk_size: int = DEFAULT_CHUNK_SIZE,
+                     split_every: int = DEFAULT_SPLIT_EVERY, memory: int = DEFAULT_MEMORY,
+                     block_size: int | None = None, storage_options=None):
     """A delayed :class:`StreamStatistics` of ``source`` (compute it with ``.compute()`` or a client).
 
-    The graph: one task per chunk, then an ordered tree of merges (``split_every`` partials per task). With
-    ``partitions`` P > 1 the tables of orders >= 2 are cut into P key ranges (by the n-grams' first byte)
-    and each range is merged by its own tree, so no task ever holds more than about 1/P of a high order's
-    table; the edges (heads, tails and the n-grams across chunk seams) and the dense tables of orders 0
-    and 1 go up a tree of their own, and a last task assembles the result.
+    The graph: one task per chunk (its :class:`Partial`), then an ordered tree of merges (``split_every``
+    partials per task), then a last task that turns the merged partial into the result. ``block_size``:
+    also the block entropies (Hblock) of blocks of that size, for files and arrays.
     """
     from dask import delayed
     max_order = _check_order(max_order)
-    partitions = check_integer(partitions, "partitions")
-    if not 1 <= partitions <= 256:
-        raise ValueError(f"partitions must be between 1 and 256, got {partitions}")
+    memory = _check_memory(memory)
+    block_size = _check_block_size(block_size)
     split_every = check_integer(split_every, "split_every")
     if split_every < 2:
         raise ValueError(f"split_every must be at least 2, got {split_every}")
-    tasks = chunk_tasks(source, max_order=max_order, partitions=partitions, chunk_size=chunk_size,
+    tasks = chunk_tasks(source, max_order=max_order, chunk_size=chunk_size, memory=memory, block_size=block_size,
                         storage_options=storage_options)
     if not tasks:
-        tasks = [delayed(chunk_partial, pure=True)(b"", max_order, partitions)]
-    if partitions == 1 or max_order < 2:
-        return delayed(_finish, pure=True)(_tree(tasks, merge_partials, split_every))
-    # edges and dense tables (orders 0, 1) up one tree; each key range of the orders >= 2 up its own
-    edges = _tree([delayed(_strip_sparse, pure=True)(t) for t in tasks], merge_partials, split_every)
-    ranges = [_tree([delayed(_range_of, pure=True)(t, q) for t in tasks], _merge_ranges, split_every)
-              for q in range(partitions)]
-    return delayed(_assemble, pure=True)(edges, *ranges)
-
-
-def _strip_sparse(part: Partial) -> Partial:
-    """The partial without its tables of orders >= 2 (edges and dense tables only)."""
-    return Partial(part.max_order, part.partitions, part.length, part.head, part.tail, part.dense,
-                   [[_EMPTY] * part.partitions for _ in part.sparse])
-
-
-def _range_of(part: Partial, q: int):
-    """Key range ``q`` of every order >= 2: a list over orders of (keys, counts)."""
-    return [ranges[q] for ranges in part.sparse]
-
-
-def _merge_ranges(*tables):
-    return [_merge_sparse([t[j] for t in tables]) for j in range(len(tables[0]))]
-
-
-def _assemble(edges: Partial, *ranges) -> StreamStatistics:
-    """The merged edges (dense tables and the seam n-grams) plus each key range's merged tables."""
-    k, partitions = edges.max_order, edges.partitions
-    per_order = [[_merge_sparse([ranges[q][j], edges.sparse[j][q]]) for q in range(partitions)]
-                 for j in range(max(0, k - 1))]
-    return _finish(Partial(k, partitions, edges.length, edges.head, edges.tail, edges.dense, per_order))
+        tasks = [delayed(chunk_partial, pure=True)(b"", max_order, memory=memory, start=0, block_size=block_size,
+                                                   total=0)]
+    return delayed(_finish, pure=True)(_tree(tasks, merge_partials, split_every))
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -404,15 +391,15 @@ def counts(source, *, chunk_size: int = DEFAULT_CHUNK_SIZE, split_every: int = D
     Equal to :func:`codelength.counts` of the concatenated bytes. Each chunk sends one 256-entry vector.
     """
     from dask import delayed
-    tasks = chunk_tasks(source, max_order=0, partitions=1, chunk_size=chunk_size, storage_options=storage_options)
+    tasks = chunk_tasks(source, max_order=None, chunk_size=chunk_size, storage_options=storage_options)
     if not tasks:
         return np.zeros(256, np.int64)
-    vectors = [delayed(_dense0, pure=True)(t) for t in tasks]
+    vectors = [delayed(_counts_of, pure=True)(t) for t in tasks]
     return _compute(_tree(vectors, _add_vectors, split_every), scheduler)
 
 
-def _dense0(part: Partial) -> np.ndarray:
-    return part.dense[0]
+def _counts_of(part: Partial) -> np.ndarray:
+    return part.counts
 
 
 def _add_vectors(*vectors):
@@ -420,11 +407,13 @@ def _add_vectors(*vectors):
 
 
 def context_statistics(source, max_order: int = 3, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                       partitions: int = 1, split_every: int = DEFAULT_SPLIT_EVERY,
-                       storage_options=None, scheduler=None) -> StreamStatistics:
-    """Exact order-0..``max_order`` statistics (n-gram tables, H_k) of a source, seams included."""
-    return _compute(statistics_graph(source, max_order=max_order, partitions=partitions, chunk_size=chunk_size,
-                                     split_every=split_every, storage_options=storage_options), scheduler)
+                       split_every: int = DEFAULT_SPLIT_EVERY, memory: int = DEFAULT_MEMORY,
+                       block_size: int | None = None, storage_options=None, scheduler=None) -> StreamStatistics:
+    """Exact order-0..``max_order`` statistics (n-gram tables, H_k) of a source, seams included; with
+    ``block_size``, also the block entropies of files and arrays (Hblock)."""
+    return _compute(statistics_graph(source, max_order=max_order, chunk_size=chunk_size, split_every=split_every,
+                                     memory=memory, block_size=block_size, storage_options=storage_options),
+                    scheduler)
 
 
 def context_entropies(source, max_order: int = 3, base=None, **options) -> np.ndarray:
@@ -432,14 +421,18 @@ def context_entropies(source, max_order: int = 3, base=None, **options) -> np.nd
     return context_statistics(source, max_order, **options).entropies(base)
 
 
-def bounds(source, order: int = 3, **options):
-    """The entropy bounds of ``analyze`` (H0 .. Hk, :class:`codelength.Bound`) of the whole source."""
-    stats = context_statistics(source, order, **options)
+def bounds(source, order: int = 3, *, block_size=_DEFAULT, **options):
+    """The entropy bounds of ``analyze`` (H0 .. Hk and, for files and arrays, Hblock; :class:`codelength.Bound`)
+    of the whole source. ``block_size``: Hblock's block (default ``analyze``'s; None: no Hblock)."""
+    if block_size is _DEFAULT:
+        from .app.profile import DEFAULT_BLOCK_SIZE as block_size
+    stats = context_statistics(source, order, block_size=block_size, **options)
     return bounds_of(stats)
 
 
 def bounds_of(stats: StreamStatistics):
-    from .app.report import _bound
+    """The bounds of ``analyze`` from computed statistics (Hblock when the block entropies were computed)."""
+    from .app.report import _bound, _human
     from .measures.discrete import entropy
     h = stats.entropies()
     distinct = stats.distinct_ngrams().tolist()
@@ -447,6 +440,9 @@ def bounds_of(stats: StreamStatistics):
     out = [_bound("H0", "order 0, bytes independent", 0, None, entropy(stats.counts), n, distinct[0])]
     for k in range(1, stats.max_order + 1):
         out.append(_bound(f"H{k}", f"order {k}, {k}-byte context", k, None, float(h[k]), n, distinct[k]))
+    if stats.block_entropies is not None:
+        out.append(_bound("Hblock", f"order 0 per {_human(stats.block_size)} block", None, stats.block_size,
+                          stats.block_bits_per_byte(), n))
     return out
 
 
@@ -512,12 +508,16 @@ class CorpusAnalysis:
 
 
 def analyze_corpus(source, *, order: int = 3, coders: bool = True, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                   partitions: int = 1, storage_options=None, scheduler=None, **options):
-    """Run :func:`codelength.analyze` on every file (one task each) and the merged corpus statistics in one
-    Dask computation. Returns a :class:`CorpusAnalysis`."""
+                   memory: int = DEFAULT_MEMORY, storage_options=None, scheduler=None, **options):
+    """Run :func:`codelength.analyze` on every file (one task each) and the merged corpus statistics (the
+    bounds H0 .. Hk and Hblock of the files' concatenation) in one Dask computation. ``memory`` bounds each
+    statistics task; the other options go to ``analyze`` (its ``block_size`` is also Hblock's).
+    Returns a :class:`CorpusAnalysis`."""
     import dask
+    from .app.profile import DEFAULT_BLOCK_SIZE
     reports = file_reports(source, order=order, coders=coders, storage_options=storage_options, **options)
-    total = statistics_graph(source, max_order=order, partitions=partitions, chunk_size=chunk_size,
+    total = statistics_graph(source, max_order=order, chunk_size=chunk_size, memory=memory,
+                             block_size=options.get("block_size", DEFAULT_BLOCK_SIZE),
                              storage_options=storage_options)
     kwargs = {} if scheduler is None else {"scheduler": scheduler}
     *computed, total = dask.compute(*reports, total, **kwargs)

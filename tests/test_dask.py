@@ -18,7 +18,6 @@ fsspec = pytest.importorskip("fsspec")
 
 import codelength  # noqa: E402
 import codelength.dask as cd  # noqa: E402
-from codelength.stats import _kernels  # noqa: E402
 from conftest import corpus_path  # noqa: E402
 
 
@@ -39,31 +38,32 @@ def _mixed(seed: int, n: int) -> bytes:
 
 
 def assert_same_statistics(stats, data: bytes, max_order: int):
-    """Exact tables; H0, H1 bit for bit; every H_k equal to the sorted-order sum of the single-machine tables."""
-    reference = codelength.ContextStatistics(max_order, max_distinct=None)
+    """Exact counts and n-gram table sizes; H_0 .. H_k equal to the single-machine functions bit for bit."""
+    reference = codelength.ContextStatistics(max_order)
     reference.update(data)
     assert stats.size == len(data)
     assert np.array_equal(stats.counts, codelength.counts(data))
     assert stats.distinct_ngrams().tolist() == reference.distinct_ngrams().tolist()
-    h = stats.entropies()
-    expected = reference.entropies()
-    assert h[:2].tolist() == expected[:2].tolist()
-    for k in range(max_order + 1):
-        keys, counts = codelength.ngram_counts(data, k + 1)
-        assert np.array_equal(stats.ngram_tables[k][0], keys) and np.array_equal(stats.ngram_tables[k][1], counts)
-        sorted_sum = (_kernels.conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0) / np.log(2)
-        assert h[k] == sorted_sum
-        assert h[k] == pytest.approx(expected[k], rel=1e-12, abs=1e-12)
+    assert stats.contexts.ngram_totals().tolist() == reference.ngram_totals().tolist()
+    assert stats.entropies().tolist() == reference.entropies().tolist()
+    assert stats.entropies().tolist() == codelength.context_entropies(data, max_order).tolist()
 
 
 def test_dask_array_chunks_inside_ngrams(client):
     data = _mixed(1, 30_000)
     x = da.from_array(np.frombuffer(data, np.uint8), chunks=((1, 2, 3, 997, 5, 4096, 1, len(data) - 5105),))
     assert np.array_equal(cd.counts(x), codelength.counts(data))
-    assert_same_statistics(cd.context_statistics(x, 5, partitions=4, split_every=3), data, 5)
+    assert_same_statistics(cd.context_statistics(x, 5, split_every=3), data, 5)
+    # tasks whose statistics spill sorted runs (the smallest memory bound): the same numbers
+    assert_same_statistics(cd.context_statistics(x, 3, memory=1 << 16), data, 3)
     two_d = da.from_array(np.frombuffer(data[:24_000], np.uint8).reshape(24, 1000), chunks=(7, 250))
     assert np.array_equal(cd.counts(two_d), codelength.counts(data[:24_000]))
-    assert cd.context_entropies(two_d, 2).tolist()[:2] == codelength.context_entropies(data[:24_000], 2).tolist()[:2]
+    assert cd.context_entropies(two_d, 2).tolist() == codelength.context_entropies(data[:24_000], 2).tolist()
+    # Hblock of the array: blocks cut across the chunks, as analyze's of the whole
+    from codelength.app.report import analyze
+    bounds = {b.name: b for b in cd.bounds(two_d, order=2, block_size=1000)}
+    single = analyze(data[:24_000], order=2, coders=False, block_size=1000)
+    assert [b for b in bounds.values()] == list(single.bounds)
 
 
 def test_dask_bag_with_empty_and_short_records(client):
@@ -108,13 +108,14 @@ def test_per_file_reports_and_corpus_total(client, tmp_path):
     assert frame["source"].tolist() == paths
     for row, path in zip(frame.to_dict("records"), paths):
         assert row == {k: v for k, v in csv_row(analyze(path, order=2)).items() if not k.endswith("_seconds")}
-    result = cd.analyze_corpus(str(tmp_path / "*"), order=2, coders=False, chunk_size=512)
+    result = cd.analyze_corpus(str(tmp_path / "*"), order=2, coders=False, chunk_size=512, block_size=1000)
     assert [r.size_bytes for r in result.reports] == [len(c) for c in contents.values()]
     assert_same_statistics(result.total, b"".join(contents.values()), 2)
-    total = {b.name: b for b in result.total_bounds()}
-    single = analyze(b"".join(contents.values()), order=2, coders=False)
-    for name in ("H0", "H1"):
-        assert total[name] == single.bound(name)
+    # the corpus total's bounds (H0 .. H2 and Hblock, blocks across chunks and files) are analyze's of the
+    # concatenation, field for field
+    single = analyze(b"".join(contents.values()), order=2, coders=False, block_size=1000)
+    assert result.total_bounds() == list(single.bounds)
+    assert [b.name for b in result.total_bounds()] == ["H0", "H1", "H2", "Hblock"]
 
 
 def test_corpus_equals_single_machine(client):
@@ -132,7 +133,7 @@ def _slow_partition(i: int) -> bytes:
 def test_worker_killed_mid_computation_gives_the_exact_result(client):
     pieces = [_mixed(100 + i, 3000) for i in range(24)]
     bag = db.from_sequence(range(24), npartitions=24).map(_slow_partition)
-    future = client.compute(cd.statistics_graph(bag, max_order=3, partitions=2))
+    future = client.compute(cd.statistics_graph(bag, max_order=3))
     time.sleep(0.6)
     victim = sorted(client.scheduler_info()["workers"])[0]
     client.run(os._exit, 1, workers=[victim], on_error="ignore")  # the nanny restarts it; its tasks run again elsewhere

@@ -3,11 +3,11 @@ import zlib
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import codelength
 from codelength.reference import records as twin
-from codelength.stats.records import HUFFMAN_BLOCK, RecordStats, record_stats, record_stats_from_offsets
+from codelength.stats.records import RecordStats, record_stats, record_stats_from_offsets
 from conftest import corpus_path
 
 skewed = st.lists(st.sampled_from([0, 1, 2, 3, 7, 32, 101, 255]), max_size=600).map(bytes)
@@ -34,42 +34,65 @@ def test_kernel_equals_twin_options(records, max_length, level):
                          max_length=max_length, zlib_level=level)
 
 
-def test_twin_huffman_size_is_the_coders_size():
-    # the twin's size formula against the real Huffman twin (model + payload it writes)
-    from codelength.reference import huffman
+def test_twin_huffman_size_is_the_coders_size(sample_bytes):
+    # the twin's v2 size formula against the stream compress() really writes: run, stored and coded
+    # blocks, several Huffman blocks (the adaptive split of a record over 4 KiB), several stream blocks
     rng = np.random.default_rng(3)
-    for data in (b"", b"x", b"ab" * 10, bytes(rng.integers(0, 256, 777, dtype=np.uint8)),
-                 bytes(rng.geometric(0.2, 999).clip(0, 255).astype(np.uint8))):
-        _, model, payload = huffman.encode(list(data), 256, block_size=HUFFMAN_BLOCK)
-        assert twin.huffman_size(data) == 40 + len(model) + len(payload)
+    shifted = sample_bytes[:6000] + bytes(rng.integers(0, 256, 7000, dtype=np.uint8))
+    for data in (b"", b"x", b"x" * 300, b"ab" * 10, bytes(rng.integers(0, 256, 777, dtype=np.uint8)),
+                 bytes(rng.geometric(0.2, 999).clip(0, 255).astype(np.uint8)), sample_bytes[:5000], shifted):
+        assert twin.huffman_size(data) == len(codelength.compress(data, "huffman")), len(data)
+        assert twin.huffman_size(data, 5) == len(codelength.compress(data, "huffman", max_length=5))
+    for block_size in (100, 4096):
+        assert twin.huffman_size(shifted, block_size=block_size) == \
+            len(codelength.compress(shifted, "huffman", block_size=block_size))
 
 
 def _mixed_records(rng, text: bytes):
-    out = [b"", b"a", b"\x00", b"aaaa" * 100, bytes(range(256)), bytes(range(256)) * 3]
+    out = [b"", b"a", b"\x00", b"aaaa" * 100, bytes(range(256)), bytes(range(256)) * 3, b"ab", b"z" * 5000]
     out += [text[i:i + int(rng.integers(0, 4000))] for i in range(0, min(len(text), 60000), 3000)]
     out += [bytes(rng.integers(0, 256, int(rng.integers(1, 3000)), dtype=np.uint8)) for _ in range(5)]
     out += [bytes(rng.geometric(p, 2000).clip(0, 255).astype(np.uint8)) for p in (0.01, 0.3, 0.9)]
-    out += [text[:HUFFMAN_BLOCK], text[:HUFFMAN_BLOCK + 1], text[:3 * HUFFMAN_BLOCK + 17]]  # several blocks
+    out += [text[:4096], text[:4097], text[:65537], text[:(1 << 20) + 17]]  # split blocks, two stream blocks
     return out
 
 
-def _v1(record, coder, **options):
-    return codelength.io.oneshot._compress_v1(record, coder, **options)
-
-
-def test_equals_real_compress_entropy_and_zlib(sample_bytes):
-    records = _mixed_records(np.random.default_rng(7), sample_bytes)
-    stats = record_stats(records)
+@pytest.mark.parametrize("level", [6, 9])
+def test_equals_real_compress_entropy_and_zlib(sample_bytes, level):
+    text = sample_bytes * (-(-(1 << 21) // len(sample_bytes)))
+    records = _mixed_records(np.random.default_rng(7), text)
+    stats = record_stats(records, zlib_level=level)
     for i, r in enumerate(records):
         assert stats.length[i] == len(r)
         assert stats.h0[i] == codelength.entropy(codelength.counts(r))  # exactly the single-machine value
         assert stats.ideal_bits[i] == stats.h0[i] * len(r)
-        # the size of one version-1 frame (40-byte header, the whole record's model and payload); the
-        # v2 stream that compress() now writes frames blocks differently (docs/format.md)
-        assert stats.huffman_bytes[i] == len(_v1(r, "huffman", block_size=HUFFMAN_BLOCK))
-        if len(r) <= 4096:  # one block under the default adaptive split too
-            assert stats.huffman_bytes[i] == len(_v1(r, "huffman"))
-        assert stats.zlib_bytes[i] == len(zlib.compress(r, 9))
+        assert stats.huffman_bytes[i] == len(codelength.compress(r, "huffman")), len(r)  # the v2 stream
+        assert stats.zlib_bytes[i] == len(zlib.compress(r, level))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(record, max_size=5), st.integers(1, 24), st.integers(0, 9))
+def test_equals_compress_and_zlib_any_options(records, max_length, level):
+    stats = record_stats(records, max_length=max_length, zlib_level=level)
+    assert stats.huffman_bytes.tolist() == [len(codelength.compress(r, "huffman", max_length=max_length))
+                                            for r in records]
+    assert stats.zlib_bytes.tolist() == [len(zlib.compress(r, level)) for r in records]
+
+
+def test_default_level_is_zlibs():
+    records = [b"abc" * 50, b"the quick brown fox " * 9]
+    assert record_stats(records).zlib_bytes.tolist() == [len(zlib.compress(r)) for r in records]
+
+
+def test_python_zlib_fallback_gives_the_same_numbers(monkeypatch, sample_bytes):
+    # what a build without zlib.h does (HAVE_ZLIB false: Python's zlib per record), against the kernel's zlib
+    from codelength.stats import records as module
+    column = [sample_bytes[i:i + 900] for i in range(0, 40000, 700)] + [b"", b"q"]
+    expected = record_stats(column, zlib_level=7).to_dict()   # the kernel's own zlib when HAVE_ZLIB
+    assert expected["zlib_bytes"] == [len(zlib.compress(r, 7)) for r in column]
+    monkeypatch.setattr(module, "HAVE_ZLIB", False)
+    assert record_stats(column, zlib_level=7).to_dict() == expected
+    assert record_stats(column, zlib_level=7, threads=2).to_dict() == expected
 
 
 def test_corpus_records_equal_real_coders():
@@ -78,7 +101,7 @@ def test_corpus_records_equal_real_coders():
     stats = record_stats(records, max_length=11, zlib_level=6)
     for i, r in enumerate(records[::17]):
         j = i * 17
-        assert stats.huffman_bytes[j] == len(_v1(r, "huffman", max_length=11))
+        assert stats.huffman_bytes[j] == len(codelength.compress(r, "huffman", max_length=11))
         assert stats.zlib_bytes[j] == len(zlib.compress(r, 6))
 
 

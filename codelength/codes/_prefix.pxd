@@ -9,4 +9,5 @@ cdef enum:
 
 cdef int _code_lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_length,
                        uint8_t* lengths) noexcept nogil
+cdef void _huffman_tree_depths(int64_t* weight, Py_ssize_t m, Py_ssize_t* parent, int* depth) noexcept nogil
 cdef void _canonical_entries(const uint8_t* lengths, Py_ssize_t n_symbols, uint32_t* entries) noexcept nogil

@@ -67,19 +67,16 @@ cdef int _sort_leaves(Leaf* leaves, Py_ssize_t m) noexcept nogil:
     return 0
 
 
-cdef int _huffman_depths(const Leaf* leaves, Py_ssize_t m, int* depth) noexcept nogil:
-    """Two-queue Huffman on leaves sorted ascending; ties take the leaf first (twin: huffman_depths)."""
-    cdef Py_ssize_t nodes = 2 * m - 1, leaf = 0, internal = m, new = m, k, node, a
-    cdef int t
-    cdef int64_t* weight = <int64_t*>malloc(nodes * sizeof(int64_t))
-    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc(nodes * sizeof(Py_ssize_t))
-    cdef int* d = <int*>malloc(nodes * sizeof(int))
+cdef void _huffman_tree_depths(int64_t* weight, Py_ssize_t m, Py_ssize_t* parent, int* depth) noexcept nogil:
+    """Two-queue Huffman in caller-owned buffers (twin: huffman_depths).
+
+    ``weight[0..m)`` holds the m >= 2 leaf counts sorted ascending (ties in symbol order); ``weight``,
+    ``parent`` and ``depth`` have room for ``2 m - 1`` entries each. Ties take the leaf first. On return
+    ``depth[k]`` is the depth of leaf k. No allocation: callers with at most 256 leaves pass stack arrays
+    (stats/_records.pyx), others their own heap buffers (``_huffman_depths``)."""
+    cdef Py_ssize_t nodes = 2 * m - 1, leaf = 0, internal = m, new = m, k, node
     cdef Py_ssize_t pair[2]
-    if weight == NULL or parent == NULL or d == NULL:
-        free(weight); free(parent); free(d)
-        return -1
-    for k in range(m):
-        weight[k] = leaves[k].count
+    cdef int t
     for k in range(m - 1):
         for t in range(2):
             if leaf < m and (internal >= new or weight[leaf] <= weight[internal]):
@@ -92,11 +89,25 @@ cdef int _huffman_depths(const Leaf* leaves, Py_ssize_t m, int* depth) noexcept 
         parent[pair[0]] = new
         parent[pair[1]] = new
         new += 1
-    d[nodes - 1] = 0
+    depth[nodes - 1] = 0
     node = nodes - 2
     while node >= 0:
-        d[node] = d[parent[node]] + 1
+        depth[node] = depth[parent[node]] + 1
         node -= 1
+
+
+cdef int _huffman_depths(const Leaf* leaves, Py_ssize_t m, int* depth) noexcept nogil:
+    """Two-queue Huffman on leaves sorted ascending (``_huffman_tree_depths`` in heap buffers)."""
+    cdef Py_ssize_t nodes = 2 * m - 1, k
+    cdef int64_t* weight = <int64_t*>malloc(nodes * sizeof(int64_t))
+    cdef Py_ssize_t* parent = <Py_ssize_t*>malloc(nodes * sizeof(Py_ssize_t))
+    cdef int* d = <int*>malloc(nodes * sizeof(int))
+    if weight == NULL or parent == NULL or d == NULL:
+        free(weight); free(parent); free(d)
+        return -1
+    for k in range(m):
+        weight[k] = leaves[k].count
+    _huffman_tree_depths(weight, m, parent, d)
     for k in range(m):
         depth[k] = d[k]
     free(weight); free(parent); free(d)

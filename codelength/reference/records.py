@@ -1,8 +1,9 @@
 """Pure-Python twin of the per-record statistics kernel (:mod:`codelength.stats._records`).
 
 Plain builtins (and the Huffman twin's code-length rules): for each record, its length, its order-0
-entropy summed as ``codelength.entropy`` sums it, the exact size of the native Huffman stream computed
-from the counts of each block's four segments (without writing the bits), and zlib's output size.
+entropy summed as ``codelength.entropy`` sums it, the exact size of the v2 stream that ``codelength.compress(record,
+"huffman")`` writes, computed from the counts of each Huffman block's four segments (without writing the
+bits), and zlib's output size.
 """
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import math
 import zlib
 
 from .huffman import (CL_MAX_LENGTH, NATIVE_CL_ORDER, NATIVE_CL_SYMBOLS, NATIVE_RUNS,
-                      effective_limit, huffman_code_lengths, length_tokens, segments)
+                      effective_limit, huffman_code_lengths, length_tokens, segments, split_blocks)
 
-CONTAINER_HEADER = 40
-HUFFMAN_BLOCK = 1 << 16
+STREAM_BLOCK = 1 << 20   # the v2 stream's default block size (codelength.io.stream.DEFAULT_BLOCK_SIZE)
 
 
 def varint_bytes(value):
@@ -63,25 +63,28 @@ def length_header_bits(lengths):
     return 5 + 3 * k + sum(cl_lengths[symbol] + extra for symbol, _, extra in tokens)
 
 
-def huffman_size(record, max_length=12, block_size=HUFFMAN_BLOCK):
-    """Bytes of ``compress(record, "huffman", block_size=block_size, max_length=max_length)``."""
-    n = len(record)
-    n_blocks = -(-n // block_size)
-    model_bits = 16 + 8 * varint_bytes(n_blocks)
+def huffman_model_size(block, max_length=12):
+    """(model bytes, payload bytes) of the native Huffman coder on one stream block of bytes (at least two
+    distinct values), its adaptive split included: sizes computed from the counts of each Huffman block's
+    four segments, without writing the bits."""
+    blocks = split_blocks(block, 256)
+    model_bits = 16 + 8 * varint_bytes(len(blocks))
     payload = 0
-    for start in range(0, n, block_size):
-        block = record[start:start + block_size]
+    start = 0
+    for block_n in blocks:
+        part = block[start:start + block_n]
+        start += block_n
         hists = []
         offset = 0
-        for seg in segments(len(block)):
+        for seg in segments(block_n):
             hist = [0] * 256
-            for b in block[offset:offset + seg]:
+            for b in part[offset:offset + seg]:
                 hist[b] += 1
             offset += seg
             hists.append(hist)
         counts = [sum(h[s] for h in hists) for s in range(256)]
         used = [s for s in range(256) if counts[s]]
-        model_bits += 8 * varint_bytes(len(block)) + 1
+        model_bits += 8 * varint_bytes(block_n) + 1
         if len(used) == 1:
             model_bits += 8 * varint_bytes(used[0])
             continue
@@ -91,10 +94,37 @@ def huffman_size(record, max_length=12, block_size=HUFFMAN_BLOCK):
             stream_bytes = (sum(c * l for c, l in zip(hist, lengths)) + 7) // 8
             payload += stream_bytes
             model_bits += 8 * varint_bytes(stream_bytes)
-    return CONTAINER_HEADER + (model_bits + 7) // 8 + payload
+    return (model_bits + 7) // 8, payload
 
 
-def record_stats(records, huffman=True, zlib_level=9, max_length=12):
+def huffman_size(record, max_length=12, block_size=STREAM_BLOCK):
+    """Bytes of the v2 stream ``compress(record, "huffman", block_size=block_size, max_length=max_length)``.
+
+    docs/format.md: the frame header (magic, descriptor, the cap as a varint, parameter), then per stream
+    block a run block (one value), a stored block (when model + payload is not smaller than the block) or
+    a coded block, and the end byte; the empty record is the 10-byte empty frame.
+    """
+    n = len(record)
+    if n == 0:
+        return 10
+    cap = min(block_size, n)
+    size = 4 + varint_bytes(cap) + 1
+    for start in range(0, n, block_size):
+        block = record[start:start + block_size]
+        block_n = len(block)
+        t = varint_bytes((cap - block_n) << 2)
+        if len(set(block)) == 1:
+            size += t + varint_bytes(block[0]) + 8
+            continue
+        m, p = huffman_model_size(block, max_length)
+        if m + p >= block_n:
+            size += t + 4 + block_n + 4
+        else:
+            size += t + varint_bytes(m) + varint_bytes(p) + 4 + m + p + 4
+    return size
+
+
+def record_stats(records, huffman=True, zlib_level=6, max_length=12):
     """Columns ``length, h0, ideal_bits, huffman_bytes, zlib_bytes`` (lists) of byte-string records;
     ``huffman_bytes`` / ``zlib_bytes`` are None when not asked for."""
     records = [bytes(r) for r in records]

@@ -12,9 +12,11 @@ from libc.string cimport memset
 from libc.stdlib cimport malloc, free
 from libc.math cimport log1p
 
-from codelength.codes._prefix cimport _code_lengths
+from codelength.codes._prefix cimport _code_lengths, _huffman_tree_depths
 
-cdef extern from "zlib.h" nogil:
+cdef extern from "_zlib_shim.h" nogil:
+    # zlib.h when the build found it (setup.py defines CODELENGTH_HAVE_ZLIB), else failing stand-ins
+    int CODELENGTH_ZLIB
     ctypedef struct z_stream:
         uint8_t* next_in
         unsigned int avail_in
@@ -33,19 +35,25 @@ DEF STREAMS = 4
 DEF MAX_CODE_LENGTH = 24
 DEF CL_SYMBOLS = 29
 DEF CL_MAX_LENGTH = 7
-DEF CONTAINER_HEADER = 40
+DEF SPLIT_CHUNK = 4096   # the Huffman coder's adaptive split: records up to this size are one block
 DEF ZLIB_SCRATCH = 65536
 DEF ZLIB_PIECE = 1073741824   # avail_in is 32 bits wide: feed at most 1 GiB at a time
 
-#: Block size of the Huffman size: records are coded as blocks of this many bytes (one block up to it).
-HUFFMAN_BLOCK = 65536
+#: Longest record whose Huffman size this kernel computes (one stream block, one Huffman block); the
+#: column of a longer record is set to -1 and :mod:`codelength.stats.records` fills it.
+HUFFMAN_KERNEL_MAX = SPLIT_CHUNK
 
 cdef uint8_t[29] NATIVE_CL_ORDER = [25, 26, 27, 28, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
                                      16, 17, 18, 19, 20, 21, 22, 23, 24]
 
 
+#: True when this extension was built against zlib.h and calls deflate itself; False when the build found
+#: no zlib headers (then :mod:`codelength.stats.records` computes ``zlib_bytes`` with Python's zlib module).
+HAVE_ZLIB = bool(CODELENGTH_ZLIB)
+
+
 def zlib_runtime_version():
-    """Version of the zlib this extension is linked against."""
+    """Version of the zlib this extension is linked against ("" when built without zlib)."""
     return zlibVersion().decode("ascii")
 
 
@@ -81,17 +89,16 @@ cdef inline void _zero_run_token(int64_t take, int64_t* cl_counts, int64_t* extr
 cdef int _lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_length, uint8_t* lengths) noexcept nogil:
     """The native coder's code lengths (``_code_lengths``) without its allocations in the common case.
 
-    The same steps on stack arrays: leaves ranked by (count, symbol), two-queue Huffman taking the leaf
-    on ties; when a word would pass ``max_length``, the coder's own routine (package-merge) decides.
+    The same steps on stack arrays: leaves ranked by (count, symbol) by insertion, then the coder's own
+    two-queue Huffman (``_huffman_tree_depths`` of codes/_prefix.pxd, on these caller-owned buffers);
+    when a word would pass ``max_length``, the coder's own routine (package-merge) decides.
     At most 256 symbols. 0 ok, else the error of ``_code_lengths``."""
-    cdef int64_t weight[511]
-    cdef int64_t leaf_count[256]
+    cdef int64_t weight[511]     # leaves' counts, ranked, in the first m entries; then the internal nodes
     cdef int leaf_symbol[256]
     cdef Py_ssize_t parent[511]
     cdef int depth[511]
-    cdef Py_ssize_t m = 0, s, j, k, leaf = 0, internal, new, nodes, node
-    cdef Py_ssize_t pair[2]
-    cdef int t, longest = 0
+    cdef Py_ssize_t m = 0, s, j, k
+    cdef int longest = 0
     cdef int64_t c
     if n_symbols > 256:
         return _code_lengths(counts, n_symbols, max_length, lengths)
@@ -101,11 +108,11 @@ cdef int _lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_length, u
         if c > 0:
             # insertion keeps equal counts in symbol order (the coder's stable sort)
             j = m
-            while j > 0 and leaf_count[j - 1] > c:
-                leaf_count[j] = leaf_count[j - 1]
+            while j > 0 and weight[j - 1] > c:
+                weight[j] = weight[j - 1]
                 leaf_symbol[j] = leaf_symbol[j - 1]
                 j -= 1
-            leaf_count[j] = c
+            weight[j] = c
             leaf_symbol[j] = <int>s
             m += 1
     if m == 0:
@@ -113,28 +120,7 @@ cdef int _lengths(const int64_t* counts, Py_ssize_t n_symbols, int max_length, u
     if m == 1:
         lengths[leaf_symbol[0]] = 1
         return 0
-    nodes = 2 * m - 1
-    internal = m
-    new = m
-    for k in range(m):
-        weight[k] = leaf_count[k]
-    for k in range(m - 1):
-        for t in range(2):
-            if leaf < m and (internal >= new or weight[leaf] <= weight[internal]):
-                pair[t] = leaf
-                leaf += 1
-            else:
-                pair[t] = internal
-                internal += 1
-        weight[new] = weight[pair[0]] + weight[pair[1]]
-        parent[pair[0]] = new
-        parent[pair[1]] = new
-        new += 1
-    depth[nodes - 1] = 0
-    node = nodes - 2
-    while node >= 0:
-        depth[node] = depth[parent[node]] + 1
-        node -= 1
+    _huffman_tree_depths(weight, m, parent, depth)
     for k in range(m):
         if depth[k] > longest:
             longest = depth[k]
@@ -203,55 +189,60 @@ cdef int64_t _length_header_bits(const uint8_t* lengths, Py_ssize_t n) noexcept 
     return bits
 
 
-cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length, int64_t block_size,
+cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length,
                            int64_t* hist, int64_t* counts, int64_t* total_counts, uint8_t* lengths) noexcept nogil:
-    """Bytes of ``compress(record, "huffman", block_size=block_size, max_length=max_length)``: the container
-    header, the model section and the payload, computed from the counts of each block's four segments
-    without writing a bit. Adds the record's byte counts to ``total_counts``. -1 when out of memory."""
-    cdef int64_t n_blocks = (n + block_size - 1) // block_size
-    cdef int64_t model_bits = 16 + 8 * _varint_bytes(n_blocks)
-    cdef int64_t payload = 0, start = 0, block_n, q, seg, header, used, last, stream_bytes
+    """Bytes of the v2 stream ``compress(record, "huffman", max_length=max_length)`` of a record of at
+    most SPLIT_CHUNK bytes (one stream block, one Huffman block: the adaptive split starts at chunks of
+    that size), computed from the counts of the block's four segments without writing a bit.
+
+    The frame (docs/format.md): magic, descriptor, cap = n, parameter; one block, run (a constant
+    record), stored (when model + payload would not be smaller than n) or coded (its t, m, p, header
+    CRC, the Huffman model of docs/huffman.md, the payload of four byte-padded streams, data CRC); the
+    end byte. The empty record is the 10-byte empty frame. Adds the record's byte counts to
+    ``total_counts``. -1 when out of memory."""
+    cdef int64_t frame = 4 + _varint_bytes(<uint64_t>(n if n > 0 else 1)) + 1   # header, end byte
+    cdef int64_t model_bits, payload = 0, q, seg, header, used = 0, last = 0, stream_bytes, m
     cdef uint64_t stream_bits
     cdef const uint8_t* p
     cdef Py_ssize_t i, s
     cdef int k
-    while start < n:
-        block_n = n - start if n - start < block_size else block_size
-        q = (block_n + STREAMS - 1) // STREAMS
-        memset(hist, 0, STREAMS * ALPHABET * sizeof(int64_t))
-        for k in range(STREAMS):
-            seg = block_n - k * q
-            seg = q if seg > q else (0 if seg < 0 else seg)
-            p = data + start + k * q
-            for i in range(seg):
-                hist[k * ALPHABET + p[i]] += 1
-        used = 0
-        last = 0
+    if n == 0:
+        return 10   # header, end byte, CRC-32 of both
+    q = (n + STREAMS - 1) // STREAMS
+    memset(hist, 0, STREAMS * ALPHABET * sizeof(int64_t))
+    for k in range(STREAMS):
+        seg = n - k * q
+        seg = q if seg > q else (0 if seg < 0 else seg)
+        p = data + k * q
+        for i in range(seg):
+            hist[k * ALPHABET + p[i]] += 1
+    for s in range(ALPHABET):
+        counts[s] = hist[s] + hist[ALPHABET + s] + hist[2 * ALPHABET + s] + hist[3 * ALPHABET + s]
+        total_counts[s] += counts[s]
+        if counts[s]:
+            used += 1
+            last = s
+    if used == 1:   # a run block: t, the symbol, header CRC, data CRC
+        return frame + 1 + _varint_bytes(<uint64_t>last) + 8
+    # the Huffman model: 16 bits, B = 1, the block's N and kind bit, code lengths, four stream sizes
+    model_bits = 16 + 8 + 8 * _varint_bytes(<uint64_t>n) + 1
+    if _lengths(counts, ALPHABET, _effective_limit(used, max_length), lengths) != 0:
+        return -1
+    header = _length_header_bits(lengths, ALPHABET)
+    if header < 0:
+        return -1
+    model_bits += header
+    for k in range(STREAMS):
+        stream_bits = 0
         for s in range(ALPHABET):
-            counts[s] = hist[s] + hist[ALPHABET + s] + hist[2 * ALPHABET + s] + hist[3 * ALPHABET + s]
-            total_counts[s] += counts[s]
-            if counts[s]:
-                used += 1
-                last = s
-        model_bits += 8 * _varint_bytes(block_n) + 1
-        start += block_n
-        if used == 1:   # a constant block: the symbol in the model, no payload
-            model_bits += 8 * _varint_bytes(last)
-            continue
-        if _lengths(counts, ALPHABET, _effective_limit(used, max_length), lengths) != 0:
-            return -1
-        header = _length_header_bits(lengths, ALPHABET)
-        if header < 0:
-            return -1
-        model_bits += header
-        for k in range(STREAMS):
-            stream_bits = 0
-            for s in range(ALPHABET):
-                stream_bits += <uint64_t>hist[k * ALPHABET + s] * lengths[s]
-            stream_bytes = <int64_t>((stream_bits + 7) // 8)
-            payload += stream_bytes
-            model_bits += 8 * _varint_bytes(stream_bytes)
-    return CONTAINER_HEADER + (model_bits + 7) // 8 + payload
+            stream_bits += <uint64_t>hist[k * ALPHABET + s] * lengths[s]
+        stream_bytes = <int64_t>((stream_bits + 7) // 8)
+        payload += stream_bytes
+        model_bits += 8 * _varint_bytes(<uint64_t>stream_bytes)
+    m = (model_bits + 7) // 8
+    if m + payload >= n:   # a stored block: t, header CRC, the n bytes, data CRC
+        return frame + 1 + 4 + n + 4
+    return frame + 1 + _varint_bytes(<uint64_t>m) + _varint_bytes(<uint64_t>payload) + 4 + m + payload + 4
 
 
 cdef inline void _neumaier_add(double* total, double* compensation, double term) noexcept nogil:
@@ -308,7 +299,7 @@ cdef int64_t _zlib_size(z_stream* z, const uint8_t* data, int64_t n, uint8_t* sc
 def record_stats_into(const uint8_t[::1] data, const int64_t[::1] offsets, double log_scale,
                       int64_t[::1] length, double[::1] h0, double[::1] ideal_bits,
                       int64_t[::1] huffman_bytes, int64_t[::1] zlib_bytes,
-                      int max_length=12, int64_t block_size=HUFFMAN_BLOCK, int zlib_level=9,
+                      int max_length=12, int zlib_level=6,
                       bint huffman=True, bint use_zlib=True):
     """Fill the per-record columns for the records ``data[offsets[i]:offsets[i + 1]]``.
 
@@ -333,8 +324,8 @@ def record_stats_into(const uint8_t[::1] data, const int64_t[::1] offsets, doubl
         raise ValueError("output columns are shorter than the records")
     if (huffman and huffman_bytes.shape[0] < n_records) or (use_zlib and zlib_bytes.shape[0] < n_records):
         raise ValueError("output columns are shorter than the records")
-    if block_size < 1:
-        raise ValueError("block_size must be positive")
+    if use_zlib and not CODELENGTH_ZLIB:
+        raise RuntimeError("this build of codelength.stats._records has no zlib (see HAVE_ZLIB)")
     base = &data[0] if data.shape[0] else NULL
     memset(&z, 0, sizeof(z_stream))
     if use_zlib:
@@ -350,13 +341,15 @@ def record_stats_into(const uint8_t[::1] data, const int64_t[::1] offsets, doubl
             p = base + offsets[r] if base != NULL else NULL
             length[r] = n
             memset(total_counts, 0, sizeof(total_counts))
-            if huffman:
-                size = _huffman_size(p, n, max_length, block_size, hist, counts, total_counts, lengths)
+            if huffman and n <= SPLIT_CHUNK:
+                size = _huffman_size(p, n, max_length, hist, counts, total_counts, lengths)
                 if size < 0:
                     failed = 1
                     break
                 huffman_bytes[r] = size
             else:
+                if huffman:
+                    huffman_bytes[r] = -1   # longer than one split chunk: the Python layer measures it
                 for i in range(n):
                     total_counts[p[i]] += 1
             nats = _entropy_nats(total_counts, n)

@@ -404,6 +404,18 @@ class ContextStatistics:
             out = out + part
         return out
 
+    def compact(self) -> None:
+        """Hold the counts as sorted runs: a dense table becomes one run of its non-zero entries and the key
+        buffer is freed. For an object that waits to be merged or pickled (a Dask partial): it then takes
+        about 16 bytes per distinct n-gram instead of the 128 MiB of order 2's dense table, and keeps that
+        form when unpickled. Results do not change; later updates go through the key buffer."""
+        self._flush()
+        if self._dense is not None:
+            self._runs = self._as_runs()
+            self._dense = None
+        self._buffer = None
+        self._bound_memory()
+
     def _as_runs(self) -> list:
         """This object's counts as runs (a dense table becomes one run of its non-zero entries)."""
         if self._dense is not None:
@@ -431,14 +443,10 @@ class ContextStatistics:
                 self._runs = [_Run(table[1], table[2])] if table[1].size else []
             else:
                 self._dense[table[1].astype(np.intp)] = table[2]
-        else:
-            runs = [_Run(k, c) for k, c in table[1] if k.size]
-            if self._dense is not None:
-                for run in runs:
-                    np.add.at(self._dense, run.keys.astype(np.intp), 1 if run.counts is None else run.counts)
-            else:
-                self._runs = runs
-                self._bound_memory()
+        else:   # runs stay runs (a compacted object keeps its size when it travels)
+            self._dense = None
+            self._runs = [_Run(k, c) for k, c in table[1] if k.size]
+            self._bound_memory()
 
     # ------------------------------------------------------------------ results
     def _scan(self):

@@ -8,13 +8,15 @@ flat buffer and an offsets array (Arrow columns are used in place: their own buf
 computes every record's statistics in one loop that runs without the GIL
 (:mod:`codelength.stats._records`). Memory: the flat buffer (a copy of the records, except for Arrow
 input), 8 bytes of offsets and 40 bytes of output per record, plus 64 KiB of zlib scratch and zlib's own
-state (about 256 KiB at level 9), whatever the records' sizes.
+state (about 256 KiB), whatever the records' sizes (a record over 4 KiB compressed for its Huffman size
+adds that one stream's working memory, about 3 times the record).
 
 The twin is :mod:`codelength.reference.records`.
 """
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,9 +26,12 @@ from .counting import check_integer
 
 #: Columns of a :class:`RecordStats`, in order.
 COLUMNS = ("length", "h0", "ideal_bits", "huffman_bytes", "zlib_bytes")
-#: Records are Huffman-coded as blocks of this many bytes (a record up to this size is one block).
-HUFFMAN_BLOCK = _records.HUFFMAN_BLOCK
-DEFAULT_ZLIB_LEVEL = 9
+#: Records up to this many bytes get their Huffman size from the kernel (one stream block holding one
+#: Huffman block); longer ones (where the coder's adaptive split cuts blocks) are measured by compressing.
+HUFFMAN_KERNEL_MAX = _records.HUFFMAN_KERNEL_MAX
+#: Whether the kernel calls zlib itself (built against zlib.h); else zlib_bytes come from Python's zlib.
+HAVE_ZLIB = _records.HAVE_ZLIB
+DEFAULT_ZLIB_LEVEL = 6
 DEFAULT_MAX_LENGTH = 12
 
 
@@ -45,16 +50,19 @@ class RecordStats:
         ``h0 * length``: the ideal size in bits under the record's own order-0 statistics, model not
         counted (the H0 bound of ``analyze``).
     huffman_bytes : numpy.ndarray of int64, or None
-        The exact size of the record as one version-1 native frame (what ``codelength.compress(record,
-        "huffman", block_size=65536, max_length=12)`` wrote up to 0.1; the v2 stream frames blocks
-        differently, docs/format.md): the 40-byte container header, the Huffman model section (block sizes, code lengths as the
-        run-length coded header of docs/huffman.md, the four stream sizes) and the payload (four streams
-        of optimal length-limited code words, each padded to a byte). A record of at most 4096 bytes is
-        one block either way, so for such records this is also the size of the default
-        ``compress(record)``. None when not computed.
+        Exactly ``len(codelength.compress(record, "huffman", max_length=max_length))``: the size of the
+        v2 stream (docs/format.md) the default Huffman compression writes for the record alone, framing
+        included (frame header, one block's t, m, p and two CRC-32s, the end byte: 17 bytes for a coded
+        record under 128 bytes; a constant record is a run block, one that does not compress is stored,
+        the empty record is 10 bytes). For records up to ``HUFFMAN_KERNEL_MAX`` (4096) bytes the kernel
+        computes it from the counts of the block's four segments (docs/huffman.md) without writing a bit;
+        longer records, which the coder's adaptive split may cut into several blocks, are compressed
+        (one ``compress`` call each, amortised over at least 4 KiB). None when not computed.
     zlib_bytes : numpy.ndarray of int64, or None
         ``len(zlib.compress(record, zlib_level))`` (a zlib stream: 2-byte header, DEFLATE data, Adler-32),
-        computed by the zlib library this package is linked with. None when not computed.
+        computed by the zlib library the kernel is linked with, one ``z_stream`` reset per record
+        (``HAVE_ZLIB``; a build without zlib headers calls Python's zlib module per record, same
+        numbers). None when not computed.
     zlib_level : int or None
         The zlib level used (None: not computed).
     """
@@ -271,14 +279,24 @@ def _run(data: np.ndarray, offsets: np.ndarray, huffman: bool, zlib_level, max_l
     huff = np.empty(n if huffman else 0, np.int64)
     zl = np.empty(n if zlib_level is not None else 0, np.int64)
     data = data if data.size else np.zeros(0, np.uint8)
-    level = 9 if zlib_level is None else zlib_level
+    level = DEFAULT_ZLIB_LEVEL if zlib_level is None else zlib_level
+
+    kernel_zlib = zlib_level is not None and HAVE_ZLIB
+    from ..io.oneshot import compress   # here: codelength.io imports this package
 
     def run(lo: int, hi: int) -> None:
         # one contiguous range of records: views of the output columns, offsets[lo:hi + 1]
         _records.record_stats_into(data, offsets[lo:hi + 1], math.log(2.0), length[lo:hi], h0[lo:hi],
                                    ideal[lo:hi], huff[lo:hi] if huffman else huff,
-                                   zl[lo:hi] if zlib_level is not None else zl, max_length, HUFFMAN_BLOCK,
-                                   level, huffman, zlib_level is not None)
+                                   zl[lo:hi] if kernel_zlib else zl, max_length, level, huffman, kernel_zlib)
+        if huffman:
+            for i in (lo + np.flatnonzero(huff[lo:hi] < 0)).tolist():
+                # longer than the kernel's one block: the coder's adaptive split decides, so ask the coder
+                huff[i] = len(compress(memoryview(data[offsets[i]:offsets[i + 1]]), "huffman",
+                                       max_length=max_length))
+        if zlib_level is not None and not kernel_zlib:
+            for i in range(lo, hi):
+                zl[i] = len(zlib.compress(memoryview(data[offsets[i]:offsets[i + 1]]), zlib_level))
 
     threads = min(threads, max(n, 1))
     if threads <= 1:
@@ -308,8 +326,8 @@ def record_stats(records, *, huffman: bool = True, zlib_level: int | None = DEFA
     huffman : bool
         Compute ``huffman_bytes`` (the native Huffman stream's size; see :class:`RecordStats`).
     zlib_level : int 0..9 or None
-        Level of ``zlib_bytes`` (default 9, as ``analyze``); None skips zlib, the costliest column
-        (about 30 µs per KiB on this machine).
+        Level of ``zlib_bytes`` (default 6, zlib's own default and ``zlib.compress``'s; ``analyze``'s
+        zlib column uses 9); None skips zlib, the costliest column.
     max_length : int
         Longest Huffman code word (1..24, default 12: the native coder's default).
     threads : int
