@@ -9,7 +9,8 @@ each; a LocalCluster started per setting) times ``codelength.dask.counts`` and
 cluster is warmed up first), checks them against the single-machine result, and reports the speed-up.
 Workers' CPU seconds (process time summed over the workers) are given beside the wall times: on a shared
 machine the wall times measure the other users too. Also: the cost of one chunk task (CPU seconds of ``chunk_partial`` on one chunk in this process) and the
-bytes a chunk's result takes on the wire (its pickle), which is what crosses the network per chunk.
+bytes a chunk's result takes on the wire (its pickle), which is what crosses the network per chunk, and
+the peak RSS of the worker processes.
 """
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ import numpy as np  # noqa: E402
 
 import codelength  # noqa: E402
 import codelength.dask as cd  # noqa: E402
+
+
+def _peak_rss_mib() -> float:
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main(argv=None):
@@ -61,18 +67,18 @@ def main(argv=None):
 
         piece = np.frombuffer(joined[:chunk], np.uint8)
         cost = {}
-        for order in (0, 2):
+        for order in (None, 2):   # None: what a task of cd.counts computes (the count vector only)
             t = time.process_time()
             part = cd.chunk_partial(piece, order)
             cost[order] = (time.process_time() - t, len(pickle.dumps(part, protocol=5)))
         print(f"{spec} data, {args.files} files of {common.size_label(per_file)} ({common.size_label(per_file * args.files)}), "
               f"chunks of {common.size_label(chunk)}: {-(-per_file // chunk) * args.files} chunk tasks\n")
-        print(f"one chunk task: counts {cost[0][0]:.3f} CPU s, result {cost[0][1]:,} bytes pickled; "
+        print(f"one chunk task: counts {cost[None][0]:.3f} CPU s, result {cost[None][1]:,} bytes pickled; "
               f"order 2 {cost[2][0]:.3f} CPU s, result {cost[2][1]:,} bytes pickled")
         print(f"single machine, context_entropies(max_order=2) of the whole: {single_cpu:.2f} CPU s\n")
         print("| workers | operation | wall s (median) | MB/s | speed-up vs 1 worker | workers' CPU s (median) |")
         print("|---:|---|---:|---:|---:|---:|")
-        results = {}
+        results, peak = {}, {}
         for workers in (1, 2):
             with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                           dashboard_address=None, silence_logs=50, memory_limit="2.5GiB") as cluster, \
@@ -92,9 +98,12 @@ def main(argv=None):
                         cpus.append(sum(client.run(time.process_time).values()) - before)
                         assert check(result), name
                     results[(workers, name)] = (statistics.median(walls), statistics.median(cpus))
+                peak[workers] = max(client.run(_peak_rss_mib).values())
         for (workers, name), (wall, cpu) in results.items():
             speedup = results[(1, name)][0] / wall
             print(f"| {workers} | {name} | {wall:.2f} | {len(joined) / wall / 1e6:,.0f} | {speedup:.2f}x | {cpu:.2f} |")
+        print("\npeak RSS of a worker process: " + ", ".join(f"{peak[w]:,.0f} MiB with {w} worker(s)" for w in peak)
+              + f"; this process (the data, the single-machine run): {_peak_rss_mib():,.0f} MiB")
         print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} logical CPUs")
     return results
 
