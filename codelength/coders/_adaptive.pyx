@@ -218,62 +218,76 @@ cdef inline void small_update(Small* m, uint32_t s) noexcept nogil:
         small_rebuild(m)
 
 
-def _adaptive0_small_encode(const uint32_t[::1] symbols, Py_ssize_t k):
-    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0, cap = n // 2 + 64
-    cdef Small m
+# The order-0 encoder's loop, written once for both frequency structures (a fused type: Cython emits
+# one specialisation per struct, with the cum/update calls resolved at compile time).
+ctypedef fused Order0:
+    Small
+    Fenwick
+
+
+cdef inline uint32_t o0_cum(Order0* m, uint32_t s) noexcept nogil:
+    if Order0 is Small:
+        return small_cum(m, s)
+    else:
+        return fw_cum(m, s)
+
+
+cdef inline void o0_update(Order0* m, uint32_t s) noexcept nogil:
+    if Order0 is Small:
+        small_update(m, s)
+    else:
+        fw_update(m, s)
+
+
+cdef Py_ssize_t o0_encode(Order0* m, const uint32_t* symbols, Py_ssize_t n, uint8_t** out,
+                          Py_ssize_t cap) noexcept nogil:
+    """Range-code symbols[0:n] under the adaptive frequencies m into out[0] (cap bytes, grown as needed);
+    return the payload length (out[0] is NULL when the buffer could not grow)."""
+    cdef Py_ssize_t i, pos = 0
     cdef uint64_t r, low = 0, rng = RC_TOP - 1
     cdef uint32_t s
-    cdef uint8_t* buf = <uint8_t*>malloc(cap)
-    if buf == NULL:
-        raise MemoryError
-    with nogil:
-        small_init(&m, k)
-        for i in range(n):
-            if pos + 16 > cap:
-                buf = out_grow(buf, &cap, pos + 16)
-                if buf == NULL:
-                    break
-            s = symbols[i]
-            r = rng // m.total
-            rc_narrow(&low, &rng, buf, &pos, small_cum(&m, s) * r, m.freq[s] * r)
-            small_update(&m, s)
-        if buf != NULL:
-            pos = rc_flush(low, rng, buf, pos)
-    return out_bytes(buf, pos)
+    cdef uint8_t* buf = out[0]
+    for i in range(n):
+        if pos + 16 > cap:
+            buf = out_grow(buf, &cap, pos + 16)
+            if buf == NULL:
+                break
+        s = symbols[i]
+        r = rng // m.total
+        rc_narrow(&low, &rng, buf, &pos, o0_cum(m, s) * r, m.freq[s] * r)
+        o0_update(m, s)
+    if buf != NULL:
+        pos = rc_flush(low, rng, buf, pos)
+    out[0] = buf
+    return pos
 
 
 def adaptive0_encode(const uint32_t[::1] symbols, Py_ssize_t k):
-    """Adaptive order-0 range coding of indices below k (Fenwick-tree frequencies, see the twin)."""
-    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0, cap = n // 2 + 64
-    cdef Fenwick m
-    cdef uint64_t r, low = 0, rng = RC_TOP - 1
-    cdef uint32_t s
+    """Adaptive order-0 range coding of indices below k (Fenwick-tree frequencies, see the twin; the
+    grouped Small structure, same frequencies, for k <= 256)."""
+    cdef Py_ssize_t n = symbols.shape[0], pos = 0, cap = n // 2 + 64
+    cdef Fenwick fw
+    cdef Small small
+    cdef bint use_small = 1 <= k <= 256
     cdef uint8_t* buf
     if n == 0:
         return b""
-    if 1 <= k <= 256:
-        return _adaptive0_small_encode(symbols, k)
-    if not fw_init(&m, k):
+    if use_small:
+        small_init(&small, k)
+    elif not fw_init(&fw, k):
         raise MemoryError
     buf = <uint8_t*>malloc(cap)
+    if buf != NULL:
+        with nogil:
+            if use_small:
+                pos = o0_encode(&small, &symbols[0], n, &buf, cap)
+            else:
+                pos = o0_encode(&fw, &symbols[0], n, &buf, cap)
+    if not use_small:
+        free(fw.freq)
+        free(fw.tree)
     if buf == NULL:
-        free(m.freq)
-        free(m.tree)
         raise MemoryError
-    with nogil:
-        for i in range(n):
-            if pos + 16 > cap:
-                buf = out_grow(buf, &cap, pos + 16)
-                if buf == NULL:
-                    break
-            s = symbols[i]
-            r = rng // m.total
-            rc_narrow(&low, &rng, buf, &pos, fw_cum(&m, s) * r, m.freq[s] * r)
-            fw_update(&m, s)
-        if buf != NULL:
-            pos = rc_flush(low, rng, buf, pos)
-    free(m.freq)
-    free(m.tree)
     return out_bytes(buf, pos)
 
 
