@@ -134,13 +134,30 @@ def test_concatenated_streams_decode_to_the_concatenation():
         codelength.decompress(codelength.compress(b"ab") + codelength.compress(np.array([1, 2], np.uint16)))
 
 
-def test_overhead_of_a_small_input():
-    data = _text(100, seed=9)
-    for coder in ("huffman", "range", "rans", "adaptive"):
+@pytest.mark.parametrize("coder", codelength.CODERS)
+def test_overhead_of_a_small_input_is_at_most_12_bytes(coder):
+    """Everything above model + payload for a 100-byte input (v1: 40 bytes): one tag byte, n, shape,
+    payload length, the header CRC-32 and the data CRC-32 (docs/format.md)."""
+    for data in (_text(100, seed=9), bytes(range(100)), b"a" * 100):
         blob = codelength.compress(data, coder)
         (block,) = stream.blocks(blob)
-        assert len(blob) - len(block["model"]) - len(block["payload"]) <= 17   # v1: 40 bytes
-    assert len(codelength.compress(b"")) == 10
+        assert len(blob) - len(block["model"]) - len(block["payload"]) <= 12, (block["type"], len(blob))
+        assert codelength.decompress(blob) == data
+    assert len(codelength.compress(b"", coder)) == 6         # tag, n = 0, header CRC-32
+
+
+def test_single_and_multi_block_frames_and_explicit_parameters():
+    data = _text(5000, seed=3)
+    for coder, opts in (("huffman", {}), ("adaptive", {"order": 0}), ("adaptive", {"order": 3}), ("cm", {})):
+        for block_size in (5000, 4999, 1000, 1):
+            blob = codelength.compress(data[:2000] if block_size == 1 else data, coder, block_size=block_size, **opts)
+            frame, _ = stream._parse_header(blob, 0)
+            assert frame.single == (block_size >= 5000)
+            assert codelength.decompress(blob) == (data[:2000] if block_size == 1 else data)
+    # a reserved bit of the extension byte, a coder id of 0
+    with pytest.raises(CorruptDataError, match="reserved"):
+        codelength.decompress(b"\xc7\x20\x05" + bytes(20))
+    assert not stream.is_frame_start(0x43) and not stream.is_frame_start(0x1f) and stream.is_frame_start(0xc6)
 
 
 def test_max_output_and_max_length():
@@ -168,19 +185,35 @@ def test_max_output_and_max_length():
     assert len(d._out) <= 8192
 
 
-def _craft(cap, blocks, coder_id=1, kind=0, param=0):
-    """A v2 frame with valid header CRCs: ``blocks`` are (t, fields bytes, model, payload, check)."""
-    header = stream.MAGIC + bytes([(coder_id << 4) | kind]) + stream._varint(cap) + bytes([param])
+def _craft(cap, blocks, coder_id=1, kind=0, param=None, single=False):
+    """A v2 frame with valid header CRCs (docs/format.md): ``blocks`` are (n, type, fields, model,
+    payload), ``fields`` the record's fields after its u (see :func:`_coded` and :func:`_run`).
+    ``single``: a single-block frame whose n is ``cap``."""
+    param = stream.IMPLIED_PARAM.get(coder_id, 0) if param is None else param
+    header = stream._frame_header(coder_id, kind, param, **({"n": cap} if single else {"cap": cap}))
     out, prefix = [header], header
     for n, typ, fields, model, payload in blocks:
-        head = stream._varint(((cap - n) << 2) | typ) + fields
+        head = (b"" if single else stream._varint(cap - n + 1)) + fields
         crc = zlib.crc32(model, zlib.crc32(head, zlib.crc32(prefix)))
         out += [head, crc.to_bytes(4, "little"), model, payload]
-        run = fields[0:1] * n if typ == stream.RUN and kind == 0 and n < (1 << 20) else b""
+        run = fields[1:2] * n if typ == stream.RUN and kind == 0 and n < (1 << 20) else b""
         out.append(zlib.crc32(run).to_bytes(4, "little"))
         prefix = b""
-    out.append(b"\x03" if blocks else b"\x03" + zlib.crc32(b"\x03", zlib.crc32(header)).to_bytes(4, "little"))
+    if single:
+        return b"".join(out) if blocks else header + zlib.crc32(header).to_bytes(4, "little")
+    out.append(b"\x00" if blocks else b"\x00" + zlib.crc32(b"\x00", zlib.crc32(header)).to_bytes(4, "little"))
     return b"".join(out)
+
+
+def _coded(model, payload, alphabet=None, mlen=None, plen=None):
+    """The fields of a coded block: shape (2 + model length), alphabet (arrays), payload length."""
+    return stream._varint(2 + (len(model) if mlen is None else mlen)) \
+        + (b"" if alphabet is None else stream._varint(alphabet)) \
+        + stream._varint(len(payload) if plen is None else plen)
+
+
+def _run(symbol):
+    return b"\x00" + stream._varint(symbol)
 
 
 def _huffman_constant_model(n):
@@ -192,13 +225,13 @@ def _huffman_constant_model(n):
 
 def test_bomb_blocks_beyond_the_cap_are_refused_up_front():
     model, payload = _huffman_constant_model(5)
-    fields = stream._varint(len(model)) + stream._varint(len(payload))
-    bomb = _craft(1 << 32, [(1 << 32, stream.CODED, fields, model, payload)])
-    assert len(bomb) < 50
-    with pytest.raises(CorruptDataError, match="exceeds its bound"):
-        codelength.decompress(bomb)
-    with pytest.raises(CorruptDataError):
-        codelength.Decompressor().decompress(bomb)
+    for single in (False, True):
+        bomb = _craft(1 << 32, [(1 << 32, stream.CODED, _coded(model, payload), model, payload)], single=single)
+        assert len(bomb) < 50
+        with pytest.raises(CorruptDataError, match="exceeds its bound"):
+            codelength.decompress(bomb)
+        with pytest.raises(CorruptDataError):
+            codelength.Decompressor().decompress(bomb)
     # a cap beyond the format's
     with pytest.raises(CorruptDataError, match="cap"):
         codelength.decompress(_craft(1 << 30, []))
@@ -231,13 +264,13 @@ sys.exit(4)
 def test_crafted_50_byte_bombs_end_in_corrupt_data_error_under_an_address_space_limit():
     resource = pytest.importorskip("resource")
     model, payload = _huffman_constant_model(5)
-    fields = stream._varint(len(model)) + stream._varint(len(payload))
-    bombs = [_craft(1 << 32, [(1 << 32, stream.CODED, fields, model, payload)])]
+    bombs = [_craft(1 << 32, [(1 << 32, stream.CODED, _coded(model, payload), model, payload)], single=s)
+             for s in (False, True)]
     from codelength.io import container
     bombs.append(container.pack(container.Frame(1, 0, 0, 1 << 32, 256, 0, b"\x01\x04\x01\x80\x80\x80\x80\x10\x01\x00",
                                                 b"")))
     # range: a one-symbol static model costs nothing per symbol
-    bombs.append(_craft(1 << 34, [(1 << 34, stream.CODED, b"\x05\x00", b"", b"")], coder_id=2))
+    bombs.append(_craft(1 << 34, [(1 << 34, stream.CODED, _coded(b"", b"", mlen=5), b"", b"")], coder_id=2))
     env = dict(os.environ, PYTHONPATH=str(REPO))
     for bomb in bombs:
         assert len(bomb) <= 50
@@ -248,10 +281,10 @@ def test_crafted_50_byte_bombs_end_in_corrupt_data_error_under_an_address_space_
 
 def test_run_blocks_within_the_cap_are_bounded_by_it():
     # the largest legitimate zero-cost output: cap symbols per ~10-byte run block
-    bomb = _craft(1 << 16, [(1 << 16, stream.RUN, b"\x07", b"", b"")] * 3)
+    bomb = _craft(1 << 16, [(1 << 16, stream.RUN, _run(7), b"", b"")] * 3)
     assert codelength.decompress(bomb) == b"\x07" * (3 << 16)
     with pytest.raises(CorruptDataError):
-        codelength.decompress(_craft(1 << 16, [(0, stream.RUN, b"\x07", b"", b"")]))
+        codelength.decompress(_craft(1 << 16, [(0, stream.RUN, _run(7), b"", b"")]))
     with pytest.raises(OutputLimitError):
         codelength.decompress(bomb, max_output=1 << 17)
 
@@ -270,25 +303,24 @@ def test_huffman_alphabet_setup_amplification_is_refused():
     from codelength.coders import huffman
     wide = np.array([0, 2**20 - 1] * 8, np.uint32)
     _, model, payload = huffman.encode(wide, 2**20, block_size=2)
-    fields = stream._varint(2**20) + stream._varint(len(model)) + stream._varint(len(payload))
-    crafted = _craft(16, [(16, stream.CODED, fields, model, payload)], kind=3)
+    crafted = _craft(16, [(16, stream.CODED, _coded(model, payload, alphabet=2**20), model, payload)], kind=3)
     with pytest.raises(CorruptDataError, match="set-up"):
         codelength.decompress(crafted)
 
 
 def test_symbol_kind_is_checked_against_the_alphabet():
-    blob = bytearray(codelength.compress(_text(2000)))
-    blob[2] = (blob[2] & 0xF0) | 5           # bytes -> int8, header CRC recomputed below
-    frame, pos = stream._parse_header(bytes(blob), 0)
-    t, p = stream._read_varint(blob, pos, 1 << 40, "t")
-    # int8 blocks carry an alphabet field: the bytes block's fields no longer parse as one
-    with pytest.raises(CorruptDataError):
-        codelength.decompress(bytes(blob))
+    # a bytes block relabelled int8 (alphabet 256 > 128 values), with valid header CRCs: refused
+    (block,) = stream.blocks(codelength.compress(_text(2000)))
+    model, payload = block["model"], block["payload"]
+    for single in (False, True):
+        relabelled = _craft(2000, [(2000, stream.CODED, _coded(model, payload, alphabet=256), model, payload)],
+                            kind=5, single=single)
+        with pytest.raises(CorruptDataError, match="alphabet"):
+            codelength.decompress(relabelled)
     with pytest.raises(CorruptDataError, match="kind"):
-        codelength.decompress(_craft(10, [(10, stream.CODED, b"\x00" * 3, b"", b"")], kind=12))
+        codelength.decompress(_craft(10, [(10, stream.CODED, _coded(b"", b"", alphabet=0), b"", b"")], kind=12))
     with pytest.raises(CorruptDataError, match="alphabet"):
-        codelength.decompress(_craft(10, [(10, stream.CODED, stream._varint(300) + b"\x00\x00", b"", b"")],
-                                     kind=5))
+        codelength.decompress(_craft(10, [(10, stream.CODED, _coded(b"", b"", alphabet=300), b"", b"")], kind=5))
 
 
 def test_bad_options_and_arguments():
@@ -356,3 +388,24 @@ def test_decompress_allocates_the_result_once():
         tracemalloc.stop()
     assert out == data
     assert peak < len(data) + 8 * (1 << 18), peak     # a second full-size copy would be 16 MiB more
+
+
+def test_huffman_split_size_reaches_the_coder():
+    """Huffman's own block splitting (its ``block_size``) is reachable as ``split_size`` through every API."""
+    from codelength.coders import huffman
+    data = _text(20000, seed=4)
+    blob = codelength.compress(data, "huffman", split_size=1000)
+    (block,) = stream.blocks(blob)
+    _, model, _ = huffman.encode(np.frombuffer(data, np.uint8), 256, block_size=1000)
+    assert block["model"] == bytes(model) and codelength.decompress(blob) == data
+    assert block["model"] != stream.blocks(codelength.compress(data, "huffman"))[0]["model"]
+    comp = codelength.Compressor("huffman", split_size=1000, block_size=8192)
+    streamed = comp.compress(data) + comp.flush()
+    assert streamed == codelength.compress(data, "huffman", split_size=1000, block_size=8192)
+    assert codelength.decompress(streamed) == data
+    with pytest.raises(TypeError, match="not both"):
+        huffman.encode(np.zeros(4, np.uint8), 256, block_size=2, split_size=2)
+    with pytest.raises(ValueError, match="split_size"):
+        codelength.compress(data, "huffman", split_size=0)
+    with pytest.raises(TypeError, match="split_size"):
+        codelength.compress(data, "rans", split_size=1000)

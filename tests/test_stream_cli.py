@@ -245,3 +245,11 @@ def test_4_gib_through_a_pipe_in_bounded_memory():
     assert same_size and same_data
     for peak in rss:
         assert peak < (64 << 20) + 4 * (1 << 20), rss
+
+
+def test_split_size_option(tmp_path):
+    data = _text(30000, seed=8)
+    rc, out, err = run("compress", "-c", "--split-size", "2K", stdin=data)
+    assert rc == 0 and out == codelength.compress(data, "huffman", split_size=2048), err
+    rc, out, err = run("compress", "-c", "--split-size", "2K", "--coder", "adaptive", stdin=data)
+    assert rc != 0 and "--split-size" in err and not out

@@ -21,36 +21,42 @@ inputs = st.one_of(
 
 
 def _records(blob):
-    """A one-frame v2 stream as its frame header and its block records (dicts), for re-packing."""
+    """A one-frame v2 stream as its header fields and its block records (dicts), for re-packing."""
     frame, pos = stream._parse_header(blob, 0)
+    head = dict(coder_id=frame.coder_id, kind=frame.kind, param=frame.param, single=frame.single, cap=frame.cap)
     records, first = [], True
     while True:
         start = pos
         blk = stream._parse_block(frame, blob, pos, first)
         first = False
         if blk.type is None:
-            return frame, records
-        t, _ = stream._read_varint(blob, start, 1 << 62, "t")
-        records.append(dict(t=t, type=blk.type, symbol=getattr(blk, "symbol", 0) if blk.type == stream.RUN else 0,
+            return frame, head, records
+        u = None if frame.single else stream._read_varint(blob, start, 1 << 62, "u")[0]
+        records.append(dict(u=u, type=blk.type, symbol=getattr(blk, "symbol", 0) if blk.type == stream.RUN else 0,
                             alphabet=blk.alphabet if blk.type == stream.CODED else 0,
                             model=bytes(blk.model), payload=bytes(blk.payload), check=blk.check))
         pos = blk.end
 
 
-def _pack(frame, records):
-    """Serialise the records with every length field and header CRC recomputed."""
-    out, prefix = [frame.header], frame.header
+def _pack(head, records):
+    """Serialise the frame (docs/format.md) with every length field and header CRC recomputed."""
+    size = {"n": head["cap"]} if head["single"] else {"cap": head["cap"]}
+    header = stream._frame_header(head["coder_id"], head["kind"], head["param"], **size)
+    out, prefix = [header], header
     for r in records:
-        head = stream._varint(r["t"])
+        fields = b"" if head["single"] else stream._varint(r["u"])
         if r["type"] == stream.RUN:
-            head += stream._varint(r["symbol"])
-        elif r["type"] == stream.CODED:
-            head += (stream._varint(r["alphabet"]) if frame.kind else b"") + stream._varint(len(r["model"])) \
+            fields += stream._varint(0) + stream._varint(r["symbol"])
+        elif r["type"] == stream.STORED:
+            fields += stream._varint(1)
+        else:
+            fields += stream._varint(2 + len(r["model"])) + (stream._varint(r["alphabet"]) if head["kind"] else b"") \
                 + stream._varint(len(r["payload"]))
-        crc = zlib.crc32(r["model"], zlib.crc32(head, zlib.crc32(prefix)))
-        out += [head, crc.to_bytes(4, "little"), r["model"], r["payload"], r["check"].to_bytes(4, "little")]
+        crc = zlib.crc32(r["model"], zlib.crc32(fields, zlib.crc32(prefix)))
+        out += [fields, crc.to_bytes(4, "little"), r["model"], r["payload"], r["check"].to_bytes(4, "little")]
         prefix = b""
-    out.append(b"\x03")
+    if not head["single"]:
+        out.append(b"\x00")
     return b"".join(out)
 
 
@@ -67,8 +73,8 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
     if not isinstance(data, bytes) and opts.get("order"):
         data = (data % 256).astype(np.uint8)
     blob = codelength.compress(data, coder, block_size=int(damage.draw(st.integers(64, 2048))), **opts)
-    frame, records = _records(blob)
-    assert _pack(frame, records) == blob                       # the split is exact
+    frame, head, records = _records(blob)
+    assert _pack(head, records) == blob                       # the split is exact
     assert _same(data, codelength.decompress(blob))
     rec = records[damage.draw(st.integers(0, len(records) - 1))]
     what = damage.draw(st.sampled_from(["model", "payload", "n", "alphabet", "symbol", "cut", "extend", "check"]))
@@ -80,8 +86,10 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
         p = bytearray(rec["payload"])
         p[damage.draw(st.integers(0, len(p) - 1))] ^= damage.draw(st.integers(1, 255))
         rec["payload"] = bytes(p)
+    elif what == "n" and head["single"]:
+        head["cap"] = max(0, head["cap"] + damage.draw(st.integers(-3, 3)))
     elif what == "n":
-        rec["t"] = max(0, rec["t"] + 4 * damage.draw(st.integers(-3, 3)))
+        rec["u"] = max(0, rec["u"] + damage.draw(st.integers(-3, 3)))
     elif what == "alphabet" and rec["type"] == stream.CODED:
         rec["alphabet"] = max(0, rec["alphabet"] + damage.draw(st.integers(-300, 300)))
     elif what == "symbol" and rec["type"] == stream.RUN:
@@ -92,7 +100,7 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
         rec["payload"] += damage.draw(st.binary(min_size=1, max_size=16))
     elif what == "check":
         rec["check"] ^= 1 << damage.draw(st.integers(0, 31))
-    mutated = _pack(frame, records)
+    mutated = _pack(head, records)
     try:
         out = codelength.decompress(mutated)
     except CorruptDataError:
@@ -104,11 +112,11 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
         got = d.decompress(mutated, 1 << 20)
     except CorruptDataError:
         return
-    assert len(d._out) <= frame.cap * frame.dtype.itemsize
+    assert len(d._out) <= max(frame.cap, head["cap"]) * frame.dtype.itemsize
 
 
 @settings(max_examples=100, deadline=None)
-@given(blob=st.binary(max_size=80), header=st.sampled_from([b"", stream.MAGIC]))
+@given(blob=st.binary(max_size=80), header=st.sampled_from([b"", b"\xc4", b"\xc6", b"\xc5\x00", b"\xd3\x03\x02"]))
 def test_random_bytes_never_crash(blob, header):
     try:
         codelength.decompress(header + blob)

@@ -617,6 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="native stream, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
             p.add_argument("--block-size", type=_block_size, default=None, metavar="N",
                            help="bytes per block, e.g. 256K or 4M (default 1M, at most 16M)")
+            p.add_argument("--split-size", type=_block_size, default=None, metavar="N",
+                           help="Huffman: fixed code blocks of N bytes inside each block (default: "
+                                "the adaptive split)")
             p.add_argument("-T", "--threads", type=_threads, default=1, metavar="N",
                            help="blocks compressed in parallel (default 1; the output is the same)")
             p.epilog = ("Levels: -1..-3 Huffman (fast, the default), -4..-7 adaptive context model of order "
@@ -624,7 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.set_defaults(func=cmd_compress, level=None)
         else:
             p.set_defaults(func=lambda a: cmd_compress(a, decompressing=True), format="native",
-                           coder=None, order=None, block_size=None, threads=1)
+                           coder=None, order=None, block_size=None, split_size=None, threads=1)
 
     p = sub.add_parser("explain", help="each byte coloured by its real cost (context-mixing coder)",
                        description="Show where the information of a file is: each byte coloured by its cost "

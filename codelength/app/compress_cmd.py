@@ -39,7 +39,17 @@ LEVELS = {
 
 
 def coder_choice(args):
-    """(coder, options) from --coder/--order and -1..-9 (an explicit --coder wins over a level)."""
+    """(coder, options) from --coder/--order/--split-size and -1..-9 (an explicit --coder wins over a level)."""
+    coder, options = _coder_and_order(args)
+    split = getattr(args, "split_size", None)
+    if split is not None:
+        if coder != "huffman":
+            raise CommandError(f"--split-size applies to the Huffman coder only (not {coder})")
+        options["split_size"] = split
+    return coder, options
+
+
+def _coder_and_order(args):
     level = getattr(args, "level", None)
     if args.coder is None:
         coder, options = LEVELS[level] if level else ("huffman", {})

@@ -78,7 +78,7 @@ def block_lengths(symbols: np.ndarray, alphabet_size: int, block_size: int | Non
 
 
 def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = None,
-           max_length: int = DEFAULT_MAX_LENGTH):
+           max_length: int = DEFAULT_MAX_LENGTH, split_size: int | None = None):
     """Huffman-code ``symbols`` (uint8/uint16/uint32, all below ``alphabet_size``).
 
     Parameters
@@ -89,6 +89,11 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
         At most ``MAX_ALPHABET`` (2**20).
     block_size : int, optional
         Symbols per block; default: adaptive split (see :func:`block_lengths`).
+    split_size : int, optional
+        The same as ``block_size``, under the name that reaches it through :func:`codelength.compress`,
+        :class:`codelength.Compressor` and ``codelength compress --split-size`` (where ``block_size`` is
+        the stream's block): fixed Huffman blocks of this many symbols inside each stream block instead
+        of the adaptive split. Give one of the two.
     max_length : int
         Longest code word, 1..24 (default 12: one 12-bit table look-up decodes every word). A block
         whose ``u`` used symbols need more gets ``ceil(log2 u)``.
@@ -107,6 +112,10 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
         For non-integer symbols, ``block_size`` or ``max_length`` (floats, booleans, strings).
     """
     max_length = _check_int("max_length", max_length, 1, MAX_CODE_LENGTH)
+    if split_size is not None:
+        if block_size is not None:
+            raise TypeError("give block_size or split_size, not both (they are the same option)")
+        block_size = _check_int("split_size", split_size, 1, 1 << 62)
     symbols = _checked_symbols(symbols, alphabet_size)
     if block_size is None and alphabet_size <= 256:
         # the adaptive split counts every chunk anyway: hand the blocks' counts to the encoder

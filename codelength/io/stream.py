@@ -1,9 +1,11 @@
 """Format v2: framed, block-wise streams of any size, in bounded memory both ways (docs/format.md).
 
 A stream is a sequence of frames; a frame is a small header followed by independently decodable
-blocks, each with its own model, and an end byte. Every block holds at most ``cap`` symbols, where
-``cap`` (at most :data:`MAX_BLOCK`) is recorded in the frame header: a decoder never sizes anything by
-a count that the cap does not bound, so decoding any input, crafted or real, needs O(cap) memory.
+blocks, each with its own model, and an end byte; an input of one block is a single-block frame (its
+n in the header, no end byte: 12 bytes above model and payload for a 100-byte input). Every block
+holds at most ``cap`` symbols, where ``cap`` (at most :data:`MAX_BLOCK`) is recorded in the frame
+header: a decoder never sizes anything by a count that the cap does not bound, so decoding any input,
+crafted or real, needs O(cap) memory.
 
 * :class:`Compressor` / :class:`Decompressor`: the incremental objects, with the semantics of
   :class:`bz2.BZ2Compressor` / :class:`bz2.BZ2Decompressor` (``max_length``, ``eof``,
@@ -34,16 +36,27 @@ from . import container
 from ..errors import CorruptDataError, OutputLimitError
 from ..stats.counting import byte_view
 
-__all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "MAGIC", "MAX_BLOCK",
+__all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "is_frame_start", "MAX_BLOCK",
            "DEFAULT_BLOCK_SIZE", "scan"]
 
-#: First two bytes of every v2 frame (v1 frames start with b"CLEN", gzip members with 1f 8b).
-MAGIC = b"\xc1\xe2"
+#: A v2 frame starts with a tag byte whose top three bits are ``110`` (0xC0-0xDF): v1 frames start with
+#: b"CLEN" (0x43), gzip members with 1f 8b. The rest of the tag is the coder id and two flags; the
+#: header CRC-32 (which covers the tag) confirms it (docs/format.md).
+MAGIC_MASK, MAGIC_BITS = 0xE0, 0xC0
+#: Tag flags: S, a single-block frame (its n in the header, no cap, no end byte); X, an extension byte
+#: follows (symbol kind, parameter flag).
+TAG_SINGLE, TAG_EXTENDED = 0x02, 0x01
+#: Extension byte: low nibble the symbol kind; EXT_PARAM: a parameter byte follows.
+EXT_PARAM = 0x10
+#: The coder parameter a frame implies when it records none (format constants, by coder id: the usual
+#: parameter of adaptive, its context order 2; of cm, its smallest table, 2**16 bytes).
+IMPLIED_PARAM = {4: 2, 5: 16}
 #: Largest block the format allows, in symbols (the cap a header may record).
 MAX_BLOCK = 1 << 24
 #: Default symbols per block (docs/format.md: measured against 256 KiB and 4 MiB).
 DEFAULT_BLOCK_SIZE = 1 << 20
-#: Block types (low two bits of a block's first varint); END closes a frame.
+#: Block types (a block's shape field: 0 run, 1 stored, 2 + m coded with a model of m bytes); END closes
+#: a multi-block frame (a block field u of 0).
 CODED, RUN, STORED, END = 0, 1, 2, 3
 #: Decoding work a block may cost per byte of block record and symbol (see :func:`_setup_units`).
 WORK_FACTOR, WORK_SLACK = 64, 1 << 16
@@ -130,8 +143,29 @@ def _work_ok(name: str, alphabet: int, model, n: int, payload_len: int) -> bool:
 
 
 # ----------------------------------------------------------------------------- frames: writing
-def _frame_header(coder_id: int, kind: int, cap: int, param: int) -> bytes:
-    return MAGIC + bytes([(coder_id << 4) | kind]) + _varint(cap) + bytes([param])
+def is_frame_start(first_byte: int) -> bool:
+    """Whether a byte can start a v2 frame (its top three bits are ``110``)."""
+    return first_byte & MAGIC_MASK == MAGIC_BITS
+
+
+def _frame_header(coder_id: int, kind: int, param: int, *, cap: int | None = None, n: int | None = None) -> bytes:
+    """The header of a multi-block frame (its ``cap``) or of a single-block frame (its block's ``n``).
+
+    One tag byte when the frame holds bytes under the coder's implied parameter; an extension byte
+    (kind, parameter flag) and the parameter byte otherwise; then the cap or n as a varint.
+    """
+    if not 1 <= coder_id <= 7:
+        raise ValueError(f"coder id {coder_id} does not fit a v2 frame (1..7)")
+    explicit = param != IMPLIED_PARAM.get(coder_id, 0)
+    extended = bool(kind) or explicit
+    tag = MAGIC_BITS | (coder_id << 2) | (TAG_SINGLE if n is not None else 0) | (TAG_EXTENDED if extended else 0)
+    out = bytearray([tag])
+    if extended:
+        out.append(kind | (EXT_PARAM if explicit else 0))
+        if explicit:
+            out.append(param)
+    out += _varint(n if n is not None else cap)
+    return bytes(out)
 
 
 def _data_bytes(block: np.ndarray, kind: int):
@@ -173,51 +207,71 @@ def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _En
     return _Encoded(CODED, n, int(param), alphabet, model, payload, check)
 
 
-class _FrameWriter:
-    """Serialises encoded blocks into frames; starts a new frame when the coder parameter changes."""
+def _record(enc: _Encoded, kind: int, prefix: bytes, lead: bytes) -> list:
+    """A block record: ``lead`` (a multi-block frame's u field), shape, lengths, header CRC-32 (of
+    ``prefix``, the frame header before a frame's first block, the fields and the model), model,
+    payload, data CRC-32."""
+    head = bytearray(lead)
+    if enc.type == RUN:
+        head += _varint(0) + _varint(enc.symbol)
+    elif enc.type == STORED:
+        head += _varint(1)
+    else:
+        head += _varint(2 + len(enc.model))
+        if kind:
+            head += _varint(enc.alphabet)
+        head += _varint(len(enc.payload))
+    crc = zlib.crc32(enc.model, zlib.crc32(head, zlib.crc32(prefix)))
+    return [prefix, bytes(head), crc.to_bytes(4, "little"), enc.model, enc.payload, enc.check.to_bytes(4, "little")]
 
-    def __init__(self, coder_id: int, kind: int, cap: int):
-        self.coder_id, self.kind, self.cap = coder_id, kind, cap
-        self.header = None      # bytes of the open frame's header, until its first block is written
+
+class _FrameWriter:
+    """Serialises encoded blocks into frames.
+
+    ``single``: the input is one block (at most ``cap`` symbols), written as a single-block frame (its
+    n in the header, no end byte). Otherwise multi-block frames of cap ``cap``; a coded block whose
+    parameter differs from the open frame's starts a new frame.
+    """
+
+    def __init__(self, coder_id: int, kind: int, cap: int, single: bool = False):
+        self.coder_id, self.kind, self.cap, self.single = coder_id, kind, cap, single
         self.param = None       # parameter of the open frame (None: no frame open)
+        self.written = False    # a single-block frame's block is written
 
     def block(self, enc: _Encoded) -> bytes:
-        parts = []
-        param = enc.param if enc.type == CODED else (self.param if self.param is not None else 0)
-        if self.param is not None and param != self.param:
-            parts.append(self.end())
-        if self.param is None:
-            self.param = param
-            self.header = _frame_header(self.coder_id, self.kind, self.cap, param)
-            parts.append(self.header)
-            prefix = self.header
+        implied = IMPLIED_PARAM.get(self.coder_id, 0)
+        if self.single:
+            if self.written:
+                raise RuntimeError("a single-block frame holds one block")
+            self.written = True
+            param = enc.param if enc.type == CODED else implied
+            header = _frame_header(self.coder_id, self.kind, param, n=enc.n)
+            parts = _record(enc, self.kind, header, b"")
         else:
+            parts = []
+            param = enc.param if enc.type == CODED else (self.param if self.param is not None else implied)
+            if self.param is not None and param != self.param:
+                parts.append(self.end())
             prefix = b""
-        head = _varint(((self.cap - enc.n) << 2) | enc.type)   # full blocks (n = cap): one byte
-        if enc.type == RUN:
-            head += _varint(enc.symbol)
-            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little"),
-                      enc.check.to_bytes(4, "little")]
-        elif enc.type == STORED:
-            parts += [head, zlib.crc32(head, zlib.crc32(prefix)).to_bytes(4, "little"), enc.payload,
-                      enc.check.to_bytes(4, "little")]
-        else:
-            if self.kind:
-                head += _varint(enc.alphabet)
-            head += _varint(len(enc.model)) + _varint(len(enc.payload))
-            crc = zlib.crc32(enc.model, zlib.crc32(head, zlib.crc32(prefix)))
-            parts += [head, crc.to_bytes(4, "little"), enc.model, enc.payload, enc.check.to_bytes(4, "little")]
+            if self.param is None:
+                self.param = param
+                prefix = _frame_header(self.coder_id, self.kind, param, cap=self.cap)
+            parts += _record(enc, self.kind, prefix, _varint(self.cap - enc.n + 1))  # full blocks: u = 1
         return b"".join(bytes(p) if not isinstance(p, bytes) else p for p in parts)
 
     def end(self) -> bytes:
-        """Close the open frame (one opened if none is, so that empty input is a valid frame)."""
-        if self.param is None:
-            header = _frame_header(self.coder_id, self.kind, self.cap, 0)
-            self.param = None
-            return header + b"\x03" + zlib.crc32(b"\x03", zlib.crc32(header)).to_bytes(4, "little")
+        """Close the open frame; an empty input is an empty single-block frame (n = 0, header CRC)."""
+        if self.single:
+            if self.written:
+                return b""
+            self.written = True
+            header = _frame_header(self.coder_id, self.kind, IMPLIED_PARAM.get(self.coder_id, 0), n=0)
+            return header + zlib.crc32(header).to_bytes(4, "little")
+        if self.param is None:  # a multi-block frame with no blocks (never written by the encoder)
+            header = _frame_header(self.coder_id, self.kind, IMPLIED_PARAM.get(self.coder_id, 0), cap=self.cap)
+            return header + b"\x00" + zlib.crc32(b"\x00", zlib.crc32(header)).to_bytes(4, "little")
         self.param = None
-        self.header = None
-        return b"\x03"
+        return b"\x00"
 
 
 def _check_block_size(block_size) -> int:
@@ -343,7 +397,7 @@ class Compressor:
             raise ValueError("repeated call to flush()")
         self._finished = True
         if self._writer is None:  # everything fits one block: record its real size as the cap
-            self._writer = _FrameWriter(self._coder_id, 0, max(len(self._buffer), 1))
+            self._writer = _FrameWriter(self._coder_id, 0, max(len(self._buffer), 1), single=True)
         try:
             if self._buffer:
                 self._pipe.submit(np.frombuffer(bytes(self._buffer), dtype=np.uint8))
@@ -372,7 +426,7 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
             raise ValueError(f"symbol {int(symbols.max())} is too large: the format holds symbols below "
                              f"{_oneshot().MAX_ALPHABET}")
     n = int(symbols.size)
-    writer = _FrameWriter(spec.coder_id, kind, max(min(block_size, n), 1))
+    writer = _FrameWriter(spec.coder_id, kind, max(min(block_size, n), 1), single=n <= block_size)
     pipe = _BlockPipeline(coder, kind, dict(options), threads)
     out = []
     try:
@@ -388,26 +442,48 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
 
 # ----------------------------------------------------------------------------- frames: reading
 class _Frame:
-    __slots__ = ("name", "coder_id", "kind", "cap", "param", "dtype", "header")
+    __slots__ = ("name", "coder_id", "kind", "cap", "param", "dtype", "header", "single")
 
 
 def _parse_header(buf, pos: int) -> tuple[_Frame, int]:
-    """Parse a v2 frame header at ``buf[pos:]`` (magic included); _Short when incomplete."""
+    """Parse a v2 frame header at ``buf[pos:]`` (tag byte included); _Short when incomplete.
+
+    A single-block frame's header ends with its block's n (0 for an empty frame), which is also the
+    frame's cap; a multi-block frame's with its cap.
+    """
     start = pos
-    if len(buf) < pos + 3:
+    end = len(buf)
+    if pos >= end:
         raise _Short
-    desc = buf[pos + 2]
+    tag = buf[pos]
+    pos += 1
+    if not is_frame_start(tag):
+        raise CorruptDataError("not a v2 frame (bad tag byte)")
     frame = _Frame()
-    frame.coder_id, frame.kind = desc >> 4, desc & 0x0F
+    frame.coder_id = (tag >> 2) & 7
+    frame.single = bool(tag & TAG_SINGLE)
+    frame.kind, frame.param = 0, IMPLIED_PARAM.get(frame.coder_id, 0)
+    if tag & TAG_EXTENDED:
+        if pos >= end:
+            raise _Short
+        ext = buf[pos]
+        pos += 1
+        if ext & ~(EXT_PARAM | 0x0F):
+            raise CorruptDataError("reserved bits set in a frame header")
+        frame.kind = ext & 0x0F
+        if ext & EXT_PARAM:
+            if pos >= end:
+                raise _Short
+            frame.param = buf[pos]
+            pos += 1
     if frame.kind not in container.SYMBOL_KINDS:
         raise CorruptDataError(f"unknown symbol kind {frame.kind}")
-    frame.cap, pos = _read_varint(buf, pos + 3, MAX_BLOCK, "block size cap")
-    if frame.cap < 1:
-        raise CorruptDataError("block size cap of 0")
-    if pos >= len(buf):
-        raise _Short
-    frame.param = buf[pos]
-    pos += 1
+    if frame.single:
+        frame.cap, pos = _read_varint(buf, pos, MAX_BLOCK, "block length")
+    else:
+        frame.cap, pos = _read_varint(buf, pos, MAX_BLOCK, "block size cap")
+        if frame.cap < 1:
+            raise CorruptDataError("block size cap of 0")
     frame.name = _oneshot()._BY_ID.get(frame.coder_id)
     frame.dtype = _KIND_DTYPES[frame.kind]
     frame.header = bytes(buf[start:pos])
@@ -418,47 +494,65 @@ class _Block:
     __slots__ = ("type", "n", "alphabet", "symbol", "model", "payload", "check", "end")
 
 
+def _check_crc(buf, at: int, crc: int, what: str) -> None:
+    if int.from_bytes(buf[at:at + 4], "little") != crc:
+        raise CorruptDataError(f"header checksum mismatch: {what} is corrupted")
+
+
 def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
-    """Parse the block record (or end byte) at ``buf[pos:]``: a _Block, or None at the frame's end.
+    """Parse the block record (or end of frame) at ``buf[pos:]``: a _Block (type None at the end).
 
     Every count is checked against the frame's cap before anything is sized by it; the record's
     head CRC (which covers the frame header for the first block) is checked before it is returned.
     """
     start = pos
-    t, pos = _read_varint(buf, pos, ((frame.cap - 1) << 2) | 3, "block length")
     prefix_crc = zlib.crc32(frame.header) if first else 0
     blk = _Block()
-    if t & 3 == END:
-        if t != END:
-            raise CorruptDataError("bad end-of-frame byte")
-        if first:  # an empty frame: its header is covered by a CRC after the end byte
-            if len(buf) < pos + 4:
-                raise _Short
-            if int.from_bytes(buf[pos:pos + 4], "little") != zlib.crc32(buf[start:pos], prefix_crc):
-                raise CorruptDataError("header checksum mismatch: the frame header is corrupted")
-            pos += 4
-        blk.type, blk.end = None, pos
-        return blk
-    blk.type, blk.n = t & 3, frame.cap - (t >> 2)   # the varint's bound keeps 1 <= n <= cap
-    if blk.type == RUN:
+    if frame.single:
+        if not first or frame.cap == 0:   # after its block, or an empty frame: header CRC only
+            if first:
+                if len(buf) < pos + 4:
+                    raise _Short
+                _check_crc(buf, pos, prefix_crc, "the frame header")
+                pos += 4
+            blk.type, blk.end = None, pos
+            return blk
+        blk.n = frame.cap
+    else:
+        u, pos = _read_varint(buf, pos, frame.cap, "block length")
+        if u == 0:
+            if first:  # a frame with no blocks: its header is covered by a CRC after the end byte
+                if len(buf) < pos + 4:
+                    raise _Short
+                _check_crc(buf, pos, zlib.crc32(buf[start:pos], prefix_crc), "the frame header")
+                pos += 4
+            blk.type, blk.end = None, pos
+            return blk
+        blk.n = frame.cap - u + 1                     # the varint's bound keeps 1 <= n <= cap
+    shape, pos = _read_varint(buf, pos, record_limit(blk.n, _oneshot().MAX_ALPHABET) + 2, "block shape")
+    if shape == 0:
+        blk.type = RUN
         blk.symbol, pos = _read_varint(buf, pos, _MAX_VALUE[frame.kind] if frame.kind else 255, "run symbol")
         mlen = plen = 0
-    elif blk.type == STORED:
+    elif shape == 1:
+        blk.type = STORED
         mlen, plen = 0, blk.n * frame.dtype.itemsize
     else:
+        blk.type = CODED
+        mlen = shape - 2
         if frame.kind:
             blk.alphabet, pos = _read_varint(buf, pos, _oneshot().MAX_ALPHABET, "alphabet size")
         else:
             blk.alphabet = 256
         limit = record_limit(blk.n, blk.alphabet)
-        mlen, pos = _read_varint(buf, pos, limit, "model length")
+        if mlen > limit:
+            raise CorruptDataError(f"model length {mlen} exceeds its bound {limit}")
         plen, pos = _read_varint(buf, pos, limit - mlen, "payload length")
     head_end = pos
     if len(buf) < head_end + 4 + mlen:
         raise _Short
     crc = zlib.crc32(buf[head_end + 4:head_end + 4 + mlen], zlib.crc32(buf[start:head_end], prefix_crc))
-    if int.from_bytes(buf[head_end:head_end + 4], "little") != crc:
-        raise CorruptDataError("header checksum mismatch: a block header or model is corrupted")
+    _check_crc(buf, head_end, crc, "a block header or model")
     pos = head_end + 4
     if blk.type == CODED:
         if frame.name is None:
@@ -571,10 +665,12 @@ class Decompressor:
         buf, pos = self._buf, self._pos
         try:
             if self._mode is None:
-                if len(buf) - pos < 2:
+                if len(buf) - pos < 1:
                     return False
-                if buf[pos:pos + 2] == MAGIC:
+                if is_frame_start(buf[pos]):
                     self._mode = "v2"
+                elif len(buf) - pos < 2:
+                    return False
                 elif buf[pos:pos + 2] == b"\x1f\x8b":
                     self._mode, self._gz = "gzip", zlib.decompressobj(31)
                     self.kind = 0
@@ -743,7 +839,7 @@ def scan(view, max_output=None):
     pos, total, kind = 0, 0, None
     end = len(view)
     while pos < end:
-        if bytes(view[pos:pos + 2]) == MAGIC:
+        if is_frame_start(view[pos]):
             try:
                 frame, p = _parse_header(view, pos)
                 blocks, first = [], True
