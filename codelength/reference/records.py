@@ -100,27 +100,31 @@ def huffman_model_size(block, max_length=12):
 def huffman_size(record, max_length=12, block_size=STREAM_BLOCK):
     """Bytes of the v2 stream ``compress(record, "huffman", block_size=block_size, max_length=max_length)``.
 
-    docs/format.md: the frame header (magic, descriptor, the cap as a varint, parameter), then per stream
-    block a run block (one value), a stored block (when model + payload is not smaller than the block) or
-    a coded block, and the end byte; the empty record is the 10-byte empty frame.
+    docs/format.md: a record of at most one block is a single-block frame (tag byte, n as a varint, the
+    block record); a longer one a multi-block frame (tag byte, the cap as a varint, per block its u
+    varint and record, the end byte). A block record is a run (one value: shape, symbol), stored (when
+    model + payload is not smaller than the block: shape, the bytes) or coded (shape = 2 + m, p, model,
+    payload), each with its header CRC-32 and data CRC-32; the empty record is the 6-byte empty frame.
     """
     n = len(record)
     if n == 0:
-        return 10
-    cap = min(block_size, n)
-    size = 4 + varint_bytes(cap) + 1
-    for start in range(0, n, block_size):
-        block = record[start:start + block_size]
+        return 6
+
+    def block_record(block):
         block_n = len(block)
-        t = varint_bytes((cap - block_n) << 2)
         if len(set(block)) == 1:
-            size += t + varint_bytes(block[0]) + 8
-            continue
+            return 1 + varint_bytes(block[0]) + 8
         m, p = huffman_model_size(block, max_length)
         if m + p >= block_n:
-            size += t + 4 + block_n + 4
-        else:
-            size += t + varint_bytes(m) + varint_bytes(p) + 4 + m + p + 4
+            return 1 + 4 + block_n + 4
+        return varint_bytes(2 + m) + varint_bytes(p) + 4 + m + p + 4
+
+    if n <= block_size:
+        return 1 + varint_bytes(n) + block_record(record)
+    size = 1 + varint_bytes(block_size) + 1
+    for start in range(0, n, block_size):
+        block = record[start:start + block_size]
+        size += varint_bytes(block_size - len(block) + 1) + block_record(block)
     return size
 
 

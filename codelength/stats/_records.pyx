@@ -195,19 +195,19 @@ cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length,
     most SPLIT_CHUNK bytes (one stream block, one Huffman block: the adaptive split starts at chunks of
     that size), computed from the counts of the block's four segments without writing a bit.
 
-    The frame (docs/format.md): magic, descriptor, cap = n, parameter; one block, run (a constant
-    record), stored (when model + payload would not be smaller than n) or coded (its t, m, p, header
-    CRC, the Huffman model of docs/huffman.md, the payload of four byte-padded streams, data CRC); the
-    end byte. The empty record is the 10-byte empty frame. Adds the record's byte counts to
+    The frame (docs/format.md): a single-block frame, its tag byte and n; one block, run (a constant
+    record: shape, symbol), stored (when model + payload would not be smaller than n: shape, the bytes)
+    or coded (shape = 2 + m, p, the Huffman model of docs/huffman.md, the payload of four byte-padded
+    streams), each with a header CRC-32 and a data CRC-32. The empty record is the 6-byte empty frame. Adds the record's byte counts to
     ``total_counts``. -1 when out of memory."""
-    cdef int64_t frame = 4 + _varint_bytes(<uint64_t>(n if n > 0 else 1)) + 1   # header, end byte
+    cdef int64_t frame = 1 + _varint_bytes(<uint64_t>n)   # the tag byte, n
     cdef int64_t model_bits, payload = 0, q, seg, header, used = 0, last = 0, stream_bytes, m
     cdef uint64_t stream_bits
     cdef const uint8_t* p
     cdef Py_ssize_t i, s
     cdef int k
     if n == 0:
-        return 10   # header, end byte, CRC-32 of both
+        return 6    # tag, n = 0, header CRC-32
     q = (n + STREAMS - 1) // STREAMS
     memset(hist, 0, STREAMS * ALPHABET * sizeof(int64_t))
     for k in range(STREAMS):
@@ -222,7 +222,7 @@ cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length,
         if counts[s]:
             used += 1
             last = s
-    if used == 1:   # a run block: t, the symbol, header CRC, data CRC
+    if used == 1:   # a run block: shape, the symbol, header CRC, data CRC
         return frame + 1 + _varint_bytes(<uint64_t>last) + 8
     # the Huffman model: 16 bits, B = 1, the block's N and kind bit, code lengths, four stream sizes
     model_bits = 16 + 8 + 8 * _varint_bytes(<uint64_t>n) + 1
@@ -240,9 +240,9 @@ cdef int64_t _huffman_size(const uint8_t* data, int64_t n, int max_length,
         payload += stream_bytes
         model_bits += 8 * _varint_bytes(<uint64_t>stream_bytes)
     m = (model_bits + 7) // 8
-    if m + payload >= n:   # a stored block: t, header CRC, the n bytes, data CRC
+    if m + payload >= n:   # a stored block: shape, header CRC, the n bytes, data CRC
         return frame + 1 + 4 + n + 4
-    return frame + 1 + _varint_bytes(<uint64_t>m) + _varint_bytes(<uint64_t>payload) + 4 + m + payload + 4
+    return frame + _varint_bytes(<uint64_t>(2 + m)) + _varint_bytes(<uint64_t>payload) + 4 + m + payload + 4
 
 
 cdef inline void _neumaier_add(double* total, double* compensation, double term) noexcept nogil:

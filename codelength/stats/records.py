@@ -52,9 +52,9 @@ class RecordStats:
     huffman_bytes : numpy.ndarray of int64, or None
         Exactly ``len(codelength.compress(record, "huffman", max_length=max_length))``: the size of the
         v2 stream (docs/format.md) the default Huffman compression writes for the record alone, framing
-        included (frame header, one block's t, m, p and two CRC-32s, the end byte: 17 bytes for a coded
-        record under 128 bytes; a constant record is a run block, one that does not compress is stored,
-        the empty record is 10 bytes). For records up to ``HUFFMAN_KERNEL_MAX`` (4096) bytes the kernel
+        included (a single-block frame: tag byte, n, the block's shape and p, two CRC-32s: 12 bytes
+        above model + payload for a coded record under 128 bytes; a constant record is a run block, one
+        that does not compress is stored, the empty record is 6 bytes). For records up to ``HUFFMAN_KERNEL_MAX`` (4096) bytes the kernel
         computes it from the counts of the block's four segments (docs/huffman.md) without writing a bit;
         longer records, which the coder's adaptive split may cut into several blocks, are compressed
         (one ``compress`` call each, amortised over at least 4 KiB). None when not computed.
