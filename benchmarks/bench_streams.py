@@ -1,7 +1,7 @@
 """Streams through the command line: ``compress -c | decompress -c`` per coder, beside gzip and zstd.
 
-    PYTHONPATH=. python3 benchmarks/bench_streams.py                 # 1 GiB (256 MiB for slow coders)
-    PYTHONPATH=. python3 benchmarks/bench_streams.py --size 64M --slow-size 16M   # quick look
+    PYTHONPATH=. python3 benchmarks/bench_streams.py                 # 1 GiB (cm: 32 MiB)
+    PYTHONPATH=. python3 benchmarks/bench_streams.py --size 64M --slow-size 16M --cm-size 4M   # quick look
 
 The input is word-like text generated on the fly from the corpus vocabulary (a 16 MiB pool, longer
 than zstd's window at its default level, fed with shifting offsets), never stored. For each row it
@@ -128,8 +128,8 @@ def pipe(compress_cmd, decompress_cmd, total: int, pool: bytes, env) -> dict:
                 rss_c=peaks.peak[c.pid] / 1024, rss_d=peaks.peak[d.pid] / 1024, size=total)
 
 
-def compress_only(cmd, total: int, pool: bytes, env) -> float:
-    """Wall seconds of ``cmd`` compressing ``total`` bytes to /dev/null (no decoder competing for CPU)."""
+def compress_only(cmd, total: int, pool: bytes, env) -> tuple[float, float]:
+    """Wall and CPU seconds of ``cmd`` compressing ``total`` bytes to /dev/null (no decoder competing)."""
     with open(os.devnull, "wb") as sink:
         c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=sink, env=env)
         start = time.perf_counter()
@@ -141,15 +141,17 @@ def compress_only(cmd, total: int, pool: bytes, env) -> float:
             sent += len(piece)
             shift += 1
         c.stdin.close()
-        c.wait()
-        return time.perf_counter() - start
+        cpu = _wait(c)
+        return time.perf_counter() - start, cpu
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=_size, default=1 << 30, help="bytes for the fast coders (default 1G)")
-    parser.add_argument("--slow-size", type=_size, default=256 << 20,
-                        help="bytes for the adaptive coders (default 256M)")
+    parser.add_argument("--slow-size", type=_size, default=1 << 30,
+                        help="bytes for the adaptive coders (default 1G)")
+    parser.add_argument("--cm-size", type=_size, default=32 << 20,
+                        help="bytes for the cm coder (default 32M: it codes about 1 MB/s)")
     parser.add_argument("--only", default=None, help="comma-separated row names")
     args = parser.parse_args(argv)
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -163,6 +165,7 @@ def main(argv=None) -> int:
         ("adaptive0 -T1", LAUNCH + ["compress", "-c", "-4"], args.slow_size),
         ("adaptive2 -T1", LAUNCH + ["compress", "-c", "-6"], args.slow_size),
         ("adaptive2 -T2", LAUNCH + ["compress", "-c", "-6", "-T", "2"], args.slow_size),
+        ("cm -T2", LAUNCH + ["compress", "-c", "--coder", "cm", "-T", "2"], args.cm_size),
     ]
     decompress = LAUNCH + ["decompress", "-c"]
     peers = []
@@ -175,6 +178,7 @@ def main(argv=None) -> int:
     print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
           f"{'dec MB/s cpu':>13} {'comp RSS':>9} {'dec RSS':>8}  ok")
     results = {}
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name, ccmd, dcmd, size in [(n, c, decompress, s) for n, c, s in rows] + peers:
         if wanted and name not in wanted:
             continue
@@ -184,16 +188,22 @@ def main(argv=None) -> int:
         print(f"{name:<14} {size >> 20:>6}Mi {r['ratio']:>7.4f} {mb / r['wall']:>10.1f} {mb / r['cpu_c']:>14.1f} "
               f"{mb / r['cpu_d']:>13.1f} {r['rss_c']:>7.1f}Mi {r['rss_d']:>6.1f}Mi  {'yes' if r['ok'] else 'NO'}",
               flush=True)
-    print("\ncompress alone (to /dev/null), -T2 against -T1, wall time:")
+    print("\ncompress alone (to /dev/null), -T2 against -T1: wall MB/s, speed-up in wall time, and CPU"
+          " seconds (-T2 / -T1: the cost of the threads)")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for base, cmd, size in (("huffman", ["--coder", "huffman"], args.size // 2),
                             ("range", ["--coder", "range"], args.size // 4),
-                            ("adaptive2", ["-6"], args.slow_size // 4)):
+                            ("rans", ["--coder", "rans"], args.size // 4),
+                            ("adaptive0", ["-4"], args.slow_size // 8),
+                            ("adaptive2", ["-6"], args.slow_size // 8),
+                            ("cm", ["--coder", "cm"], args.cm_size // 2)):
         if wanted and f"{base} -T2" not in wanted:
             continue
-        one = compress_only(LAUNCH + ["compress", "-c", *cmd], size, pool, env)
-        two = compress_only(LAUNCH + ["compress", "-c", "-T", "2", *cmd], size, pool, env)
+        (one, cpu1), (two, cpu2) = (compress_only(LAUNCH + ["compress", "-c", *t, *cmd], size, pool, env)
+                                    for t in ([], ["-T", "2"]))
         print(f"{base:<10} {size >> 20:>5} MiB: -T1 {size / 1e6 / one:7.1f} MB/s, -T2 {size / 1e6 / two:7.1f} MB/s, "
-              f"speed-up {one / two:.2f}x", flush=True)
+              f"speed-up {one / two:.2f}x (CPU {cpu1:.1f} s -> {cpu2:.1f} s)", flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if all(r["ok"] for r in results.values()) else 1
 
 
