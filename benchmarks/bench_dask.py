@@ -81,7 +81,7 @@ def main(argv=None):
         results, peak = {}, {}
         for workers in (1, 2):
             with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                          dashboard_address=None, silence_logs=50, memory_limit="2.5GiB") as cluster, \
+                                          dashboard_address=":0", silence_logs=50, memory_limit="2.5GiB") as cluster, \
                     distributed.Client(cluster) as client:
                 client.run(lambda: __import__("codelength.dask"))  # warm the workers' imports
                 for name, fn, check in (

@@ -23,7 +23,7 @@ from conftest import corpus_path  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                        memory_limit="1GiB", silence_logs=40)
     with distributed.Client(cluster) as c:
         yield c

@@ -47,8 +47,9 @@ def _connect(args):
     if args.scheduler:
         timeout = f"{args.connect_timeout}s"
         return distributed.Client(args.scheduler, timeout=timeout, set_as_default=False), None
+    # dashboard on a free port: None still means 8787, and a busy 8787 printed a UserWarning
     cluster = distributed.LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     return distributed.Client(cluster, set_as_default=False), cluster
 
 
