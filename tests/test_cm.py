@@ -131,7 +131,7 @@ def test_memory_option_is_validated_and_bounds_the_tables():
     big = codelength.compress(data, coder="cm", memory=128 << 20)
     k = blocks(big)[0]["param"]
     assert cm.memory_used(len(data), 128 << 20) == (1 << k) + (1 << (k - 2)) <= 128 << 20
-    assert k == ref.max_table_bits(len(data)) - 2    # 200 kB: about 64 bytes of table per byte, 2**24
+    assert k == ref.max_table_bits(len(data))        # 200 kB: about 256 bytes of table per byte, 2**26
     assert codelength.decompress(small) == data and codelength.decompress(big) == data
     assert len(big) < len(small)
     with pytest.raises(TypeError, match="memory"):
@@ -142,7 +142,7 @@ def test_decoder_refuses_bad_table_sizes_and_models():
     data = _text(800)
     frame = container.unpack(_compress_v1(data, coder="cm"))
     for param, model in ((ref.MIN_TABLE_BITS - 1, frame.model), (ref.max_table_bits(len(data)) + 1, frame.model),
-                         (255, frame.model), (frame.param, b"\x02\x01"), (frame.param, b""),
+                         (255, frame.model), (frame.param, b"\x01\x01"), (frame.param, b""),
                          (frame.param, b"\x01\x02")):
         bad = container.Frame(frame.coder_id, param, frame.kind, frame.n, frame.alphabet_size, frame.crc,
                               model, bytes(frame.payload))

@@ -55,18 +55,22 @@ cdef extern from *:
 from ..reference import cm as _ref
 
 cdef enum:
-    NCTX = 8
-    NIN = 11
+    NCTX = 9
+    NIN = 12
     MINLEN = 6
     MAXLEN = 65535
     SM_LIMIT = 1023
     MATCH_LIMIT = 1023
     MIXER_SHIFT = 16
-    MIXER_LR = 6
+    LR_MIN = 32
+    LR_BOOST = 320
+    LR_HALF = 8192
     W_INIT = 16384
     W_LIMIT = 4194304
-    APM_RATE = 7
+    APM_N0 = 8
+    APM_LIMIT = 250
     APM2_BITS = 16
+    APM3_BITS = 18
 
 cdef uint8_t NXT[512]
 cdef uint8_t NTOT[256]
@@ -93,8 +97,9 @@ def _load_tables():
         RATE[i] = rate[i]
     for j in range(33):
         APM_ROW[j] = sq[min(4095, j * 128)] * 16
-    if (_ref.NCTX, _ref.NIN, _ref.MINLEN, _ref.SM_LIMIT, _ref.MIXER_LR, _ref.APM2_BITS) != \
-            (NCTX, NIN, MINLEN, SM_LIMIT, MIXER_LR, APM2_BITS):
+    if (_ref.NCTX, _ref.NIN, _ref.MINLEN, _ref.SM_LIMIT, _ref.LR_MIN, _ref.LR_BOOST, _ref.LR_HALF,
+            _ref.APM_N0, _ref.APM_LIMIT, _ref.APM2_BITS, _ref.APM3_BITS) != \
+            (NCTX, NIN, MINLEN, SM_LIMIT, LR_MIN, LR_BOOST, LR_HALF, APM_N0, APM_LIMIT, APM2_BITS, APM3_BITS):
         raise ImportError("codelength.coders._cm is out of date with codelength.reference.cm: rebuild it")
 
 
@@ -116,6 +121,12 @@ cdef struct Model:
     int pmb
     uint16_t *a1
     uint16_t *a2
+    uint16_t *a3
+    uint8_t *ac1
+    uint8_t *ac2
+    uint8_t *ac3
+    uint32_t a3base
+    int64_t j3
     void *t_raw
     size_t t_raw_size
     void *mt_raw
@@ -150,6 +161,7 @@ cdef struct Model:
     int s_w2
     int64_t j1
     int64_t j2
+    int lrs
 
 
 cdef inline uint32_t fmix(uint32_t h) noexcept nogil:
@@ -188,8 +200,13 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
     m.a1 = <uint16_t *>calloc(256 * 33, sizeof(uint16_t))
     m.a2 = <uint16_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint16_t))
+    m.a3 = <uint16_t *>calloc((<size_t>1 << APM3_BITS) * 33, sizeof(uint16_t))
+    m.ac1 = <uint8_t *>calloc(256 * 33, 1)
+    m.ac2 = <uint8_t *>calloc((<size_t>1 << APM2_BITS) * 33, 1)
+    m.ac3 = <uint8_t *>calloc((<size_t>1 << APM3_BITS) * 33, 1)
     if (m.t == NULL or m.mt == NULL or m.smp == NULL or m.smn == NULL or m.mmp == NULL or m.mmn == NULL
-            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL):
+            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL or m.a3 == NULL
+            or m.ac1 == NULL or m.ac2 == NULL or m.ac3 == NULL):
         return -1
     for i in range(NCTX):
         for j in range(256):
@@ -206,7 +223,11 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     for i in range(1 << APM2_BITS):
         for j in range(33):
             m.a2[i * 33 + j] = APM_ROW[j]
+    for i in range(1 << APM3_BITS):
+        for j in range(33):
+            m.a3[i * 33 + j] = APM_ROW[j]
     m.buf = buf
+    m.lrs = LR_MIN + LR_BOOST
     m.c0 = 1
     m.nib = 1
     byte_contexts(m)
@@ -225,6 +246,10 @@ cdef void model_free(Model *m) noexcept nogil:
     free(m.w2)
     free(m.a1)
     free(m.a2)
+    free(m.a3)
+    free(m.ac1)
+    free(m.ac2)
+    free(m.ac3)
 
 
 cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
@@ -281,11 +306,13 @@ cdef inline void byte_contexts(Model *m) noexcept nogil:
         m.h[7] = hash2(hash2(9, <uint32_t>r), above | (c4 & 0xFF) << 8)
     else:
         m.h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
+    m.h[8] = hash2(5, c4 ^ (c8 & 0xFF) * 0x2F0F1F1u)
     m.a2base = (c4 & 0xFF) << 8
+    m.a3base = (hash2(12, c4 & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
 
 
 cdef inline int model_p(Model *m) noexcept nogil:
-    cdef int i, s, ebit, lq, wt, lo, p1, p2, pr, cnt = 0, mb, sa, sb
+    cdef int i, s, ebit, lq, wt, lo, p1, p2, p3, pr, cnt = 0, mb, sa, sb
     cdef int64_t dot, dot2, mlen
     cdef uint32_t eb
     cdef int32_t *w
@@ -345,8 +372,17 @@ cdef inline int model_p(Model *m) noexcept nogil:
     m.s_w2 = wt
     m.j2 = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
     p2 = (<int32_t>m.a2[m.j2] * (128 - wt) + <int32_t>m.a2[m.j2 + 1] * wt) >> 11
-    pr = (pr + 3 * p2 + 2) >> 2
+    m.j3 = ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33 + lo
+    p3 = (<int32_t>m.a3[m.j3] * (128 - wt) + <int32_t>m.a3[m.j3 + 1] * wt) >> 11
+    pr = (2 * pr + 3 * p2 + 3 * p3 + 4) >> 3
     return clampi(pr, 1, 4095)
+
+
+cdef inline void apm_update(uint16_t *a, uint8_t *cn, int64_t j, int y) noexcept nogil:
+    cdef int n = cn[j]
+    a[j] = <uint16_t>(a[j] + ((((y << 16) - <int32_t>a[j]) * <int64_t>RATE[n + APM_N0]) >> 16))
+    if n < APM_LIMIT:
+        cn[j] = n + 1
 
 
 cdef inline void model_update(Model *m, int y) noexcept nogil:
@@ -371,20 +407,19 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
         m.mmp[j] += <int32_t>((<int64_t>(target - m.mmp[j]) * RATE[n]) >> 16)
         if n < MATCH_LIMIT:
             m.mmn[j] = n + 1
-    err = ((y << 12) - m.pma) * MIXER_LR
+    err = ((y << 12) - m.pma) * m.lrs
     w = m.w + m.sel1 * NIN
     for i in range(NIN):
-        v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
+        v = w[i] + ((<int64_t>m.x[i] * err + 0x20000) >> 18)
         w[i] = clampi(v, -W_LIMIT, W_LIMIT)
-    err = ((y << 12) - m.pmb) * MIXER_LR
+    err = ((y << 12) - m.pmb) * m.lrs
     w = m.w2 + m.sel2 * NIN
     for i in range(NIN):
-        v = w[i] + ((<int64_t>m.x[i] * err + 0x2000) >> 14)
+        v = w[i] + ((<int64_t>m.x[i] * err + 0x20000) >> 18)
         w[i] = clampi(v, -W_LIMIT, W_LIMIT)
-    j = m.j1 + (m.s_w >> 6)
-    m.a1[j] = <uint16_t>(m.a1[j] + (((y << 16) - <int32_t>m.a1[j]) >> APM_RATE))
-    j = m.j2 + (m.s_w2 >> 6)
-    m.a2[j] = <uint16_t>(m.a2[j] + (((y << 16) - <int32_t>m.a2[j]) >> APM_RATE))
+    apm_update(m.a1, m.ac1, m.j1 + (m.s_w >> 6), y)
+    apm_update(m.a2, m.ac2, m.j2 + (m.s_w2 >> 6), y)
+    apm_update(m.a3, m.ac3, m.j3 + (m.s_w2 >> 6), y)
     m.c0 = (m.c0 << 1) | y
     m.nib = (nib << 1) | y
     m.bitpos += 1
@@ -412,6 +447,7 @@ cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
     m.c0 = 1
     m.bitpos = 0
     m.nib = 1
+    m.lrs = LR_MIN + (LR_BOOST * LR_HALF) // (pos + LR_HALF)
     if (65 <= c <= 90) or (97 <= c <= 122):
         m.word0 = (m.word0 + (c | 32)) * 0x3B9ACA07u
     elif m.word0:
@@ -597,3 +633,4 @@ def costs(const uint8_t[::1] data, int k):
     if failed:
         raise MemoryError(f"the cm coder could not allocate its tables (2**{k} bytes)")
     return out
+

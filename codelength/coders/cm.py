@@ -10,10 +10,11 @@ Memory
 ------
 ``memory=`` bounds the bytes of the two hash tables: a context table of ``2**k`` bytes and a match
 index of ``2**(k-2)`` bytes, with the largest ``k`` that fits (``1.25 * 2**k <= memory``), but no larger
-than about 64 bytes per input byte (small inputs get small tables; a stream may declare up to 256). ``k`` is stored in the stream, so the
+than about 256 bytes per input byte (small inputs get small tables; the pages of the tables are
+zeroed lazily, so only touched pages are resident). ``k`` is stored in the stream, so the
 decoder allocates what the encoder used; a stream may declare at most ``max_table_bits(n)`` for its ``n``
-bytes. Beside the tables: the input (encoder) or output (decoder), a fixed 4.3 MiB of APM tables and
-about 30 KiB of mixer and maps.
+bytes. Beside the tables: the input (encoder) or output (decoder), a fixed 31 MiB of APM tables and
+their counts (orders 0, 1 and hashed 2) and about 100 KiB of mixer and maps.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ MAX_MEMORY = 1 << 30
 #: The smallest ``memory=``: one table of 2**MIN_TABLE_BITS bytes and its match index.
 MIN_MEMORY = (1 << MIN_TABLE_BITS) + (1 << (MIN_TABLE_BITS - 2))
 #: Version of the model; the model section of a stream is this one byte.
-MODEL_VERSION = 1
+MODEL_VERSION = 2      # 2: order 5, an order-2 APM, count-based APM and mixer rates (1 is refused)
 #: Largest input of one call (positions are 32-bit in the match index).
 MAX_BYTES = (1 << 32) - 2
 

@@ -10,8 +10,8 @@ The model (see docs/cm.md for the whole description)
 Bytes are coded as 8 binary decisions, most significant bit first; ``c0`` is the partial byte with a
 leading 1 (1..255). For each decision, inputs are produced by
 
-* ``NCTX`` hashed context models (orders 1, 2, 3, 4, 6, a word unigram, a word bigram and a record /
-  sparse context). Each context owns, per nibble of the coded byte, a 16-byte slot of the shared hash
+* ``NCTX`` hashed context models (orders 1, 2, 3, 4, 6, a word unigram, a word bigram, a record /
+  sparse context, order 5). Each context owns, per nibble of the coded byte, a 16-byte slot of the shared hash
   table: one check byte and 15 bit-history states (one per node of the nibble's binary tree). A state is
   a bounded pair of counts (n0, n1) (plus the last bit while both are small); an adaptive probability map
   per context turns the state into a probability, and its stretch ``ln(p/(1-p))`` is the mixer input.
@@ -19,9 +19,11 @@ leading 1 (1..255). For each decision, inputs are produced by
   its input is a learnt probability indexed by the match length and the predicted bit.
 * a bias input.
 
-A gated logistic mixer (one weight vector per value of ``c0``) combines the inputs in the stretched
-domain; two adaptive probability maps (APM/SSE: by ``c0``, and by ``c0`` and a hash of the last 3 bytes)
-refine the result, and a 32-bit carry-less binary arithmetic coder codes the bit with 12-bit precision.
+Two gated logistic mixers (weights selected by ``c0`` and the match length, and by the orders seen, the
+match length and the last byte's top bits; their learning rate decays from LR_MIN + LR_BOOST to LR_MIN
+over the first bytes) combine the inputs in the stretched domain and are averaged; three adaptive
+probability maps (APM/SSE: by ``c0``, then by ``c0`` with the last byte and with a hash of the last two
+bytes, averaged; each entry adapts at a rate falling with its count) refine the result, and a 32-bit carry-less binary arithmetic coder codes the bit with 12-bit precision.
 """
 from __future__ import annotations
 
@@ -30,18 +32,22 @@ from functools import lru_cache
 
 M32 = 0xFFFFFFFF
 
-NCTX = 8                   # hashed context models
+NCTX = 9                   # hashed context models
 NIN = NCTX + 3             # mixer inputs: contexts, 2 from the match model, bias
 MINLEN = 6                 # the match model's context length (bytes)
 MAXLEN = 65535
 SM_LIMIT = 1023            # adaptation count limit of the state -> probability maps
 MATCH_LIMIT = 1023
 MIXER_SHIFT = 16           # weights carry 16 fractional bits
-MIXER_LR = 6               # learning rate of the mixer
+LR_MIN = 32                # learning rate of the mixers in 1/2**18 of a weight unit per error unit:
+LR_BOOST = 320             # LR_MIN + LR_BOOST at the start, decaying as LR_HALF / (pos + LR_HALF)
+LR_HALF = 8192
 W_INIT = 1 << 14
 W_LIMIT = 1 << 22
-APM_RATE = 7
+APM_N0 = 8                 # an APM entry adapts at rate 1/(n + APM_N0 + 1.5) after n updates ...
+APM_LIMIT = 250            # ... until n reaches APM_LIMIT
 APM2_BITS = 16
+APM3_BITS = 18
 MIN_TABLE_BITS = 16        # the context hash table has 2**k bytes, k in [MIN_TABLE_BITS, MAX_TABLE_BITS]
 MAX_TABLE_BITS = 29
 
@@ -146,12 +152,12 @@ def hash2(a: int, b: int) -> int:
 
 def table_bits_for(n: int, memory: int) -> int:
     """log2 of the context table's bytes: the most that ``memory`` holds (table + match index =
-    1.25 * 2**k bytes), but no more than about 64 bytes per input byte (more gains under 0.05 % on the
-    corpus and costs time zeroing pages)."""
+    1.25 * 2**k bytes), but no more than about 256 bytes per input byte, the most a stream may declare
+    (on asyoulik.txt, 256 rather than 64 bytes per byte saves 0.15 %)."""
     k = MIN_TABLE_BITS
     while k < MAX_TABLE_BITS and (1 << (k + 1)) + (1 << (k - 1)) <= memory:
         k += 1
-    return max(MIN_TABLE_BITS, min(k, max_table_bits(n) - 2))
+    return max(MIN_TABLE_BITS, min(k, max_table_bits(n)))
 
 
 def max_table_bits(n: int) -> int:
@@ -183,6 +189,11 @@ class Model:
         row = [self.sq[min(4095, (j - 16) * 128 + 2048)] * 16 for j in range(33)]
         self.a1 = row * 256
         self.a2 = row * (1 << APM2_BITS)
+        self.a3 = row * (1 << APM3_BITS)
+        self.ac1 = [0] * len(self.a1)
+        self.ac2 = [0] * len(self.a2)
+        self.ac3 = [0] * len(self.a3)
+        self.lrs = LR_MIN + LR_BOOST
         self.buf = buf
         self.pos = 0
         self.c0 = 1
@@ -205,6 +216,7 @@ class Model:
         self.cp = [0] * NCTX
         self.x = [0] * NIN
         self.a2base = 0
+        self.a3base = 0
         self._byte_contexts()
         self._find_all()
 
@@ -250,7 +262,9 @@ class Model:
             h[7] = hash2(hash2(9, r), above | (c4 & 0xFF) << 8)
         else:
             h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
+        h[8] = hash2(5, (c4 ^ ((c8 & 0xFF) * 0x2F0F1F1)) & M32)    # order 5
         self.a2base = (c4 & 0xFF) << 8
+        self.a3base = (hash2(12, c4 & 0xFFFF) >> (32 - APM3_BITS)) & ~0xFF
 
     # ------------------------------------------------------------------ prediction
     def p(self) -> int:
@@ -314,7 +328,11 @@ class Model:
         self.j2 = j2
         a = self.a2
         p2 = (a[j2] * (128 - wt) + a[j2 + 1] * wt) >> 11
-        pr = (pr + 3 * p2 + 2) >> 2
+        j3 = ((self.a3base ^ self.c0) & ((1 << APM3_BITS) - 1)) * 33 + lo
+        self.j3 = j3
+        a = self.a3
+        p3 = (a[j3] * (128 - wt) + a[j3 + 1] * wt) >> 11
+        pr = (2 * pr + 3 * p2 + 3 * p3 + 4) >> 3
         return max(1, min(4095, pr))
 
     # ------------------------------------------------------------------ learning
@@ -339,14 +357,13 @@ class Model:
                 self.mmn[j] = n + 1
         x = self.x
         for w, base, pm in ((self.w, self.sel1 * NIN, self.pma), (self.w2, self.sel2 * NIN, self.pmb)):
-            err = ((y << 12) - pm) * MIXER_LR
+            err = ((y << 12) - pm) * self.lrs
             for i in range(NIN):
-                v = w[base + i] + ((x[i] * err + 0x2000) >> 14)
+                v = w[base + i] + ((x[i] * err + 0x20000) >> 18)
                 w[base + i] = max(-W_LIMIT, min(W_LIMIT, v))
-        j = self.j1 + (self.s_w >> 6)
-        self.a1[j] += ((y << 16) - self.a1[j]) >> APM_RATE
-        j = self.j2 + (self.s_w2 >> 6)
-        self.a2[j] += ((y << 16) - self.a2[j]) >> APM_RATE
+        self._apm_update(self.a1, self.ac1, self.j1 + (self.s_w >> 6), y)
+        self._apm_update(self.a2, self.ac2, self.j2 + (self.s_w2 >> 6), y)
+        self._apm_update(self.a3, self.ac3, self.j3 + (self.s_w2 >> 6), y)
         # next bit
         self.c0 = (self.c0 << 1) | y
         self.nib = (nib << 1) | y
@@ -359,6 +376,12 @@ class Model:
         elif self.bitpos == 8:
             self._end_byte(self.c0 & 0xFF)
 
+    def _apm_update(self, a, cn, j, y):
+        n = cn[j]
+        a[j] += (((y << 16) - a[j]) * self.rate[n + APM_N0]) >> 16
+        if n < APM_LIMIT:
+            cn[j] = n + 1
+
     def _end_byte(self, c: int) -> None:
         buf = self.buf
         pos = self.pos
@@ -370,6 +393,7 @@ class Model:
         self.c0 = 1
         self.bitpos = 0
         self.nib = 1
+        self.lrs = LR_MIN + (LR_BOOST * LR_HALF) // (pos + LR_HALF)
         # word model: letters, case folded
         if 65 <= c <= 90 or 97 <= c <= 122:
             self.word0 = ((self.word0 + (c | 32)) * 0x3B9ACA07) & M32
@@ -414,8 +438,6 @@ class Model:
                 self.mlen = n
                 self.mptr = cand
         self.mt[hi] = pos
-        self._byte_contexts()
-        self._find_all()
 
 
 # ---------------------------------------------------------------------- the binary arithmetic coder
