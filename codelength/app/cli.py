@@ -616,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--format", choices=("native", "gzip"), default="native",
                            help="native stream, or gzip (a Huffman-only DEFLATE stream any gunzip reads)")
             p.add_argument("--block-size", type=_block_size, default=None, metavar="N",
-                           help="bytes per block, e.g. 256K or 4M (default 1M, at most 16M)")
+                           help="bytes per block, e.g. 256K or 4M (default 1M; 16M for cm; at most 16M)")
             p.add_argument("--split-size", type=_block_size, default=None, metavar="N",
                            help="Huffman: fixed code blocks of N bytes inside each block (default: "
                                 "the adaptive split)")

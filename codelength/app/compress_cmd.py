@@ -123,8 +123,8 @@ class _Sink:
 
 
 def _pump_compress(source, sink, coder, options, args, progress) -> int:
-    from ..io.stream import DEFAULT_BLOCK_SIZE, Compressor
-    block_size = args.block_size or DEFAULT_BLOCK_SIZE
+    from ..io.stream import Compressor, default_block_size
+    block_size = args.block_size or default_block_size(coder)
     total = 0
     if args.format == "gzip":
         # one gzip member per block: every gunzip reads concatenated members as one stream

@@ -119,12 +119,11 @@ cdef struct Model:
     int sel1
     int pma
     int pmb
-    uint16_t *a1
-    uint16_t *a2
-    uint16_t *a3
-    uint8_t *ac1
-    uint8_t *ac2
-    uint8_t *ac3
+    uint32_t *a1
+    uint32_t *a2
+    uint32_t *a3
+    int lo1
+    int lo2
     uint32_t a3base
     int64_t j3
     void *t_raw
@@ -198,15 +197,13 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.mmn = <int32_t *>calloc(64 * 256, sizeof(int32_t))
     m.w = <int32_t *>calloc(1024 * NIN, sizeof(int32_t))
     m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
-    m.a1 = <uint16_t *>calloc(256 * 33, sizeof(uint16_t))
-    m.a2 = <uint16_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint16_t))
-    m.a3 = <uint16_t *>calloc((<size_t>1 << APM3_BITS) * 33, sizeof(uint16_t))
-    m.ac1 = <uint8_t *>calloc(256 * 33, 1)
-    m.ac2 = <uint8_t *>calloc((<size_t>1 << APM2_BITS) * 33, 1)
-    m.ac3 = <uint8_t *>calloc((<size_t>1 << APM3_BITS) * 33, 1)
+    # APM entries start at 0, read as "never updated" (see apm_at): calloc maps large tables lazily,
+    # so a block pays only for the rows it touches
+    m.a1 = <uint32_t *>calloc(256 * 33, sizeof(uint32_t))
+    m.a2 = <uint32_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint32_t))
+    m.a3 = <uint32_t *>calloc((<size_t>1 << APM3_BITS) * 33, sizeof(uint32_t))
     if (m.t == NULL or m.mt == NULL or m.smp == NULL or m.smn == NULL or m.mmp == NULL or m.mmn == NULL
-            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL or m.a3 == NULL
-            or m.ac1 == NULL or m.ac2 == NULL or m.ac3 == NULL):
+            or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL or m.a3 == NULL):
         return -1
     for i in range(NCTX):
         for j in range(256):
@@ -217,15 +214,6 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
         m.w[i] = W_INIT
     for i in range(256 * NIN):
         m.w2[i] = W_INIT
-    for i in range(256):
-        for j in range(33):
-            m.a1[i * 33 + j] = APM_ROW[j]
-    for i in range(1 << APM2_BITS):
-        for j in range(33):
-            m.a2[i * 33 + j] = APM_ROW[j]
-    for i in range(1 << APM3_BITS):
-        for j in range(33):
-            m.a3[i * 33 + j] = APM_ROW[j]
     m.buf = buf
     m.lrs = LR_MIN + LR_BOOST
     m.c0 = 1
@@ -247,9 +235,6 @@ cdef void model_free(Model *m) noexcept nogil:
     free(m.a1)
     free(m.a2)
     free(m.a3)
-    free(m.ac1)
-    free(m.ac2)
-    free(m.ac3)
 
 
 cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
@@ -364,25 +349,51 @@ cdef inline int model_p(Model *m) noexcept nogil:
     wt = s & 127
     m.s_w = wt
     m.j1 = m.c0 * 33 + lo
-    p1 = (<int32_t>m.a1[m.j1] * (128 - wt) + <int32_t>m.a1[m.j1 + 1] * wt) >> 11
+    m.lo1 = lo
+    p1 = apm_p(m.a1, m.j1, lo, wt)
     pr = (m.pm + 3 * p1 + 2) >> 2
     s = ST[pr] + 2048
     lo = s >> 7
     wt = s & 127
     m.s_w2 = wt
     m.j2 = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
-    p2 = (<int32_t>m.a2[m.j2] * (128 - wt) + <int32_t>m.a2[m.j2 + 1] * wt) >> 11
+    m.lo2 = lo
+    p2 = apm_p(m.a2, m.j2, lo, wt)
     m.j3 = ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33 + lo
-    p3 = (<int32_t>m.a3[m.j3] * (128 - wt) + <int32_t>m.a3[m.j3 + 1] * wt) >> 11
+    p3 = apm_p(m.a3, m.j3, lo, wt)
     pr = (2 * pr + 3 * p2 + 3 * p3 + 4) >> 3
     return clampi(pr, 1, 4095)
 
 
-cdef inline void apm_update(uint16_t *a, uint8_t *cn, int64_t j, int y) noexcept nogil:
-    cdef int n = cn[j]
-    a[j] = <uint16_t>(a[j] + ((((y << 16) - <int32_t>a[j]) * <int64_t>RATE[n + APM_N0]) >> 16))
+cdef inline int32_t apm_at(uint32_t e, int col) noexcept nogil:
+    """The 16-bit probability of an APM entry: (count << 16) | p, or 0 before its first update."""
+    return <int32_t>(e & 0xFFFF) if e else APM_ROW[col]
+
+
+cdef inline int apm_p(const uint32_t *a, int64_t j, int lo, int wt) noexcept nogil:
+    return (apm_at(a[j], lo) * (128 - wt) + apm_at(a[j + 1], lo + 1) * wt) >> 11
+
+
+cdef inline void apm_update(uint32_t *a, int64_t j, int col, int y) noexcept nogil:
+    cdef uint32_t e = a[j]
+    cdef int32_t p = apm_at(e, col)
+    cdef uint32_t n = e >> 16
+    p += <int32_t>((((y << 16) - p) * <int64_t>RATE[n + APM_N0]) >> 16)
     if n < APM_LIMIT:
-        cn[j] = n + 1
+        n += 1
+    a[j] = (n << 16) | <uint32_t>p
+
+
+cdef inline void apm_prefetch(Model *m) noexcept nogil:
+    """The next bit's rows of the two large APMs (132 bytes each: three cache lines)."""
+    cdef uint32_t *r2 = m.a2 + ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33
+    cdef uint32_t *r3 = m.a3 + ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33
+    CM_PREFETCH(r2)
+    CM_PREFETCH(r2 + 16)
+    CM_PREFETCH(r2 + 32)
+    CM_PREFETCH(r3)
+    CM_PREFETCH(r3 + 16)
+    CM_PREFETCH(r3 + 32)
 
 
 cdef inline void model_update(Model *m, int y) noexcept nogil:
@@ -417,9 +428,9 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
     for i in range(NIN):
         v = w[i] + ((<int64_t>m.x[i] * err + 0x20000) >> 18)
         w[i] = clampi(v, -W_LIMIT, W_LIMIT)
-    apm_update(m.a1, m.ac1, m.j1 + (m.s_w >> 6), y)
-    apm_update(m.a2, m.ac2, m.j2 + (m.s_w2 >> 6), y)
-    apm_update(m.a3, m.ac3, m.j3 + (m.s_w2 >> 6), y)
+    apm_update(m.a1, m.j1 + (m.s_w >> 6), m.lo1 + (m.s_w >> 6), y)
+    apm_update(m.a2, m.j2 + (m.s_w2 >> 6), m.lo2 + (m.s_w2 >> 6), y)
+    apm_update(m.a3, m.j3 + (m.s_w2 >> 6), m.lo2 + (m.s_w2 >> 6), y)
     m.c0 = (m.c0 << 1) | y
     m.nib = (nib << 1) | y
     m.bitpos += 1
@@ -431,9 +442,7 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
     elif m.bitpos == 8:
         end_byte(m, m.c0 & 0xFF)
         return
-    j = ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33
-    CM_PREFETCH(m.a2 + j)
-    CM_PREFETCH(m.a2 + j + 32)
+    apm_prefetch(m)
 
 
 cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
@@ -478,8 +487,7 @@ cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
         CM_PREFETCH(m.mt + m.mhi)
     byte_contexts(m)
     find_all(m)
-    CM_PREFETCH(m.a2 + (m.a2base ^ 1) * 33)
-    CM_PREFETCH(m.a2 + (m.a2base ^ 1) * 33 + 32)
+    apm_prefetch(m)
 
 
 cdef inline void match_lookup(Model *m) noexcept nogil:

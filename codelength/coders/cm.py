@@ -13,8 +13,8 @@ index of ``2**(k-2)`` bytes, with the largest ``k`` that fits (``1.25 * 2**k <= 
 than about 256 bytes per input byte (small inputs get small tables; the pages of the tables are
 zeroed lazily, so only touched pages are resident). ``k`` is stored in the stream, so the
 decoder allocates what the encoder used; a stream may declare at most ``max_table_bits(n)`` for its ``n``
-bytes. Beside the tables: the input (encoder) or output (decoder), a fixed 31 MiB of APM tables and
-their counts (orders 0, 1 and hashed 2) and about 100 KiB of mixer and maps.
+bytes. Beside the tables: the input (encoder) or output (decoder), up to 41 MiB of APM tables (orders
+0, 1 and hashed 2; zero-mapped, so only the rows a block touches are resident) and about 100 KiB of mixer and maps.
 """
 from __future__ import annotations
 

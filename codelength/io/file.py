@@ -11,7 +11,7 @@ import builtins
 import io
 import os
 
-from .stream import DEFAULT_BLOCK_SIZE, Compressor, Decompressor
+from .stream import Compressor, Decompressor
 from ..errors import CorruptDataError
 
 __all__ = ["open", "CodelengthFile"]
@@ -71,7 +71,7 @@ class _Reader(io.RawIOBase):
 class CodelengthFile(io.BufferedIOBase):
     """A binary file object that reads or writes a v2 stream (see :func:`open`)."""
 
-    def __init__(self, filename, mode: str = "rb", *, coder: str = "huffman", block_size: int = DEFAULT_BLOCK_SIZE,
+    def __init__(self, filename, mode: str = "rb", *, coder: str = "huffman", block_size: int | None = None,
                  threads: int = 1, **options):
         if mode in ("r", "rb"):
             self._mode = "r"
@@ -193,7 +193,7 @@ class CodelengthFile(io.BufferedIOBase):
             self._fp.flush()
 
 
-def open(filename, mode: str = "rb", *, coder: str = "huffman", block_size: int = DEFAULT_BLOCK_SIZE,
+def open(filename, mode: str = "rb", *, coder: str = "huffman", block_size: int | None = None,
          threads: int = 1, encoding=None, errors=None, newline=None, **options):
     """Open a codelength stream in binary (``"rb"``, ``"wb"``, ``"xb"``, ``"ab"``) or text (``"rt"``,
     ``"wt"``, ...) mode, like :func:`gzip.open`.

@@ -102,7 +102,8 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
         ``"native"`` writes the codelength container (docs/format.md). The others write a standard
         Huffman-only DEFLATE stream that zlib, gzip and gunzip read (bytes input, Huffman coder only).
     block_size : int, optional
-        Symbols per block of the v2 stream (default 1 MiB, at most 2**24): each block has its own model
+        Symbols per block of the v2 stream (default 1 MiB; 2**24, the most, for ``"cm"``, whose model
+        gains from a long history): each block has its own model
         and is what a decoder holds in memory (docs/format.md).
     threads : int, optional
         Blocks coded in parallel (default 1); the output does not depend on it.

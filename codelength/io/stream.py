@@ -37,7 +37,7 @@ from ..errors import CorruptDataError, OutputLimitError
 from ..stats.counting import byte_view
 
 __all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "is_frame_start", "MAX_BLOCK",
-           "DEFAULT_BLOCK_SIZE", "scan"]
+           "DEFAULT_BLOCK_SIZE", "default_block_size", "scan"]
 
 #: A v2 frame starts with a tag byte whose top three bits are ``110`` (0xC0-0xDF): v1 frames start with
 #: b"CLEN" (0x43), gzip members with 1f 8b. The rest of the tag is the coder id and two flags; the
@@ -55,6 +55,9 @@ IMPLIED_PARAM = {4: 2, 5: 16}
 MAX_BLOCK = 1 << 24
 #: Default symbols per block (docs/format.md: measured against 256 KiB and 4 MiB).
 DEFAULT_BLOCK_SIZE = 1 << 20
+#: Coders whose default block is larger: cm's model keeps learning over the whole input, so it codes
+#: blocks of up to the cap (docs/cm.md: memory and the measured gain).
+CODER_BLOCK_SIZE = {"cm": MAX_BLOCK}
 #: Block types (a block's shape field: 0 run, 1 stored, 2 + m coded with a model of m bytes); END closes
 #: a multi-block frame (a block field u of 0).
 CODED, RUN, STORED, END = 0, 1, 2, 3
@@ -274,10 +277,15 @@ class _FrameWriter:
         return b"\x00"
 
 
-def _check_block_size(block_size) -> int:
+def default_block_size(coder: str) -> int:
+    """Symbols per block when ``block_size`` is not given: 1 MiB, or the coder's own default."""
+    return CODER_BLOCK_SIZE.get(coder, DEFAULT_BLOCK_SIZE)
+
+
+def _check_block_size(block_size, coder: str | None = None) -> int:
     from ..stats.counting import check_integer
     if block_size is None:
-        return DEFAULT_BLOCK_SIZE
+        return default_block_size(coder)
     block_size = check_integer(block_size, "block_size")
     if not 1 <= block_size <= MAX_BLOCK:
         raise ValueError(f"block_size must be 1..{MAX_BLOCK} (the format's cap), got {block_size}")
@@ -345,9 +353,9 @@ class Compressor:
     ----------
     coder : str
         A registered coder (``codelength.CODERS``): "huffman", "range", "rans", "adaptive", ...
-    block_size : int
-        Bytes per block, 1..MAX_BLOCK (default 1 MiB). Each block has its own model; a block is the
-        unit of parallel work and what a decoder holds in memory.
+    block_size : int, optional
+        Bytes per block, 1..MAX_BLOCK (default 1 MiB; 16 MiB for "cm"). Each block has its own model;
+        a block is the unit of parallel work and what a decoder holds in memory.
     threads : int
         Blocks coded at once (the coder kernels release the GIL). The output does not depend on it.
     **options
@@ -356,10 +364,10 @@ class Compressor:
     Memory: at most ``(threads + 1) * block_size`` bytes of input are held.
     """
 
-    def __init__(self, coder: str = "huffman", *, block_size: int = DEFAULT_BLOCK_SIZE, threads: int = 1,
+    def __init__(self, coder: str = "huffman", *, block_size: int | None = None, threads: int = 1,
                  **options):
         spec = _coder_setup(coder, options)
-        self._block_size = _check_block_size(block_size)
+        self._block_size = _check_block_size(block_size, coder)
         self._threads = _check_threads(threads)
         self._name, self._coder_id, self._options = coder, spec.coder_id, dict(options)
         self._buffer = bytearray()
@@ -412,11 +420,11 @@ class Compressor:
             pipe.close()
 
 
-def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_size: int = DEFAULT_BLOCK_SIZE,
+def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_size: int | None = None,
                      threads: int = 1, **options) -> bytes:
     """One-shot v2 stream of validated symbols (bytes as uint8, or a 1-D non-negative integer array)."""
     spec = _coder_setup(coder, options)
-    block_size = _check_block_size(block_size)
+    block_size = _check_block_size(block_size, coder)
     threads = _check_threads(threads)
     if is_bytes:
         kind = 0
