@@ -285,3 +285,87 @@ def test_decode_refuses_negative_sizes(n, alphabet_size):
     _, model, payload = huffman.encode(np.array([1, 2, 3, 1], dtype=np.uint8), 4)
     with pytest.raises(CorruptDataError):
         huffman.decode(0, model, payload, n, alphabet_size)
+
+
+# ------------------------------------------------------------------------------------------------
+# the multi-symbol decode path (byte blocks of at least 8192 symbols, words of at most 12 bits)
+# ------------------------------------------------------------------------------------------------
+from codelength.coders import _huffman  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(0, 1000), min_size=256, max_size=256), st.integers(1, 12))
+def test_multi_table_matches_twin(weights, max_length):
+    counts = [w if i % 3 == 0 or w > 700 else 0 for i, w in enumerate(weights)]
+    counts[0] = counts[0] or 1
+    counts[1] = counts[1] or 1
+    lengths = twin.huffman_code_lengths(counts, max(max_length, twin.effective_limit(sum(1 for c in counts if c),
+                                                                                    max_length)))
+    if max(lengths) > 12:
+        return
+    kernel = _huffman.multi_table(np.array(lengths, dtype=np.uint8))
+    assert kernel.tolist() == twin.multi_table(lengths)
+
+
+def test_multi_table_refuses_what_it_cannot_build():
+    with pytest.raises(ValueError):
+        _huffman.multi_table(np.zeros(255, dtype=np.uint8))
+    with pytest.raises(ValueError):
+        _huffman.multi_table(np.full(256, 7, dtype=np.uint8))  # incomplete code
+    lengths = np.zeros(256, dtype=np.uint8)
+    lengths[0], lengths[1:14] = 1, np.arange(2, 15)
+    lengths[14] = 14
+    with pytest.raises(ValueError):
+        _huffman.multi_table(lengths)  # words of 13 and 14 bits
+
+
+@pytest.mark.parametrize("maker", [
+    lambda n: np.random.default_rng(1).integers(0, 256, n, dtype=np.uint8),             # 8-bit words
+    lambda n: _skewed_bytes(n, 2),                                                       # long and short words
+    lambda n: _regimes(n, 3),                                                            # many blocks
+    lambda n: np.frombuffer((b"abracadabra, " * (n // 13 + 1))[:n], np.uint8).copy(),    # 3 words a look-up
+    lambda n: np.random.default_rng(4).choice([0, 1], n, p=[0.999, 0.001]).astype(np.uint8),  # 1-bit words
+])
+@pytest.mark.parametrize("n", [8192, 8193, 8207, 40000])
+@pytest.mark.parametrize("max_length", [1, 8, 11, 12, 13])
+def test_multi_symbol_path_round_trips(maker, n, max_length):
+    data = maker(n)
+    param, model, payload = huffman.encode(data, 256, max_length=max_length)
+    assert np.array_equal(huffman.decode(param, model, payload, n, 256), data)
+    # into a buffer with neighbours: the 4-byte stores never write outside the block
+    out = np.full(n + 64, 0xA5, dtype=np.uint8)
+    assert _huffman.decode_native(np.frombuffer(model, np.uint8), np.frombuffer(payload, np.uint8),
+                                  out[32:32 + n], 256) == 0
+    assert np.array_equal(out[32:32 + n], data) and (out[:32] == 0xA5).all() and (out[32 + n:] == 0xA5).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([0, 1, 2]), st.data())
+def test_damaged_multi_symbol_blocks_kernel_agrees_with_twin(which, draw):
+    """Damage reaching the multi-symbol decoder (blocks of >= 8192 bytes): rejected exactly as the twin rejects."""
+    n = 9000
+    data = [_skewed_bytes(n, 5), _regimes(n, 6),
+            np.frombuffer((b"the quick brown fox " * 500)[:n], np.uint8)][which]
+    param, model, payload = huffman.encode(data, 256)
+    target = draw.draw(st.sampled_from(["model", "payload", "payload"]))
+    blob = model if target == "model" else payload
+    kind = draw.draw(st.sampled_from(["flip", "truncate", "extend", "flip"]))
+    if kind == "flip":
+        position = draw.draw(st.integers(0, len(blob) * 8 - 1))
+        bad = bytearray(blob)
+        bad[position // 8] ^= 1 << (position % 8)
+        bad = bytes(bad)
+    elif kind == "truncate":
+        bad = blob[:draw.draw(st.integers(0, len(blob) - 1))]
+    else:
+        bad = blob + draw.draw(st.binary(min_size=1, max_size=4))
+    args = (bad, payload) if target == "model" else (model, bad)
+    try:
+        expected = bytes(twin.decode(param, *args, n, 256))
+    except twin.CorruptStream:
+        expected = None
+    try:
+        got = huffman.decode(param, *args, n, 256).tobytes()
+    except CorruptDataError:
+        got = None
+    assert got == expected

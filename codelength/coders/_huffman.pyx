@@ -38,6 +38,9 @@ cnp.import_array()
 
 DEF STREAMS = 4
 DEF TABLE_BITS = 12
+DEF MULTI_BITS = 12     # the multi-symbol decode table (bytes, words of at most 12 bits)
+DEF MULTI_MARGIN = 16   # symbols before a segment's end where its multi-symbol loop stops (4 look-ups x 3 + 4)
+DEF MULTI_MIN = 8192    # blocks of fewer symbols decode one symbol per look-up (the table costs 4096 entries)
 DEF CL_MAX_LENGTH = 7
 DEF MODEL_VERSION = 1
 
@@ -725,6 +728,7 @@ cdef int _decode_streams(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ss
     cdef uint64_t mask = (<uint64_t>1 << table_bits) - 1
     cdef int per_refill = 56 // canon.max_len, j, k, rc = 0
     cdef Py_ssize_t done = 0, i, fast_end
+    cdef Py_ssize_t dones[STREAMS]
     cdef symbol_t* o0 = out
     cdef symbol_t* o1 = out + q
     cdef symbol_t* o2 = out + 2 * q
@@ -798,9 +802,19 @@ cdef int _decode_streams(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ss
     st[1] = s1
     st[2] = s2
     st[3] = s3
-    # careful tails, one stream at a time
     for k in range(STREAMS):
-        i = done if done < seg[k] else seg[k]
+        dones[k] = done
+    return _decode_tails(st, seg, out, q, dones, table, mask, canon)
+
+
+cdef int _decode_tails(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ssize_t q, const Py_ssize_t* done,
+                       const uint32_t* table, uint64_t mask, const Canon* canon) noexcept nogil:
+    """Careful tails, one stream at a time, one symbol per look-up: segment k from symbol done[k] on;
+    then each stream must end where its size says."""
+    cdef Py_ssize_t i
+    cdef int k, rc
+    for k in range(STREAMS):
+        i = done[k] if done[k] < seg[k] else seg[k]
         while i < seg[k]:
             if st[k].bits < canon.max_len:
                 if st[k].p + 8 <= st[k].end:
@@ -816,6 +830,90 @@ cdef int _decode_streams(Stream* st, const Py_ssize_t* seg, symbol_t* out, Py_ss
         if rc:
             return rc
     return 0
+
+
+cdef inline void _store32(uint8_t* p, uint32_t v) noexcept nogil:
+    memcpy(p, &v, 4)  # little-endian machines (x86-64, aarch64)
+
+
+cdef void _build_multi(const uint32_t* table, uint32_t* multi) noexcept nogil:
+    """The multi-symbol table (twin: multi_table) from the single-symbol one, both MULTI_BITS wide, for a
+    code of words no longer than MULTI_BITS: multi[next MULTI_BITS stream bits] = the 1 to 3 whole words
+    they begin with, as bytes s1 | s2 << 8 | s3 << 16, their total length << 24 and their count << 28."""
+    cdef uint32_t idx, e, value, used, count, l
+    for idx in range(1 << MULTI_BITS):
+        e = table[idx]
+        value = e >> 5
+        used = e & 31
+        count = 1
+        while count < 3:
+            # the bits after the words so far are the top bits of idx (zeros above): a word of the single
+            # table there is right if it ends within the MULTI_BITS bits known
+            e = table[idx >> used]
+            l = e & 31
+            if l == 0 or used + l > MULTI_BITS:
+                break
+            value |= (e >> 5) << (8 * count)
+            used += l
+            count += 1
+        multi[idx] = value | (used << 24) | (count << 28)
+
+
+cdef int _decode_streams_multi(Stream* st, const Py_ssize_t* seg, uint8_t* out, Py_ssize_t q,
+                               const uint32_t* table, const uint32_t* multi, const Canon* canon) noexcept nogil:
+    """_decode_streams for bytes and codes of words of at most MULTI_BITS bits: each look-up in the
+    multi-symbol table decodes 1 to 3 symbols (stored as 4 bytes, the output advancing by their count),
+    four look-ups per stream between 64-bit refills (4 * 12 <= 56 bits). The fast loop stops MULTI_MARGIN
+    symbols before any segment's end (the 4-byte stores never reach the next segment); the tails decode
+    one symbol per look-up in the single table (MULTI_BITS wide)."""
+    cdef uint64_t mask = (<uint64_t>1 << MULTI_BITS) - 1
+    cdef Py_ssize_t d0 = 0, d1 = 0, d2 = 0, d3 = 0
+    cdef Py_ssize_t m0 = seg[0] - MULTI_MARGIN, m1 = seg[1] - MULTI_MARGIN
+    cdef Py_ssize_t m2 = seg[2] - MULTI_MARGIN, m3 = seg[3] - MULTI_MARGIN
+    cdef uint8_t* o0 = out
+    cdef uint8_t* o1 = out + q
+    cdef uint8_t* o2 = out + 2 * q
+    cdef uint8_t* o3 = out + 3 * q
+    cdef Stream s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3]
+    cdef uint32_t e0, e1, e2, e3
+    cdef int j
+    cdef Py_ssize_t dones[STREAMS]
+    while (d0 <= m0 and d1 <= m1 and d2 <= m2 and d3 <= m3 and s0.p + 8 <= s0.end and s1.p + 8 <= s1.end
+           and s2.p + 8 <= s2.end and s3.p + 8 <= s3.end):
+        _refill_fast(&s0)
+        _refill_fast(&s1)
+        _refill_fast(&s2)
+        _refill_fast(&s3)
+        for j in range(4):
+            e0 = multi[s0.buf & mask]
+            e1 = multi[s1.buf & mask]
+            e2 = multi[s2.buf & mask]
+            e3 = multi[s3.buf & mask]
+            _store32(o0 + d0, e0)
+            _store32(o1 + d1, e1)
+            _store32(o2 + d2, e2)
+            _store32(o3 + d3, e3)
+            d0 += e0 >> 28
+            d1 += e1 >> 28
+            d2 += e2 >> 28
+            d3 += e3 >> 28
+            s0.buf >>= (e0 >> 24) & 15
+            s0.bits -= (e0 >> 24) & 15
+            s1.buf >>= (e1 >> 24) & 15
+            s1.bits -= (e1 >> 24) & 15
+            s2.buf >>= (e2 >> 24) & 15
+            s2.bits -= (e2 >> 24) & 15
+            s3.buf >>= (e3 >> 24) & 15
+            s3.bits -= (e3 >> 24) & 15
+    st[0] = s0
+    st[1] = s1
+    st[2] = s2
+    st[3] = s3
+    dones[0] = d0
+    dones[1] = d1
+    dones[2] = d2
+    dones[3] = d3
+    return _decode_tails(st, seg, out, q, dones, table, mask, canon)
 
 
 cdef void _build_table(const uint8_t* lengths, Py_ssize_t n, const uint32_t* entries, int table_bits,
@@ -851,6 +949,8 @@ cdef int _decode_native(const uint8_t* model, size_t model_size, const uint8_t* 
     cdef uint32_t* entries
     cdef uint32_t* sorted_symbols
     cdef uint32_t* table
+    cdef uint32_t* multi_table = NULL
+    cdef bint multi
     r.data = model
     r.size = model_size
     r.pos = 0
@@ -894,8 +994,21 @@ cdef int _decode_native(const uint8_t* model, size_t model_size, const uint8_t* 
             break
         _canonical_entries(lengths, alphabet_size, entries)
         _canon_init(&canon, lengths, alphabet_size, sorted_symbols)
-        table_bits = canon.max_len if canon.max_len < TABLE_BITS else TABLE_BITS
+        multi = False
+        if symbol_t is uint8_t:
+            multi = canon.max_len <= MULTI_BITS and block_n >= MULTI_MIN
+        if multi:
+            table_bits = MULTI_BITS
+            if multi_table == NULL:
+                multi_table = <uint32_t*>malloc((<size_t>1 << MULTI_BITS) * sizeof(uint32_t))
+                if multi_table == NULL:
+                    rc = E_MEMORY
+                    break
+        else:
+            table_bits = canon.max_len if canon.max_len < TABLE_BITS else TABLE_BITS
         _build_table(lengths, alphabet_size, entries, table_bits, table)
+        if multi:
+            _build_multi(table, multi_table)
         q = (block_n + STREAMS - 1) // STREAMS
         for k in range(STREAMS):
             seg[k] = <Py_ssize_t>block_n - k * q
@@ -919,11 +1032,17 @@ cdef int _decode_native(const uint8_t* model, size_t model_size, const uint8_t* 
             pos += size
         if rc:
             break
-        rc = _decode_streams(st, seg, out + filled, q, table, table_bits, &canon)
+        if symbol_t is uint8_t:
+            if multi:
+                rc = _decode_streams_multi(st, seg, out + filled, q, table, multi_table, &canon)
+            else:
+                rc = _decode_streams(st, seg, out + filled, q, table, table_bits, &canon)
+        else:
+            rc = _decode_streams(st, seg, out + filled, q, table, table_bits, &canon)
         if rc:
             break
         filled += block_n
-    free(lengths); free(entries); free(sorted_symbols); free(table)
+    free(lengths); free(entries); free(sorted_symbols); free(table); free(multi_table)
     if rc:
         return rc
     if <Py_ssize_t>filled != n:
@@ -947,3 +1066,27 @@ def decode_native(const uint8_t[::1] model, const uint8_t[::1] payload, symbol_t
     with nogil:
         rc = _decode_native(m, model.shape[0], p, payload.shape[0], o, out.shape[0], alphabet_size)
     return rc
+
+
+def multi_table(const uint8_t[::1] lengths):
+    """The decoder's multi-symbol table of a byte code (lengths of 256 symbols, a complete code of words of
+    at most 12 bits), as a uint32 array of 4096 entries (twin: reference.huffman.multi_table; for tests)."""
+    cdef uint32_t entries[256]
+    cdef uint32_t table[1 << MULTI_BITS]
+    cdef uint64_t kraft = 0
+    cdef int s
+    if lengths.shape[0] != 256:
+        raise ValueError("lengths must hold 256 code lengths")
+    for s in range(256):
+        if lengths[s] > MULTI_BITS:
+            raise ValueError(f"code words longer than {MULTI_BITS} bits have no multi-symbol table")
+        if lengths[s]:
+            kraft += <uint64_t>1 << (MULTI_BITS - lengths[s])
+    if kraft != (<uint64_t>1 << MULTI_BITS):
+        raise ValueError("the code lengths must make a complete code")
+    _canonical_entries(&lengths[0], 256, entries)
+    _build_table(&lengths[0], 256, entries, MULTI_BITS, table)
+    out = np.empty(1 << MULTI_BITS, dtype=np.uint32)
+    cdef uint32_t[::1] view = out
+    _build_multi(table, &view[0])
+    return out

@@ -573,6 +573,44 @@ def decode(param, model, payload, n, alphabet_size):
     return out
 
 
+MULTI_BITS = 12               # width of the decoder's multi-symbol table (bytes, words of at most 12 bits)
+
+
+def multi_table(lengths):
+    """The decoder's multi-symbol look-up table for byte symbols (twin of ``_build_multi``).
+
+    For a code whose words are at most MULTI_BITS long: entry ``i`` describes the whole code words that
+    the next MULTI_BITS stream bits ``i`` (LSB-first: the earliest bit is bit 0) begin with, up to three:
+    ``s1 | s2 << 8 | s3 << 16 | (their total length) << 24 | (their count) << 28``. The decoder stores the
+    entry's low 4 bytes and advances by the count: 1 to 3 symbols per look-up instead of 1.
+    """
+    codes = canonical_codes(lengths)
+    words = {}  # (bit-reversed code, length) -> symbol: the LSB-first bit pattern of each word
+    for symbol, length in enumerate(lengths):
+        if length:
+            words[(reverse_bits(codes[symbol], length), length)] = symbol
+
+    def first_word(bits, available):
+        for length in range(1, available + 1):
+            symbol = words.get((bits & ((1 << length) - 1), length))
+            if symbol is not None:
+                return symbol, length
+        return None
+
+    table = []
+    for index in range(1 << MULTI_BITS):
+        value = used = count = 0
+        while count < 3:
+            word = first_word(index >> used, MULTI_BITS - used)
+            if word is None:
+                break
+            value |= word[0] << (8 * count)
+            used += word[1]
+            count += 1
+        table.append(value | (used << 24) | (count << 28))
+    return table
+
+
 # ----------------------------------------------------------------------------------------------
 # Huffman-only DEFLATE (RFC 1951)
 # ----------------------------------------------------------------------------------------------
