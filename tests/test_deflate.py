@@ -130,3 +130,62 @@ def test_bad_mtime_is_refused(mtime, error):
 def test_mtime_is_stored():
     assert gzip.decompress(deflate.compress(b"abc", mtime=2**32 - 1)) == b"abc"
     assert deflate.compress(b"abc", mtime=2**32 - 1)[4:8] == b"\xff\xff\xff\xff"
+
+
+def _fax_like(rows, width=216, seed=0):
+    """A bilevel image (one bit a pixel): white pages (long runs of 0x00) with bands of sparse glyph bits."""
+    rng = np.random.default_rng(seed)
+    img = np.zeros((rows, width), np.uint8)
+    r = int(rng.integers(5, 40))
+    while r < rows - 30:
+        h = int(rng.integers(12, 24))
+        for c in rng.integers(10, width - 10, size=int(rng.integers(5, 60))):
+            w = int(rng.integers(1, 6))
+            img[r:r + h, c:c + w] |= (rng.integers(0, 256, (h, w), dtype=np.uint8)
+                                      & rng.integers(0, 256, (h, w), dtype=np.uint8))
+        r += h + int(rng.integers(10, 80))
+    return img.tobytes()
+
+
+def _zlib_default_huffman_only(data):
+    compressor = zlib.compressobj(strategy=zlib.Z_HUFFMAN_ONLY, wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize("data", [
+    _fax_like(2376, seed=0),                       # 513 KB, the size of a CCITT fax page
+    _fax_like(2376, seed=3),
+    _fax_like(300, seed=1),                        # 64 KB
+    bytes(200000) + b"\x01" + bytes(100000),
+    np.where(np.random.default_rng(2).random(300000) < 0.01, 0xFF, 0).astype(np.uint8).tobytes(),
+], ids=["fax0", "fax3", "fax-64k", "zeros", "sparse"])
+def test_run_heavy_data_no_larger_than_zlib(data):
+    ours = deflate.raw_deflate(data)
+    assert zlib.decompress(ours, -15) == data
+    assert len(ours) <= len(_zlib_huffman_only(data))
+    assert len(ours) <= len(_zlib_default_huffman_only(data))
+
+
+def test_block_plan_matches_twin():
+    """The exact-cost plan (merges, zlib's layout) of the kernel is the twin's, on data where it acts."""
+    from codelength.coders import _blocks
+    from codelength.io import _deflate
+    rng = np.random.default_rng(8)
+    parts = [_fax_like(60, seed=4), rng.integers(0, 256, 9000, dtype=np.uint8).tobytes(),
+             bytes(rng.choice(list(b"etaoin "), 20000)), bytes(30000), _fax_like(40, seed=5)]
+    for data in (b"".join(parts), _fax_like(200, seed=6)):
+        array = np.frombuffer(data, np.uint8)
+        blocks, counts = _blocks.split_blocks(array, 256, float(twin.DEFLATE_HEADER_BITS), True)
+        planned, planned_counts = _deflate.plan_deflate_blocks(array, blocks, counts)
+        assert planned.tolist() == twin.plan_deflate_blocks(data, blocks.tolist())
+        assert planned.sum() == len(data) and len(planned) <= len(blocks) + len(data) // 32767 + 1
+        assert np.array_equal(planned_counts.sum(axis=0), np.bincount(array, minlength=256))
+        for b, (dynamic, fixed) in enumerate(_deflate_bits(planned_counts)):
+            assert (dynamic, fixed) == twin.deflate_block_bits(planned_counts[b].tolist())
+    small = _fax_like(30, seed=7)
+    assert deflate.raw_deflate(small) == twin.deflate_raw(small)
+
+
+def _deflate_bits(counts):
+    from codelength.io import _deflate
+    return [_deflate.block_bits(row) for row in counts]

@@ -24,7 +24,7 @@ from ..errors import CorruptDataError
 from ..reference.huffman import (ADAPTIVE_ALPHABET, DEFAULT_MAX_LENGTH, FIXED_BLOCK, MAX_ALPHABET,
                                 MAX_CODE_LENGTH, NATIVE_HEADER_BITS, STREAMS)
 
-__all__ = ["encode", "decode", "block_lengths", "DEFAULT_MAX_LENGTH", "MAX_CODE_LENGTH", "MAX_ALPHABET"]
+__all__ = ["encode", "decode", "decode_into", "block_lengths", "DEFAULT_MAX_LENGTH", "MAX_CODE_LENGTH", "MAX_ALPHABET"]
 
 
 def _check_int(name, value, low, high):
@@ -126,21 +126,35 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
     return 0, model, payload
 
 
+def _symbol_dtype(alphabet_size: int):
+    return np.uint8 if alphabet_size <= 256 else np.uint16 if alphabet_size <= 65536 else np.uint32
+
+
 def decode(param: int, model: bytes, payload: bytes, n: int, alphabet_size: int) -> np.ndarray:
     """Inverse of :func:`encode`: the n symbols, or :class:`CorruptDataError` for a damaged stream."""
+    if n < 0:
+        raise CorruptDataError(f"negative symbol count {n}")
+    out = np.empty(n, dtype=_symbol_dtype(alphabet_size) if 0 <= alphabet_size <= MAX_ALPHABET else np.uint8)
+    decode_into(param, model, payload, out, alphabet_size)
+    return out
+
+
+def decode_into(param: int, model, payload, out: np.ndarray, alphabet_size: int) -> None:
+    """:func:`decode` into ``out`` (a writable C-contiguous array of the n symbols, of the dtype
+    :func:`decode` returns for ``alphabet_size``): the stream framing writes a block straight into its
+    place in the result, with no array of its own and no copy. ``model`` and ``payload`` are any
+    bytes-like objects (read in place). On :class:`CorruptDataError` ``out`` holds garbage."""
     if param != 0:
         raise CorruptDataError(f"unknown Huffman coder parameter {param}")
     if not 0 <= alphabet_size <= MAX_ALPHABET:
         raise CorruptDataError(f"alphabet of {alphabet_size} symbols is beyond the Huffman coder")
-    if n < 0:
-        raise CorruptDataError(f"negative symbol count {n}")
-    dtype = np.uint8 if alphabet_size <= 256 else np.uint16 if alphabet_size <= 65536 else np.uint32
-    out = np.empty(n, dtype=dtype)
+    if out.dtype != _symbol_dtype(alphabet_size) or out.ndim != 1:
+        raise TypeError(f"out must be a 1-D {np.dtype(_symbol_dtype(alphabet_size))} array for an alphabet of "
+                        f"{alphabet_size} symbols, got {out.ndim}-D {out.dtype}")
     rc = _huffman.decode_native(np.frombuffer(model, dtype=np.uint8), np.frombuffer(payload, dtype=np.uint8),
                                 out, alphabet_size)
     if rc:
         raise CorruptDataError(_huffman.ERRORS.get(rc, "corrupt Huffman stream"))
-    return out
 
 
 assert STREAMS == 4

@@ -3,7 +3,9 @@
 The stream is made of dynamic-Huffman blocks (RFC 1951, 3.2.7) holding literals only, no matches: each
 block has its own optimal literal code with words of at most 15 bits (package-merge when Huffman's code
 is longer), its code lengths coded with the code-length code as the RFC prescribes, and an end-of-block
-code. Blocks are split where the byte statistics change (see :func:`codelength.huffman.block_lengths`).
+code. Blocks are split where the byte statistics change (see :func:`codelength.huffman.block_lengths`),
+then neighbours merge by exact cost, and zlib's layout (blocks of 32767 literals) is taken instead when it
+is smaller in all (``_deflate.plan_deflate_blocks``, docs/huffman.md).
 The output is comparable with ``zlib.compressobj(level, zlib.DEFLATED, wbits, 9, zlib.Z_HUFFMAN_ONLY)``.
 
 Reached through ``codelength.compress(data, format="gzip" | "zlib" | "deflate")``.
@@ -46,6 +48,8 @@ def raw_deflate(data, block_size: int | None = None) -> bytes:
     if block_size is None:
         # the adaptive split counts every chunk anyway: hand the blocks' counts to the writer
         blocks, counts = _blocks.split_blocks(array, 256, float(DEFLATE_HEADER_BITS), True)
+        # neighbours merged by exact cost; zlib's split instead when that takes fewer bits
+        blocks, counts = _deflate.plan_deflate_blocks(array, blocks, counts)
         return _deflate.deflate_raw(array, blocks, counts)
     return _deflate.deflate_raw(array, block_lengths(array, 256, block_size, DEFLATE_HEADER_BITS))
 

@@ -603,6 +603,15 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
         return out
     oneshot = _oneshot()
     spec = oneshot._CODERS[frame.name]
+    if frame.name == "huffman" and out.dtype == np.uint8 and blk.alphabet <= 256 and out.flags.c_contiguous:
+        # straight into its place in the result: no array of its own, no copy of payload or symbols
+        try:
+            oneshot._backend(spec, "decode_into")(frame.param, blk.model, blk.payload, out, blk.alphabet)
+        except MemoryError as exc:
+            raise CorruptDataError(f"block refused by the {frame.name} decoder: {exc}") from None
+        if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+            raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
+        return out
     try:
         symbols = oneshot._backend(spec, spec.decode)(frame.param, blk.model, bytes(blk.payload), blk.n,
                                                       blk.alphabet)

@@ -654,6 +654,76 @@ def write_deflate_lengths(writer, lengths):
     _write_lengths(writer, lengths, DEFLATE_RUNS, DEFLATE_CL_SYMBOLS, DEFLATE_CL_ORDER, 4)
 
 
+ZLIB_BLOCK = 32767   # literals per block of zlib's Huffman-only streams (level 9, memLevel 9)
+
+
+def deflate_block_bits(counts):
+    """Bits of a block with byte counts ``counts`` (256 entries) as a dynamic (BTYPE 10) and as a fixed
+    (BTYPE 01) block: ``(dynamic, fixed)``, headers and end-of-block included (the writer's choice of
+    distance tail: the shortest code-length header)."""
+    counts = list(counts) + [1]
+    lengths = huffman_code_lengths(counts, 15)
+    header = None
+    for tail in DISTANCE_TAILS:
+        trial = BitWriter()
+        write_deflate_lengths(trial, lengths + tail)
+        bits = 8 * len(trial.out) + trial.nbits
+        header = bits if header is None else min(header, bits)
+    dynamic = 3 + 10 + header + sum(c * l for c, l in zip(counts, lengths))
+    fixed = 3 + sum(c * l for c, l in zip(counts, FIXED_LENGTHS))
+    return dynamic, fixed
+
+
+def _split_total(sizes, bits):
+    """Exact bits of a split written block after block (stored blocks depend on the position)."""
+    total = 0
+    for n, (dynamic, fixed) in zip(sizes, bits):
+        total += min(dynamic, fixed, stored_bits(total, n))
+    return total
+
+
+def plan_deflate_blocks(data, blocks):
+    """The DEFLATE writer's final split of the adaptive ``blocks``: neighbours merged, left to right, while
+    the exact bits of the merged block (the cheapest of dynamic, fixed and stored, stored counted from a
+    byte boundary) are no more than those of the two apart; then zlib's own split (blocks of ZLIB_BLOCK
+    literals) if that takes fewer bits in all (so the stream is never larger than this writer's rendering
+    of zlib's block layout)."""
+    def counts_of(block):
+        counts = [0] * 256
+        for b in block:
+            counts[b] += 1
+        return counts
+
+    def cost(counts, n):
+        dynamic, fixed = deflate_block_bits(counts)
+        return min(dynamic, fixed, stored_bits(0, n))
+
+    sizes, bits = [], []
+    start = 0
+    cur_counts = cur_n = None
+    for block_n in blocks:
+        counts = counts_of(data[start:start + block_n])
+        start += block_n
+        if cur_counts is None:
+            cur_counts, cur_n = counts, block_n
+            continue
+        merged = [a + b for a, b in zip(cur_counts, counts)]
+        if cost(merged, cur_n + block_n) <= cost(cur_counts, cur_n) + cost(counts, block_n):
+            cur_counts, cur_n = merged, cur_n + block_n
+        else:
+            sizes.append(cur_n)
+            bits.append(deflate_block_bits(cur_counts))
+            cur_counts, cur_n = counts, block_n
+    if cur_counts is not None:
+        sizes.append(cur_n)
+        bits.append(deflate_block_bits(cur_counts))
+    zlib_sizes = [min(ZLIB_BLOCK, len(data) - i) for i in range(0, len(data), ZLIB_BLOCK)]
+    zlib_bits = [deflate_block_bits(counts_of(data[i:i + ZLIB_BLOCK])) for i in range(0, len(data), ZLIB_BLOCK)]
+    if _split_total(zlib_sizes, zlib_bits) < _split_total(sizes, bits):
+        return zlib_sizes
+    return sizes
+
+
 def deflate_raw(data, block_size=None):
     """A raw DEFLATE stream of dynamic-Huffman blocks holding literals only (no matches).
 
@@ -668,6 +738,8 @@ def deflate_raw(data, block_size=None):
     writer = BitWriter()
     fixed_codes = [reverse_bits(c, l) for c, l in zip(canonical_codes(FIXED_LENGTHS), FIXED_LENGTHS)]
     blocks = split_blocks(data, 256, block_size, DEFLATE_HEADER_BITS)
+    if block_size is None:
+        blocks = plan_deflate_blocks(data, blocks)
     start = 0
     for index, block_n in enumerate(blocks):
         block = data[start:start + block_n]
