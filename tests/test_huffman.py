@@ -369,3 +369,17 @@ def test_damaged_multi_symbol_blocks_kernel_agrees_with_twin(which, draw):
     except CorruptDataError:
         got = None
     assert got == expected
+
+
+def test_decode_into_writes_in_place_and_checks_its_array():
+    data = np.frombuffer(b"in place, no copy " * 1000, np.uint8)
+    param, model, payload = huffman.encode(data, 256)
+    out = np.zeros(data.size, np.uint8)
+    assert huffman.decode_into(param, memoryview(model), memoryview(payload), out, 256) is None
+    assert np.array_equal(out, data)
+    with pytest.raises(TypeError):
+        huffman.decode_into(param, model, payload, np.zeros(data.size, np.uint16), 256)
+    with pytest.raises(CorruptDataError):
+        huffman.decode_into(param, model, payload[:-1], out, 256)
+    with pytest.raises(CorruptDataError):
+        huffman.decode_into(1, model, payload, out, 256)
