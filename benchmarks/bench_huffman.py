@@ -42,6 +42,8 @@ dahuffman = common.optional("dahuffman")
 HUFFMAN_NATIVE = "codelength.compress (native Huffman)"
 HUFFMAN_DEFLATE = "codelength Huffman-only DEFLATE"
 ZLIB_HUFFMAN_ONLY = "zlib Huffman-only (level 9)"
+DECOMPRESS = "codelength.decompress (native Huffman)"
+INFLATE = "zlib inflate (of zlib's stream)"
 
 
 def group_huffman(suite: common.Suite, data: bytes, is_slice: bool, source: str) -> dict:
@@ -72,8 +74,8 @@ def group_huffman(suite: common.Suite, data: bytes, is_slice: bool, source: str)
         assert enc[TWIN] == (param, model, payload), "twin and kernel disagree"
     codec = dahuffman.HuffmanCodec.from_data(data) if with_dahuffman else None
     dec = suite.compare("huffman", "decode", [
-        Impl("codelength.decompress (native Huffman)", lambda: codelength.decompress(blob), ours=True),
-        Impl("zlib inflate (of zlib's stream)", lambda: zlib.decompress(theirs, -15)),
+        Impl(DECOMPRESS, lambda: codelength.decompress(blob), ours=True),
+        Impl(INFLATE, lambda: zlib.decompress(theirs, -15)),
         Impl(TWIN, lambda: twin.decode(param, model, payload, n, 256), slow=True) if is_slice else None,
         Impl("dahuffman", lambda: codec.decode(enc["dahuffman (from_data + encode)"]), slow=True)
         if with_dahuffman else None], n, source)
@@ -150,14 +152,48 @@ def sizes_row(data: bytes, streams: dict, backend_bytes: int) -> dict:
             "zlib Huffman-only": 8 * len(streams[ZLIB_HUFFMAN_ONLY]) / n}
 
 
+#: issue 11's targets: (what, numerator row, denominator row or None for MB/s, target). Rows are (op, impl).
+TARGETS = [
+    ("compress / zlib Huffman-only encode", ("encode", HUFFMAN_NATIVE), ("encode", ZLIB_HUFFMAN_ONLY), 7.0),
+    ("decompress / zlib inflate", ("decode", DECOMPRESS), ("decode", INFLATE), 6.0),
+    ("compress / bare backend encode (wrapper cost)", ("encode", HUFFMAN_NATIVE), ("encode", BACKEND_ENCODE), 0.9),
+    ("decompress / bare backend decode (wrapper cost)", ("decode", DECOMPRESS), ("decode", BACKEND_DECODE), 0.9),
+    ("bare backend encode, MB/s", ("encode", BACKEND_ENCODE), None, 1000.0),
+    ("bare kernel decode (reused buffer), MB/s", ("decode", REUSED_DECODE), None, 1500.0),
+]
+
+
 def speedups(rows: list[dict], n: int) -> dict:
-    """Ratios of median MB/s on ``n`` bytes: codelength's coders over zlib's."""
+    """Ratios of median MB/s on ``n`` bytes: codelength's coders over zlib's, and each of issue 11's targets
+    (``targets``: what -> (value, target, met))."""
     mbps = {(r["op"], r["impl"]): r["mbps"] for r in rows if r["bytes"] == n}
     zlib_encode = mbps[("encode", ZLIB_HUFFMAN_ONLY)]
-    zlib_inflate = mbps[("decode", "zlib inflate (of zlib's stream)")]
+    zlib_inflate = mbps[("decode", INFLATE)]
+    targets = {}
+    for what, top, bottom, target in TARGETS:
+        if top in mbps and (bottom is None or bottom in mbps):
+            value = mbps[top] / mbps[bottom] if bottom else mbps[top]
+            targets[what] = (value, target, value >= target)
     return {"native encode (backend) / zlib encode": mbps[("encode", BACKEND_ENCODE)] / zlib_encode,
             "DEFLATE encode / zlib encode": mbps[("encode", HUFFMAN_DEFLATE)] / zlib_encode,
-            "native decode (backend) / zlib inflate": mbps[("decode", BACKEND_DECODE)] / zlib_inflate}
+            "native decode (backend) / zlib inflate": mbps[("decode", BACKEND_DECODE)] / zlib_inflate,
+            "targets": targets}
+
+
+def render_targets(ratios: dict, sizes: list[dict]) -> str:
+    """Issue 11's targets, one row per size: the value in this run, the target, met or not; and the DEFLATE
+    writer's size against zlib Huffman-only (target: no larger)."""
+    rows = []
+    for n, values in ratios.items():
+        for what, (value, target, met) in values["targets"].items():
+            shown = f"{value:,.0f}" if "MB/s" in what else common.fmt_ratio(value)
+            goal = f">= {target:,.0f}" if "MB/s" in what else f">= {common.fmt_ratio(target)}"
+            rows.append([common.size_label(n), what, shown, goal, "yes" if met else "no"])
+    for s in sizes:
+        ratio = s["codelength DEFLATE"] / s["zlib Huffman-only"]
+        rows.append([common.size_label(s["bytes"]), "DEFLATE size / zlib Huffman-only size", f"{ratio:.4f}",
+                     "<= 1", "yes" if ratio <= 1 else "no"])
+    return common.markdown_table(["size", "target (issue 11)", "this run", "target", "met"], rows)
 
 
 def render_sizes(sizes: list[dict]) -> str:
@@ -190,7 +226,12 @@ def main(argv=None) -> dict:
     print(render_sizes(sizes))
     print()
     for n, values in ratios.items():
-        print(f"{common.size_label(n)}: " + ", ".join(f"{k} {common.fmt_ratio(v)}" for k, v in values.items()))
+        print(f"{common.size_label(n)}: " + ", ".join(f"{k} {common.fmt_ratio(v)}" for k, v in values.items()
+                                                        if k != "targets"))
+    print()
+    print("Targets (issue 11), from this run:")
+    print()
+    print(render_targets(ratios, sizes))
     if suite.skipped:
         print("\nSkipped: " + "; ".join(suite.skipped))
     return {"speed": suite.speed, "sizes": sizes, "speedups": ratios}

@@ -409,3 +409,16 @@ def test_huffman_split_size_reaches_the_coder():
         codelength.compress(data, "huffman", split_size=0)
     with pytest.raises(TypeError, match="split_size"):
         codelength.compress(data, "rans", split_size=1000)
+
+
+def test_data_check_is_zlibs_crc32_with_or_without_zlib_ng(monkeypatch):
+    """zlib-ng's CRC-32 (the "fast" extra), when installed, gives exactly zlib's values: the same streams."""
+    data = bytes(range(256)) * 300 + b"tail" * 5000
+    blob = codelength.compress(data)
+    assert codelength.decompress(blob) == data
+    monkeypatch.setattr(stream, "_crc32", zlib.crc32)
+    assert codelength.compress(data) == blob and codelength.decompress(blob) == data
+    damaged = bytearray(blob)
+    damaged[len(blob) // 2] ^= 0x10
+    with pytest.raises(CorruptDataError):
+        codelength.decompress(bytes(damaged))

@@ -34,6 +34,11 @@ import numpy as np
 
 from . import container
 from ..errors import CorruptDataError, OutputLimitError
+
+try:  # the same CRC-32, 4-5x faster (folded carry-less multiplication): the data check of every block
+    from zlib_ng.zlib_ng import crc32 as _crc32
+except ImportError:  # pragma: no cover - zlib-ng is optional (the "fast" extra)
+    _crc32 = zlib.crc32
 from ..stats.counting import byte_view
 
 __all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "is_frame_start", "MAX_BLOCK",
@@ -194,7 +199,7 @@ def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _En
     n = int(block.size)
     low, high = (int(block.min()), int(block.max()))
     raw = _data_bytes(block, kind)
-    check = zlib.crc32(raw)
+    check = _crc32(raw)
     if low == high:
         return _Encoded(RUN, n, symbol=high, check=check)
     alphabet = 256 if kind == 0 else high + 1
@@ -242,6 +247,10 @@ class _FrameWriter:
         self.written = False    # a single-block frame's block is written
 
     def block(self, enc: _Encoded) -> bytes:
+        return b"".join(self.parts(enc))
+
+    def parts(self, enc: _Encoded) -> list:
+        """The pieces of the block's record (and of a frame header or end before it), to be joined once."""
         implied = IMPLIED_PARAM.get(self.coder_id, 0)
         if self.single:
             if self.written:
@@ -260,7 +269,7 @@ class _FrameWriter:
                 self.param = param
                 prefix = _frame_header(self.coder_id, self.kind, param, cap=self.cap)
             parts += _record(enc, self.kind, prefix, _varint(self.cap - enc.n + 1))  # full blocks: u = 1
-        return b"".join(bytes(p) if not isinstance(p, bytes) else p for p in parts)
+        return [bytes(p) if not isinstance(p, bytes) else p for p in parts]
 
     def end(self) -> bytes:
         """Close the open frame; an empty input is an empty single-block frame (n = 0, header CRC)."""
@@ -440,8 +449,10 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
     try:
         for start in range(0, n, block_size):
             pipe.submit(np.ascontiguousarray(symbols[start:start + block_size]))
-            out += [writer.block(enc) for enc in pipe.ready()]
-        out += [writer.block(enc) for enc in pipe.ready(wait_all=True)]
+            for enc in pipe.ready():
+                out += writer.parts(enc)   # one join at the end: each payload is copied once
+        for enc in pipe.ready(wait_all=True):
+            out += writer.parts(enc)
     finally:
         pipe.close()
     out.append(writer.end())
@@ -592,12 +603,12 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
         out = np.empty(blk.n, dtype=frame.dtype.newbyteorder("="))
     if blk.type == RUN:
         out[:] = blk.symbol
-        if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+        if _crc32(_data_bytes(out, frame.kind)) != blk.check:
             raise CorruptDataError("CRC-32 mismatch: a run block is corrupted")
         return out
     if blk.type == STORED:
         raw = np.frombuffer(blk.payload, dtype=frame.dtype.newbyteorder("<"))
-        if zlib.crc32(blk.payload) != blk.check:
+        if _crc32(blk.payload) != blk.check:
             raise CorruptDataError("CRC-32 mismatch: a stored block is corrupted")
         out[:] = raw
         return out
@@ -609,7 +620,7 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
             oneshot._backend(spec, "decode_into")(frame.param, blk.model, blk.payload, out, blk.alphabet)
         except MemoryError as exc:
             raise CorruptDataError(f"block refused by the {frame.name} decoder: {exc}") from None
-        if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+        if _crc32(_data_bytes(out, frame.kind)) != blk.check:
             raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
         return out
     try:
@@ -623,7 +634,7 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
     if frame.kind and symbols.size and int(symbols.max()) >= blk.alphabet:
         raise CorruptDataError("decoded symbol outside the block's alphabet")
     out[:] = symbols
-    if zlib.crc32(_data_bytes(out, frame.kind)) != blk.check:
+    if _crc32(_data_bytes(out, frame.kind)) != blk.check:
         raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
     return out
 
