@@ -383,3 +383,20 @@ def test_decode_into_writes_in_place_and_checks_its_array():
         huffman.decode_into(param, model, payload[:-1], out, 256)
     with pytest.raises(CorruptDataError):
         huffman.decode_into(1, model, payload, out, 256)
+
+
+def test_damaged_streams_through_the_in_place_multi_symbol_path():
+    """decompress() writes Huffman byte blocks in place (decode_into) through the multi-symbol decoder:
+    a damaged stream raises CorruptDataError or gives the original, never other data or a crash."""
+    rng = np.random.default_rng(21)
+    data = bytes(_regimes(30000, 9)) + (b"the quick brown fox jumps over the lazy dog. " * 600)
+    blob = codelength.compress(data)
+    assert codelength.decompress(blob) == data
+    for bad in _mutations(blob, rng, 200):
+        if bad == blob:
+            continue
+        try:
+            out = codelength.decompress(bad)
+        except CorruptDataError:
+            continue
+        assert out == data
