@@ -6,7 +6,7 @@ For each corpus file (default ../shared/corpus beside the repository): the plug-
 (codelength.context_entropies, model cost not counted), the sizes of huffman, range, rans, adaptive
 (order 3, mixed orders 0..3) and cm, of bz2 -9, xz -9e (lzma preset 9 | PRESET_EXTREME) and zstd -19
 (the zstandard module, when installed), and optionally of an lpaq1 binary given by --lpaq1 (option 6;
-not part of this project: build it yourself). Every codelength stream is decoded again and checked.
+not part of this project: build it yourself), timed like cm by its CPU time (encode and decode). Every codelength stream is decoded again and checked.
 cm's speed is MB/s of input by process CPU time, the median of --repeats runs (the machine is shared:
 CPU time is the steadier figure); the peak RSS of this process is printed at the end.
 """
@@ -39,15 +39,33 @@ def _cpu(fn):
     return out, time.process_time() - t
 
 
-def _lpaq1(path: str, data: bytes) -> int | None:
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _lpaq1(path: str, data: bytes, repeats: int):
+    """lpaq1's size with option 6 and its encode / decode MB/s by the child's CPU time (median of
+    ``repeats``), or (None, None, None) when it cannot run; its decoded output is checked."""
     with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "in", Path(tmp) / "out"
+        src, dst, back = Path(tmp) / "in", Path(tmp) / "out", Path(tmp) / "back"
         src.write_bytes(data)
+        enc, dec = [], []
         try:
-            subprocess.run([path, "6", str(src), str(dst)], check=True, capture_output=True, timeout=600)
+            for _ in range(repeats):
+                t = _child_cpu()
+                subprocess.run([path, "6", str(src), str(dst)], check=True, capture_output=True, timeout=600)
+                enc.append(_child_cpu() - t)
+                t = _child_cpu()
+                subprocess.run([path, "d", str(dst), str(back)], check=True, capture_output=True, timeout=600)
+                dec.append(_child_cpu() - t)
         except (OSError, subprocess.SubprocessError):
-            return None
-        return dst.stat().st_size
+            return None, None, None
+        if back.read_bytes() != data:
+            raise AssertionError("lpaq1 did not round-trip")
+        n = len(data)
+        return (dst.stat().st_size, n / max(statistics.median(enc), 1e-9) / 1e6,
+                n / max(statistics.median(dec), 1e-9) / 1e6)
 
 
 def measure(name: str, data: bytes, repeats: int, lpaq1: str | None) -> dict:
@@ -75,9 +93,7 @@ def measure(name: str, data: bytes, repeats: int, lpaq1: str | None) -> dict:
     except ImportError:
         row["zstd"] = None
     if lpaq1:
-        t = time.perf_counter()
-        row["lpaq1"] = _lpaq1(lpaq1, data)
-        row["lpaq1_wall_mbs"] = n / (time.perf_counter() - t) / 1e6
+        row["lpaq1"], row["lpaq1_enc_mbs"], row["lpaq1_dec_mbs"] = _lpaq1(lpaq1, data, repeats)
     return row
 
 
@@ -86,15 +102,17 @@ COLUMNS = ("H0", "H3", "huffman", "range", "rans", "adaptive", "cm", "bz2", "xz"
 
 def markdown(rows) -> str:
     cols = [c for c in COLUMNS if any(r.get(c) is not None for r in rows)]
-    head = "| file | bytes | " + " | ".join(cols) + " | cm enc MB/s | cm dec MB/s |"
-    lines = [head, "|" + "---|" * (len(cols) + 4)]
+    speed = ["cm_enc_mbs", "cm_dec_mbs"] + (["lpaq1_enc_mbs", "lpaq1_dec_mbs"] if "lpaq1" in cols else [])
+    head = ("| file | bytes | " + " | ".join(cols) + " | cm enc MB/s | cm dec MB/s |"
+            + (" lpaq1 enc MB/s | lpaq1 dec MB/s |" if "lpaq1" in cols else ""))
+    lines = [head, "|" + "---|" * (len(cols) + 2 + len(speed))]
     for r in rows:
         cells = []
         for c in cols:
             v = r.get(c)
             cells.append("-" if v is None else f"{v * 8 / r['n']:.3f} ({v:,.0f})")
-        lines.append(f"| {r['file']} | {r['n']:,} | " + " | ".join(cells)
-                     + f" | {r['cm_enc_mbs']:.2f} | {r['cm_dec_mbs']:.2f} |")
+        cells += ["-" if r.get(s) is None else f"{r[s]:.2f}" for s in speed]
+        lines.append(f"| {r['file']} | {r['n']:,} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +134,7 @@ def main(argv=None) -> int:
     table = markdown(rows) if rows else "no corpus files found\n"
     sys.stdout.write("Cells: bits/byte (bytes). H0, H3: plug-in bounds, model cost not counted.\n" + table)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {rss:.0f} MiB")
+    print(f"peak RSS of this process: {rss:.0f} MiB; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.markdown:
         Path(args.markdown).write_text(table)
     return 0
