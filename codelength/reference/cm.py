@@ -186,13 +186,10 @@ class Model:
         self.mmn = [0] * (64 * 256)
         self.w = [W_INIT] * (1024 * NIN)
         self.w2 = [W_INIT] * (256 * NIN)
-        row = [self.sq[min(4095, (j - 16) * 128 + 2048)] * 16 for j in range(33)]
-        self.a1 = row * 256
-        self.a2 = row * (1 << APM2_BITS)
-        self.a3 = row * (1 << APM3_BITS)
-        self.ac1 = [0] * len(self.a1)
-        self.ac2 = [0] * len(self.a2)
-        self.ac3 = [0] * len(self.a3)
+        # APM entries, as the kernel stores them: (count << 16) | p16 once updated; an entry never updated
+        # (absent here, 0 in the kernel's zero-mapped tables) reads as the row's initial value
+        self.row = [self.sq[min(4095, (j - 16) * 128 + 2048)] * 16 for j in range(33)]
+        self.a1, self.a2, self.a3 = {}, {}, {}
         self.lrs = LR_MIN + LR_BOOST
         self.buf = buf
         self.pos = 0
@@ -317,8 +314,8 @@ class Model:
         self.s_w = wt
         j1 = self.c0 * 33 + lo
         self.j1 = j1
-        a = self.a1
-        p1 = (a[j1] * (128 - wt) + a[j1 + 1] * wt) >> 11
+        self.lo1 = lo
+        p1 = self._apm_p(self.a1, j1, lo, wt)
         pr = (pm + 3 * p1 + 2) >> 2
         s = st[pr] + 2048
         lo = s >> 7
@@ -326,12 +323,11 @@ class Model:
         self.s_w2 = wt
         j2 = ((self.a2base ^ self.c0) & ((1 << APM2_BITS) - 1)) * 33 + lo
         self.j2 = j2
-        a = self.a2
-        p2 = (a[j2] * (128 - wt) + a[j2 + 1] * wt) >> 11
+        self.lo2 = lo
+        p2 = self._apm_p(self.a2, j2, lo, wt)
         j3 = ((self.a3base ^ self.c0) & ((1 << APM3_BITS) - 1)) * 33 + lo
         self.j3 = j3
-        a = self.a3
-        p3 = (a[j3] * (128 - wt) + a[j3 + 1] * wt) >> 11
+        p3 = self._apm_p(self.a3, j3, lo, wt)
         pr = (2 * pr + 3 * p2 + 3 * p3 + 4) >> 3
         return max(1, min(4095, pr))
 
@@ -361,9 +357,9 @@ class Model:
             for i in range(NIN):
                 v = w[base + i] + ((x[i] * err + 0x20000) >> 18)
                 w[base + i] = max(-W_LIMIT, min(W_LIMIT, v))
-        self._apm_update(self.a1, self.ac1, self.j1 + (self.s_w >> 6), y)
-        self._apm_update(self.a2, self.ac2, self.j2 + (self.s_w2 >> 6), y)
-        self._apm_update(self.a3, self.ac3, self.j3 + (self.s_w2 >> 6), y)
+        self._apm_update(self.a1, self.j1 + (self.s_w >> 6), self.lo1 + (self.s_w >> 6), y)
+        self._apm_update(self.a2, self.j2 + (self.s_w2 >> 6), self.lo2 + (self.s_w2 >> 6), y)
+        self._apm_update(self.a3, self.j3 + (self.s_w2 >> 6), self.lo2 + (self.s_w2 >> 6), y)
         # next bit
         self.c0 = (self.c0 << 1) | y
         self.nib = (nib << 1) | y
@@ -376,11 +372,19 @@ class Model:
         elif self.bitpos == 8:
             self._end_byte(self.c0 & 0xFF)
 
-    def _apm_update(self, a, cn, j, y):
-        n = cn[j]
-        a[j] += (((y << 16) - a[j]) * self.rate[n + APM_N0]) >> 16
-        if n < APM_LIMIT:
-            cn[j] = n + 1
+    def _apm_at(self, a, j, col):
+        e = a.get(j, 0)
+        return e & 0xFFFF if e else self.row[col]
+
+    def _apm_p(self, a, j, lo, wt):
+        return (self._apm_at(a, j, lo) * (128 - wt) + self._apm_at(a, j + 1, lo + 1) * wt) >> 11
+
+    def _apm_update(self, a, j, col, y):
+        """Move entry j (column col of its row) towards y at rate 1/(n + APM_N0 + 1.5), n its count."""
+        p = self._apm_at(a, j, col)
+        n = a.get(j, 0) >> 16
+        p += (((y << 16) - p) * self.rate[n + APM_N0]) >> 16
+        a[j] = (min(n + 1, APM_LIMIT) << 16) | p
 
     def _end_byte(self, c: int) -> None:
         buf = self.buf
