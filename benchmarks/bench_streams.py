@@ -145,6 +145,32 @@ def compress_only(cmd, total: int, pool: bytes, env) -> tuple[float, float]:
         return time.perf_counter() - start, cpu
 
 
+def gil_share(coder: str, options: dict, pool: bytes, size: int = 4 << 20) -> tuple[float, float]:
+    """How much of one block's encoding runs without the GIL, measured in a way the machine's load does
+    not hide: the block is encoded in a worker thread while the main thread spins in Python. A kernel
+    that held the GIL would leave the spinner no CPU; one that releases it lets both threads share the
+    process's CPU. Returns (spinner CPU / worker CPU, worker CPU seconds); about 1 means the encoding is
+    GIL-free (the spinner got as much CPU as the worker), about 0 that it holds the GIL."""
+    import numpy as np
+    from codelength.io import stream
+    block = np.frombuffer(pool[:size], dtype=np.uint8)
+    stream._encode_block(block, 0, coder, options)            # warm-up: imports, tables
+    box = {}
+
+    def work():
+        t0 = time.thread_time()
+        stream._encode_block(block, 0, coder, options)
+        box["cpu"] = time.thread_time() - t0
+    worker = threading.Thread(target=work)
+    t0 = time.thread_time()
+    worker.start()
+    while worker.is_alive():
+        pass
+    spin = time.thread_time() - t0
+    worker.join()
+    return spin / box["cpu"], box["cpu"]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=_size, default=1 << 30, help="bytes for the fast coders (default 1G)")
@@ -153,6 +179,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cm-size", type=_size, default=32 << 20,
                         help="bytes for the cm coder (default 32M: it codes about 1 MB/s)")
     parser.add_argument("--only", default=None, help="comma-separated row names")
+    parser.add_argument("--gil-only", action="store_true", help="only the GIL check (seconds)")
     args = parser.parse_args(argv)
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     pool = make_pool()
@@ -175,6 +202,15 @@ def main(argv=None) -> int:
         peers.append(("zstd -3", ["zstd", "-q", "-c"], ["zstd", "-q", "-dc"], args.size))
         peers.append(("zstd -3 -T2", ["zstd", "-q", "-T2", "-c"], ["zstd", "-q", "-dc"], args.size))
     wanted = set(args.only.split(",")) if args.only else None
+    sys.path.insert(0, str(REPO))
+    print("GIL check: one 4 MiB block encoded in a thread while the main thread spins (spinner CPU /"
+          " worker CPU; ~1: the kernel runs without the GIL, ~0: it holds it)")
+    for coder, options in (("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}),
+                           ("adaptive", {"order": 2}), ("cm", {})):
+        share, cpu = gil_share(coder, options, pool, (1 << 20) if coder == "cm" else (4 << 20))
+        print(f"  {coder}{options.get('order', '')}: {share:.2f} (worker {cpu:.3f} s CPU)", flush=True)
+    if args.gil_only:
+        return 0
     print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
           f"{'dec MB/s cpu':>13} {'comp RSS':>9} {'dec RSS':>8}  ok")
     results = {}
