@@ -241,7 +241,10 @@ def test_64_mib_through_a_pipe_in_bounded_memory():
 
 @pytest.mark.slow
 def test_4_gib_through_a_pipe_in_bounded_memory():
+    start = time.perf_counter()
     same_size, same_data, rss = _pipe(4 << 30, "-1", "-T", "2")
+    print(f"4 GiB through compress -1 -T2 | decompress: {time.perf_counter() - start:.0f} s, peak RSS "
+          f"{rss[0] / 2**20:.1f} / {rss[1] / 2**20:.1f} MiB")
     assert same_size and same_data
     for peak in rss:
         assert peak < (64 << 20) + 4 * (1 << 20), rss

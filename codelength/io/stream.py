@@ -399,7 +399,8 @@ class Compressor:
             self._writer = _FrameWriter(self._coder_id, 0, self._block_size)
         bs = self._block_size
         whole = len(self._buffer) // bs * bs
-        chunk = bytes(self._buffer[:whole])
+        with memoryview(self._buffer) as view:
+            chunk = bytes(view[:whole])          # one copy (a bytearray slice would be a second)
         del self._buffer[:whole]
         array = np.frombuffer(chunk, dtype=np.uint8)
         out = []
