@@ -748,3 +748,98 @@ def test_context_and_mix_models_match_twin_at_large_tables(order, table_bits):
     expected = ref.mix_encode(data[:600], order, table_bits)
     assert _adaptive.mix_encode(data[:600], order, table_bits) == expected
     assert adaptive_coder.adaptive_decode(bytes([table_bits, 1]), expected, 600, order).tobytes() == data[:600]
+
+
+# ----------------------------------------------------------------------------- the wide rANS (32 x 16)
+@given(a=symbol_arrays(max_size=2000), bits=st.integers(9, 15))
+def test_wide_rans_matches_twin(a, bits):
+    fl, cl, fa, ca = _tables_for(a, bits)
+    expected = ref.rans16_encode(a.tolist(), fl, cl, bits)
+    assert _rans.rans16_encode(a, fa, ca, bits) == expected
+    assert ref.rans16_decode(expected, fl, cl, bits, a.size) == a.tolist()
+    model = static_model.StaticModel._from_dense(fa, bits)
+    assert rans_coder.rans_encode(a, model, 32) == expected
+    for simd in (True, False):                    # the AVX2 path (where the CPU has it) and the scalar one
+        _rans.set_simd(simd)
+        try:
+            assert rans_coder.rans_decode(expected, model, a.size, 32).tolist() == a.tolist()
+        finally:
+            _rans.set_simd(True)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 8, 12, 15])
+def test_wide_rans_small_totals_and_whole_groups(bits):
+    rng = np.random.default_rng(bits)
+    for n in (1, 31, 32, 33, 64 * 32, 64 * 32 + 5):
+        a = rng.integers(0, 1 << min(bits, 8), n).astype(np.uint8)
+        fl, cl, fa, ca = _tables_for(a, bits)
+        payload = _rans.rans16_encode(a, fa, ca, bits)
+        assert payload == ref.rans16_encode(a.tolist(), fl, cl, bits)
+        for simd in (True, False):
+            _rans.set_simd(simd)
+            out = np.empty(n, np.uint8)
+            _rans.rans16_decode(payload, fa, bits, out)
+            assert np.array_equal(out, a)
+        _rans.set_simd(True)
+
+
+def test_wide_rans_is_the_backend_default_from_64_kib_and_caps_the_total():
+    rng = np.random.default_rng(3)
+    data = rng.choice(256, 1 << 17, p=np.r_[np.full(16, 0.05), np.full(240, 0.2 / 240)]).astype(np.uint8).tobytes()
+    blob = codelength.compress(data, coder="rans")
+    (block,) = codelength.io.stream.blocks(blob)
+    assert block["model"][1] == 32 and block["model"][0] <= static_model.RANS_WIDE_BITS
+    assert codelength.decompress(blob) == data
+    blob = codelength.compress(data, coder="rans", scale_bits=18)        # above 2**15: byte-wise states
+    assert codelength.io.stream.blocks(blob)[0]["model"][1] == static_model.RANS_STREAMS
+    assert codelength.decompress(blob) == data
+    assert codelength.io.stream.blocks(codelength.compress(data[:1000], coder="rans"))[0]["model"][1] == 1
+
+
+def test_wide_rans_refuses_bad_options_and_payloads():
+    a = np.frombuffer(b"abracadabra" * 50, np.uint8)
+    model = static_model.StaticModel.from_data(a, 16)
+    with pytest.raises(ValueError, match="scale_bits <= 15"):
+        rans_coder.rans_encode(a, model, 32)
+    with pytest.raises(CorruptDataError):
+        rans_coder.rans_decode(b"\0" * 200, model, a.size, 32)       # a total above 2**15
+    with pytest.raises(ValueError):
+        rans_coder.rans_encode(a, model, 16)
+    model = static_model.StaticModel.from_data(a, 12)
+    payload = rans_coder.rans_encode(a, model, 32)
+    for bad in (payload[:-2], payload[:-1], payload + b"\0\0", payload[:127], b"", b"\xff" * len(payload)):
+        for simd in (True, False):
+            _rans.set_simd(simd)
+            with pytest.raises(CorruptDataError):
+                rans_coder.rans_decode(bad, model, a.size, 32)
+    _rans.set_simd(True)
+    out = np.empty(a.size, np.uint8)
+    with pytest.raises(ValueError):                                    # tables that do not sum to the total
+        _rans.rans16_decode(payload, np.array([1, 2, 3], np.uint32), 12, out)
+    with pytest.raises(ValueError):                                    # symbols the output cannot hold
+        _rans.rans16_decode(payload, np.ones(4096, np.uint32), 12, out)
+
+
+@settings(max_examples=200)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 3000))
+def test_wide_rans_random_payloads_never_crash(seed, n):
+    """Random and mutated payloads: the kernel (both paths) raises CorruptDataError or returns symbols
+    of the table, reading nothing past the payload (states stay in range by construction)."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 40, n).astype(np.uint8)
+    fl, cl, fa, ca = _tables_for(a, 12)
+    payload = bytearray(_rans.rans16_encode(a, fa, ca, 12))
+    for _ in range(int(rng.integers(1, 4))):
+        payload[int(rng.integers(0, len(payload)))] ^= 1 << int(rng.integers(0, 8))
+    if rng.random() < 0.3:
+        payload = payload[:int(rng.integers(0, len(payload)))]
+    for simd in (True, False):
+        _rans.set_simd(simd)
+        out = np.zeros(n, np.uint8)
+        try:
+            _rans.rans16_decode(bytes(payload), fa, 12, out)
+        except CorruptDataError:
+            continue
+        finally:
+            _rans.set_simd(True)
+        assert int(out.max()) < fa.size

@@ -19,7 +19,7 @@ from codelength.io.oneshot import _CODERS
 
 def _case(name, opts):
     """One parametrised case, skipped while the coder's backend is not built."""
-    case_id = f"{name}{opts.get('order', '')}"
+    case_id = f"{name}{opts.get('order', '')}" + (f"-{opts['streams']}" if "streams" in opts else "")
     try:
         importlib.import_module(_CODERS[name].module)
     except ImportError as exc:
@@ -27,7 +27,7 @@ def _case(name, opts):
     return pytest.param(name, opts, id=case_id)
 
 
-CODER_OPTIONS = [("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}),
+CODER_OPTIONS = [("huffman", {}), ("range", {}), ("rans", {}), ("rans", {"streams": 32}), ("adaptive", {"order": 0}),
                  ("adaptive", {"order": 2}), ("cm", {})]
 CASES = [_case(name, opts) for name, opts in CODER_OPTIONS]
 

@@ -11,7 +11,8 @@ import codelength
 from codelength import CorruptDataError
 from codelength.io import stream
 
-CASES = [("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}), ("adaptive", {"order": 2})]
+CASES = [("huffman", {}), ("range", {}), ("rans", {}), ("rans", {"streams": 32}), ("adaptive", {"order": 0}),
+         ("adaptive", {"order": 2})]
 
 inputs = st.one_of(
     st.binary(min_size=2, max_size=1500),
@@ -66,7 +67,7 @@ def _same(a, b):
     return isinstance(b, np.ndarray) and b.dtype == a.dtype and np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("coder, opts", CASES, ids=[f"{c}{o.get('order', '')}" for c, o in CASES])
+@pytest.mark.parametrize("coder, opts", CASES, ids=[f"{c}{o.get('order', '')}{o.get('streams', '')}" for c, o in CASES])
 @settings(max_examples=60, deadline=None)
 @given(data=inputs, damage=st.data())
 def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):

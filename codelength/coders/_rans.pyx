@@ -1,6 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: freethreading_compatible=True
-"""Static rANS kernels: 32-bit states, byte renormalisation, 1..8 interleaved states.
+"""Static rANS kernels: 32-bit states, byte renormalisation, 1..8 interleaved states; and the wide rANS:
+32 interleaved states with 16-bit renormalisation (``rans16_*``, totals up to 2**15), whose decoder
+runs 8 states per AVX2 vector where the CPU has AVX2 (checked at run time; a scalar path elsewhere).
 
 Every kernel has a pure-Python twin in codelength/reference/arith.py that defines it (bit-identical
 payloads). The loops run without the GIL on input the Python layer (codelength/coders/rans.py) has
@@ -26,9 +28,102 @@ from ..errors import CorruptDataError
 cdef extern from *:
     """
     #define RANS_L 0x800000U                    /* 2**23: rANS states live in [RANS_L, RANS_L << 8) */
+    #define RANS16_L 0x8000U                    /* 2**15: wide rANS states live in [RANS16_L, RANS16_L << 16) */
+    #define RANS_WIDE 32                        /* states of the wide rANS */
+    #define RANS16_MAX_BITS 15
+
+    #if defined(__GNUC__) && defined(__x86_64__)
+    #include <immintrin.h>
+    #define RANS16_AVX2 1
+    #else
+    #define RANS16_AVX2 0
+    #endif
+
+    /* rans16_perm[m][k]: for a lane mask m of 8 lanes, the rank of lane k among the set lanes (the word
+       a lane that renormalises takes from the next 8 words), 0 for lanes not set. Filled at import. */
+    static uint32_t rans16_perm[256][8];
+
+    static int rans16_setup(void) {
+        for (int m = 0; m < 256; m++) {
+            uint32_t r = 0;
+            for (int k = 0; k < 8; k++)
+                rans16_perm[m][k] = ((m >> k) & 1) ? r++ : 0;
+        }
+    #if RANS16_AVX2
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") ? 1 : 0;
+    #else
+        return 0;
+    #endif
+    }
+
+    #if RANS16_AVX2
+    /* Decode up to ``groups`` groups of 32 byte symbols, 8 states per vector, while each group has its
+       32 words of room (pos + 32 <= nwords): the same steps as the scalar loop (rans16_groups), lane j
+       of vector v being state 8 v + j. Returns the groups decoded; st and *pos_io are updated. */
+    __attribute__((target("avx2")))
+    static Py_ssize_t rans16_groups_avx2(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
+                                         const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
+                                         uint8_t *out, Py_ssize_t groups) {
+        __m256i x[4], s[4];
+        const __m256i mask = _mm256_set1_epi32((int)((1u << bits) - 1));
+        const __m256i lo16 = _mm256_set1_epi32(0xFFFF), lo8 = _mm256_set1_epi32(0xFF);
+        const __m256i low = _mm256_set1_epi32((int)RANS16_L);
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        const __m128i shift = _mm_cvtsi32_si128(bits);
+        Py_ssize_t pos = *pos_io, g = 0;
+        int v;
+        for (v = 0; v < 4; v++)
+            x[v] = _mm256_loadu_si256((const __m256i *)(st + 8 * v));
+        for (; g < groups && pos + RANS_WIDE <= nwords; g++) {
+            for (v = 0; v < 4; v++) {
+                __m256i slot = _mm256_and_si256(x[v], mask);
+                __m256i e = _mm256_i32gather_epi32((const int *)tab, slot, 4);
+                s[v] = _mm256_and_si256(_mm256_i32gather_epi32((const int *)sym, slot, 1), lo8);
+                __m256i y = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_srli_epi32(e, 16), _mm256_srl_epi32(x[v], shift)),
+                                             _mm256_and_si256(e, lo16));
+                __m256i need = _mm256_cmpgt_epi32(low, y);          /* states stay below 2**31 */
+                int m = _mm256_movemask_ps(_mm256_castsi256_ps(need));
+                __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(words + 2 * pos)));
+                w = _mm256_permutevar8x32_epi32(w, _mm256_loadu_si256((const __m256i *)rans16_perm[m]));
+                x[v] = _mm256_blendv_epi8(y, _mm256_or_si256(_mm256_slli_epi32(y, 16), w), need);
+                pos += __builtin_popcount((unsigned)m);
+            }
+            __m256i b = _mm256_packus_epi16(_mm256_packus_epi32(s[0], s[1]), _mm256_packus_epi32(s[2], s[3]));
+            _mm256_storeu_si256((__m256i *)(out + (Py_ssize_t)RANS_WIDE * g), _mm256_permutevar8x32_epi32(b, order));
+        }
+        for (v = 0; v < 4; v++)
+            _mm256_storeu_si256((__m256i *)(st + 8 * v), x[v]);
+        *pos_io = pos;
+        return g;
+    }
+    #else
+    static Py_ssize_t rans16_groups_avx2(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
+                                         const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
+                                         uint8_t *out, Py_ssize_t groups) { return 0; }
+    #endif
     """
     const uint32_t RANS_L
+    const uint32_t RANS16_L
+    const int RANS_WIDE
+    const int RANS16_MAX_BITS
+    int rans16_setup() nogil
+    Py_ssize_t rans16_groups_avx2(uint32_t* st, const uint32_t* tab, const uint8_t* sym, int bits,
+                                  const uint8_t* words, Py_ssize_t nwords, Py_ssize_t* pos_io,
+                                  uint8_t* out, Py_ssize_t groups) noexcept nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
+
+#: Whether the wide rANS decoder runs its AVX2 path on this CPU (decided once, at import).
+HAVE_AVX2 = bool(rans16_setup())
+cdef bint _use_avx2 = HAVE_AVX2
+
+
+def set_simd(bint enabled):
+    """Turn the AVX2 path of the wide rANS decoder on (where the CPU has it) or off (the scalar path:
+    tests compare the two); returns whether it is now on."""
+    global _use_avx2
+    _use_avx2 = enabled and HAVE_AVX2
+    return _use_avx2
 
 
 # ----------------------------------------------------------------------------- rANS
@@ -53,30 +148,19 @@ cdef inline uint32_t rans_put(uint32_t x, const RansSym* e, uint8_t* buf, Py_ssi
     return x + e.bias + q * e.cmpl_freq
 
 
-def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum,
-                int bits, int streams):
-    """Static rANS, ``streams`` interleaved 32-bit states (symbol i uses state i % streams), byte renormalisation.
-
-    Division by the frequency is a multiplication by a reciprocal (exact for states below 2**31, as in
-    ryg_rans); the twin divides.
-    """
-    cdef Py_ssize_t i, n = symbols.shape[0], k = freq.shape[0], pos, cap
-    cdef uint32_t states[8]
-    cdef uint32_t x0, x1, x2, x3, f, shift
-    cdef int j
-    cdef RansSym* table
+cdef RansSym* encode_table(const uint32_t[::1] freq, const uint32_t[::1] cum, int bits, uint32_t unit) except NULL:
+    """The encoder's per-symbol entries: ``x_max = unit * f`` (renormalise while the state reaches it) and
+    the reciprocal of f (exact for states below 2**31, as in ryg_rans). Freed by the caller."""
+    cdef Py_ssize_t i, k = freq.shape[0]
+    cdef uint32_t f, shift
     cdef RansSym* e
-    if n == 0:
-        return b""
-    if not 1 <= streams <= 8:
-        raise ValueError("streams must be 1..8")
-    table = <RansSym*>malloc(k * sizeof(RansSym) + 1)
+    cdef RansSym* table = <RansSym*>malloc(k * sizeof(RansSym) + 1)
     if table == NULL:
         raise MemoryError
     for i in range(k):
         f = freq[i]
         e = &table[i]
-        e.x_max = ((RANS_L >> bits) << 8) * f
+        e.x_max = unit * f
         e.cmpl_freq = (<uint32_t>1 << bits) - f
         if f < 2:
             e.rcp_freq = 0xFFFFFFFF
@@ -89,6 +173,28 @@ def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uin
             e.rcp_freq = <uint32_t>((((<uint64_t>1) << (shift + 31)) + f - 1) // f)
             e.rcp_shift = shift - 1
             e.bias = cum[i]
+    return table
+
+
+def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum,
+                int bits, int streams):
+    """Static rANS, ``streams`` interleaved 32-bit states (symbol i uses state i % streams), byte renormalisation.
+
+    Division by the frequency is a multiplication by a reciprocal (exact for states below 2**31, as in
+    ryg_rans); the twin divides.
+    """
+    cdef Py_ssize_t i, n = symbols.shape[0], k = freq.shape[0], pos, cap
+    cdef uint32_t states[8]
+    cdef uint32_t x0, x1, x2, x3
+    cdef int j
+    cdef RansSym* table
+    if n == 0:
+        return b""
+    if not 1 <= streams <= 8:
+        raise ValueError("streams must be 1..8")
+    if not 1 <= bits <= 20 or cum.shape[0] != freq.shape[0]:
+        raise ValueError("bits must be 1..20, freq and cum of one length")
+    table = encode_table(freq, cum, bits, (RANS_L >> bits) << 8)
     cap = 4 * streams + n * ((bits + 7) // 8) + 16
     buffer = np.empty(cap, dtype=np.uint8)
     cdef uint8_t[::1] view = buffer
@@ -110,6 +216,12 @@ def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uin
                 x0 = rans_put(x0, &table[symbols[i - 3]], buf, &pos)
                 i -= 4
             states[0], states[1], states[2], states[3] = x0, x1, x2, x3
+        elif streams == 1:                        # the state in a register, not an array slot
+            x0 = states[0]
+            while i >= 0:
+                x0 = rans_put(x0, &table[symbols[i]], buf, &pos)
+                i -= 1
+            states[0] = x0
         else:
             j = <int>((n - 1) % streams)
             for i in range(n - 1, -1, -1):
@@ -190,6 +302,12 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
                 x3 = rans_get(x3, info, syms, dst + i + 3, bits, buf, &pos)
                 i += 4
             states[0], states[1], states[2], states[3] = x0, x1, x2, x3
+        elif not bad and streams == 1:                # the state in a register, not an array slot
+            x0 = states[0]
+            while i < n and pos + 4 <= size:
+                x0 = rans_get(x0, info, syms, dst + i, bits, buf, &pos)
+                i += 1
+            states[0] = x0
         if not bad:
             j = <int>(i % streams)
             while i < n:                              # checked path: any stream count, the tail
@@ -220,3 +338,175 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
     if bad:
         raise CorruptDataError("rANS payload is corrupted or truncated")
 
+
+
+# ----------------------------------------------------------------------------- wide rANS (32 x 16)
+cdef inline uint32_t rans16_put(uint32_t x, const RansSym* e, uint8_t* words, Py_ssize_t* pos) noexcept nogil:
+    """One encoding step of the wide rANS: at most one 16-bit word (stored unconditionally at pos - 1,
+    kept when the state reaches x_max), then the state update by reciprocal."""
+    cdef uint32_t q, flag = x >= e.x_max
+    cdef uint8_t* w = words + 2 * (pos[0] - 1)
+    w[0] = <uint8_t>x
+    w[1] = <uint8_t>(x >> 8)
+    pos[0] -= flag
+    x >>= 16 * flag
+    q = <uint32_t>((<uint64_t>x * e.rcp_freq) >> 32) >> e.rcp_shift
+    return x + e.bias + q * e.cmpl_freq
+
+
+def rans16_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
+    """Wide static rANS: 32 interleaved states (symbol i uses state i % 32) in [2**15, 2**31), 16-bit
+    renormalisation, total 2**bits with bits 1..15. Payload: the 32 final states (4 bytes each, little
+    endian), then the 16-bit little-endian words in decoding order (twin: reference.arith.rans16_encode).
+    """
+    cdef Py_ssize_t i, g, n = symbols.shape[0], cap, pos
+    cdef uint32_t states[32]
+    cdef uint32_t x
+    cdef int j
+    cdef RansSym* table
+    if n == 0:
+        return b""
+    if not 1 <= bits <= RANS16_MAX_BITS or cum.shape[0] != freq.shape[0]:
+        raise ValueError("the wide rANS takes totals 2**1..2**15 (bits 1..15), freq and cum of one length")
+    table = encode_table(freq, cum, bits, (RANS16_L >> bits) << 16)
+    cap = n + 8                                   # words: at most one a symbol, one slot of store slack
+    buffer = np.empty(4 * RANS_WIDE + 2 * cap, dtype=np.uint8)
+    cdef uint8_t[::1] view = buffer
+    cdef uint8_t* words = &view[4 * RANS_WIDE]
+    cdef const symbol_t* sym = &symbols[0]
+    pos = cap
+    with nogil:
+        for j in range(RANS_WIDE):
+            states[j] = RANS16_L
+        g = n // RANS_WIDE
+        for i in range(n - 1, g * RANS_WIDE - 1, -1):          # the last, incomplete group
+            j = <int>(i % RANS_WIDE)
+            states[j] = rans16_put(states[j], &table[sym[i]], words, &pos)
+        while g > 0:                                            # whole groups, state 31 down to 0
+            g -= 1
+            i = g * RANS_WIDE
+            for j in range(RANS_WIDE - 1, -1, -1):
+                states[j] = rans16_put(states[j], &table[sym[i + j]], words, &pos)
+        for j in range(RANS_WIDE):                              # the states just before the words
+            x = states[j]
+            i = 2 * pos + 4 * j
+            view[i] = <uint8_t>x
+            view[i + 1] = <uint8_t>(x >> 8)
+            view[i + 2] = <uint8_t>(x >> 16)
+            view[i + 3] = <uint8_t>(x >> 24)
+    free(table)
+    return PyBytes_FromStringAndSize(<char*>&view[2 * pos], 4 * RANS_WIDE + 2 * (cap - pos))
+
+
+cdef inline Py_ssize_t rans16_groups(uint32_t* st, const uint32_t* tab, const symbol_t* sym, int bits,
+                                     const uint8_t* words, Py_ssize_t nwords, Py_ssize_t* pos_io,
+                                     symbol_t* out, Py_ssize_t groups) noexcept nogil:
+    """Decode up to ``groups`` groups of 32 symbols while each has its 32 words of room; the scalar twin
+    of rans16_groups_avx2. ``tab[slot] = f << 16 | (slot - cum)``, ``sym[slot]`` the slot's symbol."""
+    cdef Py_ssize_t g, pos = pos_io[0]
+    cdef uint32_t x, e, slot, mask = (<uint32_t>1 << bits) - 1, need, word
+    cdef int j
+    cdef symbol_t* o
+    for g in range(groups):
+        if pos + RANS_WIDE > nwords:
+            groups = g
+            break
+        o = out + g * RANS_WIDE
+        for j in range(RANS_WIDE):
+            x = st[j]
+            slot = x & mask
+            e = tab[slot]
+            o[j] = sym[slot]
+            x = (e >> 16) * (x >> bits) + (e & 0xFFFF)
+            need = x < RANS16_L
+            word = <uint32_t>words[2 * pos] | (<uint32_t>words[2 * pos + 1] << 8)
+            st[j] = ((x << 16) | word) if need else x
+            pos += need
+    pos_io[0] = pos
+    return groups
+
+
+def rans16_decode(const uint8_t[::1] payload, const uint32_t[::1] freq, int bits, symbol_t[::1] out):
+    """Inverse of :func:`rans16_encode` under the frequencies ``freq[s]`` (indexed by the symbols written to
+    ``out``, summing to 2**bits): builds its slot tables, runs 8 states per AVX2 vector for byte symbols
+    where the CPU has AVX2 (:func:`set_simd`), else the scalar loop; the tail is checked symbol by symbol.
+
+    Raises CorruptDataError when the payload ends early, is of odd length, a state starts out of range,
+    or the stream does not end with every state back at its start and every word consumed; ValueError
+    for inconsistent tables.
+    """
+    cdef Py_ssize_t i, n = out.shape[0], size = payload.shape[0], k = freq.shape[0], pos, nwords, done
+    cdef uint64_t total = 0
+    cdef uint32_t states[32]
+    cdef uint32_t x, e, f, c, t, slot, mask = (<uint32_t>1 << bits) - 1
+    cdef int j, bad = 0
+    cdef const uint8_t* buf
+    if n == 0:
+        if size:
+            raise CorruptDataError("rANS payload for zero symbols")
+        return
+    if not 1 <= bits <= RANS16_MAX_BITS:
+        raise ValueError("the wide rANS takes totals 2**1..2**15 (bits 1..15)")
+    if k == 0 or <uint64_t>(k - 1) > <uint64_t>(<symbol_t>-1):
+        raise ValueError("the output type cannot hold every symbol of the table")
+    for i in range(k):
+        total += freq[i]
+    if total != (<uint64_t>1 << bits):
+        raise ValueError("frequencies must sum to 2**bits")
+    if size < 4 * RANS_WIDE or size % 2:
+        raise CorruptDataError("rANS payload shorter than its initial states, or of odd length")
+    buf = &payload[0]
+    for j in range(RANS_WIDE):
+        x = (<uint32_t>buf[4 * j] | (<uint32_t>buf[4 * j + 1] << 8) | (<uint32_t>buf[4 * j + 2] << 16)
+             | (<uint32_t>buf[4 * j + 3] << 24))
+        if x < RANS16_L or x >= (<uint32_t>RANS16_L << 16):
+            raise CorruptDataError("rANS payload is corrupted or truncated")
+        states[j] = x
+    cdef uint32_t* tab = <uint32_t*>malloc((<size_t>1 << bits) * sizeof(uint32_t))
+    cdef symbol_t* sym = <symbol_t*>malloc((<size_t>1 << bits) * sizeof(symbol_t) + 4)   # 4: the gathers' slack
+    if tab == NULL or sym == NULL:
+        free(tab)
+        free(sym)
+        raise MemoryError
+    cdef const uint8_t* words = buf + 4 * RANS_WIDE
+    cdef symbol_t* dst = &out[0]
+    nwords = (size - 4 * RANS_WIDE) // 2
+    pos = 0
+    with nogil:
+        c = 0
+        for i in range(k):
+            f = freq[i]
+            for t in range(f):
+                tab[c + t] = (f << 16) | t
+                sym[c + t] = <symbol_t>i
+            c += f
+        done = 0
+        if symbol_t is uint8_t:
+            if _use_avx2:
+                done = rans16_groups_avx2(states, tab, sym, bits, words, nwords, &pos, dst, n // RANS_WIDE)
+        done += rans16_groups(states, tab, sym, bits, words, nwords, &pos, dst + done * RANS_WIDE,
+                              n // RANS_WIDE - done)
+        for i in range(done * RANS_WIDE, n):                   # checked: the tail, a payload running out
+            j = <int>(i % RANS_WIDE)
+            x = states[j]
+            slot = x & mask
+            e = tab[slot]
+            dst[i] = sym[slot]
+            x = (e >> 16) * (x >> bits) + (e & 0xFFFF)
+            if x < RANS16_L:
+                if pos >= nwords:
+                    bad = 1
+                    break
+                x = (x << 16) | <uint32_t>words[2 * pos] | (<uint32_t>words[2 * pos + 1] << 8)
+                pos += 1
+            states[j] = x
+        if not bad:
+            if pos != nwords:
+                bad = 1
+            for j in range(RANS_WIDE):
+                if states[j] != RANS16_L:
+                    bad = 1
+    free(tab)
+    free(sym)
+    if bad:
+        raise CorruptDataError("rANS payload is corrupted or truncated")

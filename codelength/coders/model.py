@@ -28,6 +28,15 @@ MAX_ADAPTIVE_SYMBOLS = 1 << 22
 #: Default number of interleaved rANS states, and the most a stream may declare.
 RANS_STREAMS = 4
 MAX_RANS_STREAMS = 8
+#: States of the wide rANS (the 32x16 layout: 16-bit renormalisation), its largest total 2**15, and the
+#: smallest input it is the default for (below it one state has the least overhead).
+RANS_WIDE = 32
+RANS_WIDE_MAX_BITS = 15
+RANS_WIDE_FROM = 1 << 16
+#: Largest total the rANS backend chooses for the data's own model when it codes RANS_WIDE states: the
+#: states' floor of 2**15 leaves state/frequency ratios of 2**(15 - bits), and a ratio of 4 or more keeps
+#: rANS's own loss small (2**13 came out least on the corpus files, about 0.05 % over 4 byte-wise states).
+RANS_WIDE_BITS = 13
 #: Largest symbol value looked up in dense tables; larger alphabets are coded by rank.
 _DENSE_LIMIT = 1 << 16
 
@@ -314,12 +323,15 @@ class StaticModel:
         return cls._from_dense(quantize_frequencies(c, scale_bits), scale_bits)
 
     @classmethod
-    def from_data(cls, symbols, scale_bits: int | None = None) -> "StaticModel":
-        """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array)."""
+    def from_data(cls, symbols, scale_bits: int | None = None, *, max_bits: int | None = None) -> "StaticModel":
+        """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array);
+        ``scale_bits`` defaults to :func:`choose_scale_bits` (with its ``max_bits``)."""
         values, cnt = _histogram(_as_array(symbols))
         f = None
         if scale_bits is None:
-            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), None)
+            if max_bits is not None:
+                max_bits = max(check_integer(max_bits, "max_bits"), (values.size - 1).bit_length(), 1)
+            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), max_bits)
         if f is None:
             f = quantize_frequencies(cnt, scale_bits)
         return cls(values.astype(np.uint64), f, scale_bits)
@@ -553,12 +565,14 @@ def default_streams(n: int) -> int:
     return 1 if n < (1 << 16) else RANS_STREAMS
 
 
-def _stream_count(streams, error: Exception | None = None) -> int:
-    """``streams`` checked as an integer in 1..MAX_RANS_STREAMS; ``error`` replaces the usual ValueError
-    (decoders raise CorruptDataError: their count comes from a stream)."""
+def _stream_count(streams, error: Exception | None = None, wide: bool = False) -> int:
+    """``streams`` checked as an integer in 1..MAX_RANS_STREAMS (or RANS_WIDE, with ``wide``: rANS);
+    ``error`` replaces the usual ValueError (decoders raise CorruptDataError: their count comes from a
+    stream)."""
     streams = check_integer(streams, "streams")
-    if not 1 <= streams <= MAX_RANS_STREAMS:
-        raise error or ValueError(f"streams must be 1..{MAX_RANS_STREAMS}, got {streams}")
+    if not (1 <= streams <= MAX_RANS_STREAMS or (wide and streams == RANS_WIDE)):
+        also = f" or {RANS_WIDE}" if wide else ""
+        raise error or ValueError(f"streams must be 1..{MAX_RANS_STREAMS}{also}, got {streams}")
     return streams
 
 
@@ -600,10 +614,10 @@ def _static_model(a: np.ndarray, model, scale_bits, alphabet_size: int) -> tuple
     return StaticModel.from_probabilities(q, scale_bits, occurring=values), True
 
 
-def _check_static_options(n: int, streams, scale_bits) -> tuple[int, int | None]:
-    """``streams`` (default for ``n`` symbols when None) and ``scale_bits`` (None: chosen) as ints;
+def _check_static_options(n: int, streams, scale_bits, wide: bool = False) -> tuple[int | None, int | None]:
+    """``streams`` (None: the default, chosen with the model) and ``scale_bits`` (None: chosen) as ints;
     TypeError for floats, bools and other non-integers rather than truncating them."""
-    streams = default_streams(n) if streams is None else _stream_count(streams)
+    streams = None if streams is None else _stream_count(streams, wide=wide)
     if scale_bits is not None:
         scale_bits = check_integer(scale_bits, "scale_bits")
         if not 1 <= scale_bits <= MAX_SCALE_BITS:
@@ -625,14 +639,22 @@ def _check_order(order):
         raise ValueError("the static coders are order-0; use coder='adaptive' with order=k for context models")
 
 
-def _encode_static(encoder, symbols, alphabet_size, model, scale_bits, streams, order):
-    """The static backends: one quantised order-0 model (the data's, or q's) and ``encoder``'s payload."""
+def _encode_static(encoder, symbols, alphabet_size, model, scale_bits, streams, order, wide=False):
+    """The static backends: one quantised order-0 model (the data's, or q's) and ``encoder``'s payload.
+    ``wide``: the encoder also codes RANS_WIDE streams (rANS), the default from RANS_WIDE_FROM symbols
+    for totals up to 2**RANS_WIDE_MAX_BITS."""
     _check_order(order)
-    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits)
+    streams, scale_bits = _check_static_options(symbols.size, streams, scale_bits, wide)
     if symbols.size == 0:
         _check_model_option(model)
         return 0, b"", b""
-    m, check = _static_model(symbols, model, scale_bits, alphabet_size)
+    wide = wide and streams in (None, RANS_WIDE) and symbols.size >= RANS_WIDE_FROM
+    if wide and model is None and scale_bits is None:
+        m, check = StaticModel.from_data(symbols, max_bits=RANS_WIDE_BITS), False
+    else:
+        m, check = _static_model(symbols, model, scale_bits, alphabet_size)
+    if streams is None:
+        streams = RANS_WIDE if wide and m.scale_bits <= RANS_WIDE_MAX_BITS else default_streams(symbols.size)
     return 0, m.to_bytes(streams), encoder(symbols, m, streams, check=check, _trusted=not check)
 
 
@@ -647,5 +669,5 @@ def _decode_static(decoder, name, param, model, payload, n, alphabet_size):
     return decoder(payload, m, n, streams)
 
 
-__all__ = ["MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "RANS_STREAMS", "StaticModel", "quantize_frequencies",
+__all__ = ["MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "RANS_STREAMS", "RANS_WIDE", "StaticModel", "quantize_frequencies",
            "quantization_cost", "choose_scale_bits", "ideal_code_length", "default_streams"]

@@ -18,6 +18,10 @@ Coders
 * rANS: 32-bit states in [2**23, 2**31), byte-wise renormalisation, ``streams`` interleaved states
   (symbol i uses state i % streams). Payload = the final states (4 bytes each, little-endian,
   state 0 first) followed by the renormalisation bytes in decoding order.
+* Wide rANS (``RANS_WIDE`` = 32 states, the 32x16 layout): 32-bit states in [2**15, 2**31), 16-bit
+  renormalisation (at most one word per symbol), totals up to 2**15; symbol i uses state i % 32.
+  Payload = the 32 final states (4 bytes each, little-endian) followed by the 16-bit little-endian
+  renormalisation words in decoding order.
 * Binary adaptive coder: the same range coder with ``bound = (range >> 16) * p1`` where ``p1`` is
   the 16-bit probability of a 1 bit.
 """
@@ -31,6 +35,9 @@ RC_INIT_BYTES = 7         # the decoder primes its 56-bit code register with 7 b
 RC_SLACK = RC_INIT_BYTES  # the most bytes a valid stream's decoder reads past the payload's end
 
 RANS_L = 1 << 23          # rANS state interval [RANS_L, RANS_L << 8)
+RANS_WIDE = 32            # states of the wide rANS (32x16 layout)
+RANS16_L = 1 << 15        # wide rANS state interval [RANS16_L, RANS16_L << 16)
+RANS16_MAX_BITS = 15      # largest total 2**bits of the wide rANS (RANS16_L >> bits must be exact)
 
 # adaptive order-0 frequency model
 ADAPT_INCREMENT = 32
@@ -316,6 +323,63 @@ def rans_decode(payload, freq, cum, bits, n, streams):
         states[j] = x
         out.append(s)
     if pos != len(payload) or any(x != RANS_L for x in states):
+        raise CorruptPayload("rANS: stream does not end where it should")
+    return out
+
+
+def rans16_encode(symbols, freq, cum, bits):
+    """Wide static rANS: ``RANS_WIDE`` interleaved states, 16-bit renormalisation, ``bits`` <= 15."""
+    n = len(symbols)
+    if n == 0:
+        return b""
+    states = [RANS16_L] * RANS_WIDE
+    words = []                             # renormalisation words, last-decoded first
+    for i in range(n - 1, -1, -1):
+        s = symbols[i]
+        j = i % RANS_WIDE
+        x = states[j]
+        f = freq[s]
+        if x >= ((RANS16_L >> bits) << 16) * f:    # one word always suffices: x < 2**31
+            words.append(x & 0xFFFF)
+            x >>= 16
+        states[j] = ((x // f) << bits) + x % f + cum[s]
+    words.reverse()
+    return (b"".join(x.to_bytes(4, "little") for x in states)
+            + b"".join(w.to_bytes(2, "little") for w in words))
+
+
+def rans16_decode(payload, freq, cum, bits, n):
+    """Inverse of :func:`rans16_encode`; checks that every state returns to its start and every word is used."""
+    if n == 0:
+        if len(payload):
+            raise CorruptPayload("rANS: payload for zero symbols")
+        return []
+    if len(payload) < 4 * RANS_WIDE or len(payload) % 2:
+        raise CorruptPayload("rANS: payload shorter than its initial states, or of odd length")
+    from bisect import bisect_right
+    states = [int.from_bytes(payload[4 * j:4 * j + 4], "little") for j in range(RANS_WIDE)]
+    for x in states:
+        if not RANS16_L <= x < (RANS16_L << 16):
+            raise CorruptPayload("rANS: initial state out of range")
+    pos = 4 * RANS_WIDE
+    mask = (1 << bits) - 1
+    out = []
+    for i in range(n):
+        j = i % RANS_WIDE
+        x = states[j]
+        slot = x & mask
+        s = bisect_right(cum, slot) - 1
+        while freq[s] == 0:
+            s += 1
+        x = freq[s] * (x >> bits) + slot - cum[s]
+        if x < RANS16_L:
+            if pos + 2 > len(payload):
+                raise CorruptPayload("rANS: payload ends early")
+            x = (x << 16) | payload[pos] | (payload[pos + 1] << 8)
+            pos += 2
+        states[j] = x
+        out.append(s)
+    if pos != len(payload) or any(x != RANS16_L for x in states):
         raise CorruptPayload("rANS: stream does not end where it should")
     return out
 
