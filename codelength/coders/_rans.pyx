@@ -39,15 +39,30 @@ cdef extern from *:
     #define RANS16_AVX2 0
     #endif
 
+    /* An encoder's entry for one symbol (see encode_table). */
+    typedef struct { uint32_t x_max, rcp_freq, bias, cmpl_freq, rcp_shift; } rans_sym_t;
+
     /* rans16_perm[m][k]: for a lane mask m of 8 lanes, the rank of lane k among the set lanes (the word
-       a lane that renormalises takes from the next 8 words), 0 for lanes not set. Filled at import. */
+       a lane that renormalises takes from the next 8 words), 0 for lanes not set. rans16_pack[m][p]: the
+       encoder's inverse, the lane whose word goes to place p of 8 when the c set lanes fill places
+       8 - c .. 7 in lane order (0 below). Filled at import. */
     static uint32_t rans16_perm[256][8];
+    static uint32_t rans16_pack[256][8];
 
     static int rans16_setup(void) {
         for (int m = 0; m < 256; m++) {
-            uint32_t r = 0;
-            for (int k = 0; k < 8; k++)
-                rans16_perm[m][k] = ((m >> k) & 1) ? r++ : 0;
+            uint32_t r = 0, c = (uint32_t)__builtin_popcount((unsigned)m);
+            for (int k = 0; k < 8; k++) {
+                rans16_pack[m][k] = 0;
+            }
+            for (int k = 0; k < 8; k++) {
+                if ((m >> k) & 1) {
+                    rans16_pack[m][8 - c + r] = (uint32_t)k;
+                    rans16_perm[m][k] = r++;
+                } else {
+                    rans16_perm[m][k] = 0;
+                }
+            }
         }
     #if RANS16_AVX2
         __builtin_cpu_init();
@@ -97,12 +112,65 @@ cdef extern from *:
         *pos_io = pos;
         return g;
     }
+
+    /* Encode ``groups`` whole groups of 32 byte symbols, the last group first, 8 states per vector (vector 3
+       first): the same steps as rans16_put lane by lane from state 31 down. The words of the states that
+       renormalise are packed and stored as 8 words ending at the write position (the places below the
+       kept ones are overwritten later: the caller keeps 8 words of room below). */
+    __attribute__((target("avx2")))
+    static void rans16_encode_avx2(uint32_t *st, const rans_sym_t *table, const uint8_t *sym,
+                                   uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) {
+        __m256i x[4];
+        const __m256i lo16 = _mm256_set1_epi32(0xFFFF), five = _mm256_set1_epi32(5);
+        const int *base = (const int *)table;
+        Py_ssize_t pos = *pos_io, g;
+        int v;
+        for (v = 0; v < 4; v++)
+            x[v] = _mm256_loadu_si256((const __m256i *)(st + 8 * v));
+        for (g = groups - 1; g >= 0; g--) {
+            for (v = 3; v >= 0; v--) {
+                __m128i bytes = _mm_loadl_epi64((const __m128i *)(sym + (Py_ssize_t)RANS_WIDE * g + 8 * v));
+                __m256i idx = _mm256_mullo_epi32(_mm256_cvtepu8_epi32(bytes), five);
+                __m256i xmax = _mm256_i32gather_epi32(base, idx, 4);
+                __m256i rcp = _mm256_i32gather_epi32(base + 1, idx, 4);
+                __m256i bias = _mm256_i32gather_epi32(base + 2, idx, 4);
+                __m256i cmpl = _mm256_i32gather_epi32(base + 3, idx, 4);
+                __m256i shift = _mm256_i32gather_epi32(base + 4, idx, 4);
+                __m256i y = x[v];
+                __m256i need = _mm256_cmpeq_epi32(_mm256_max_epu32(y, xmax), y);     /* y >= x_max */
+                int m = _mm256_movemask_ps(_mm256_castsi256_ps(need));
+                __m256i packed = _mm256_permutevar8x32_epi32(_mm256_and_si256(y, lo16),
+                                                             _mm256_loadu_si256((const __m256i *)rans16_pack[m]));
+                _mm_storeu_si128((__m128i *)(words + 2 * (pos - 8)),
+                                 _mm_packus_epi32(_mm256_castsi256_si128(packed), _mm256_extracti128_si256(packed, 1)));
+                pos -= __builtin_popcount((unsigned)m);
+                y = _mm256_blendv_epi8(y, _mm256_srli_epi32(y, 16), need);
+                __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(y, rcp), 32);
+                __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(y, 32), _mm256_srli_epi64(rcp, 32));
+                __m256i q = _mm256_srlv_epi32(_mm256_blend_epi32(even, odd, 0xAA), shift);
+                x[v] = _mm256_add_epi32(_mm256_add_epi32(y, bias), _mm256_mullo_epi32(q, cmpl));
+            }
+        }
+        for (v = 0; v < 4; v++)
+            _mm256_storeu_si256((__m256i *)(st + 8 * v), x[v]);
+        *pos_io = pos;
+    }
     #else
+    static void rans16_encode_avx2(uint32_t *st, const rans_sym_t *table, const uint8_t *sym,
+                                   uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) { }
     static Py_ssize_t rans16_groups_avx2(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
                                          const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
                                          uint8_t *out, Py_ssize_t groups) { return 0; }
     #endif
     """
+    ctypedef struct RansSym "rans_sym_t":
+        uint32_t x_max
+        uint32_t rcp_freq
+        uint32_t bias
+        uint32_t cmpl_freq
+        uint32_t rcp_shift
+    void rans16_encode_avx2(uint32_t* st, const RansSym* table, const uint8_t* sym, uint8_t* words,
+                            Py_ssize_t* pos_io, Py_ssize_t groups) noexcept nogil
     const uint32_t RANS_L
     const uint32_t RANS16_L
     const int RANS_WIDE
@@ -113,13 +181,13 @@ cdef extern from *:
                                   uint8_t* out, Py_ssize_t groups) noexcept nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
 
-#: Whether the wide rANS decoder runs its AVX2 path on this CPU (decided once, at import).
+#: Whether the wide rANS encoder and decoder run their AVX2 paths on this CPU (decided once, at import).
 HAVE_AVX2 = bool(rans16_setup())
 cdef bint _use_avx2 = HAVE_AVX2
 
 
 def set_simd(bint enabled):
-    """Turn the AVX2 path of the wide rANS decoder on (where the CPU has it) or off (the scalar path:
+    """Turn the AVX2 paths of the wide rANS encoder and decoder on (where the CPU has it) or off (the scalar path:
     tests compare the two); returns whether it is now on."""
     global _use_avx2
     _use_avx2 = enabled and HAVE_AVX2
@@ -127,12 +195,6 @@ def set_simd(bint enabled):
 
 
 # ----------------------------------------------------------------------------- rANS
-cdef struct RansSym:
-    uint32_t x_max
-    uint32_t rcp_freq
-    uint32_t bias
-    uint32_t cmpl_freq
-    uint32_t rcp_shift
 
 
 cdef inline uint32_t rans_put(uint32_t x, const RansSym* e, uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
@@ -369,7 +431,7 @@ def rans16_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const u
     if not 1 <= bits <= RANS16_MAX_BITS or cum.shape[0] != freq.shape[0]:
         raise ValueError("the wide rANS takes totals 2**1..2**15 (bits 1..15), freq and cum of one length")
     table = encode_table(freq, cum, bits, (RANS16_L >> bits) << 16)
-    cap = n + 8                                   # words: at most one a symbol, one slot of store slack
+    cap = n + 8                                   # words: at most one a symbol, 8 of store slack (AVX2)
     buffer = np.empty(4 * RANS_WIDE + 2 * cap, dtype=np.uint8)
     cdef uint8_t[::1] view = buffer
     cdef uint8_t* words = &view[4 * RANS_WIDE]
@@ -382,6 +444,10 @@ def rans16_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const u
         for i in range(n - 1, g * RANS_WIDE - 1, -1):          # the last, incomplete group
             j = <int>(i % RANS_WIDE)
             states[j] = rans16_put(states[j], &table[sym[i]], words, &pos)
+        if symbol_t is uint8_t:
+            if _use_avx2:
+                rans16_encode_avx2(states, table, sym, words, &pos, g)
+                g = 0
         while g > 0:                                            # whole groups, state 31 down to 0
             g -= 1
             i = g * RANS_WIDE
@@ -405,23 +471,30 @@ cdef inline Py_ssize_t rans16_groups(uint32_t* st, const uint32_t* tab, const sy
     of rans16_groups_avx2. ``tab[slot] = f << 16 | (slot - cum)``, ``sym[slot]`` the slot's symbol."""
     cdef Py_ssize_t g, pos = pos_io[0]
     cdef uint32_t x, e, slot, mask = (<uint32_t>1 << bits) - 1, need, word
+    cdef uint32_t xs[32]
     cdef int j
     cdef symbol_t* o
+    for j in range(RANS_WIDE):
+        xs[j] = st[j]
     for g in range(groups):
         if pos + RANS_WIDE > nwords:
             groups = g
             break
         o = out + g * RANS_WIDE
-        for j in range(RANS_WIDE):
-            x = st[j]
+        for j in range(RANS_WIDE):        # the 32 steps, independent of each other
+            x = xs[j]
             slot = x & mask
             e = tab[slot]
             o[j] = sym[slot]
-            x = (e >> 16) * (x >> bits) + (e & 0xFFFF)
+            xs[j] = (e >> 16) * (x >> bits) + (e & 0xFFFF)
+        for j in range(RANS_WIDE):        # then the words: only pos += need chains the states
+            x = xs[j]
             need = x < RANS16_L
             word = <uint32_t>words[2 * pos] | (<uint32_t>words[2 * pos + 1] << 8)
-            st[j] = ((x << 16) | word) if need else x
+            xs[j] = ((x << 16) | word) if need else x
             pos += need
+    for j in range(RANS_WIDE):
+        st[j] = xs[j]
     pos_io[0] = pos
     return groups
 
