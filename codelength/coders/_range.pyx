@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 # cython: freethreading_compatible=True
-"""Static range coder kernels: 1, 2, 4 (or up to 8) interleaved streams under a quantised order-0 model.
+"""Static range coder kernels: 1 to 8 interleaved streams under a quantised order-0 model.
 
 Every kernel has a pure-Python twin in codelength/reference/arith.py that defines it (bit-identical
 payloads). The loops run without the GIL on input the Python layer (codelength/coders/range.py) has
@@ -17,134 +17,83 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 
 from codelength.coders._symbols cimport symbol_t
-from codelength.coders._rangecoder cimport (RC_TOP, out_grow, out_bytes, rc_narrow, rc_flush, rd_init,
-                                            rd_normalize)
+from codelength.coders._rangecoder cimport RC_TOP, rc_narrow, rc_flush, rd_init, rd_normalize
+from cpython.bytes cimport PyBytes_FromStringAndSize
 
 from ..errors import CorruptDataError
 
 
 # ----------------------------------------------------------------------------- static range coder
+# One loop for every number of streams: the helpers below take the stream count S as an argument and are
+# called with a literal S (1, 2, 4) or the generic count, so the compiler unrolls the inner loop and keeps
+# each stream's state in registers for the common counts; the loop itself exists once.
+
+cdef inline void encode_lanes(const symbol_t* sym, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum,
+                              int bits, int S, uint8_t** buf, Py_ssize_t* pos) noexcept nogil:
+    """Range-code ``sym[j::S]`` into ``buf[j]`` for j < S, interleaved (S independent chains), and flush
+    each stream. The buffers hold the capacity bound (bits + 1) / 8 bytes a symbol plus 64."""
+    cdef uint64_t low[8]
+    cdef uint64_t rng[8]
+    cdef uint64_t r
+    cdef Py_ssize_t i = 0
+    cdef int j
+    cdef symbol_t s
+    for j in range(S):
+        low[j] = 0
+        rng[j] = RC_TOP - 1
+    while i + S <= n:
+        for j in range(S):
+            s = sym[i + j]
+            r = rng[j] >> bits
+            rc_narrow(&low[j], &rng[j], buf[j], &pos[j], cum[s] * r, freq[s] * r)
+        i += S
+    for j in range(<int>(n - i)):                # the last, incomplete round
+        s = sym[i + j]
+        r = rng[j] >> bits
+        rc_narrow(&low[j], &rng[j], buf[j], &pos[j], cum[s] * r, freq[s] * r)
+    for j in range(S):
+        pos[j] = rc_flush(low[j], rng[j], buf[j], pos[j])
+
+
 def range_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits,
-                 Py_ssize_t start=0, Py_ssize_t step=1):
-    """Static range coding of ``symbols[start::step]`` under total 2**bits (values index ``freq``/``cum``,
-    every coded symbol has a nonzero frequency). Interleaved streams are coded one after another."""
-    cdef Py_ssize_t i, n = symbols.shape[0], pos = 0
-    cdef Py_ssize_t count = (n - start + step - 1) // step if n > start else 0
-    cdef Py_ssize_t cap = count * (bits + 1) // 8 + 64
-    cdef uint64_t low = 0, rng = RC_TOP - 1, r
-    cdef symbol_t s
-    cdef uint8_t* buf
-    if step < 1 or start < 0:
-        raise ValueError("bad stride")
-    buf = <uint8_t*>malloc(cap)
-    if buf == NULL:
+                 int streams=1):
+    """Static range coding under total 2**bits (values index ``freq``/``cum``, every coded symbol has a
+    nonzero frequency): a list of ``streams`` (1..8) bytes objects, stream j coding ``symbols[j::streams]``,
+    all coded in one interleaved pass."""
+    cdef Py_ssize_t n = symbols.shape[0], cap
+    cdef uint8_t* buf[8]
+    cdef Py_ssize_t pos[8]
+    cdef int j, failed = 0
+    if not 1 <= streams <= 8:
+        raise ValueError("streams must be 1..8")
+    if not 1 <= bits <= 20 or cum.shape[0] != freq.shape[0] or freq.shape[0] == 0:
+        raise ValueError("bits must be 1..20, freq and cum of one nonzero length")
+    cap = (n // streams + 1) * (bits + 1) // 8 + 64
+    for j in range(streams):
+        buf[j] = <uint8_t*>malloc(cap)
+        pos[j] = 0
+        failed |= buf[j] == NULL
+    if failed:
+        for j in range(streams):
+            free(buf[j])
         raise MemoryError
-    with nogil:
-        i = start
-        while i < n:
-            if pos + 16 > cap:       # never, by the capacity bound; kept for safety
-                buf = out_grow(buf, &cap, pos + 16)
-                if buf == NULL:
-                    break
-            s = symbols[i]
-            r = rng >> bits
-            rc_narrow(&low, &rng, buf, &pos, cum[s] * r, freq[s] * r)
-            i += step
-        if buf != NULL:
-            pos = rc_flush(low, rng, buf, pos)
-    return out_bytes(buf, pos)
-
-
-def range_encode2(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
-    """The two streams of ``range_encode(symbols, ..., j, 2)`` for j = 0, 1, coded in one interleaved pass."""
-    cdef Py_ssize_t i, n = symbols.shape[0]
-    cdef Py_ssize_t cap = (n // 2 + 1) * (bits + 1) // 8 + 64
-    cdef uint64_t l0 = 0, l1 = 0, r
-    cdef uint64_t g0 = RC_TOP - 1, g1 = RC_TOP - 1
-    cdef Py_ssize_t p0 = 0, p1 = 0
-    cdef uint8_t* b0 = <uint8_t*>malloc(cap)
-    cdef uint8_t* b1 = <uint8_t*>malloc(cap)
-    cdef const uint32_t* f = &freq[0]
-    cdef const uint32_t* c = &cum[0]
     cdef const symbol_t* sym = &symbols[0] if n else NULL
-    cdef symbol_t s
-    if b0 == NULL or b1 == NULL:
-        free(b0)
-        free(b1)
-        raise MemoryError
     with nogil:
-        i = 0
-        while i + 2 <= n:
-            s = sym[i]
-            r = g0 >> bits
-            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
-            s = sym[i + 1]
-            r = g1 >> bits
-            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
-            i += 2
-        if i < n:
-            s = sym[i]
-            r = g0 >> bits
-            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
-        p0 = rc_flush(l0, g0, b0, p0)
-        p1 = rc_flush(l1, g1, b1, p1)
-    return [out_bytes(b0, p0), out_bytes(b1, p1)]
-
-
-def range_encode4(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uint32_t[::1] cum, int bits):
-    """The four streams of ``range_encode(symbols, ..., j, 4)`` for j = 0..3, coded in one interleaved pass
-    (four independent dependency chains); returns a list of four bytes objects."""
-    cdef Py_ssize_t i, n = symbols.shape[0], j
-    cdef Py_ssize_t cap = (n // 4 + 1) * (bits + 1) // 8 + 64
-    cdef uint64_t l0 = 0, l1 = 0, l2 = 0, l3 = 0, r
-    cdef uint64_t g0 = RC_TOP - 1, g1 = RC_TOP - 1, g2 = RC_TOP - 1, g3 = RC_TOP - 1
-    cdef Py_ssize_t p0 = 0, p1 = 0, p2 = 0, p3 = 0
-    cdef uint8_t* b0 = <uint8_t*>malloc(cap)
-    cdef uint8_t* b1 = <uint8_t*>malloc(cap)
-    cdef uint8_t* b2 = <uint8_t*>malloc(cap)
-    cdef uint8_t* b3 = <uint8_t*>malloc(cap)
-    cdef const uint32_t* f = &freq[0]
-    cdef const uint32_t* c = &cum[0]
-    cdef symbol_t s
-    if b0 == NULL or b1 == NULL or b2 == NULL or b3 == NULL:
-        free(b0)
-        free(b1)
-        free(b2)
-        free(b3)
-        raise MemoryError
-    with nogil:
-        i = 0
-        while i + 4 <= n:                       # the capacity bound holds: no growth needed
-            s = symbols[i]
-            r = g0 >> bits
-            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
-            s = symbols[i + 1]
-            r = g1 >> bits
-            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
-            s = symbols[i + 2]
-            r = g2 >> bits
-            rc_narrow(&l2, &g2, b2, &p2, c[s] * r, f[s] * r)
-            s = symbols[i + 3]
-            r = g3 >> bits
-            rc_narrow(&l3, &g3, b3, &p3, c[s] * r, f[s] * r)
-            i += 4
-        if i < n:
-            s = symbols[i]
-            r = g0 >> bits
-            rc_narrow(&l0, &g0, b0, &p0, c[s] * r, f[s] * r)
-        if i + 1 < n:
-            s = symbols[i + 1]
-            r = g1 >> bits
-            rc_narrow(&l1, &g1, b1, &p1, c[s] * r, f[s] * r)
-        if i + 2 < n:
-            s = symbols[i + 2]
-            r = g2 >> bits
-            rc_narrow(&l2, &g2, b2, &p2, c[s] * r, f[s] * r)
-        p0 = rc_flush(l0, g0, b0, p0)
-        p1 = rc_flush(l1, g1, b1, p1)
-        p2 = rc_flush(l2, g2, b2, p2)
-        p3 = rc_flush(l3, g3, b3, p3)
-    return [out_bytes(b0, p0), out_bytes(b1, p1), out_bytes(b2, p2), out_bytes(b3, p3)]
+        if streams == 1:
+            encode_lanes(sym, n, &freq[0], &cum[0], bits, 1, buf, pos)
+        elif streams == 2:
+            encode_lanes(sym, n, &freq[0], &cum[0], bits, 2, buf, pos)
+        elif streams == 4:
+            encode_lanes(sym, n, &freq[0], &cum[0], bits, 4, buf, pos)
+        else:
+            encode_lanes(sym, n, &freq[0], &cum[0], bits, streams, buf, pos)
+    parts = []
+    for j in range(streams):
+        try:
+            parts.append(PyBytes_FromStringAndSize(<char*>buf[j], pos[j]))
+        finally:
+            free(buf[j])
+    return parts
 
 
 cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf, Py_ssize_t* pos,
@@ -166,20 +115,41 @@ cdef inline symbol_t rd_static(uint64_t* code, uint64_t* rng, const uint8_t* buf
     return s
 
 
+cdef inline void decode_lanes(symbol_t* dst, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum,
+                              const symbol_t* slots, int bits, int S, const uint8_t** b, const Py_ssize_t* sz,
+                              Py_ssize_t* p, uint64_t* c, uint64_t* g, int* bad) noexcept nogil:
+    """Decode ``n`` symbols from S interleaved streams (symbol i from stream i % S), stopping at the first
+    error (``bad``). Called with a literal S for the common counts (see encode_lanes)."""
+    cdef Py_ssize_t i = 0
+    cdef int j
+    cdef uint64_t code[8]
+    cdef uint64_t rng[8]
+    cdef Py_ssize_t at[8]
+    for j in range(S):
+        code[j], rng[j], at[j] = c[j], g[j], p[j]
+    while i + S <= n and not bad[0]:
+        for j in range(S):
+            dst[i + j] = rd_static(&code[j], &rng[j], b[j], &at[j], sz[j], freq, cum, slots, bits, bad)
+        i += S
+    if not bad[0]:
+        for j in range(<int>(n - i)):
+            dst[i + j] = rd_static(&code[j], &rng[j], b[j], &at[j], sz[j], freq, cum, slots, bits, bad)
+    for j in range(S):
+        c[j], g[j], p[j] = code[j], rng[j], at[j]
+
+
 def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const uint32_t[::1] freq,
                  const uint32_t[::1] cum, const symbol_t[::1] slot_symbol, int bits, symbol_t[::1] out):
     """Inverse of :func:`range_encode` over ``S = len(offsets) - 1`` interleaved streams: symbol i comes
     from stream i % S, stored in ``payload[offsets[j]:offsets[j+1]]``. ``slot_symbol[t]`` is the symbol
-    whose interval holds ``t``. Streams 1, 2 and 4 decode interleaved (independent dependency chains)."""
-    cdef Py_ssize_t i, n = out.shape[0], streams = offsets.shape[0] - 1
+    whose interval holds ``t`` (its values index ``freq``/``cum``)."""
+    cdef Py_ssize_t n = out.shape[0], streams = offsets.shape[0] - 1
     cdef const uint8_t* base
     cdef const uint8_t* b[8]
     cdef Py_ssize_t sz[8]
     cdef Py_ssize_t p[8]
     cdef uint64_t c[8]
     cdef uint64_t g[8]
-    cdef Py_ssize_t p0 = 0, p1 = 0, p2 = 0, p3 = 0
-    cdef uint64_t c0, c1, c2, c3, g0, g1, g2, g3
     cdef int j, bad = 0
     cdef symbol_t* dst
     cdef const symbol_t* slots = &slot_symbol[0]
@@ -187,8 +157,8 @@ def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const u
         return
     if not 1 <= streams <= 8:
         raise ValueError("1..8 streams")
-    if slot_symbol.shape[0] != (<Py_ssize_t>1 << bits):
-        raise ValueError("slot table must have 2**bits entries")
+    if not 1 <= bits <= 20 or slot_symbol.shape[0] != (<Py_ssize_t>1 << bits):
+        raise ValueError("slot table must have 2**bits entries, bits 1..20")
     if offsets[0] != 0 or offsets[streams] > payload.shape[0]:
         raise ValueError("bad stream offsets")
     for j in range(streams):
@@ -205,40 +175,14 @@ def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const u
             g[j] = RC_TOP - 1
             if c[j] >= g[j]:
                 bad = 1
-        i = 0
-        if not bad and streams == 4:
-            c0, c1, c2, c3 = c[0], c[1], c[2], c[3]
-            g0, g1, g2, g3 = g[0], g[1], g[2], g[3]
-            p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
-            while i + 4 <= n and not bad:
-                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
-                dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
-                dst[i + 2] = rd_static(&c2, &g2, b[2], &p2, sz[2], &freq[0], &cum[0], slots, bits, &bad)
-                dst[i + 3] = rd_static(&c3, &g3, b[3], &p3, sz[3], &freq[0], &cum[0], slots, bits, &bad)
-                i += 4
-            c[0], c[1], c[2], c[3] = c0, c1, c2, c3
-            g[0], g[1], g[2], g[3] = g0, g1, g2, g3
-            p[0], p[1], p[2], p[3] = p0, p1, p2, p3
-        elif not bad and streams == 2:
-            c0, c1, g0, g1, p0, p1 = c[0], c[1], g[0], g[1], p[0], p[1]
-            while i + 2 <= n and not bad:
-                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
-                dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], &freq[0], &cum[0], slots, bits, &bad)
-                i += 2
-            c[0], c[1], g[0], g[1], p[0], p[1] = c0, c1, g0, g1, p0, p1
-        elif not bad and streams == 1:
-            c0, g0, p0 = c[0], g[0], p[0]
-            while i < n and not bad:
-                dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], &freq[0], &cum[0], slots, bits, &bad)
-                i += 1
         if not bad:
-            j = <int>(i % streams)
-            while i < n and not bad:
-                dst[i] = rd_static(&c[j], &g[j], b[j], &p[j], sz[j], &freq[0], &cum[0], slots, bits, &bad)
-                i += 1
-                j += 1
-                if j == streams:
-                    j = 0
+            if streams == 1:
+                decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 1, b, sz, p, c, g, &bad)
+            elif streams == 2:
+                decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 2, b, sz, p, c, g, &bad)
+            elif streams == 4:
+                decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 4, b, sz, p, c, g, &bad)
+            else:
+                decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, <int>streams, b, sz, p, c, g, &bad)
     if bad:
         raise CorruptDataError("range coder payload is corrupted")
-

@@ -49,15 +49,10 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     tables = _Tables(model)
     if a.size == 0:
         return b""
-    coded = tables.code_symbols(a, check, _trusted)
-    if streams == 4:          # one interleaved pass: independent chains overlap
-        parts = _range.range_encode4(coded, tables.freq, tables.cum, model.scale_bits)
-    elif streams == 2:
-        parts = _range.range_encode2(coded, tables.freq, tables.cum, model.scale_bits)
-    else:
-        parts = [_range.range_encode(coded, tables.freq, tables.cum, model.scale_bits, j, streams)
-                 for j in range(streams)]
-    return _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
+    # one interleaved pass: the streams' independent chains overlap
+    parts = _range.range_encode(tables.code_symbols(a, check, _trusted), tables.freq, tables.cum,
+                                model.scale_bits, streams)
+    return parts[0] if streams == 1 else _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
 
 
 def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
