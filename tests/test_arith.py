@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 import codelength
 from codelength import CorruptDataError
 from codelength.coders import adaptive as adaptive_coder, model as static_model, range as range_coder, rans as rans_coder
-from codelength.coders import _adaptive, _range, _rans
-from codelength.reference import arith as ref
+from codelength.coders import _adaptive, _model, _range, _rans
+from codelength.reference import arith as ref, model as ref_model
 
 from conftest import corpus_path
 
@@ -297,7 +297,7 @@ def _plain_choice(w, max_bits=None):
     best, best_bits = math.inf, max_bits
     for bits in range(low, max_bits + 1):
         f = static_model.quantize_frequencies(w, bits)
-        cost = static_model.quantization_cost(w, f) + static_model._header_bits(f)
+        cost = static_model.quantization_cost(w, f) + 8.0 * sum((int(x).bit_length() - 1) // 7 + 1 for x in f[f > 0])
         if cost < best - 1e-9:
             best, best_bits = cost, bits
     return best_bits
@@ -841,3 +841,26 @@ def test_wide_rans_random_payloads_never_crash(seed, n):
         finally:
             _rans.set_simd(True)
         assert int(out.max()) < fa.size
+
+
+# ----------------------------------------------------------------------------- the scale search kernel
+@settings(max_examples=60, deadline=None)
+@given(weights=st.lists(st.integers(1, 10**6), min_size=2, max_size=300), skew=st.floats(0.2, 3.0),
+       extra=st.integers(0, 3), only=st.booleans())
+def test_scale_search_kernel_matches_twin(weights, skew, extra, only):
+    w = np.array(weights, dtype=float) ** skew
+    top = float(w.max())
+    low = max(1, (len(weights) - 1).bit_length())
+    high = min(20, max(15, low + 2)) if not extra else min(20, low + extra)
+    fixed = high if only else -1
+    bits, f = _model.choose_scale(w / top, top, high, low, fixed)
+    assert (bits, f.tolist()) == tuple(ref_model.choose_scale((w / top).tolist(), top, high, low, fixed))
+    assert int(f.sum()) == 1 << bits and int(f.min()) >= 1 and (not only or bits == high)
+
+
+def test_scale_search_kernel_refuses_what_it_cannot_hold():
+    for args in ((np.ones(1), 1.0, 8, 1), (np.ones(5), 1.0, 2, 1), (np.ones(4), 1.0, 31, 2), (np.ones(4), 1.0, 3, 4)):
+        with pytest.raises(ValueError):
+            _model.choose_scale(*args)
+        with pytest.raises(ValueError):
+            ref_model.choose_scale(args[0].tolist(), *args[1:])

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _model
 from ..stats.counting import check_integer, counts as _dense_counts
 from ..errors import CorruptDataError
 from ..measures.discrete import as_distribution
@@ -120,53 +121,12 @@ def quantize_frequencies(weights, scale_bits: int) -> np.ndarray:
         return f
     if idx.size > total:
         raise ValueError(f"{idx.size} symbols with positive weight do not fit a total of 2**{scale_bits}")
-    wi = w[idx] / w[idx].max()
-    f[idx] = _quantize_positive(wi, total, _water_fill(wi, total))
+    if idx.size == 1:
+        f[idx] = total
+        return f
+    top = w[idx].max()
+    f[idx] = _model.choose_scale(w[idx] / top, float(top), scale_bits, scale_bits, scale_bits)[1]
     return f
-
-
-def _water_fill(wi: np.ndarray, total: int, order: np.ndarray | None = None,
-                cumulative: np.ndarray | None = None) -> np.ndarray:
-    """The real-valued optimum of ``max sum_i w_i log f_i`` s.t. ``sum_i f_i = total``, ``f_i >= 1``:
-    ``f_i = max(1, w_i / lam)`` (water filling). It bounds the integer optimum (the integers are a subset),
-    and rounding it starts the integer search a few moves from the end (scaling alone is far off when many
-    symbols sit at the floor of 1). ``order``/``cumulative``: ``wi`` sorted descending and its running sum,
-    when the caller fills several totals."""
-    s = np.sort(wi)[::-1] if order is None else order
-    cs = np.cumsum(s) if cumulative is None else cumulative
-    k = s.size
-    lam = cs / (total - k + np.arange(1, k + 1))            # lam_j: the top j symbols above the floor
-    top = int(np.flatnonzero(s >= lam)[-1])                  # the largest such j (j = 1 always qualifies)
-    return np.maximum(1.0, wi / lam[top])
-
-
-def _quantize_positive(wi: np.ndarray, total: int, start: np.ndarray) -> np.ndarray:
-    """Integer optimum for positive weights ``wi`` (see :func:`quantize_frequencies`) from the real ``start``."""
-    fi = np.maximum(1, np.floor(start + 0.5)).astype(np.int64)
-    for _ in range(200):
-        diff = total - int(fi.sum())
-        if diff > 0:
-            gain = wi * np.log2((fi + 1) / fi)                      # value of one more unit
-            take = min(diff, fi.size)
-            fi[np.argpartition(gain, fi.size - take)[fi.size - take:]] += 1
-            continue
-        above = np.maximum(fi - 1, 1)
-        loss = wi * np.log2(fi / above)                             # cost of one less (none at the floor)
-        loss[fi == 1] = np.inf
-        if diff < 0:
-            take = min(-diff, fi.size - int(np.count_nonzero(fi == 1)))
-            fi[np.argpartition(loss, take - 1)[:take]] -= 1
-            continue
-        gain = wi * np.log2((fi + 1) / fi)
-        up = np.argsort(-gain)
-        down = np.argsort(loss)
-        better = gain[up] > loss[down] * (1 + 1e-12) + 1e-300
-        moves = int(np.argmin(better)) if not better.all() else better.size
-        if moves == 0:
-            break
-        fi[up[:moves]] += 1
-        fi[down[:moves]] -= 1
-    return fi.astype(np.uint32)
 
 
 def quantization_cost(weights, freqs) -> float:
@@ -211,12 +171,6 @@ def _weighted_log_ratio(wi: np.ndarray, log_total: float, denominators: np.ndarr
     return float(np.sum(wp * (np.log2(wp) - np.log2(wp.sum()) + log_total - np.log2(denominators[pos]))))
 
 
-def _header_bits(freqs: np.ndarray) -> float:
-    """Approximate size in bits of the frequencies in the model section (LEB128 of f - 1)."""
-    f = freqs[freqs > 0].astype(np.float64)
-    return 8.0 * float(np.sum(np.floor(np.log2(f)) // 7 + 1))
-
-
 def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     """The total 2**b minimising quantisation cost plus model-section size, for ``b`` up to ``max_bits``.
 
@@ -247,10 +201,12 @@ def choose_scale_bits(weights, max_bits: int | None = None) -> int:
 def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.ndarray | None]:
     """:func:`choose_scale_bits` and the frequencies quantised to it (None for one symbol or fewer).
 
-    A total whose lower bound (the real-valued quantisation cost of :func:`_water_fill` plus one byte
-    per frequency) already exceeds the best exact cost found is not quantised: the totals are tried
+    A total whose lower bound (the real-valued quantisation cost of the water-filling optimum plus one
+    byte per frequency) already exceeds the best exact cost found is not quantised: the totals are tried
     from the largest down, where the cost is usually least, so the slow small totals (many symbols at
     the floor of 1) are mostly skipped. The choice is that of the plain search from the smallest up.
+    The search runs in the kernel :func:`codelength.coders._model.choose_scale` (twin:
+    :func:`codelength.reference.model.choose_scale`).
     """
     k = int(np.count_nonzero(w > 0))
     low = max(1, (k - 1).bit_length())
@@ -264,27 +220,10 @@ def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.nda
     if not np.all(np.isfinite(w)) or w.min() < 0:
         raise ValueError("weights must be finite and non-negative")
     idx = np.flatnonzero(w > 0)
-    wi = w[idx] / w[idx].max()
-    scale = float(w[idx].max())                   # quantization_cost in the caller's units (W / sum wi)
-    order = np.sort(wi)[::-1]
-    cumulative = np.cumsum(order)
-    costs, freqs, best = {}, {}, float("inf")
-    for bits in range(max_bits, low - 1, -1):
-        total = 1 << bits
-        start = _water_fill(wi, total, order, cumulative)
-        bound = scale * _weighted_log_ratio(wi, bits, start) + 8.0 * k
-        if bound > best + 1e-6:
-            break                                 # the bound only grows as the total shrinks
-        fi = _quantize_positive(wi, total, start)
-        cost = scale * _weighted_log_ratio(wi, bits, fi) + _header_bits(fi)
-        costs[bits], freqs[bits] = cost, fi
-        best = min(best, cost)
-    best, best_bits = float("inf"), max_bits
-    for bits in sorted(costs):                    # the first total within 1e-9 of the least cost so far
-        if costs[bits] < best - 1e-9:
-            best, best_bits = costs[bits], bits
+    top = float(w[idx].max())                     # quantisation cost in the caller's units (W / sum wi)
+    best_bits, fi = _model.choose_scale(w[idx] / top, top, max_bits, low)
     f = np.zeros(w.size, dtype=np.uint32)
-    f[idx] = freqs[best_bits]
+    f[idx] = fi
     return best_bits, f
 
 

@@ -1,0 +1,244 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+# cython: freethreading_compatible=True
+"""The static models' quantisation and scale search (codelength/coders/model.py) as one compiled kernel.
+
+Its twin is codelength/reference/model.py: the same steps in the same order (the same libm ``log2``, the
+same left-to-right sums, the same heap), so the two give identical frequencies and totals. Input is
+validated by the caller: positive finite weights scaled to a maximum of 1, at least two of them (one
+symbol needs no search), ``low <= max_bits``, at most 2**max_bits weights.
+
+The integer optimum of ``max sum_i w_i log2 f_i`` subject to ``sum_i f_i = 2**bits``, ``f_i >= 1``: start
+from the rounded real optimum (water filling), add or remove single units where they gain most or lose
+least (an indexed binary heap each way), then swap units between the best gain and the least loss while
+that improves the objective (it is separable and concave, so no improving swap means optimal).
+
+Thread safety: every call works on buffers of its own; no module state.
+"""
+from libc.math cimport log2, floor, INFINITY
+from libc.stdint cimport uint32_t, int64_t
+from libc.stdlib cimport malloc, free, qsort
+
+import numpy as np
+
+
+cdef struct Heap:
+    Py_ssize_t size
+    Py_ssize_t* item      # heap position -> symbol
+    Py_ssize_t* where     # symbol -> heap position
+    double* key           # by symbol; the least key is on top, ties to the smaller symbol
+
+
+cdef inline bint before(const Heap* h, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    return h.key[a] < h.key[b] or (h.key[a] == h.key[b] and a < b)
+
+
+cdef void sift(Heap* h, Py_ssize_t p, bint up) noexcept nogil:
+    """Restore the heap order around position ``p`` after its key changed (``up``: first towards the
+    top, then down; heap_build sifts down only)."""
+    cdef Py_ssize_t s = h.item[p], parent, child
+    while up and p > 0:
+        parent = (p - 1) >> 1
+        if not before(h, s, h.item[parent]):
+            break
+        h.item[p] = h.item[parent]
+        h.where[h.item[p]] = p
+        p = parent
+    while True:
+        child = 2 * p + 1
+        if child >= h.size:
+            break
+        if child + 1 < h.size and before(h, h.item[child + 1], h.item[child]):
+            child += 1
+        if not before(h, h.item[child], s):
+            break
+        h.item[p] = h.item[child]
+        h.where[h.item[p]] = p
+        p = child
+    h.item[p] = s
+    h.where[s] = p
+
+
+cdef void heap_build(Heap* h, Py_ssize_t k) noexcept nogil:
+    cdef Py_ssize_t i
+    h.size = k
+    for i in range(k):
+        h.item[i] = i
+        h.where[i] = i
+    for i in range(k // 2 - 1, -1, -1):
+        sift(h, i, False)
+
+
+cdef inline double gain(double w, int64_t f) noexcept nogil:
+    """Value of one more unit (negated: the heap keeps the least key on top)."""
+    return -(w * log2(<double>(f + 1) / <double>f))
+
+
+cdef inline double loss(double w, int64_t f) noexcept nogil:
+    """Cost of one unit less; none can be taken at the floor of 1."""
+    if f <= 1:
+        return INFINITY
+    return w * log2(<double>f / <double>(f - 1))
+
+
+cdef int descending(const void* a, const void* b) noexcept nogil:
+    cdef double x = (<const double*>a)[0], y = (<const double*>b)[0]
+    return (x < y) - (x > y)
+
+
+cdef void water(const double* w, const double* order, const double* cumulative, Py_ssize_t k, int64_t total,
+                 double* start) noexcept nogil:
+    """The real optimum ``start_i = max(1, w_i / lam)`` (water filling), lam set by the top j symbols above
+    the floor for the largest such j."""
+    cdef Py_ssize_t j
+    cdef double lam, level = cumulative[0] / <double>(total - k + 1)
+    for j in range(k):
+        lam = cumulative[j] / <double>(total - k + j + 1)
+        if order[j] >= lam:
+            level = lam
+    for j in range(k):
+        start[j] = w[j] / level
+        if start[j] < 1.0:
+            start[j] = 1.0
+
+
+cdef double log_ratio_sum(const double* w, const double* logw, double log_sum, int bits,
+                          const double* d, const int64_t* fi, Py_ssize_t k) noexcept nogil:
+    """``sum_i w_i (log2 w_i - log2 W + bits - log2 d_i)``, d the reals ``d`` or else the integers ``fi``."""
+    cdef Py_ssize_t i
+    cdef double total = 0.0, den
+    for i in range(k):
+        den = d[i] if d != NULL else <double>fi[i]
+        total += w[i] * (logw[i] - log_sum + bits - log2(den))
+    return total
+
+
+cdef inline void rekey(Heap* up, Heap* down, const double* w, const int64_t* fi, Py_ssize_t a) noexcept nogil:
+    """Symbol ``a``'s frequency changed: its gain and loss, and its places in both heaps."""
+    up.key[a] = gain(w[a], fi[a])
+    down.key[a] = loss(w[a], fi[a])
+    sift(up, up.where[a], True)
+    sift(down, down.where[a], True)
+
+
+cdef int quantize(const double* w, Py_ssize_t k, int64_t total, const double* start, int64_t* fi,
+                  Heap* up, Heap* down) noexcept nogil:
+    """The integer optimum into ``fi`` from the real ``start``. Returns 0 (the move count is bounded)."""
+    cdef Py_ssize_t i, a, b
+    cdef int64_t diff = total, moves
+    for i in range(k):
+        fi[i] = <int64_t>floor(start[i] + 0.5)
+        if fi[i] < 1:
+            fi[i] = 1
+        diff -= fi[i]
+    for i in range(k):
+        up.key[i] = gain(w[i], fi[i])
+        down.key[i] = loss(w[i], fi[i])
+    heap_build(up, k)
+    heap_build(down, k)
+    while diff != 0:
+        if diff > 0:
+            a = up.item[0]
+            fi[a] += 1
+            diff -= 1
+        else:
+            a = down.item[0]
+            fi[a] -= 1
+            diff += 1
+        rekey(up, down, w, fi, a)
+    moves = 4 * total + 4 * k                       # each swap improves the objective: far more than enough
+    while moves > 0:
+        moves -= 1
+        a = up.item[0]
+        b = down.item[0]
+        if a == b or not (-up.key[a] > down.key[b] * (1 + 1e-12) + 1e-300):
+            break
+        fi[a] += 1
+        fi[b] -= 1
+        rekey(up, down, w, fi, a)
+        rekey(up, down, w, fi, b)
+    return 0
+
+
+cdef inline int64_t leb128_bytes(int64_t f) noexcept nogil:
+    cdef int64_t n = 1
+    while f >= 128:
+        f >>= 7
+        n += 1
+    return n
+
+
+def choose_scale(const double[::1] weights, double scale, int max_bits, int low, int only=-1):
+    """Scale search and quantisation of positive weights (maximum 1, at least two): ``(bits, freqs)``.
+
+    ``scale`` converts the weights back to the caller's units (the largest count) for the cost: ``scale``
+    times the quantisation cost in bits plus 8 bits a LEB128 byte of the frequencies. Totals 2**max_bits
+    down to 2**low are tried; one whose lower bound (the real-valued cost at the water level plus a byte a
+    frequency) exceeds the best exact cost so far ends the search; the choice is the smallest total whose
+    cost is below the least of the smaller ones by more than 1e-9. ``only`` >= 0: quantise to 2**only.
+    """
+    cdef Py_ssize_t i, k = weights.shape[0]
+    cdef int bits, best_bits = max_bits, lo = low, hi = max_bits, last = -1
+    cdef double log_sum, bound, cost, best = INFINITY, wsum = 0.0
+    cdef double costs[32]
+    if only >= 0:
+        lo = hi = only
+    if k < 2 or not 1 <= lo <= hi <= 30 or (<int64_t>1 << hi) < k:
+        raise ValueError("choose_scale needs two or more weights and totals 2**1..2**30 that hold them")
+    cdef double* buf = <double*>malloc(k * 7 * sizeof(double))
+    cdef int64_t* fi = <int64_t*>malloc(k * sizeof(int64_t))
+    cdef Py_ssize_t* idx = <Py_ssize_t*>malloc(k * 4 * sizeof(Py_ssize_t))
+    if buf == NULL or fi == NULL or idx == NULL:
+        free(buf)
+        free(fi)
+        free(idx)
+        raise MemoryError
+    cdef double* w = buf
+    cdef double* logw = buf + k
+    cdef double* order = buf + 2 * k
+    cdef double* cumulative = buf + 3 * k
+    cdef double* start = buf + 4 * k
+    cdef Heap up, down
+    up.item, up.where, up.key = idx, idx + k, buf + 5 * k
+    down.item, down.where, down.key = idx + 2 * k, idx + 3 * k, buf + 6 * k
+    result = np.empty(k, dtype=np.uint32)
+    cdef uint32_t[::1] out = result
+    with nogil:
+        for i in range(k):
+            w[i] = weights[i]
+            wsum += w[i]
+            logw[i] = log2(w[i])
+            order[i] = w[i]
+        log_sum = log2(wsum)
+        qsort(order, k, sizeof(double), descending)
+        cumulative[0] = order[0]
+        for i in range(1, k):
+            cumulative[i] = cumulative[i - 1] + order[i]
+        for bits in range(32):
+            costs[bits] = INFINITY
+        for bits in range(hi, lo - 1, -1):
+            water(w, order, cumulative, k, <int64_t>1 << bits, start)
+            bound = scale * log_ratio_sum(w, logw, log_sum, bits, start, NULL, k) + 8.0 * k
+            if bound > best + 1e-6:
+                break                               # the bound only grows as the total shrinks
+            quantize(w, k, <int64_t>1 << bits, start, fi, &up, &down)
+            last = bits
+            cost = scale * log_ratio_sum(w, logw, log_sum, bits, NULL, fi, k)
+            for i in range(k):
+                cost += 8.0 * leb128_bytes(fi[i])
+            costs[bits] = cost
+            if cost < best:
+                best = cost
+        best = INFINITY
+        for bits in range(lo, hi + 1):              # the smallest total within 1e-9 of the least cost so far
+            if costs[bits] < best - 1e-9:
+                best = costs[bits]
+                best_bits = bits
+        if best_bits != last:                       # fi holds the last total tried: quantise the chosen one
+            water(w, order, cumulative, k, <int64_t>1 << best_bits, start)
+            quantize(w, k, <int64_t>1 << best_bits, start, fi, &up, &down)
+        for i in range(k):
+            out[i] = <uint32_t>fi[i]
+    free(idx)
+    free(fi)
+    free(buf)
+    return best_bits, result

@@ -1,0 +1,150 @@
+"""Pure-Python twin of the static models' scale search and quantisation (codelength/coders/_model.pyx).
+
+The same steps in the same order as the kernel: ``math.log2`` is the C library's ``log2`` the kernel
+calls, the sums run left to right, and the two indexed binary heaps break ties alike, so the two return
+identical totals and frequencies (tests/test_arith.py). Plain builtins only.
+"""
+import math
+
+INF = float("inf")
+
+
+class Heap:
+    """Indexed binary min-heap over symbols 0..k-1 by ``key`` (ties: the smaller symbol on top)."""
+
+    def __init__(self, key):
+        self.key = key
+        k = len(key)
+        self.item = list(range(k))
+        self.where = list(range(k))
+        for i in range(k // 2 - 1, -1, -1):
+            self.sift(i, False)
+
+    def before(self, a, b):
+        return self.key[a] < self.key[b] or (self.key[a] == self.key[b] and a < b)
+
+    def sift(self, p, up=True):
+        item, where = self.item, self.where
+        s = item[p]
+        while up and p > 0:
+            parent = (p - 1) >> 1
+            if not self.before(s, item[parent]):
+                break
+            item[p] = item[parent]
+            where[item[p]] = p
+            p = parent
+        size = len(item)
+        while True:
+            child = 2 * p + 1
+            if child >= size:
+                break
+            if child + 1 < size and self.before(item[child + 1], item[child]):
+                child += 1
+            if not self.before(item[child], s):
+                break
+            item[p] = item[child]
+            where[item[p]] = p
+            p = child
+        item[p] = s
+        where[s] = p
+
+
+def _gain(w, f):
+    return -(w * math.log2(float(f + 1) / float(f)))
+
+
+def _loss(w, f):
+    return INF if f <= 1 else w * math.log2(float(f) / float(f - 1))
+
+
+def _water(w, order, cumulative, total):
+    k = len(w)
+    level = cumulative[0] / float(total - k + 1)
+    for j in range(k):
+        lam = cumulative[j] / float(total - k + j + 1)
+        if order[j] >= lam:
+            level = lam
+    return [max(x / level, 1.0) for x in w]
+
+
+def _log_ratio_sum(w, logw, log_sum, bits, den):
+    total = 0.0
+    for i in range(len(w)):
+        total += w[i] * (logw[i] - log_sum + bits - math.log2(float(den[i])))
+    return total
+
+
+def _quantize(w, total, start):
+    k = len(w)
+    fi = [max(int(math.floor(x + 0.5)), 1) for x in start]
+    diff = total - sum(fi)
+    up = Heap([_gain(w[i], fi[i]) for i in range(k)])
+    down = Heap([_loss(w[i], fi[i]) for i in range(k)])
+
+    def rekey(a):
+        up.key[a] = _gain(w[a], fi[a])
+        down.key[a] = _loss(w[a], fi[a])
+        up.sift(up.where[a])
+        down.sift(down.where[a])
+
+    while diff != 0:
+        a = up.item[0] if diff > 0 else down.item[0]
+        fi[a] += 1 if diff > 0 else -1
+        diff += -1 if diff > 0 else 1
+        rekey(a)
+    for _ in range(4 * total + 4 * k):
+        a, b = up.item[0], down.item[0]
+        if a == b or not (-up.key[a] > down.key[b] * (1 + 1e-12) + 1e-300):
+            break
+        fi[a] += 1
+        fi[b] -= 1
+        rekey(a)
+        rekey(b)
+    return fi
+
+
+def _leb128_bytes(f):
+    n = 1
+    while f >= 128:
+        f >>= 7
+        n += 1
+    return n
+
+
+def choose_scale(weights, scale, max_bits, low, only=-1):
+    """Twin of ``_model.choose_scale``: ``(bits, freqs)`` for positive weights of maximum 1."""
+    lo, hi = (only, only) if only >= 0 else (low, max_bits)
+    k = len(weights)
+    if k < 2 or not 1 <= lo <= hi <= 30 or (1 << hi) < k:
+        raise ValueError("choose_scale needs two or more weights and totals 2**1..2**30 that hold them")
+    w = [float(x) for x in weights]
+    wsum = 0.0
+    for x in w:
+        wsum += x
+    logw = [math.log2(x) for x in w]
+    log_sum = math.log2(wsum)
+    order = sorted(w, reverse=True)
+    cumulative = [order[0]]
+    for x in order[1:]:
+        cumulative.append(cumulative[-1] + x)
+    costs = [INF] * 32
+    best, last, fi = INF, -1, None
+    for bits in range(hi, lo - 1, -1):
+        start = _water(w, order, cumulative, 1 << bits)
+        bound = scale * _log_ratio_sum(w, logw, log_sum, bits, start) + 8.0 * k
+        if bound > best + 1e-6:
+            break
+        fi = _quantize(w, 1 << bits, start)
+        last = bits
+        cost = scale * _log_ratio_sum(w, logw, log_sum, bits, fi)
+        for f in fi:
+            cost += 8.0 * _leb128_bytes(f)
+        costs[bits] = cost
+        best = min(best, cost)
+    best, best_bits = INF, hi
+    for bits in range(lo, hi + 1):
+        if costs[bits] < best - 1e-9:
+            best, best_bits = costs[bits], bits
+    if best_bits != last:
+        fi = _quantize(w, 1 << best_bits, _water(w, order, cumulative, 1 << best_bits))
+    return best_bits, fi
