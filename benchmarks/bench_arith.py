@@ -4,9 +4,11 @@
 
 1. Order-0 data: ``--size-mib`` (alias ``--sizes``; MiB by default, K/M suffixes allowed) of i.i.d. bytes
    with the byte frequencies of alice29.txt (common.load_source("iid")). Through group_constriction
-   (group "arith vs constriction"): the static range coder on 1 and 4 streams and rANS on 1, 2 and 4 states
-   (run.py: 1 and 4) against constriction 0.5's range and ANS coders with a Categorical model of the same
-   empirical probabilities (skipped when not installed). Only here (group "arith, order-0 data"): the
+   (group "arith vs constriction"): the static range coder on 1 and 4 streams and rANS on 1 and 4 byte-wise
+   states and the wide rANS (32 states) against constriction 0.5's range and ANS coders with a Categorical
+   model of the same empirical probabilities (skipped when not installed) and zlib Huffman-only; then the
+   table of issue 11's targets (ratios within the run) and the fixed cost per call of 100 B and 1 KiB
+   inputs beside zlib -6 and zstd -3. Only here (group "arith, order-0 data"): the
    adaptive order-0 and order-2 coders on the same data; the payload overhead of every coder against the
    ideal code length of the quantised model and against n * H0; the quantisation cost of the model.
 2. The pure-Python twins on the first --twin-bytes (64 KiB) of that data: group_arith (kernels through
@@ -22,6 +24,7 @@ Timing as in run.py: medians of --repeats interleaved calls (min–max), MB/s of
 from __future__ import annotations
 
 import sys
+import time
 import zlib
 from pathlib import Path
 
@@ -116,7 +119,7 @@ def constriction_categorical(array: np.ndarray):
     return remap[array], constriction.stream.model.Categorical(c[used] / array.size, perfect=False)
 
 
-def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1, 4)):
+def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1, 4, 32)):
     """Static range and ANS coders on i.i.d. order-0 data: codelength's kernels (on each number of
     streams/states) against constriction, which is paired with the first. Each encode row gets its output
     size and the overhead of that over the ideal code length of the quantised model and over n H0.
@@ -148,6 +151,9 @@ def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1
         coder.encode_reverse(symbols, categorical)
         return coder.get_compressed()
 
+    data = source.data
+    zlib_stream = common.zlib_huffman_only(data)
+
     for kind, unit, counts, encode, decode, peer in (
             ("static range coder", "stream", range_streams, range_coder.range_encode, range_coder.range_decode, "RangeEncoder"),
             ("static ANS", "state", rans_states, rans_coder.rans_encode, rans_coder.rans_decode, "AnsCoder")):
@@ -157,8 +163,10 @@ def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1
         enc = suite.compare(g, f"{kind} encode", [
             *(Impl(f"codelength {name} ({label[k]})", lambda k=k: encode(array, model, k, check=False), ours=True)
               for k in counts),
-            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({label[counts[0]]})")
-            if constriction is not None else None], n, "iid")
+            Impl(f"constriction {peer} (Categorical)", peer_encode, ref=f"codelength {name} ({label[counts[-1]]})")
+            if constriction is not None else None,
+            Impl(ZLIB_HUFFMAN, lambda: common.zlib_huffman_only(data), ref=f"codelength {name} ({label[counts[-1]]})")],
+            n, "iid")
         for impl, out in enc.items():
             size = out.nbytes if isinstance(out, np.ndarray) else len(out)
             suite.annotate(impl, out_bytes=size, over_nH0_pct=100 * (size - h0_bytes) / h0_bytes,
@@ -173,11 +181,90 @@ def group_constriction(suite: common.Suite, range_streams=(1, 4), rans_states=(1
                    lambda k=k, p=enc[f"codelength {name} ({label[k]})"]: decode(p, model, n, k), ours=True)
               for k in counts),
             Impl(f"constriction {peer_decoder} (Categorical)", peer_decode,
-                 ref=f"codelength {dname} ({label[counts[0]]})")
-            if constriction is not None else None], n, "iid")
+                 ref=f"codelength {dname} ({label[counts[-1]]})")
+            if constriction is not None else None,
+            Impl(ZLIB_HUFFMAN, lambda: zlib.decompress(zlib_stream, -15), ref=f"codelength {dname} ({label[counts[-1]]})")],
+            n, "iid")
         for impl, out in dec.items():
+            if impl == ZLIB_HUFFMAN:
+                assert out == data
+                continue
             assert np.array_equal(out, symbols if impl.startswith("constriction") else array), impl
     return source, model
+
+
+ZLIB_HUFFMAN = "zlib Huffman-only (level 9, memLevel 9)"
+
+#: issue 11's targets on the order-0 data: (label, (op, impl), (op, impl of the reference), least ratio)
+TARGETS = (
+    ("wide rANS decode / zlib Huffman-only decode", ("static ANS decode", "codelength rans_decode (32 states)"),
+     ("static ANS decode", ZLIB_HUFFMAN), 4.0),
+    ("wide rANS decode / 4-state rANS decode (the default before)", ("static ANS decode", "codelength rans_decode (32 states)"),
+     ("static ANS decode", "codelength rans_decode (4 states)"), 2.0),
+    ("wide rANS encode / 4-state rANS encode (the default before)", ("static ANS encode", "codelength rans_encode (32 states)"),
+     ("static ANS encode", "codelength rans_encode (4 states)"), 1.5),
+    ("range encode (4 streams) / constriction RangeEncoder", ("static range coder encode", "codelength range_encode (4 streams)"),
+     ("static range coder encode", "constriction RangeEncoder (Categorical)"), 1.5),
+    ("range encode (1 stream) / constriction RangeEncoder", ("static range coder encode", "codelength range_encode (1 stream)"),
+     ("static range coder encode", "constriction RangeEncoder (Categorical)"), 1.5),
+)
+
+
+def render_targets(suite: common.Suite) -> str:
+    """The targets' ratios within this run (CPU or wall medians as timed), met or not."""
+    rate = {(r["op"], r["impl"]): r["mbps"] for r in suite.speed if r["group"] == "arith vs constriction"}
+    rows = []
+    for label, ours, peer, least in TARGETS:
+        if ours in rate and peer in rate:
+            x = rate[ours] / rate[peer]
+            rows.append([label, f"{rate[ours]:.0f} / {rate[peer]:.0f}", f"{x:.2f}x", f">= {least:g}x",
+                         "met" if x >= least else "NOT met"])
+    return common.markdown_table(["target", "MB/s (ours / reference)", "ratio", "target", ""], rows)
+
+
+def per_call_us(fn, calls: int, repeats: int) -> float:
+    """Median CPU microseconds of one call, over ``repeats`` runs of ``calls`` calls."""
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        for _ in range(calls):
+            fn()
+        times.append((time.process_time() - start) / calls * 1e6)
+    return float(np.median(times))
+
+
+def small_inputs(corpus: Path, repeats: int, sizes=(100, 1024)) -> list[dict]:
+    """Fixed cost per call: CPU microseconds of compress/decompress of 100 B and 1 KiB of alice29.txt
+    (or i.i.d. bytes without the corpus) beside zlib -6 and zstd -3 (when installed); target: within 5x
+    zlib -6."""
+    path = corpus / "alice29.txt"
+    text = path.read_bytes() if path.is_file() else np.random.default_rng(0).integers(0, 64, 8192, np.uint8).tobytes()
+    zstandard = common.optional("zstandard")
+    rows = []
+    for size in sizes:
+        data = text[5000:5000 + size]
+        peers = [("zlib -6", lambda: zlib.compress(data, 6), zlib.decompress)]
+        if zstandard is not None:
+            zc, zd = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
+            peers.append(("zstd -3", lambda: zc.compress(data), zd.decompress))
+        for coder in ("range", "rans"):
+            peers.append((f"codelength {coder}", lambda coder=coder: codelength.compress(data, coder=coder),
+                          codelength.decompress))
+        for name, encode, decode in peers:
+            blob = encode()
+            assert decode(blob) == data, name
+            rows.append({"size": size, "impl": name, "encode_us": per_call_us(encode, 200, repeats),
+                         "decode_us": per_call_us(lambda: decode(blob), 200, repeats)})
+    return rows
+
+
+def render_small(rows: list[dict]) -> str:
+    base = {r["size"]: r for r in rows if r["impl"] == "zlib -6"}
+    table = [[f"{r['size']} B", r["impl"], f"{r['encode_us']:.1f}", f"{r['decode_us']:.1f}",
+              f"{r['encode_us'] / base[r['size']]['encode_us']:.1f}x / {r['decode_us'] / base[r['size']]['decode_us']:.1f}x"]
+             for r in rows]
+    return common.markdown_table(["input", "implementation", "encode µs/call", "decode µs/call",
+                                  "÷ zlib -6 (target <= 5x)"], table)
 
 
 def group_adaptive_order0(suite: common.Suite, source: common.Source, model: static_model.StaticModel) -> None:
@@ -299,7 +386,7 @@ def main(argv=None) -> dict:
     args = common.finish_args(parser, parser.parse_args(argv))
     args.peer_size = n = max(args.sizes)
     suite = common.Suite(args)
-    source, model = group_constriction(suite, range_streams=(1, 4), rans_states=(1, 2, 4))
+    source, model = group_constriction(suite, range_streams=(1, 4), rans_states=(1, 4, 32))
     group_adaptive_order0(suite, source, model)
     payloads = render_payloads(suite, source, model)
     slice_ = source.data[:args.twin_bytes]
@@ -310,7 +397,13 @@ def main(argv=None) -> dict:
     group_text_order2(suite, args.corpus, n)
     cross = cross_entropy_experiment(args.corpus)
 
+    small = small_inputs(args.corpus, max(3, args.repeats))
+
     print(common.render_speed(suite.speed))
+    print("\nTargets (issue 11), ratios within this run:\n")
+    print(render_targets(suite))
+    print("\nSmall inputs, CPU µs per call (medians):\n")
+    print(render_small(small))
     print()
     print(payloads)
     if corpus_rows:
@@ -326,7 +419,7 @@ def main(argv=None) -> dict:
                   f"{r['rans_payload_bits'] / 8:7.0f} B ({100 * (r['rans_payload_bits'] / r['nHpq_bits'] - 1):+.3f} %)")
     if suite.skipped:
         print("\nSkipped: " + "; ".join(suite.skipped))
-    report = {"args": vars(args), "sources": suite.sources, "speed": suite.speed, "corpus": corpus_rows,
+    report = {"args": vars(args), "sources": suite.sources, "speed": suite.speed, "corpus": corpus_rows, "small": small,
               "cross_entropy": cross, "skipped": suite.skipped}
     if args.json:
         common.write_json(args.json, report)

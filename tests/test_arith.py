@@ -864,3 +864,24 @@ def test_scale_search_kernel_refuses_what_it_cannot_hold():
             _model.choose_scale(*args)
         with pytest.raises(ValueError):
             ref_model.choose_scale(args[0].tolist(), *args[1:])
+
+
+def test_small_varint_reader_matches_the_vectorised_one(monkeypatch):
+    """Model sections of up to 64 numbers are read by a plain loop: same values, ends and refusals."""
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        k = int(rng.integers(1, 80))
+        raw = static_model._varints(rng.integers(0, 2 ** int(rng.integers(1, 35)), k))
+        if rng.random() < 0.4:
+            raw = bytearray(raw)
+            raw[int(rng.integers(0, len(raw)))] = int(rng.integers(0, 256))
+            raw = bytes(raw[:int(rng.integers(0, len(raw) + 1))])
+        results = []
+        for limit in (0, 10**9):
+            monkeypatch.setattr(static_model, "_SMALL_VARINTS", limit)
+            try:
+                values, end = static_model._read_varints(raw, 0, k)
+                results.append((values.tolist(), end))
+            except CorruptDataError:
+                results.append(None)
+        assert results[0] == results[1]

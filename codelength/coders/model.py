@@ -64,10 +64,30 @@ def _varints(values) -> bytes:
     return out.astype(np.uint8).tobytes()
 
 
+_SMALL_VARINTS = 64
+
+
 def _read_varints(buf: bytes, start: int, count: int) -> tuple[np.ndarray, int]:
     """Read ``count`` LEB128 values (at most 5 bytes each) from ``buf[start:]``; return them and the end."""
     if count == 0:
         return np.zeros(0, dtype=np.int64), start
+    if count <= _SMALL_VARINTS:               # a plain loop: the vectorised path costs ~15 us in set-up
+        values, pos, end = [], start, len(buf)
+        for _ in range(count):
+            value = shift = 0
+            while True:
+                if pos >= end:
+                    raise CorruptDataError("model section truncated")
+                byte = buf[pos]
+                pos += 1
+                value |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    break
+                shift += 7
+                if shift >= 35:
+                    raise CorruptDataError("model section holds an over-long number")
+            values.append(value)
+        return np.array(values, dtype=np.int64), pos
     data = np.frombuffer(buf, dtype=np.uint8, offset=start, count=min(len(buf) - start, 5 * count))
     ends = np.flatnonzero(data < 0x80)[:count]
     if ends.size < count:
@@ -265,11 +285,15 @@ class StaticModel:
     def from_data(cls, symbols, scale_bits: int | None = None, *, max_bits: int | None = None) -> "StaticModel":
         """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array);
         ``scale_bits`` defaults to :func:`choose_scale_bits` (with its ``max_bits``)."""
-        values, cnt = _histogram(_as_array(symbols))
+        a = _as_array(symbols)
+        values, cnt = _histogram(a)
         f = None
         if scale_bits is None:
-            if max_bits is not None:
-                max_bits = max(check_integer(max_bits, "max_bits"), (values.size - 1).bit_length(), 1)
+            # Tables sized to the input: totals above 4n (n symbols) are not tried; on corpus slices of
+            # 32 B..64 KiB this changed the choice in 17 % of cases, at 0.15 bit a case (cost + model).
+            cap = min(MAX_SCALE_BITS, max(15, (values.size - 1).bit_length() + 2), a.size.bit_length() + 2)
+            max_bits = cap if max_bits is None else min(check_integer(max_bits, "max_bits"), cap)
+            max_bits = max(max_bits, (values.size - 1).bit_length(), 1)
             scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), max_bits)
         if f is None:
             f = quantize_frequencies(cnt, scale_bits)
