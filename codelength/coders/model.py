@@ -485,9 +485,16 @@ class _Tables:
         # Checked here, check=False or not: the kernels divide by and index with freq[a], and a symbol
         # past the table or of frequency 0 corrupts memory (the by-rank path above stays in bounds).
         if a.size and not trusted:
-            largest = int(a.max())
-            if largest >= self.freq.size or np.any(self.freq[a] == 0):
-                zero = a[(a >= self.freq.size)] if largest >= self.freq.size else a[self.freq[a] == 0]
+            # one counting pass (the counting kernel) instead of gathering freq[a]: which symbols occur
+            if a.dtype.kind == "u" and a.dtype.itemsize <= 2:
+                present = np.flatnonzero(_dense_counts(a))
+                beyond = present[present >= self.freq.size]
+                zero = beyond if beyond.size else present[self.freq[present] == 0]
+            elif int(a.max()) >= self.freq.size:
+                zero = a[a >= self.freq.size]
+            else:
+                zero = a[self.freq[a] == 0]
+            if zero.size:
                 raise ValueError(f"symbol {int(zero[0])} has probability 0 in the model; give it a "
                                  "positive probability (StaticModel.from_probabilities(q, occurring=...))")
         if a.dtype.kind != "u" or a.dtype.itemsize > np.dtype(self.dtype).itemsize:
