@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 # cython: freethreading_compatible=True
-"""Kernels of the entropy-rate estimators (codelength.measures.rate): LZ78 parsing and longest previous factors.
+"""Kernels of the entropy-rate estimators (codelength.measures.rate): LZ78 parsing and longest previous non-overlapping factors.
 
 Twins in pure Python: codelength.reference.rate. Callers validate: ``data`` is a contiguous uint8 or int64
 array of non-negative symbols, ``sa`` its suffix array (a permutation of 0..n-1), n < 2**62.
@@ -8,7 +8,7 @@ array of non-negative symbols, ``sa`` its suffix array (a permutation of 0..n-1)
 Thread safety (the module is declared ``freethreading_compatible``): the functions keep no state between
 calls; every buffer they write is allocated by the call itself.
 """
-from libc.stdint cimport int64_t, uint64_t
+from libc.stdint cimport INT64_MAX, int64_t, uint64_t
 from libc.stdlib cimport free, malloc
 
 import numpy as np
@@ -97,27 +97,85 @@ def lz78_phrase_count(const symbol_t[::1] data, int64_t alphabet_size) -> int:
     return phrases + (1 if node != 0 else 0)
 
 
-def longest_previous_factor(const symbol_t[::1] data, const int64_t[::1] sa):
-    """LPF[i]: length of the longest prefix of data[i:] that also starts at some j < i (matches may overlap i).
+cdef inline Py_ssize_t _left_below(const int64_t* t, Py_ssize_t size, Py_ssize_t p, int64_t bound) noexcept nogil:
+    # the largest q <= p whose leaf is < bound (-1: none), in a min segment tree with leaves at t[size:]
+    cdef Py_ssize_t v = size + p
+    if t[v] < bound:
+        return p
+    while v > 1:
+        if (v & 1) and t[v - 1] < bound:
+            v -= 1
+            while v < size:
+                v = 2 * v + 1 if t[2 * v + 1] < bound else 2 * v
+            return v - size
+        v >>= 1
+    return -1
 
-    From the suffix array: Kasai's LCP array, then for each suffix the nearest suffix in sorted order on
-    either side with a smaller start (previous / next smaller value, one stack pass each way, carrying the
-    range minimum of the LCP array on the stack). O(n) time, 6 int64 arrays of n.
+
+cdef inline Py_ssize_t _right_below(const int64_t* t, Py_ssize_t size, Py_ssize_t p, int64_t bound) noexcept nogil:
+    # the smallest q >= p whose leaf is < bound (size: none)
+    cdef Py_ssize_t v = size + p
+    if t[v] < bound:
+        return p
+    while v > 1:
+        if not (v & 1) and t[v + 1] < bound:
+            v += 1
+            while v < size:
+                v = 2 * v if t[2 * v] < bound else 2 * v + 1
+            return v - size
+        v >>= 1
+    return size
+
+
+cdef inline int64_t _range_min(const int64_t* t, Py_ssize_t size, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    # min of the leaves lo..hi (inclusive)
+    cdef int64_t best = INT64_MAX
+    lo += size
+    hi += size + 1
+    while lo < hi:
+        if lo & 1:
+            if t[lo] < best:
+                best = t[lo]
+            lo += 1
+        if hi & 1:
+            hi -= 1
+            if t[hi] < best:
+                best = t[hi]
+        lo >>= 1
+        hi >>= 1
+    return best
+
+
+def longest_previous_nonoverlapping_factor(const symbol_t[::1] data, const int64_t[::1] sa):
+    """LPnF[i]: the longest l such that data[i:i+l] == data[j:j+l] for some j with j + l <= i.
+
+    The match lies inside the past data[:i] (it may not run on past position i): the match length of
+    Kontoyiannis et al. (1998), whose Λ_i = LPnF[i] + 1 is the shortest string starting at i that does not
+    appear as a contiguous substring of the past. From the suffix array and Kasai's LCP array: since
+    LPnF[i] >= LPnF[i - 1] - 1, each i starts from there and tries one longer at a time (2n tries in all);
+    a try of length L asks whether some suffix in the suffix-array interval of the suffixes sharing L
+    symbols with data[i:] starts at j <= i - L: the interval's ends from a min segment tree of the LCP
+    array, the smallest start in it from one of the suffix array. O(n log n) time; memory: 2 int64
+    arrays of n and 2 trees of 2 * 2**ceil(log2(n + 1)) int64.
     """
-    cdef Py_ssize_t n = data.shape[0], i, r, h, top, j
-    cdef int64_t cur
+    cdef Py_ssize_t n = data.shape[0], i, r, h, j, size, v, lo, hi
+    cdef int64_t l
     out = np.zeros(n, dtype=np.int64)
     if n == 0:
         return out
+    size = 1
+    while size < n + 1:
+        size <<= 1
     rank_a = np.empty(n, dtype=np.int64)
-    lcp_a = np.zeros(n, dtype=np.int64)
-    stack_a = np.empty(n, dtype=np.int64)
-    link_a = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] lpf = out, rank = rank_a, lcp = lcp_a, stack = stack_a, link = link_a
+    lcp_tree = np.zeros(2 * size, dtype=np.int64)
+    sa_tree = np.full(2 * size, INT64_MAX, dtype=np.int64)
+    cdef int64_t[::1] lpf = out, rank = rank_a, lt = lcp_tree, st = sa_tree
+    cdef int64_t* lcp = &lt[size]
     with nogil:
         for r in range(n):
             rank[sa[r]] = r
-        # Kasai: lcp[r] = lcp(sa[r - 1], sa[r])
+            st[size + r] = sa[r]
+        # Kasai: lcp[r] = lcp(sa[r - 1], sa[r]); lcp[0] and the leaves past n stay 0 (interval ends)
         h = 0
         for i in range(n):
             r = rank[i]
@@ -130,31 +188,20 @@ def longest_previous_factor(const symbol_t[::1] data, const int64_t[::1] sa):
                     h -= 1
             else:
                 h = 0
-        # previous smaller start (to the left in sorted order)
-        top = -1
-        for r in range(n):
-            cur = lcp[r] if r > 0 else 0
-            while top >= 0 and sa[stack[top]] > sa[r]:
-                top -= 1
-                if top >= 0 and link[top] < cur:
-                    cur = link[top]
-            if top >= 0:
-                lpf[sa[r]] = cur
-                link[top] = cur
-            top += 1
-            stack[top] = r
-        # next smaller start (to the right)
-        top = -1
-        for r in range(n - 1, -1, -1):
-            cur = lcp[r + 1] if r + 1 < n else 0
-            while top >= 0 and sa[stack[top]] > sa[r]:
-                top -= 1
-                if top >= 0 and link[top] < cur:
-                    cur = link[top]
-            if top >= 0:
-                if cur > lpf[sa[r]]:
-                    lpf[sa[r]] = cur
-                link[top] = cur
-            top += 1
-            stack[top] = r
+        for v in range(size - 1, 0, -1):
+            lt[v] = lt[2 * v] if lt[2 * v] < lt[2 * v + 1] else lt[2 * v + 1]
+            st[v] = st[2 * v] if st[2 * v] < st[2 * v + 1] else st[2 * v + 1]
+        l = 0
+        for i in range(n):
+            if l > 0:
+                l -= 1
+            r = rank[i]
+            while l + 1 <= i:
+                # suffixes sharing l + 1 symbols with data[i:]: ranks lo..hi
+                lo = _left_below(&lt[0], size, r, l + 1)
+                hi = _right_below(&lt[0], size, r + 1, l + 1) - 1
+                if _range_min(&st[0], size, lo, hi) > i - (l + 1):
+                    break
+                l += 1
+            lpf[i] = l
     return out

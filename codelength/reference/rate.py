@@ -1,7 +1,7 @@
 """Pure-Python twins of the entropy-rate kernels (codelength.measures._rate), with the same results.
 
-Same algorithms step by step (a dict for the LZ78 trie; Kasai's LCP and the two stack passes for the
-longest previous factors), on lists; for tests on small inputs.
+Same algorithms step by step (a dict for the LZ78 trie; Kasai's LCP and the segment-tree search for the
+longest previous non-overlapping factors), on lists; for tests on small inputs.
 """
 from __future__ import annotations
 
@@ -23,10 +23,65 @@ def lz78_phrase_count(data, alphabet_size=None) -> int:
     return phrases + (1 if node != 0 else 0)
 
 
-def longest_previous_factor(data, sa) -> list:
-    """LPF[i] = longest l with data[i:i+l] == data[j:j+l] for some j < i (from the suffix array ``sa``)."""
+def _min_tree(leaves, size, fill):
+    tree = [fill] * (2 * size)
+    tree[size:size + len(leaves)] = leaves
+    for v in range(size - 1, 0, -1):
+        tree[v] = min(tree[2 * v], tree[2 * v + 1])
+    return tree
+
+
+def _left_below(tree, size, p, bound):
+    v = size + p
+    if tree[v] < bound:
+        return p
+    while v > 1:
+        if v & 1 and tree[v - 1] < bound:
+            v -= 1
+            while v < size:
+                v = 2 * v + 1 if tree[2 * v + 1] < bound else 2 * v
+            return v - size
+        v >>= 1
+    return -1
+
+
+def _right_below(tree, size, p, bound):
+    v = size + p
+    if tree[v] < bound:
+        return p
+    while v > 1:
+        if not v & 1 and tree[v + 1] < bound:
+            v += 1
+            while v < size:
+                v = 2 * v if tree[2 * v] < bound else 2 * v + 1
+            return v - size
+        v >>= 1
+    return size
+
+
+def _range_min(tree, size, lo, hi):
+    best = float("inf")
+    lo, hi = lo + size, hi + size + 1
+    while lo < hi:
+        if lo & 1:
+            best = min(best, tree[lo])
+            lo += 1
+        if hi & 1:
+            hi -= 1
+            best = min(best, tree[hi])
+        lo >>= 1
+        hi >>= 1
+    return best
+
+
+def longest_previous_nonoverlapping_factor(data, sa) -> list:
+    """LPnF[i] = longest l with data[i:i+l] == data[j:j+l] for some j, j + l <= i (the match inside the
+    past), from the suffix array ``sa``: Kasai's LCP, then from LPnF[i - 1] - 1 one longer at a time,
+    asking min segment trees for the suffix-array interval and its smallest start."""
     data, sa = [int(v) for v in data], [int(v) for v in sa]
     n = len(data)
+    if n == 0:
+        return []
     rank = [0] * n
     for r, i in enumerate(sa):
         rank[i] = r
@@ -43,23 +98,22 @@ def longest_previous_factor(data, sa) -> list:
                 h -= 1
         else:
             h = 0
-    lpf = [0] * n
-    for order, neighbour_lcp in ((range(n), lambda r: lcp[r] if r > 0 else 0),
-                                 (range(n - 1, -1, -1), lambda r: lcp[r + 1] if r + 1 < n else 0)):
-        stack, link = [], []
-        for r in order:
-            cur = neighbour_lcp(r)
-            while stack and sa[stack[-1]] > sa[r]:
-                stack.pop()
-                link.pop()
-                if stack and link[-1] < cur:
-                    cur = link[-1]
-            if stack:
-                lpf[sa[r]] = max(lpf[sa[r]], cur)
-                link[-1] = cur
-            stack.append(r)
-            link.append(0)
-    return lpf
+    size = 1
+    while size < n + 1:
+        size <<= 1
+    lcp_tree, sa_tree = _min_tree(lcp, size, 0), _min_tree(sa, size, float("inf"))
+    out, length = [0] * n, 0
+    for i in range(n):
+        length = max(length - 1, 0)
+        r = rank[i]
+        while length + 1 <= i:
+            lo = _left_below(lcp_tree, size, r, length + 1)
+            hi = _right_below(lcp_tree, size, r + 1, length + 1) - 1
+            if _range_min(sa_tree, size, lo, hi) > i - (length + 1):
+                break
+            length += 1
+        out[i] = length
+    return out
 
 
 def suffix_array(data) -> list:
