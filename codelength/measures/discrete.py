@@ -16,23 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..stats import _kernels
-from ..stats.counting import _alphabet_size, as_symbols, counts, joint_counts
+from ..stats.counting import _alphabet_size, as_symbols, counts, joint_counts, log_base  # noqa: F401 (re-exported)
 
 #: How far from 1 a probability vector's sum may be before it is refused.
 SUM_TOLERANCE = 1e-6
 _INT64_MAX = int(np.iinfo(np.int64).max)
-
-
-def log_base(base) -> float:
-    """Natural log of the logarithm base (``None`` means 2: bits)."""
-    if base is None:
-        return math.log(2.0)
-    if isinstance(base, bool) or not isinstance(base, (int, float, np.integer, np.floating)):
-        raise TypeError(f"base must be a number, got {type(base).__name__}")
-    if not (base > 1 and math.isfinite(base)):
-        # a base in (0, 1) would make every entropy negative and every divergence <= 0
-        raise ValueError(f"base must be finite and greater than 1, got {base}")
-    return math.log(base)
 
 
 def real_array(value, name: str) -> np.ndarray:

@@ -24,8 +24,7 @@ import weakref
 import numpy as np
 
 from . import _kernels, _ngram
-from .counting import DEFAULT_CHUNK_SIZE, _byte_source, check_integer, read_chunks
-from ..measures.discrete import log_base
+from .counting import DEFAULT_CHUNK_SIZE, _byte_source, check_integer, log_base, read_chunks
 
 #: Largest context order supported (n-grams of up to 8 bytes pack into 64-bit keys).
 MAX_ORDER = 7

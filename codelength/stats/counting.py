@@ -7,6 +7,7 @@ different alphabet sizes). This module validates and shapes input; the loops run
 """
 from __future__ import annotations
 
+import math
 import mmap
 import operator
 import os
@@ -43,6 +44,19 @@ def check_integer(value, name: str) -> int:
         return operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+
+
+def log_base(base) -> float:
+    """Natural log of the logarithm base (``None`` means 2: bits). Lives here, in the bottom room, so
+    that both ``stats`` (H_k) and ``measures`` take the ``base=`` argument from below."""
+    if base is None:
+        return math.log(2.0)
+    if isinstance(base, bool) or not isinstance(base, (int, float, np.integer, np.floating)):
+        raise TypeError(f"base must be a number, got {type(base).__name__}")
+    if not (base > 1 and math.isfinite(base)):
+        # a base in (0, 1) would make every entropy negative and every divergence <= 0
+        raise ValueError(f"base must be finite and greater than 1, got {base}")
+    return math.log(base)
 
 
 def as_symbols(data) -> tuple[np.ndarray, bool]:
