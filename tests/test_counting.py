@@ -350,7 +350,14 @@ def test_chunk_size_must_be_an_integer(chunk_size):
         codelength.file_context_entropies(__file__, 1, chunk_size=chunk_size)
 
 
-def test_a_bound_no_table_can_pass_is_dropped():
-    # 2**24 possible 3-grams: a bound of 2**24 - 1 (the default) never stops order 2
-    assert codelength._kernels.NgramCounter(3, (1 << 24) - 1).max_distinct == 0
-    assert codelength._kernels.NgramCounter(4, (1 << 24) - 1).max_distinct == (1 << 24) - 1
+def test_the_ngram_counter_has_no_distinct_bound_any_more():
+    # the "not counted" path is gone: no max_distinct argument, no overflowed flag, and a table grown
+    # far past the old default bound's first steps still counts every n-gram
+    with pytest.raises(TypeError):
+        codelength._kernels.NgramCounter(4, (1 << 24) - 1)
+    counter = codelength._kernels.NgramCounter(4)
+    assert not hasattr(counter, "overflowed") and not hasattr(counter, "max_distinct")
+    data = np.random.default_rng(3).integers(0, 256, 300_000, dtype=np.uint8)
+    counter.update(data)
+    keys, counts = counter.result()
+    assert counter.distinct == keys.size and int(counts.sum()) == data.size - 3

@@ -26,11 +26,11 @@ def bits_per_byte(data: bytes) -> dict[str, float]:
 
 
 def trigram_entropy(pieces: list[bytes]) -> float:
-    counter = _kernels.NgramCounter(3, max_distinct=1 << 20)
+    counter = _kernels.NgramCounter(3)
     for piece in pieces:
         counter.update(piece)
     n: int = counter.n
-    assert n == 3 and not counter.overflowed
+    assert n == 3 and counter.distinct > 0
     nats: float = counter.conditional_entropy()
     return nats / float(np.log(2))
 

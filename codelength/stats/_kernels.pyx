@@ -229,16 +229,16 @@ cdef inline Py_ssize_t _probe_add(Slot* slots, Py_ssize_t wrap, int shift, uint6
 
 
 cdef class NgramCounter:
-    """NgramCounter(n, max_distinct=0)\n--\n\nCounts of the n-grams (n = 1..8) of a byte stream fed in pieces.
+    """NgramCounter(n)\n--\n\nCounts of the n-grams (n = 1..8) of a byte stream fed in pieces.
 
     Keys pack the n bytes big-endian into a uint64 (first byte highest), so the context of an n-gram
     is ``key >> 8`` and sorting keys groups n-grams by context. n <= 2 uses a dense table; larger n an
     open-addressing hash table whose memory grows with the number of distinct n-grams, not the input.
     The last n - 1 bytes of each piece are carried over, so pieces count exactly as their concatenation.
+    Every n-gram is counted: there is no distinct-n-gram bound (for inputs whose distinct n-grams do not
+    fit in memory, codelength.stats.context.ContextStatistics sorts and spills runs instead).
     """
     cdef readonly int n
-    cdef readonly Py_ssize_t max_distinct   # 0: no limit
-    cdef readonly bint overflowed           # more distinct n-grams than max_distinct: counting stopped
     cdef uint64_t mask
     cdef uint64_t window      # the last bytes seen, packed like a key
     cdef int64_t filled       # bytes seen so far (saturates at n)
@@ -249,15 +249,10 @@ cdef class NgramCounter:
     cdef int shift
     cdef cython.pymutex lock   # held by every method: _grow frees the table another call could be reading
 
-    def __cinit__(self, int n, Py_ssize_t max_distinct=0):
+    def __cinit__(self, int n):
         if n < 1 or n > 8:
             raise ValueError("n-gram length must be between 1 and 8")
-        if max_distinct < 0:
-            raise ValueError("max_distinct must be non-negative (0: no limit)")
         self.n = n
-        # a bound at or above the number of possible n-grams can never be passed: drop it
-        self.max_distinct = 0 if n < 8 and (<int64_t>1 << (8 * n)) <= max_distinct + 1 else max_distinct
-        self.overflowed = False
         self.mask = 0xFFFFFFFFFFFFFFFF if n == 8 else ((<uint64_t>1 << (8 * n)) - 1)
         self.window = 0
         self.filled = 0
@@ -281,15 +276,6 @@ cdef class NgramCounter:
         while (<Py_ssize_t>1 << (64 - self.shift)) < capacity:
             self.shift -= 1
         return 0
-
-    cdef bint _past_bound(self):
-        """Past ``max_distinct``: drop the table (the estimate is no longer possible) and say so."""
-        if self.max_distinct and self.used > self.max_distinct:
-            self.overflowed = True
-            free(self.slots)
-            self.slots = NULL
-            self.capacity = 0
-        return self.overflowed
 
     cdef int _grow(self) except -1:
         cdef Slot* old = self.slots
@@ -321,8 +307,6 @@ cdef class NgramCounter:
         cdef Py_ssize_t wrap, added, j
         cdef uint64_t ahead
         cdef int shift
-        if self.overflowed:
-            return 0
         if n <= 2:
             dense = self.dense
             with nogil:
@@ -334,13 +318,9 @@ cdef class NgramCounter:
         else:
             while i < total:
                 # grow before a stretch that could fill the table past half full
-                if self._past_bound():
-                    return 0
                 if self.used * 2 >= self.capacity:
                     self._grow()
                 end = i + (self.capacity // 2 - self.used)
-                if self.max_distinct and end > i + (self.max_distinct + 1 - self.used):
-                    end = i + (self.max_distinct + 1 - self.used)
                 if end > total:
                     end = total
                 slots = self.slots
@@ -366,7 +346,6 @@ cdef class NgramCounter:
                             added += _probe_add(slots, wrap, shift, w, 1)
                         i += 1
                 self.used += added
-            self._past_bound()
         self.window = w
         self.filled = filled if filled < n else n
         return 0
@@ -386,7 +365,6 @@ cdef class NgramCounter:
         """H(last byte | the bytes before it) in nats, without sorting: (c/N) log(c_ctx / c) summed.
 
         Context totals c_ctx (sums over the last byte, key >> 8) are gathered in a second hash table.
-        NaN when the counter overflowed its ``max_distinct`` bound.
         """
         with self.lock:
             return self._conditional_entropy()
@@ -398,8 +376,6 @@ cdef class NgramCounter:
         cdef double s = 0.0, comp = 0.0, term
         cdef Slot* ctx
         cdef uint64_t key
-        if self.overflowed:
-            return float("nan")
         if self.n <= 2:
             keys, counts = self._result()
             return conditional_entropy_of_sorted(keys, counts) if counts.size else 0.0
@@ -442,9 +418,6 @@ cdef class NgramCounter:
 
     cdef object _result(self):
         cdef Py_ssize_t i, j = 0
-        if self.overflowed:
-            raise ValueError(f"more than {self.max_distinct} distinct {self.n}-grams: counting stopped at the "
-                             "memory bound (raise max_distinct)")
         if self.n <= 2:
             nonzero = np.flatnonzero(self.dense)
             return nonzero.astype(np.uint64), np.asarray(self.dense)[nonzero].copy()
