@@ -324,36 +324,103 @@ def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
 
 
 class _ChunkLane(Lane):
-    """One of this library's coders run on consecutive chunks of at most ``coder_limit`` bytes.
+    """One of this library's coders writing one v2 stream (:class:`codelength.io.stream.Compressor`,
+    blocks of :data:`~codelength.io.stream.DEFAULT_BLOCK_SIZE`) of the whole input, fed the chunks of at
+    most ``coder_limit`` bytes the reader cuts, one block at a time.
 
-    The coders need their input in memory; the chunks (cut once, by the reader, and shared by every
-    coder lane) bound the memory whatever the input's size. Chunk sizes add up; an input that fits in
-    one chunk is coded whole.
+    The size is that stream's length: the size of the ``.clen`` file ``codelength compress`` writes with
+    this coder (the same bytes as :func:`codelength.compress` of the whole input). A
+    :class:`~codelength.io.stream.Decompressor` decodes the output as it comes and checks it against the
+    input, so memory is a few blocks per lane plus the chunk being fed, whatever the input size.
     """
 
     def __init__(self, name: str, order: int, limit: int, work):
         super().__init__(name, work=work)
         self.order, self.limit = order, limit
         self.chunks = 0
-        self.total = 0
+        self.fed = 0       # input bytes
+        self.total = 0     # stream bytes
+        self.block_size = 1
         self.seconds = 0.0
         self.failed: CoderSize | None = None
+        self._compressor = self._decompressor = None
+        self._pending = bytearray()   # input fed whose decoded copy has not come back yet
+
+    def _fail(self, status: str, note: str) -> None:
+        self.failed = CoderSize(self.name, "codelength", _coder_options(self.name, self.order)[1], status,
+                                verified=False if status == "error" else None, seconds=self.seconds, note=note)
+
+    def _start(self) -> bool:
+        from ..io.stream import DEFAULT_BLOCK_SIZE, Compressor, Decompressor
+        options, _ = _coder_options(self.name, self.order)
+        try:
+            self._compressor = Compressor(self.name, block_size=DEFAULT_BLOCK_SIZE, **options)
+        except ImportError as exc:
+            self._fail("unavailable", f"not in this build ({exc})")
+            return False
+        self._decompressor = Decompressor()
+        self.block_size = DEFAULT_BLOCK_SIZE
+        return True
+
+    def _check(self, out: bytes) -> None:
+        """Count ``out`` and decode it; the decoded bytes must be the next bytes of the input."""
+        self.total += len(out)
+        if not out:
+            return
+        try:
+            decoded = self._decompressor.decompress(out)
+        except Exception as exc:
+            raise _LaneFailure(f"decoding failed: {type(exc).__name__}: {exc}") from None
+        if decoded:
+            if decoded != self._pending[:len(decoded)]:
+                raise _LaneFailure(f"decoded data differs from the input ({self.total:,} bytes written)")
+            del self._pending[:len(decoded)]
+
+    def _run(self, step) -> None:
+        if self.failed is not None:
+            return
+        t = time.perf_counter()
+        try:
+            step()
+        except _LaneFailure as exc:
+            self._fail("error", str(exc))
+        except Exception as exc:  # a coder failure is reported, the other numbers still stand
+            self._fail("error", f"{type(exc).__name__}: {exc}")
+        self.seconds += time.perf_counter() - t
+
+    @property
+    def blocks(self) -> int:
+        """Blocks in the stream."""
+        return -(-self.fed // self.block_size)
 
     def feed(self, chunk) -> None:
         self.chunks += 1
-        if self.failed is not None:
+        self.fed += len(chunk)
+        if self._compressor is None and self.failed is None and not self._start():
             return
-        result = _run_library_coder(self.name, chunk, len(chunk), self.order)
-        if result.status == "ok":
-            self.total += result.size_bytes
-            self.seconds += result.seconds or 0.0
-        else:
-            if self.chunks > 1 and result.status == "error":
-                result.note = f"chunk {self.chunks}: {result.note}"
-            self.failed = result
+
+        def step():
+            view = memoryview(chunk)
+            for lo in range(0, len(view), self.block_size):
+                piece = view[lo:lo + self.block_size]
+                self._pending += piece
+                self._check(self._compressor.compress(piece))
+        self._run(step)
 
     def finish(self):
+        if self._compressor is None and self.failed is None and not self._start():
+            return self
+
+        def step():
+            self._check(self._compressor.flush())
+            if not self._decompressor.eof or self._pending:
+                raise _LaneFailure(f"the stream decoded to {len(self._pending):,} bytes too few")
+        self._run(step)
         return self
+
+
+class _LaneFailure(Exception):
+    """A coder lane's output did not decode back to its input (internal)."""
 
 
 class _SampleLane(Lane):
@@ -522,9 +589,11 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
     profile : bool
         Also keep the per-block entropies, jumps and high-entropy regions (``Report.profile``).
     coder_limit : int
-        Largest piece (bytes) the library's coders run on at once: they need their input in memory. A
-        larger input is coded as independent chunks of this size (``coders_mode == "chunked"``, and each
-        coder's note says so); zlib, bz2 and lzma are always fed the whole input as a stream.
+        Largest piece (bytes) handed to the library's coders at once. Each writes one v2 stream of the
+        whole input (1 MiB blocks, :class:`codelength.io.stream.Compressor`) whatever the limit, so its
+        size is the ``.clen`` size of ``codelength compress``; a larger input goes in several pieces
+        (``coders_mode == "chunked"``, and each coder's note says so). zlib, bz2 and lzma are always
+        fed the whole input as a stream.
     library_coders : sequence of str
         Which of the library's coders to run (:data:`LIBRARY_CODERS`).
     stdlib_coders : sequence of str
@@ -566,8 +635,9 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
 
     Notes
     -----
-    Memory: ``memory`` for the statistics, about ``3 * coder_limit`` for the library's coders (the
-    chunk being cut, the chunk being coded and its decoded copy, per running coder), a few queued
+    Memory: ``memory`` for the statistics, up to 2 + QUEUE_DEPTH pieces of ``coder_limit`` for the
+    library's coders (the piece being cut and those queued, shared by every coder) plus a few 1 MiB
+    blocks per coder (the stream's block, its record and its decoded copy), a few queued
     pieces of 4 MiB per row, and the standard-library compressors' own state (lzma: about 100 MiB).
 
     Examples
@@ -680,7 +750,9 @@ def _coder_row(coder_name: str, family: str, lane: Lane, error, n: int, order: i
         return _sized(CoderSize(coder_name, family, setting, "ok", seconds=lane.seconds), lane.out, n)
     if lane.failed is not None:
         return lane.failed
-    note = "" if chunks <= 1 else f"coded as {chunks} independent chunks of at most {_human(limit)} (--coder-limit)"
+    note = "" if chunks <= 1 else (f"one v2 stream of {lane.blocks:,} block{'s' if lane.blocks != 1 else ''} of {_human(lane.block_size)} (the "
+                                   f"size of codelength compress), fed in {chunks} pieces of at most "
+                                   f"{_human(limit)} (--coder-limit)")
     return _sized(CoderSize(coder_name, family, setting, "ok", verified=True, seconds=lane.seconds, note=note),
                   lane.total, n)
 
