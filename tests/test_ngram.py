@@ -147,6 +147,59 @@ def test_prefix_scanner_matches_twin(n, draw):
         _ngram.PrefixScanner(n, [t + 1 for t in totals]).finish() if any(totals) else _ngram.PrefixScanner(n, [-1] * n)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 2), st.binary(max_size=3000), st.binary(max_size=2))
+def test_prefix_scanner_feed_dense_matches_feed_and_twin(n, data, tail):
+    table = np.zeros(256 ** n, dtype=np.int64)
+    if len(data) >= n:
+        _ngram.dense_counts_into(np.frombuffer(data, dtype=np.uint8), n, 0, 0, table)
+    tail = tail[:n - 1]
+    partial = sorted((int.from_bytes(tail[j:], "big") << (8 * (n - len(tail) + j)), len(tail) - j)
+                     for j in range(len(tail)))
+    totals = [int(table.sum()) + sum(1 for _, length in partial if length > k) for k in range(n)]
+    dense, sparse, oracle = (_ngram.PrefixScanner(n, totals), _ngram.PrefixScanner(n, totals),
+                             twin.PrefixScanner(n, totals))
+    for scanner in (dense, sparse, oracle):
+        for key, length in partial:
+            scanner.add_partial(key, length)
+    keys = np.flatnonzero(table)
+    dense.feed_dense(table)
+    sparse.feed(keys.astype(np.uint64), table[keys])
+    oracle.feed_dense(table.tolist())
+    got, want, t = dense.finish(), sparse.finish(), oracle.finish()
+    assert got == want  # the same bits
+    assert got[1:] == t[1:] and got[0] == pytest.approx(t[0], rel=1e-12, abs=1e-12)
+    with pytest.raises(ValueError, match="dense"):
+        _ngram.PrefixScanner(n, totals).feed_dense(table[:-1])
+
+
+def test_the_dense_3gram_table_comes_late_and_changes_no_bit(monkeypatch):
+    import codelength.stats.context as context
+    data = mixed_bytes(3 << 20, seed=4)
+    whole = ContextStatistics(2)
+    whole.update(data)  # 3 MiB < DENSE_AFTER: sorted keys, no table
+    assert whole._dense is None
+    never = ContextStatistics(2, memory=256 << 20)
+    monkeypatch.setattr(context, "DENSE_AFTER", 1 << 62)
+    for lo in range(0, len(data), 1 << 20):
+        never.update(data[lo:lo + (1 << 20)])
+    assert never._dense is None
+    # the switch after 1.5 MiB, with runs in memory and on disk by then (a tiny key buffer)
+    monkeypatch.setattr(context, "DENSE_AFTER", 3 << 19)
+    monkeypatch.setattr(ContextStatistics, "_buffer_keys", property(lambda self: 100_000))
+    monkeypatch.setattr(ContextStatistics, "_bound_memory", lambda self: self._spill(self._runs[:2])
+                        if len(self._runs) > 3 else None)
+    late = ContextStatistics(2, memory=256 << 20)
+    seen_disk = False
+    for lo in range(0, len(data), 1 << 19):
+        late.update(data[lo:lo + (1 << 19)])
+        seen_disk = seen_disk or late.spilled_runs > 0
+    assert seen_disk and late._dense is not None and late._runs == []
+    assert late.entropies().tolist() == never.entropies().tolist()
+    assert late.distinct_ngrams().tolist() == never.distinct_ngrams().tolist()
+    assert whole.entropies().tolist() == never.entropies().tolist()
+
+
 def test_prefix_scanner_refuses_an_unsorted_stream():
     keys = np.array([(a << 8) | b for b in range(256) for a in (1, 2)] + [1 << 8], dtype=np.uint64)
     scanner = _ngram.PrefixScanner(2, [keys.size, keys.size])

@@ -142,6 +142,14 @@ class PrefixScanner:
         for i in range(m):
             self.items.append((int(keys[i]), self.n, 1 if counts is None else int(counts[i])))
 
+    def feed_dense(self, table):
+        """The non-zero entries of a dense table of counts (index = key), in index order."""
+        if self.n > 3 or len(table) != 256 ** self.n:
+            raise ValueError("a dense table has 256**n entries, n <= 3")
+        for key, count in enumerate(table):
+            if count:
+                self.items.append((key, self.n, int(count)))
+
     def finish(self):
         grams = [dict() for _ in range(self.n + 1)]  # grams[m][prefix] = count
         for key, length, count in self.items + [(k, L, 1) for k, L in self.partial]:

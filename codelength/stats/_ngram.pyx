@@ -407,6 +407,23 @@ cdef class PrefixScanner:
                         self._pending_upto(keys[i])
                     self._add(keys[i], nb, 1)
 
+    def feed_dense(self, const int64_t[::1] table):
+        """Take a whole dense table of n-gram counts (``table[key]``, 256**n entries, n <= 3) as the
+        sorted stream: its non-zero entries in index order, the same stream as their keys and counts
+        given to :meth:`feed` (so the same bits), without gathering them first."""
+        cdef Py_ssize_t i, size = table.shape[0]
+        cdef int nb = self.n
+        if self.finished:
+            raise ValueError("the scanner has finished")
+        if nb > 3 or size != (<Py_ssize_t>1 << (8 * nb)):
+            raise ValueError("a dense table has 256**n entries, n <= 3")
+        with nogil:
+            for i in range(size):
+                if table[i]:
+                    if self.ipend < self.npend:
+                        self._pending_upto(<uint64_t>i)
+                    self._add(<uint64_t>i, nb, table[i])
+
     def finish(self):
         """Close everything; returns ``(nats, totals, distinct)``: for k = 0..n-1, H_k in nats (the sum
         of (c/N_k) log(C/c)), the number of (k+1)-grams counted (equal to ``totals`` given when the stream
