@@ -336,7 +336,8 @@ def test_slow_coders_run_on_evenly_spaced_samples_of_large_inputs(monkeypatch):
     data = _data(400_000)
     report = analyze(data, order=1, library_coders=["huffman"], stdlib_coders=["zlib", "lzma"])
     lzma_row, zlib_row = report.coder("lzma"), report.coder("zlib")
-    assert lzma_row.sampled and not zlib_row.sampled and report.coder("huffman").sampled is False
+    # zlib and bz2 at level 9 are below 10 MB/s too (9.4 and 6.1 measured): sampled; huffman is not
+    assert lzma_row.sampled and zlib_row.sampled and report.coder("huffman").sampled is False
     assert lzma_row.spread_bytes is not None and lzma_row.spread_bytes >= 0
     assert "estimated from 32 evenly spaced blocks" in lzma_row.note and "standard error" in lzma_row.note
     # blocks are coded on their own, so the estimate is within reach of the real size
@@ -357,3 +358,25 @@ def test_a_failing_coder_is_a_row_not_a_crash(monkeypatch):
     report = analyze(_data(5000), order=1, library_coders=["huffman"], stdlib_coders=["zlib"])
     assert report.coder("zlib").status == "error" and "boom" in report.coder("zlib").note
     assert report.coder("huffman").status == "ok"
+
+
+def test_the_sampler_takes_one_block_in_the_middle_of_each_stratum():
+    from codelength.app.report import _Sampler
+
+    class Runner:
+        def __init__(self):
+            self.items = []
+
+        def feed_all(self, item, names):
+            self.items.append((item, tuple(names)))
+
+    data = random.Random(3).randbytes(10_000)
+    runner = Runner()
+    sampler = _Sampler(runner, ["lzma"], len(data), count=4, block=100)
+    pos = 0
+    for size in (1, 2499, 3, 1300, 97, 6000, 100):  # pieces that cut blocks anywhere
+        sampler.add(data[pos:pos + size])
+        pos += size
+    starts = [i * 2500 + 1200 for i in range(4)]
+    assert runner.items == [(data[s:s + 100], ("lzma",)) for s in starts]
+

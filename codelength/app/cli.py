@@ -537,13 +537,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_threads, default=2, metavar="N",
                    help="rows computed at once: statistics and coders run side by side (default 2)")
     p.add_argument("--no-sampling", action="store_true",
-                   help="run slow coders (lzma, adaptive) on all of a large input instead of on evenly "
-                        "spaced sample blocks")
+                   help="run slow coders (zlib, bz2, lzma, adaptive, cm) on all of a large input instead of "
+                        "on evenly spaced sample blocks")
     p.add_argument("--block-size", type=_size, default=None, metavar="N",
                    help="block size of the block entropy, and include the block profile (default block: 64K)")
     p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
-                   help="largest piece this library's coders run on at once, as they need it in memory; "
-                        "larger inputs are coded in chunks of N bytes (default 64M)")
+                   help="largest piece handed to this library's coders at once; each writes one v2 "
+                        "stream of the whole input whatever N (default 64M)")
     p.add_argument("-b", "--bits", action="store_true",
                    help="randomness figures over bits, not bytes (as ent -b)")
     p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",
