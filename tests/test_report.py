@@ -380,3 +380,13 @@ def test_the_sampler_takes_one_block_in_the_middle_of_each_stratum():
     starts = [i * 2500 + 1200 for i in range(4)]
     assert runner.items == [(data[s:s + 100], ("lzma",)) for s in starts]
 
+
+
+def test_wrapping_never_puts_a_percent_sign_at_the_start_of_a_line():
+    # "21.7 %." broke before "%" (no word boundary between "%" and "."), and a console block then read
+    # the "%" as a shell prompt
+    from codelength.app.report import wrap_words
+    for width in range(30, 60):
+        text = wrap_words("The best real compressor here, cm (context mixing), reduced it by 21.7 %. And 3 %, "
+                          "then 4.5 bits/byte.", width=width)
+        assert all(not line.lstrip().startswith(("%", "bits/byte")) for line in text.splitlines()), text

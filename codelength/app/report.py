@@ -904,7 +904,8 @@ def wrap_words(text: str, indent: str = "  ", width: int = 100) -> str:
     import re
     import textwrap
     glue = "\x00"
-    text = re.sub(r"(\d) (%|bits/byte|bytes)\b", lambda m: m.group(1) + glue + m.group(2), text)
+    # no \b after "%": "21.7 %." must hold together too (there is no word boundary between "%" and ".")
+    text = re.sub(r"(\d) (%|bits/byte\b|bytes\b)", lambda m: m.group(1) + glue + m.group(2), text)
     text = re.sub(r"\b(H\w*) = ", lambda m: m.group(1) + glue + "=" + glue, text)
     text = re.sub(r"\((\w+) (\d+)", lambda m: "(" + m.group(1) + glue + m.group(2), text)
     filled = textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
