@@ -333,6 +333,12 @@ cdef class PrefixScanner:
         cdef int i
         cdef int64_t c, big = self.group_total[g]
         cdef double term
+        if self.nchildren[g] == 1:
+            # a lone child (c == C): its term is (c/N) log1p(0) = +0.0, which leaves the compensated sum
+            # as it is; skipping it saves the log1p of most contexts of the high orders
+            self.nchildren[g] = 0
+            self.group_total[g] = 0
+            return
         for i in range(self.nchildren[g]):
             c = self.children[g][i]
             term = (<double>c / <double>self.expected[g]) * log1p(<double>(big - c) / <double>c)
