@@ -5,6 +5,9 @@ from pathlib import Path
 import codelength
 
 ABOVE_STATS = ("measures", "codes", "coders", "io", "app", "dask")
+#: The documented exception (docs/design.md, "Known back-edges"): per-record sizes belong with the coders'
+#: measurements; records.py compresses the longer records with codelength.io (a lazy import).
+KNOWN_BACK_EDGES = {"records.py": {"io"}}
 
 
 def _imported_rooms(path: Path):
@@ -27,4 +30,6 @@ def test_stats_imports_nothing_from_the_rooms_above():
     sources = sorted(stats.glob("*.py"))
     assert len(sources) >= 4
     offending = {p.name: sorted(set(_imported_rooms(p)) & set(ABOVE_STATS)) for p in sources}
-    assert {k: v for k, v in offending.items() if v} == {}
+    unexpected = {k: v for k, v in offending.items() if not set(v) <= KNOWN_BACK_EDGES.get(k, set())}
+    assert unexpected == {}
+    assert offending["context.py"] == [] and offending["counting.py"] == []
