@@ -327,7 +327,7 @@ def _run_library_coder(name: str, data: bytes, n: int, order: int) -> CoderSize:
 
 class _ChunkLane(Lane):
     """One of this library's coders writing one v2 stream (:class:`codelength.io.stream.Compressor`,
-    blocks of :data:`~codelength.io.stream.DEFAULT_BLOCK_SIZE`) of the whole input, fed the chunks of at
+    blocks of the coder's default size: 1 MiB, 16 MiB for cm) of the whole input, fed the chunks of at
     most ``coder_limit`` bytes the reader cuts, one block at a time.
 
     The size is that stream's length: the size of the ``.clen`` file ``codelength compress`` writes with
@@ -353,15 +353,15 @@ class _ChunkLane(Lane):
                                 verified=False if status == "error" else None, seconds=self.seconds, note=note)
 
     def _start(self) -> bool:
-        from ..io.stream import DEFAULT_BLOCK_SIZE, Compressor, Decompressor
+        from ..io.stream import Compressor, Decompressor, default_block_size
         options, _ = _coder_options(self.name, self.order)
+        self.block_size = default_block_size(self.name)
         try:
-            self._compressor = Compressor(self.name, block_size=DEFAULT_BLOCK_SIZE, **options)
+            self._compressor = Compressor(self.name, block_size=self.block_size, **options)
         except ImportError as exc:
             self._fail("unavailable", f"not in this build ({exc})")
             return False
         self._decompressor = Decompressor()
-        self.block_size = DEFAULT_BLOCK_SIZE
         return True
 
     def _check(self, out: bytes) -> None:
@@ -592,8 +592,8 @@ def analyze(source=None, *, order: int = 3, coders: bool = True, block_size: int
         Also keep the per-block entropies, jumps and high-entropy regions (``Report.profile``).
     coder_limit : int
         Largest piece (bytes) handed to the library's coders at once. Each writes one v2 stream of the
-        whole input (1 MiB blocks, :class:`codelength.io.stream.Compressor`) whatever the limit, so its
-        size is the ``.clen`` size of ``codelength compress``; a larger input goes in several pieces
+        whole input (:class:`codelength.io.stream.Compressor`, the coder's default blocks: 1 MiB, 16 MiB
+        for cm) whatever the limit, so its size is the ``.clen`` size of ``codelength compress``; a larger input goes in several pieces
         (``coders_mode == "chunked"``, and each coder's note says so). zlib, bz2 and lzma are always
         fed the whole input as a stream.
     library_coders : sequence of str
