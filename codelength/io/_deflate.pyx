@@ -239,15 +239,14 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_
     cdef uint8_t lengths[259]
     cdef uint32_t entries[257]
     cdef Py_ssize_t b, i, start = 0, block_n, n_blocks = blocks.shape[0]
-    cdef uint64_t bits, begin, fixed_bits, stored_bits, trial_bits, best_bits
+    cdef uint64_t bits, begin, fixed_bits, stored_bits, best_bits
     cdef Writer trial
-    cdef int tail, best_tail
+    cdef int best_tail
     cdef uint8_t fixed_lengths[288]
     cdef uint32_t fixed_entries[288]
     cdef size_t saved_pos
     cdef uint64_t saved_acc
     cdef int saved_nbits
-    cdef Runs runs
     cdef int rc = 0, s
     cdef const int64_t* known = NULL
     if data.shape[0] == 0:
@@ -257,10 +256,6 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_
             raise ValueError("block_counts must have shape (blocks, 256)")
         if n_blocks:
             known = &block_counts[0, 0]
-    runs.repeat_symbol = 16
-    runs.first_zero_symbol = 17
-    runs.n_zero_runs = 2
-    runs.cl_symbols = 19
     memset(&w, 0, sizeof(Writer))
     memset(&trial, 0, sizeof(Writer))
     for s in range(288):  # RFC 1951, 3.2.6
@@ -276,29 +271,10 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_
                 for i in range(start, start + block_n):
                     counts[data[i]] += 1
             counts[256] = 1
-            if _code_lengths(counts, 257, 15, lengths) != 0 or _reserve(&w, 16) != 0:
+            if _dynamic_lengths(counts, lengths, &best_tail, &best_bits, &trial) != 0 \
+                    or _reserve(&w, 16) != 0:
                 rc = -1
                 break
-            # no distance codes are used: one of zero bits (tail 0), one of one bit (tail 1) or two of
-            # one bit (tail 2) are all valid; take the one whose lengths code the shortest (twin)
-            best_tail = 0
-            best_bits = 0
-            for tail in range(3):
-                lengths[257] = 0 if tail == 0 else 1
-                lengths[258] = 1
-                trial.pos = 0
-                trial.acc = 0
-                trial.nbits = 0
-                if _write_lengths(&trial, lengths, 258 + (tail == 2), runs, DEFLATE_CL_ORDER, 4) != 0:
-                    rc = -1
-                    break
-                trial_bits = 8 * <uint64_t>trial.pos + trial.nbits
-                if tail == 0 or trial_bits < best_bits:
-                    best_tail = tail
-                    best_bits = trial_bits
-            if rc != 0:
-                break
-            lengths[257] = 0 if best_tail == 0 else 1
             saved_pos = w.pos
             saved_acc = w.acc
             saved_nbits = w.nbits
@@ -307,7 +283,7 @@ def deflate_raw(const uint8_t[::1] data, const int64_t[::1] blocks, const int64_
             _put(&w, 2, 2)
             _put(&w, 0, 5)
             _put(&w, 1 if best_tail == 2 else 0, 5)
-            if _write_lengths(&w, lengths, 258 + (best_tail == 2), runs, DEFLATE_CL_ORDER, 4) != 0:
+            if _write_lengths(&w, lengths, 258 + (best_tail == 2), DEFLATE_RUNS, DEFLATE_CL_ORDER, 4) != 0:
                 rc = -1
                 break
             _canonical_entries(lengths, 257, entries)
