@@ -303,16 +303,74 @@ def test_spill_path_forced_by_a_tiny_memory_is_bit_identical():
     assert tiniest.entropies().tolist() == small_roomy.entropies().tolist()
 
 
-def test_spilled_files_are_deleted_with_the_statistics(tmp_path):
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
+
+
+def test_spilled_runs_are_unnamed_files_closed_with_the_statistics(tmp_path):
+    fds = _open_fds()
     stats = ContextStatistics(5, memory=MIN_MEMORY, tempdir=tmp_path)
     stats.update(mixed_bytes(100_000))
-    assert stats.spilled_runs and list(tmp_path.iterdir())
+    assert stats.spilled_runs
+    assert list(tmp_path.iterdir()) == []   # nothing has a name, not even while the runs are in use
+    if fds >= 0:
+        assert _open_fds() >= fds + stats.spilled_runs
     h = stats.entropies()
     assert np.isfinite(h).all()
+    roomy = ContextStatistics(5)
+    roomy.update(mixed_bytes(100_000))
+    assert h.tolist() == roomy.entropies().tolist()
     del stats
     import gc
     gc.collect()
     assert list(tmp_path.iterdir()) == []
+    if fds >= 0:
+        assert _open_fds() == fds               # the runs' files are closed with them
+
+
+_KILLED_MID_SPILL = textwrap.dedent("""
+    import os, sys, time
+    from codelength.stats import context
+    from codelength.stats.context import MIN_MEMORY, ContextStatistics
+
+    original = context._collapsed
+
+    def stalled(blocks, out_block):
+        # the first merged block is written, then the child says so and waits to be killed
+        for i, item in enumerate(original(blocks, out_block)):
+            if i == 1:
+                sys.stdout.write("spilling\\n")
+                sys.stdout.flush()
+                time.sleep(120)
+            yield item
+
+    context._collapsed = stalled
+    stats = ContextStatistics(5, memory=MIN_MEMORY, tempdir=sys.argv[1])
+    data = bytes(range(256)) * 64 + os.urandom(400_000)
+    stats.update(data)
+    sys.stdout.write("finished\\n")
+""")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="POSIX signals")
+def test_a_process_killed_mid_spill_leaves_nothing_in_its_tempdir(tmp_path):
+    import signal
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    env = dict(os.environ, TMPDIR=str(spill_dir))   # the default place too: nothing may go there either
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_MID_SPILL, str(spill_dir)], stdout=subprocess.PIPE,
+                             env=env)
+    try:
+        line = child.stdout.readline()
+        assert line == b"spilling\n", line
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
+    assert list(spill_dir.iterdir()) == []
 
 
 def counter_entropies(data: bytes, max_order: int):

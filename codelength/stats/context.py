@@ -91,23 +91,37 @@ def ngram_counts(data, n: int) -> tuple[np.ndarray, np.ndarray]:
 # sorted runs of n-gram keys, in memory or spilled to a temporary file
 # ---------------------------------------------------------------------------------------------
 
-def _remove(path: str) -> None:
+def _close(handle) -> None:
     try:
-        os.unlink(path)
+        handle.close()
     except OSError:
         pass
 
 
+def _pread_exact(fd: int, size: int, offset: int) -> bytes:
+    """``size`` bytes of ``fd`` at ``offset`` (os.pread may return fewer: loop)."""
+    parts, got = [], 0
+    while got < size:
+        part = os.pread(fd, min(size - got, 1 << 30), offset + got)
+        if not part:
+            raise OSError(f"spill file truncated: {size - got} bytes missing at offset {offset + got}")
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 class _Run:
     """A sorted run of n-gram keys with counts (``counts`` None: each key counts once, duplicates
-    allowed). Immutable once made, so statistics objects may share it. ``spill`` moves it to a
-    temporary file of blocks ``[length: uint64][keys][counts]``, deleted with the run."""
+    allowed). Immutable once made, so statistics objects may share it. ``spill`` moves it to an
+    unnamed temporary file of blocks ``[length: uint64][keys][counts]`` (:func:`tempfile.TemporaryFile`:
+    on Linux O_TMPFILE, elsewhere a file unlinked as soon as it is made), closed with the run: a process
+    killed by any signal, SIGKILL included, leaves nothing behind."""
 
-    __slots__ = ("keys", "counts", "length", "path", "_finalizer", "__weakref__")
+    __slots__ = ("keys", "counts", "length", "file", "_finalizer", "__weakref__")
 
     def __init__(self, keys, counts=None):
         self.keys, self.counts, self.length = keys, counts, int(keys.size)
-        self.path = None
+        self.file = None
         self._finalizer = None
 
     @property
@@ -120,44 +134,50 @@ class _Run:
     @classmethod
     def from_blocks(cls, blocks, tempdir) -> "_Run":
         """A spilled run written from ``(keys, counts, m)`` blocks."""
-        fd, path = tempfile.mkstemp(prefix="codelength-ngrams-", suffix=".run", dir=tempdir)
+        handle = tempfile.TemporaryFile(prefix="codelength-ngrams-", suffix=".run", dir=tempdir)
         run = cls(_EMPTY_KEYS)
         run.keys = None
-        run.path = path
-        run._finalizer = weakref.finalize(run, _remove, path)
+        run.file = handle
+        run._finalizer = weakref.finalize(run, _close, handle)
         total = 0
-        with os.fdopen(fd, "wb") as handle:
-            for keys, counts, m in blocks:
-                if m:
-                    np.array([m], dtype=np.uint64).tofile(handle)
-                    keys[:m].tofile(handle)
-                    (np.ones(m, dtype=np.int64) if counts is None else counts[:m]).tofile(handle)
-                    total += m
+        for keys, counts, m in blocks:
+            if m:
+                np.array([m], dtype=np.uint64).tofile(handle)
+                keys[:m].tofile(handle)
+                (np.ones(m, dtype=np.int64) if counts is None else counts[:m]).tofile(handle)
+                total += m
+        handle.flush()
         run.length = total
         return run
 
     def blocks(self, block: int):
         """Yield ``(keys, counts)`` pieces of at most ``block`` entries (counts may be None)."""
-        if self.path is None:
+        if self.file is None:
             for lo in range(0, self.length, block):
                 yield (self.keys[lo:lo + block],
                        None if self.counts is None else self.counts[lo:lo + block])
             return
-        with open(self.path, "rb") as handle:
-            while True:
-                head = np.fromfile(handle, dtype=np.uint64, count=1)
-                if not head.size:
-                    return
-                m = int(head[0])
-                keys = np.fromfile(handle, dtype=np.uint64, count=m)
-                counts = np.fromfile(handle, dtype=np.int64, count=m)
-                # a stored block may be larger than ``block``: hand it out in pieces
-                for lo in range(0, m, block):
-                    yield keys[lo:lo + block], counts[lo:lo + block]
+        # positioned reads (os.pread): no shared file offset, so several readers of one run may interleave
+        fd, offset = self.file.fileno(), 0
+        while True:
+            head = os.pread(fd, 8, offset)
+            if not head:
+                return
+            if len(head) != 8:
+                raise OSError("spill file truncated inside a block header")
+            m = int(np.frombuffer(head, dtype=np.uint64)[0])
+            offset += 8
+            keys = np.frombuffer(_pread_exact(fd, 8 * m, offset), dtype=np.uint64)
+            offset += 8 * m
+            counts = np.frombuffer(_pread_exact(fd, 8 * m, offset), dtype=np.int64)
+            offset += 8 * m
+            # a stored block may be larger than ``block``: hand it out in pieces
+            for lo in range(0, m, block):
+                yield keys[lo:lo + block], counts[lo:lo + block]
 
     def arrays(self):
         """The whole run as ``(keys, counts)`` in memory (counts may be None)."""
-        if self.path is None:
+        if self.file is None:
             return self.keys, self.counts
         parts = list(self.blocks(1 << 62))
         if not parts:
@@ -220,7 +240,8 @@ class ContextStatistics:
         the input's size. Past it, sorted runs are written to temporary files (``tempdir``) and merged
         from there (external aggregation); the results are the same bit for bit.
     tempdir : str, optional
-        Where spilled runs go (default: :func:`tempfile.gettempdir`). Files are deleted with the object.
+        Where spilled runs go (default: :func:`tempfile.gettempdir`), as unnamed files (nothing is left
+        behind, even by a killed process).
     max_distinct : deprecated, ignored
         The old bound past which an order gave up (NaN); nothing is left uncounted now.
 
@@ -354,10 +375,10 @@ class ContextStatistics:
         self._bound_memory()
 
     def _bound_memory(self) -> None:
-        in_memory = [r for r in self._runs if r.path is None]
+        in_memory = [r for r in self._runs if r.file is None]
         if sum(r.nbytes for r in in_memory) > self.memory // 2:
             self._spill(in_memory)
-        on_disk = [r for r in self._runs if r.path is not None]
+        on_disk = [r for r in self._runs if r.file is not None]
         if len(on_disk) > MAX_RUNS:
             self._spill(on_disk)
 
@@ -511,7 +532,7 @@ class ContextStatistics:
     @property
     def spilled_runs(self) -> int:
         """How many sorted runs are in temporary files now (0 when everything fits in ``memory``)."""
-        return sum(r.path is not None for r in self._runs)
+        return sum(r.file is not None for r in self._runs)
 
     def __repr__(self) -> str:
         return (f"ContextStatistics(max_order={self.max_order}, size={self.size}, memory={self.memory}, "
