@@ -12,7 +12,6 @@ the machine is shared, so treat small differences as noise.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import random
 import re
@@ -24,6 +23,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import hash_through  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "corpus"
 LAUNCH = [sys.executable, "-m", "codelength"]
 
@@ -77,54 +79,30 @@ def _wait(proc):
     return usage.ru_utime + usage.ru_stime
 
 
+def pieces(pool: bytes, total: int, step: int = 1 << 20):
+    """``total`` bytes of the pool in pieces of ``step``, at shifting offsets (never held whole)."""
+    sent, shift = 0, 0
+    while sent < total:
+        start = (shift * 7_919_003) % (len(pool) - step)   # a large odd stride: pieces seldom overlap
+        piece = pool[start:start + min(step, total - sent)]
+        yield piece
+        sent += len(piece)
+        shift += 1
+
+
 def pipe(compress_cmd, decompress_cmd, total: int, pool: bytes, env) -> dict:
     c = subprocess.Popen(compress_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     d = subprocess.Popen(decompress_cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
     peaks = _Peak([c.pid, d.pid])
     peaks.start()
-    h_in, h_out = hashlib.sha256(), hashlib.sha256()
-    compressed = [0]
-
-    def feed():
-        sent, shift = 0, 0
-        step = 1 << 20
-        while sent < total:
-            start = (shift * 7_919_003) % (len(pool) - step)   # a large odd stride: pieces seldom overlap
-            piece = pool[start:start + min(step, total - sent)]
-            h_in.update(piece)
-            c.stdin.write(piece)
-            sent += len(piece)
-            shift += 1
-        c.stdin.close()
-
-    def relay():
-        while True:
-            block = c.stdout.read(1 << 20)
-            if not block:
-                break
-            compressed[0] += len(block)
-            d.stdin.write(block)
-        d.stdin.close()
-
     start = time.perf_counter()
-    threads = [threading.Thread(target=feed), threading.Thread(target=relay)]
-    for t in threads:
-        t.start()
-    n = 0
-    while True:
-        block = d.stdout.read(1 << 20)
-        if not block:
-            break
-        h_out.update(block)
-        n += len(block)
-    for t in threads:
-        t.join()
+    r = hash_through(pieces(pool, total), c.stdin, d.stdout, relay=(c.stdout, d.stdin))
     cpu_c, cpu_d = _wait(c), _wait(d)
     wall = time.perf_counter() - start
     peaks.stop.set()
     peaks.join()
-    ok = c.returncode == 0 and d.returncode == 0 and n == total and h_in.digest() == h_out.digest()
-    return dict(ok=ok, ratio=compressed[0] / total, wall=wall, cpu_c=cpu_c, cpu_d=cpu_d,
+    ok = c.returncode == 0 and d.returncode == 0 and r["bytes_in"] == total and r["same"]
+    return dict(ok=ok, ratio=r["relayed"] / total, wall=wall, cpu_c=cpu_c, cpu_d=cpu_d,
                 rss_c=peaks.peak[c.pid] / 1024, rss_d=peaks.peak[d.pid] / 1024, size=total)
 
 
@@ -133,13 +111,8 @@ def compress_only(cmd, total: int, pool: bytes, env) -> tuple[float, float]:
     with open(os.devnull, "wb") as sink:
         c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=sink, env=env)
         start = time.perf_counter()
-        sent, shift, step = 0, 0, 1 << 20
-        while sent < total:
-            begin = (shift * 7_919_003) % (len(pool) - step)
-            piece = pool[begin:begin + min(step, total - sent)]
+        for piece in pieces(pool, total):
             c.stdin.write(piece)
-            sent += len(piece)
-            shift += 1
         c.stdin.close()
         cpu = _wait(c)
         return time.perf_counter() - start, cpu

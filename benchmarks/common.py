@@ -17,6 +17,9 @@ Suite
     (:class:`Impl`) of one operation interleaved; :func:`build_parser`, :func:`finish_args` and
     :func:`each_size` are the command line and the sizes every script shares; :func:`render_speed` the
     speed table. Each ``bench_<area>.py`` holds its area's groups and runs alone; ``run.py`` composes them.
+Pipes
+    :func:`hash_through` feeds a process while hashing what another gives back (the streaming round
+    trips of ``bench_streams.py`` and ``tests/test_stream_cli.py``).
 Memory
     :func:`peak_rss_child` runs a snippet in a fresh interpreter and reads its peak resident set size
     (VmHWM of /proc/self/status; ``ru_maxrss`` elsewhere), so the parent's memory never pollutes it.
@@ -52,6 +55,58 @@ def use_checkout() -> None:
     if any((REPO / "codelength").glob("_kernels*.so")) or any((REPO / "codelength").glob("_kernels*.pyd")):
         if str(REPO) not in sys.path:
             sys.path.insert(0, str(REPO))
+
+
+# ----------------------------------------------------------------------------------------------- pipes
+def hash_through(pieces, sink, source, block: int = MiB, relay=None) -> dict:
+    """Write ``pieces`` (an iterable of bytes) to ``sink`` from a thread, hashing them, while reading
+    ``source`` to its end here, hashing what comes out; ``sink`` is closed after the last piece.
+
+    ``relay``: optional ``(src, dst)`` file objects (a pipe between two processes) copied block by
+    block by a second thread, counting the bytes (then ``dst`` is closed). Returns ``bytes_in``,
+    ``sha_in``, ``bytes_out``, ``sha_out`` (SHA-256 digests), ``relayed`` and ``same`` (sizes and digests
+    equal). Nothing is held beyond one piece and one block.
+    """
+    import hashlib
+    import threading
+    h_in, h_out = hashlib.sha256(), hashlib.sha256()
+    counts = {"bytes_in": 0, "relayed": 0}
+
+    def feed():
+        try:
+            for piece in pieces:
+                h_in.update(piece)
+                sink.write(piece)
+                counts["bytes_in"] += len(piece)
+        finally:
+            sink.close()
+
+    def copy():
+        src, dst = relay
+        try:
+            while True:
+                chunk = src.read(block)
+                if not chunk:
+                    break
+                counts["relayed"] += len(chunk)
+                dst.write(chunk)
+        finally:
+            dst.close()
+
+    workers = [threading.Thread(target=feed)] + ([threading.Thread(target=copy)] if relay else [])
+    for worker in workers:
+        worker.start()
+    n = 0
+    while True:
+        chunk = source.read(block)
+        if not chunk:
+            break
+        h_out.update(chunk)
+        n += len(chunk)
+    for worker in workers:
+        worker.join()
+    return dict(bytes_in=counts["bytes_in"], sha_in=h_in.digest(), bytes_out=n, sha_out=h_out.digest(),
+                relayed=counts["relayed"], same=n == counts["bytes_in"] and h_in.digest() == h_out.digest())
 
 
 # ----------------------------------------------------------------------------------------------- data

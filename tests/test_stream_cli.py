@@ -1,11 +1,9 @@
 """The streaming command line: gzip conventions, bounded memory through pipes, nothing partial left."""
-import hashlib
 import os
 import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -15,6 +13,9 @@ import codelength
 from codelength.app import atomic, cli
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from common import hash_through  # noqa: E402  (the pipe round trip the streams benchmark runs too)
+
 ENV = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 # peak RSS from VmHWM (reset by exec; ru_maxrss keeps the forking parent's peak across exec on Linux)
 LAUNCH = ("import re, sys; from codelength.app.cli import main; rc = main(sys.argv[1:]); "
@@ -206,29 +207,13 @@ def _pipe(total, *compress_args):
     d = subprocess.Popen([sys.executable, "-c", LAUNCH, "decompress", "-c"], stdin=c.stdout, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=ENV)
     c.stdout.close()
-    h_in, h_out = hashlib.sha256(), hashlib.sha256()
-
-    def feed():
-        for piece in _generated(total):
-            h_in.update(piece)
-            c.stdin.write(piece)
-        c.stdin.close()
-    feeder = threading.Thread(target=feed)
-    feeder.start()
-    n = 0
-    while True:
-        block = d.stdout.read(1 << 20)
-        if not block:
-            break
-        h_out.update(block)
-        n += len(block)
-    feeder.join()
+    r = hash_through(_generated(total), c.stdin, d.stdout)
     assert c.wait() == 0 and d.wait() == 0
     rss = []
     for proc in (c, d):
         err = proc.stderr.read().decode()
         rss.append(int(err.rsplit("MAXRSS", 1)[1].split()[0]) * 1024)
-    return n == total, h_in.digest() == h_out.digest(), rss
+    return r["bytes_out"] == total == r["bytes_in"], r["sha_in"] == r["sha_out"], rss
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="peak RSS read from /proc")
