@@ -88,6 +88,36 @@ def test_threads_give_the_same_stream():
                         + [comp.flush()]) == one
 
 
+def test_compressor_pieces_of_every_kind_give_the_one_shot_stream():
+    # blocks above the size where records are assembled by NumPy copies (64 KiB), pieces that end inside
+    # blocks, span several, come as bytes (coded in place), bytearray or memoryview (copied: the caller
+    # then overwrites them), coded, stored (random) and run (zeros) blocks, with 1 and 2 threads
+    rng = np.random.default_rng(11)
+    data = _text(700_000, seed=4) + bytes(450_000) + rng.integers(0, 256, 150_000, dtype=np.uint8).tobytes()
+    kinds = ["coded", "run", "stored"]
+    for coder in ("huffman", "rans"):
+        one = codelength.compress(data, coder, block_size=200_000)
+        assert {b["type"] for b in stream.blocks(one)} == set(kinds)
+        for threads in (1, 2):
+            comp = codelength.Compressor(coder, block_size=200_000, threads=threads)
+            out, i = [], 0
+            while i < len(data):
+                k = int(rng.choice([1, 999, 200_000, 450_001, 70_000]))
+                piece = data[i:i + k]
+                form = int(rng.integers(3))
+                if form == 0:
+                    out.append(comp.compress(piece))
+                else:
+                    buf = bytearray(piece)
+                    out.append(comp.compress(buf if form == 1 else memoryview(buf)))
+                    buf[:] = bytes(len(buf))    # the caller reuses its buffer
+                i += k
+            out.append(comp.flush())
+            assert b"".join(out) == one, (coder, threads)
+    assert stream._concat([b"ab", np.arange(3, dtype=np.uint16).astype("<u2"), memoryview(b"z" * 70000)]) == \
+        b"ab" + np.arange(3, dtype="<u2").tobytes() + b"z" * 70000
+
+
 def test_arrays_keep_their_dtype():
     rng = np.random.default_rng(2)
     for dtype in (np.uint8, np.uint16, np.int16, np.uint32, np.int32, np.int64, np.uint64):

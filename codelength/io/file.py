@@ -180,9 +180,13 @@ class CodelengthFile(io.BufferedIOBase):
     # -- writing
     def write(self, data):
         self._check("w")
-        with memoryview(data) as view:
-            n = view.nbytes
-            out = self._compressor.compress(view)
+        if type(data) is bytes:          # immutable: the compressor codes its blocks in place
+            n = len(data)
+            out = self._compressor.compress(data)
+        else:
+            with memoryview(data) as view:
+                n = view.nbytes
+                out = self._compressor.compress(view)
         if out:
             self._fp.write(out)
         self._pos += n

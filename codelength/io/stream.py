@@ -186,11 +186,12 @@ def _data_bytes(block: np.ndarray, kind: int):
 class _Encoded:
     """One encoded block: what the frame writer needs to serialise it."""
 
-    __slots__ = ("type", "n", "param", "alphabet", "model", "payload", "check", "symbol")
+    __slots__ = ("type", "n", "param", "alphabet", "model", "payload", "check", "symbol", "record")
 
     def __init__(self, type_, n, param=0, alphabet=0, model=b"", payload=b"", check=0, symbol=0):
         self.type, self.n, self.param, self.alphabet = type_, n, param, alphabet
         self.model, self.payload, self.check, self.symbol = model, payload, check, symbol
+        self.record = None   # the serialised record of a block inside a frame (no frame header before it)
 
 
 def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _Encoded:
@@ -233,6 +234,49 @@ def _record(enc: _Encoded, kind: int, prefix: bytes, lead: bytes) -> list:
     return [prefix, bytes(head), crc.to_bytes(4, "little"), enc.model, enc.payload, enc.check.to_bytes(4, "little")]
 
 
+#: Below this many bytes, b"".join (which holds the GIL below 1 MiB) is cheaper than a NumPy copy.
+_NOGIL_COPY = 1 << 16
+
+
+def _concat(parts) -> bytes:
+    """``b"".join(parts)``, with the big copies done by NumPy, which releases the GIL (bytes.join holds it
+    below 1 MiB): the records of a 1 MiB block are 0.4-1 MiB, copied while other threads code."""
+    if len(parts) == 1 and type(parts[0]) is bytes:
+        return parts[0]
+    total = 0
+    for part in parts:
+        total += len(part) if isinstance(part, bytes) else memoryview(part).nbytes
+    if total < _NOGIL_COPY or not _CPYTHON:
+        return b"".join(parts)
+    out, view = _new_bytes(total)
+    pos = 0
+    for part in parts:
+        piece = np.frombuffer(part, dtype=np.uint8)
+        view[pos:pos + piece.size] = piece
+        pos += piece.size
+    return out
+
+
+def _copy(data) -> bytes:
+    """``bytes(data)`` (a bytes-like object), copied by NumPy without the GIL when it is large."""
+    view = memoryview(data)
+    if view.nbytes < _NOGIL_COPY or not _CPYTHON:
+        return bytes(view)
+    out, target = _new_bytes(view.nbytes)
+    target[:] = np.frombuffer(view, dtype=np.uint8)
+    return out
+
+
+def _encode_record(block: np.ndarray, kind: int, name: str, options: dict, cap: int | None) -> _Encoded:
+    """:func:`_encode_block`, and (``cap``: a block of a multi-block frame of that cap) its record as one
+    bytes object, assembled in the calling (worker) thread, so the frame writer usually has nothing to
+    copy. The frame header that the first block of a frame carries is added by the writer."""
+    enc = _encode_block(block, kind, name, options)
+    if cap is not None:
+        enc.record = _concat(_record(enc, kind, b"", _varint(cap - enc.n + 1)))
+    return enc
+
+
 class _FrameWriter:
     """Serialises encoded blocks into frames.
 
@@ -247,7 +291,7 @@ class _FrameWriter:
         self.written = False    # a single-block frame's block is written
 
     def block(self, enc: _Encoded) -> bytes:
-        return b"".join(self.parts(enc))
+        return _concat(self.parts(enc))
 
     def parts(self, enc: _Encoded) -> list:
         """The pieces of the block's record (and of a frame header or end before it), to be joined once."""
@@ -268,6 +312,8 @@ class _FrameWriter:
             if self.param is None:
                 self.param = param
                 prefix = _frame_header(self.coder_id, self.kind, param, cap=self.cap)
+            if not prefix and enc.record is not None:
+                return parts + [enc.record]   # assembled by the worker (for this cap: see _BlockPipeline)
             parts += _record(enc, self.kind, prefix, _varint(self.cap - enc.n + 1))  # full blocks: u = 1
         return [bytes(p) if not isinstance(p, bytes) else p for p in parts]
 
@@ -321,19 +367,25 @@ def _coder_setup(coder, options):
 
 
 class _BlockPipeline:
-    """Encodes blocks in order, ``threads`` at a time, and yields their serialised records in order."""
+    """Encodes blocks in order, ``threads`` at a time, and yields them encoded, in order.
 
-    def __init__(self, name: str, kind: int, options: dict, threads: int):
+    ``cap``: the cap of the multi-block frames the blocks go into (None: a single-block frame); each
+    block's record is then assembled by the thread that encodes it (:func:`_encode_record`), so the
+    thread that hands out the work copies nothing of it.
+    """
+
+    def __init__(self, name: str, kind: int, options: dict, threads: int, cap: int | None = None):
         self.name, self.kind, self.options = name, kind, options
-        self.threads = threads
+        self.threads, self.cap = threads, cap
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self.pending = []
 
     def submit(self, block: np.ndarray):
+        args = (block, self.kind, self.name, self.options, self.cap)
         if self.pool is None:
-            self.pending.append(_encode_block(block, self.kind, self.name, self.options))
+            self.pending.append(_encode_record(*args))
         else:
-            self.pending.append(self.pool.submit(_encode_block, block, self.kind, self.name, self.options))
+            self.pending.append(self.pool.submit(_encode_record, *args))
 
     def ready(self, wait_all: bool = False):
         """Encoded blocks whose turn has come (blocking while more than ``threads`` are in flight)."""
@@ -381,33 +433,46 @@ class Compressor:
         self._name, self._coder_id, self._options = coder, spec.coder_id, dict(options)
         self._buffer = bytearray()
         self._writer = None
-        self._pipe = _BlockPipeline(coder, 0, self._options, self._threads)
+        self._pipe = _BlockPipeline(coder, 0, self._options, self._threads, cap=self._block_size)
         self._finished = False
 
     def _emit(self, wait_all=False) -> bytes:
-        return b"".join(self._writer.block(enc) for enc in self._pipe.ready(wait_all))
+        parts = []
+        for enc in self._pipe.ready(wait_all):
+            parts += self._writer.parts(enc)
+        return _concat(parts) if parts else b""
 
     def compress(self, data) -> bytes:
         """Feed ``data`` (bytes-like); return whatever compressed output is ready (possibly b"")."""
         if self._finished:
             raise ValueError("compressor already flushed")
         view = byte_view(data)
-        self._buffer += view
-        if len(self._buffer) < self._block_size:
+        bs = self._block_size
+        if len(self._buffer) + len(view) < bs:
+            self._buffer += view
             return b""
         if self._writer is None:
-            self._writer = _FrameWriter(self._coder_id, 0, self._block_size)
-        bs = self._block_size
-        whole = len(self._buffer) // bs * bs
-        with memoryview(self._buffer) as view:
-            chunk = bytes(view[:whole])          # one copy (a bytearray slice would be a second)
-        del self._buffer[:whole]
-        array = np.frombuffer(chunk, dtype=np.uint8)
+            self._writer = _FrameWriter(self._coder_id, 0, bs)
         out = []
-        for start in range(0, whole, bs):
-            self._pipe.submit(array[start:start + bs])
+        start = 0
+        if self._buffer:                         # complete the buffered block first
+            start = bs - len(self._buffer)
+            self._buffer += view[:start]
+            self._pipe.submit(np.frombuffer(_copy(self._buffer), dtype=np.uint8))
+            self._buffer = bytearray()
             out.append(self._emit())
-        return b"".join(out)
+        whole = start + (len(view) - start) // bs * bs
+        if whole > start:
+            # bytes are immutable: their blocks are coded in place; anything else is copied once (the
+            # caller may change it after this call returns, while the threads still read it)
+            array = np.frombuffer(data if type(data) is bytes else _copy(view[start:whole]), dtype=np.uint8)
+            offset = start if type(data) is bytes else 0
+            for lo in range(offset, offset + whole - start, bs):
+                self._pipe.submit(array[lo:lo + bs])
+                out.append(self._emit())
+        if whole < len(view):
+            self._buffer += view[whole:]
+        return _concat(out)
 
     def flush(self) -> bytes:
         """Finish the stream: the remaining blocks and the frame's end. The object is then spent."""
@@ -416,9 +481,10 @@ class Compressor:
         self._finished = True
         if self._writer is None:  # everything fits one block: record its real size as the cap
             self._writer = _FrameWriter(self._coder_id, 0, max(len(self._buffer), 1), single=True)
+            self._pipe.cap = None
         try:
             if self._buffer:
-                self._pipe.submit(np.frombuffer(bytes(self._buffer), dtype=np.uint8))
+                self._pipe.submit(np.frombuffer(_copy(self._buffer), dtype=np.uint8))
                 self._buffer = bytearray()
             return self._emit(wait_all=True) + self._writer.end()
         finally:
@@ -445,7 +511,7 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
                              f"{_oneshot().MAX_ALPHABET}")
     n = int(symbols.size)
     writer = _FrameWriter(spec.coder_id, kind, max(min(block_size, n), 1), single=n <= block_size)
-    pipe = _BlockPipeline(coder, kind, dict(options), threads)
+    pipe = _BlockPipeline(coder, kind, dict(options), threads, cap=None if writer.single else writer.cap)
     out = []
     try:
         for start in range(0, n, block_size):
@@ -828,20 +894,36 @@ class Decompressor:
 
 
 # ----------------------------------------------------------------------------- one-shot decoding
+_MAKE_BYTES = None
+_CPYTHON = sys.implementation.name == "cpython"
+
+
+class _Memory:
+    """Raw memory as NumPy sees it (the array interface: no ctypes array type per size, which ctypes
+    would cache for every distinct length)."""
+
+    __slots__ = ("__array_interface__",)
+
+    def __init__(self, address: int, n: int):
+        self.__array_interface__ = {"data": (address, False), "shape": (n,), "typestr": "|u1", "version": 3}
+
+
 def _new_bytes(n: int):
     """A fresh bytes object of n bytes and a writable uint8 view of it (CPython), to fill in place.
 
     The bytes object is unshared and unhashed until returned, so filling it is safe; this saves the
     second full-size copy that ``ndarray.tobytes()`` would make. Other interpreters get a bytearray.
+    The view does not keep the object alive: the caller holds both.
     """
-    if sys.implementation.name == "cpython" and n:
-        import ctypes
-        make = ctypes.pythonapi.PyBytes_FromStringAndSize
-        make.restype, make.argtypes = ctypes.py_object, (ctypes.c_void_p, ctypes.c_ssize_t)
-        obj = make(None, n)
-        address = id(obj) + bytes.__basicsize__ - 1
-        view = np.ctypeslib.as_array((ctypes.c_uint8 * n).from_address(address))
-        return obj, view
+    global _MAKE_BYTES
+    if _CPYTHON and n:
+        if _MAKE_BYTES is None:
+            import ctypes
+            make = ctypes.pythonapi.PyBytes_FromStringAndSize
+            make.restype, make.argtypes = ctypes.py_object, (ctypes.c_void_p, ctypes.c_ssize_t)
+            _MAKE_BYTES = make
+        obj = _MAKE_BYTES(None, n)
+        return obj, np.asarray(_Memory(id(obj) + bytes.__basicsize__ - 1, n))
     obj = bytearray(n)
     return obj, np.frombuffer(obj, dtype=np.uint8)
 
