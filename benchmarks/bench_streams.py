@@ -118,30 +118,72 @@ def compress_only(cmd, total: int, pool: bytes, env) -> tuple[float, float]:
         return time.perf_counter() - start, cpu
 
 
-def gil_share(coder: str, options: dict, pool: bytes, size: int = 4 << 20) -> tuple[float, float]:
-    """How much of one block's encoding runs without the GIL, measured in a way the machine's load does
-    not hide: the block is encoded in a worker thread while the main thread spins in Python. A kernel
-    that held the GIL would leave the spinner no CPU; one that releases it lets both threads share the
-    process's CPU. Returns (spinner CPU / worker CPU, worker CPU seconds); about 1 means the encoding is
-    GIL-free (the spinner got as much CPU as the worker), about 0 that it holds the GIL."""
-    import numpy as np
-    from codelength.io import stream
-    block = np.frombuffer(pool[:size], dtype=np.uint8)
-    stream._encode_block(block, 0, coder, options)            # warm-up: imports, tables
-    box = {}
+GIL_CODERS = (("huffman", {}), ("range", {}), ("rans", {}), ("adaptive0", {"order": 0}),
+              ("adaptive2", {"order": 2}), ("cm", {}))
 
-    def work():
-        t0 = time.thread_time()
-        stream._encode_block(block, 0, coder, options)
-        box["cpu"] = time.thread_time() - t0
-    worker = threading.Thread(target=work)
-    t0 = time.thread_time()
-    worker.start()
-    while worker.is_alive():
-        pass
-    spin = time.thread_time() - t0
-    worker.join()
-    return spin / box["cpu"], box["cpu"]
+
+def build_gil_meter(directory: str) -> str | None:
+    """Compile benchmarks/gil_meter.c into ``directory``; its path, or None without cc or off Linux."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc or not sys.platform.startswith("linux"):
+        return None
+    out = os.path.join(directory, "gil_meter.so")
+    done = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", out, str(Path(__file__).with_name("gil_meter.c")),
+                           "-ldl"], capture_output=True)
+    return out if done.returncode == 0 else None
+
+
+def gil_child(size: int, repeats: int, only) -> None:
+    """(Run under LD_PRELOAD=gil_meter.so.) For each coder: ``size`` bytes through a threads=1
+    Compressor in 1 MiB ``bytes`` pieces (as the command line feeds it), ``repeats`` times; the medians
+    of the thread's CPU time and of the part of it with the GIL held, per 1 MiB block. f, the held
+    share, bounds what threads can give: at most 1 / (f + (1 - f) / t) with t threads (Amdahl)."""
+    import ctypes
+    import statistics
+    import codelength
+    meter = ctypes.CDLL(None)
+    meter.gil_meter_released_ns.restype = ctypes.c_uint64
+    pool = make_pool()
+    for label, options in GIL_CODERS:
+        if only and label not in only:
+            continue
+        coder = label.rstrip("02")
+        n = size if coder in ("huffman", "range", "rans") else max(size // 8, 2 << 20)
+        if coder == "cm":
+            n = 1 << 20
+        pieces_ = list(pieces(pool, n))
+        warm = codelength.Compressor(coder, **options)
+        warm.compress(pieces_[0])
+        warm.flush()
+        cpu, held = [], []
+        for _ in range(repeats):
+            comp = codelength.Compressor(coder, **options)
+            t0, r0 = time.thread_time_ns(), meter.gil_meter_released_ns()
+            for piece in pieces_:
+                comp.compress(piece)
+            comp.flush()
+            t1, r1 = time.thread_time_ns(), meter.gil_meter_released_ns()
+            cpu.append(t1 - t0)
+            held.append((t1 - t0) - (r1 - r0))
+        blocks = -(-n // codelength.io.stream.default_block_size(coder))
+        c, h = statistics.median(cpu) / 1e6 / blocks, statistics.median(held) / 1e6 / blocks
+        f = h / c
+        print(f"  {label:<10} {n >> 20:>4} MiB: {c:8.2f} ms CPU per block, {h:6.3f} ms with the GIL held: "
+              f"f = {f:.3f}, Amdahl bound for 2 threads {1 / (f + (1 - f) / 2):.2f}x", flush=True)
+
+
+def gil_report(size: int, repeats: int, only, env) -> None:
+    import tempfile
+    print(f"GIL held per block (thread CPU with the GIL held / thread CPU, medians of {repeats}, measured by"
+          " benchmarks/gil_meter.c under LD_PRELOAD: load-independent)")
+    with tempfile.TemporaryDirectory() as tmp:
+        meter = build_gil_meter(tmp)
+        if meter is None:
+            print("  skipped: needs Linux and a C compiler")
+            return
+        child_env = dict(env, LD_PRELOAD=meter)
+        subprocess.run([sys.executable, __file__, "--gil-child", "--gil-size", str(size), "--gil-repeats",
+                        str(repeats)] + (["--only", ",".join(only)] if only else []), env=child_env, check=True)
 
 
 def main(argv=None) -> int:
@@ -152,7 +194,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cm-size", type=_size, default=32 << 20,
                         help="bytes for the cm coder (default 32M: it codes about 1 MB/s)")
     parser.add_argument("--only", default=None, help="comma-separated row names")
-    parser.add_argument("--gil-only", action="store_true", help="only the GIL check (seconds)")
+    parser.add_argument("--gil-only", action="store_true", help="only the GIL measurement")
+    parser.add_argument("--gil-size", type=_size, default=32 << 20,
+                        help="bytes per coder for the GIL measurement (default 32M; adaptive an eighth)")
+    parser.add_argument("--gil-repeats", type=int, default=5)
+    parser.add_argument("--gil-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     pool = make_pool()
@@ -160,9 +206,11 @@ def main(argv=None) -> int:
         ("huffman -T1", LAUNCH + ["compress", "-c", "--coder", "huffman"], args.size),
         ("huffman -T2", LAUNCH + ["compress", "-c", "--coder", "huffman", "-T", "2"], args.size),
         ("rans -T1", LAUNCH + ["compress", "-c", "--coder", "rans"], args.size),
+        ("rans -T2", LAUNCH + ["compress", "-c", "--coder", "rans", "-T", "2"], args.size),
         ("range -T1", LAUNCH + ["compress", "-c", "--coder", "range"], args.size),
         ("range -T2", LAUNCH + ["compress", "-c", "--coder", "range", "-T", "2"], args.size),
         ("adaptive0 -T1", LAUNCH + ["compress", "-c", "-4"], args.slow_size),
+        ("adaptive0 -T2", LAUNCH + ["compress", "-c", "-4", "-T", "2"], args.slow_size),
         ("adaptive2 -T1", LAUNCH + ["compress", "-c", "-6"], args.slow_size),
         ("adaptive2 -T2", LAUNCH + ["compress", "-c", "-6", "-T", "2"], args.slow_size),
         ("cm -T2", LAUNCH + ["compress", "-c", "--coder", "cm", "-T", "2"], args.cm_size),
@@ -176,12 +224,10 @@ def main(argv=None) -> int:
         peers.append(("zstd -3 -T2", ["zstd", "-q", "-T2", "-c"], ["zstd", "-q", "-dc"], args.size))
     wanted = set(args.only.split(",")) if args.only else None
     sys.path.insert(0, str(REPO))
-    print("GIL check: one 4 MiB block encoded in a thread while the main thread spins (spinner CPU /"
-          " worker CPU; ~1: the kernel runs without the GIL, ~0: it holds it)")
-    for coder, options in (("huffman", {}), ("range", {}), ("rans", {}), ("adaptive", {"order": 0}),
-                           ("adaptive", {"order": 2}), ("cm", {})):
-        share, cpu = gil_share(coder, options, pool, (1 << 20) if coder == "cm" else (4 << 20))
-        print(f"  {coder}{options.get('order', '')}: {share:.2f} (worker {cpu:.3f} s CPU)", flush=True)
+    if args.gil_child:
+        gil_child(args.gil_size, args.gil_repeats, wanted)
+        return 0
+    gil_report(args.gil_size, args.gil_repeats, wanted and [w for w in wanted if w in dict(GIL_CODERS)], env)
     if args.gil_only:
         return 0
     print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
@@ -197,8 +243,9 @@ def main(argv=None) -> int:
         print(f"{name:<14} {size >> 20:>6}Mi {r['ratio']:>7.4f} {mb / r['wall']:>10.1f} {mb / r['cpu_c']:>14.1f} "
               f"{mb / r['cpu_d']:>13.1f} {r['rss_c']:>7.1f}Mi {r['rss_d']:>6.1f}Mi  {'yes' if r['ok'] else 'NO'}",
               flush=True)
-    print("\ncompress alone (to /dev/null), -T2 against -T1: wall MB/s, speed-up in wall time, and CPU"
-          " seconds (-T2 / -T1: the cost of the threads)")
+    print("\ncompress alone (to /dev/null), -T2 against -T1, one run each: wall MB/s and the wall speed-up"
+          " (what two free cores give; under load the scheduler may give the process one core's worth),"
+          " and CPU seconds with their ratio (-T2 / -T1: what the threads cost)")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for base, cmd, size in (("huffman", ["--coder", "huffman"], args.size // 2),
                             ("range", ["--coder", "range"], args.size // 4),
@@ -211,7 +258,8 @@ def main(argv=None) -> int:
         (one, cpu1), (two, cpu2) = (compress_only(LAUNCH + ["compress", "-c", *t, *cmd], size, pool, env)
                                     for t in ([], ["-T", "2"]))
         print(f"{base:<10} {size >> 20:>5} MiB: -T1 {size / 1e6 / one:7.1f} MB/s, -T2 {size / 1e6 / two:7.1f} MB/s, "
-              f"speed-up {one / two:.2f}x (CPU {cpu1:.1f} s -> {cpu2:.1f} s)", flush=True)
+              f"threads=2 / threads=1: wall {one / two:.2f}x, CPU {cpu1:.2f} s -> {cpu2:.2f} s ({cpu2 / cpu1:.2f}x),"
+              f" CPU per wall second {cpu1 / one:.2f} -> {cpu2 / two:.2f}", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if all(r["ok"] for r in results.values()) else 1
 
