@@ -181,6 +181,8 @@ def gil_report(size: int, repeats: int, only, env) -> None:
         if meter is None:
             print("  skipped: needs Linux and a C compiler")
             return
+        if only is not None and not any(label in only for label, _ in GIL_CODERS):
+            return
         child_env = dict(env, LD_PRELOAD=meter)
         subprocess.run([sys.executable, __file__, "--gil-child", "--gil-size", str(size), "--gil-repeats",
                         str(repeats)] + (["--only", ",".join(only)] if only else []), env=child_env, check=True)
@@ -225,9 +227,9 @@ def main(argv=None) -> int:
     wanted = set(args.only.split(",")) if args.only else None
     sys.path.insert(0, str(REPO))
     if args.gil_child:
-        gil_child(args.gil_size, args.gil_repeats, wanted)
+        gil_child(args.gil_size, args.gil_repeats, wanted and {w.split()[0] for w in wanted})
         return 0
-    gil_report(args.gil_size, args.gil_repeats, wanted and [w for w in wanted if w in dict(GIL_CODERS)], env)
+    gil_report(args.gil_size, args.gil_repeats, wanted and sorted({w.split()[0] for w in wanted}), env)
     if args.gil_only:
         return 0
     print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "

@@ -241,3 +241,20 @@ def test_split_size_option(tmp_path):
     assert rc == 0 and out == codelength.compress(data, "huffman", split_size=2048), err
     rc, out, err = run("compress", "-c", "--split-size", "2K", "--coder", "adaptive", stdin=data)
     assert rc != 0 and "--split-size" in err and not out
+
+
+def test_bench_streams_runs_on_a_small_input():
+    """benchmarks/bench_streams.py on 2 MiB (so it never rots): a pipe row, the -T2/-T1 row, the GIL meter."""
+    script = REPO / "benchmarks" / "bench_streams.py"
+    proc = subprocess.run([sys.executable, str(script), "--size", "2M", "--slow-size", "1M", "--only", "huffman -T2",
+                           "--gil-size", "2M", "--gil-repeats", "1"], capture_output=True, text=True, env=ENV,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "huffman -T2" in out and "threads=2 / threads=1: wall" in out
+    row = next(line for line in out.splitlines() if line.startswith("huffman -T2 "))
+    assert row.split()[-1] == "yes"                          # the round trip's hashes agree
+    if "skipped" not in out:
+        meter = next(line for line in out.splitlines() if line.strip().startswith("huffman"))
+        f = float(meter.split("f = ")[1].split(",")[0])
+        assert 0 < f < 1                                     # some of a block's work holds the GIL, not all
