@@ -118,6 +118,27 @@ def test_compressor_pieces_of_every_kind_give_the_one_shot_stream():
         b"ab" + np.arange(3, dtype="<u2").tobytes() + b"z" * 70000
 
 
+def test_adaptive_blocks_of_a_multi_block_stream_get_a_table_sized_to_the_block():
+    from codelength.coders.adaptive import DEFAULT_TABLE_BITS
+    data = _text(2_500_000, seed=9)
+    tables = lambda blob: [b["model"][0] for b in stream.blocks(blob) if b["type"] == "coded"]
+    for order, bits in ((1, 20), (2, 21), (None, 21), (3, DEFAULT_TABLE_BITS)):
+        options = {} if order is None else {"order": order}
+        blob = codelength.compress(data, "adaptive", **options)          # 1 MiB blocks: three
+        assert tables(blob) == [bits] * 3, order
+        assert codelength.decompress(blob) == data
+        assert codelength.compress(data, "adaptive", threads=2, **options) == blob
+        comp = codelength.Compressor("adaptive", threads=2, **options)
+        assert b"".join([comp.compress(data[i:i + 700_000]) for i in range(0, len(data), 700_000)]
+                        + [comp.flush()]) == blob
+    # one block (the whole input), larger blocks, an explicit table, mixing: the coder's own table
+    assert tables(codelength.compress(data[:1 << 20], "adaptive")) == [DEFAULT_TABLE_BITS]
+    assert tables(codelength.compress(data, "adaptive", block_size=2 << 20)) == [DEFAULT_TABLE_BITS] * 2
+    assert tables(codelength.compress(data, "adaptive", table_bits=22)) == [22] * 3
+    assert tables(codelength.compress(data[:1_200_000], "adaptive", order=1, table_bits=18)) == [18] * 2
+    assert tables(codelength.compress(data[:1_200_000], "adaptive", order=2, mix=True)) == [DEFAULT_TABLE_BITS] * 2
+
+
 def test_arrays_keep_their_dtype():
     rng = np.random.default_rng(2)
     for dtype in (np.uint8, np.uint16, np.int16, np.uint32, np.int32, np.int64, np.uint64):

@@ -224,6 +224,15 @@ def test_64_mib_through_a_pipe_in_bounded_memory():
         assert peak < (64 << 20) + 4 * (1 << 20), rss
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="peak RSS read from /proc")
+def test_adaptive_order_2_with_two_threads_in_bounded_memory():
+    # two blocks coded at once, each with its context table: 2 x 8 MiB at 1 MiB blocks (2 x 16 MiB before)
+    same_size, same_data, rss = _pipe(6 << 20, "-6", "-T", "2")
+    assert same_size and same_data
+    for peak in rss:
+        assert peak < (64 << 20) + 4 * (1 << 20), rss
+
+
 @pytest.mark.slow
 def test_4_gib_through_a_pipe_in_bounded_memory():
     start = time.perf_counter()

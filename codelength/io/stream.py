@@ -366,6 +366,29 @@ def _coder_setup(coder, options):
     return spec
 
 
+#: Context-model table of the adaptive coder's blocks in multi-block frames of cap up to 1 MiB, when
+#: the caller gives no ``table_bits``: 2**20 counters (4 MiB) for order 1, 2**21 (8 MiB) for order 2,
+#: instead of the coder's 2**22 (16 MiB), so that two threads' tables stay within the memory target
+#: (docs/format.md: peak RSS and the measured cost in size, +0.003 % at order 1, +0.2-0.4 % on text at
+#: order 2). The model records table_bits, so decoders need nothing new; a single-block input and
+#: larger blocks keep 2**22, as does an explicit ``table_bits``.
+BLOCK_TABLE_BITS = {1: 20, 2: 21}
+BLOCK_TABLE_CAP = 1 << 20
+
+
+def _block_options(name: str, kind: int, options: dict, cap: int | None) -> dict:
+    """The coder options of a block in a frame of cap ``cap`` (None: a single-block frame)."""
+    if name != "adaptive" or cap is None or cap > BLOCK_TABLE_CAP or kind or "table_bits" in options \
+            or options.get("mix"):
+        return options
+    order = options.get("order")
+    if order is None:
+        from ..coders.adaptive import DEFAULT_ADAPTIVE_ORDER
+        order = DEFAULT_ADAPTIVE_ORDER
+    bits = BLOCK_TABLE_BITS.get(order) if isinstance(order, int) and not isinstance(order, bool) else None
+    return options if bits is None else dict(options, table_bits=bits)
+
+
 class _BlockPipeline:
     """Encodes blocks in order, ``threads`` at a time, and yields them encoded, in order.
 
@@ -381,7 +404,7 @@ class _BlockPipeline:
         self.pending = []
 
     def submit(self, block: np.ndarray):
-        args = (block, self.kind, self.name, self.options, self.cap)
+        args = (block, self.kind, self.name, _block_options(self.name, self.kind, self.options, self.cap), self.cap)
         if self.pool is None:
             self.pending.append(_encode_record(*args))
         else:
