@@ -79,6 +79,50 @@ def test_equals_compress_and_zlib_any_options(records, max_length, level):
     assert stats.zlib_bytes.tolist() == [len(zlib.compress(r, level)) for r in records]
 
 
+# many used symbols (the kernel ranks more than 16 leaves by radix), counts past 255 (a second radix pass),
+# ties between counts (equal counts keep symbol order), records up to the kernel's 4096-byte limit
+many_symbols = st.tuples(st.integers(17, 60), st.integers(300, 4096), st.integers(0, 2**32 - 1)).map(
+    lambda t: bytes(np.random.default_rng(t[2]).geometric(1.0 / t[0], t[1]).clip(0, 255).astype(np.uint8)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(many_symbols, record), min_size=1, max_size=4), st.integers(1, 24))
+def test_kernel_ranking_of_many_leaves_equals_twin_and_coder(records, max_length):
+    stats = record_stats(records, max_length=max_length, zlib_level=None)
+    assert_equal_to_twin(stats, records, max_length=max_length, zlib_level=None)
+    assert stats.huffman_bytes.tolist() == [len(codelength.compress(r, "huffman", max_length=max_length))
+                                            for r in records]
+
+
+def test_kernel_ranking_edge_cases():
+    rng = np.random.default_rng(11)
+    records = [bytes(range(256)) * 16,                      # 256 tied counts
+               bytes(range(16)) * 64, bytes(range(17)) * 60,   # insertion / radix boundary, ties
+               bytes(range(17)) * 15 + b"\x00",               # one count above many tied ones
+               b"\x05" * 256 + bytes(range(40)) * 3,          # a count of exactly 256 (two radix passes)
+               b"\x07" * 255 + bytes(range(40)) * 3,
+               bytes(rng.integers(0, 256, 4096, dtype=np.uint8)),
+               b"\x01" * 3000 + bytes(range(30)) * 30 + b"\x02" * 196]   # counts of 3000+ and 226: 4096 bytes
+    stats = record_stats(records, zlib_level=None)
+    assert_equal_to_twin(stats, records, zlib_level=None)
+    assert stats.huffman_bytes.tolist() == [len(codelength.compress(r, "huffman")) for r in records]
+
+
+def test_entropy_memo_across_record_lengths(sample_bytes):
+    # the kernel keeps each count's entropy term per record length: records of different lengths that share
+    # counts, interleaved, and records whose counts pass the memo (over 4096) must still give entropy()'s bits
+    base = sample_bytes[:1024]
+    records = []
+    for i in range(40):
+        n = (1024, 1000, 1024, 7, 5000, 1024, 4097)[i % 7]
+        records.append((sample_bytes[i * 97:] * 8)[:n])
+    records += [b"a" * 4096 + b"b" * 4096, b"a" * 4097 + b"b", base, base[:-1] + b"\xff", b"", base]
+    for threads in (1, 2):
+        stats = record_stats(records, threads=threads)
+        assert [float(h) for h in stats.h0] == [codelength.entropy(codelength.counts(r)) for r in records]
+        assert_equal_to_twin(stats, records)
+
+
 def test_default_level_is_zlibs():
     records = [b"abc" * 50, b"the quick brown fox " * 9]
     assert record_stats(records).zlib_bytes.tolist() == [len(zlib.compress(r)) for r in records]

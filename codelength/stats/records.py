@@ -7,8 +7,8 @@ a NumPy ``S``/``U``/object array, a pyarrow binary/string array or a pandas Seri
 flat buffer and an offsets array (Arrow columns are used in place: their own buffers and offsets) and
 computes every record's statistics in one loop that runs without the GIL
 (:mod:`codelength.stats._records`). Memory: the flat buffer (a copy of the records, except for Arrow
-input), 8 bytes of offsets and 40 bytes of output per record, plus 64 KiB of zlib scratch and zlib's own
-state (about 256 KiB), whatever the records' sizes (a record over 4 KiB compressed for its Huffman size
+input), 8 bytes of offsets and 40 bytes of output per record, plus 64 KiB of zlib scratch, 64 KiB of
+entropy terms kept per record length and zlib's own state (about 256 KiB), whatever the records' sizes (a record over 4 KiB compressed for its Huffman size
 adds that one stream's working memory, about 3 times the record).
 
 The twin is :mod:`codelength.reference.records`.
