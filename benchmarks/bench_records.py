@@ -5,7 +5,8 @@
 Records are consecutive 1 KiB slices of the corpus (../shared/corpus, repeated as needed; generated
 text-like bytes without it), held as a pyarrow binary array (the kernel reads its buffers in place) and as
 a list of bytes. Rows: record_stats with every column (zlib at the default level 6), the same at level 9
-(as analyze), without zlib, order 0 only, on 2 threads; zlib alone (a Python loop over ``zlib.compress``,
+(as analyze), without zlib, order 0 only, order 0 and zlib (the kernel's C loop of deflateReset + deflate
+per record, h0 beside it), on 2 threads; zlib alone (a Python loop over ``zlib.compress``,
 the floor of any zlib column); and the Python loop computing the same columns per record with the
 library's public one-record functions (``len(compress(r, "huffman"))``, ``entropy(counts(r))``,
 ``len(zlib.compress(r, 6))``). CPU seconds, medians of --repeats interleaved runs; records/s per core and
@@ -57,6 +58,8 @@ def main(argv=None):
         ("record_stats, all columns, zlib level 9", len(records), lambda: record_stats(column, zlib_level=9)),
         ("record_stats, zlib_level=None", len(records), lambda: record_stats(column, zlib_level=None)),
         ("record_stats, h0 only", len(records), lambda: record_stats(column, zlib_level=None, huffman=False)),
+        ("record_stats, h0 + zlib (huffman=False): the C loop of deflateReset + deflate", len(records),
+         lambda: record_stats(column, huffman=False)),
         ("record_stats, all columns, threads=2", len(records), lambda: record_stats(column, threads=2)),
         ("Python loop: compress + entropy + zlib", len(few), lambda: python_loop(few)),
         ("Python loop: compress + entropy", len(few), lambda: python_loop(few, None)),
@@ -79,8 +82,14 @@ def main(argv=None):
         rate[name] = n / cpu
         print(f"| {name} | {n:,} | {cpu:.4f} | {wall:.4f} | {n / cpu:,.0f} |")
     print()
-    print(f"all columns: kernel / loop = {rate[rows[0][0]] / rate[rows[6][0]]:.1f}x; "
-          f"without zlib: {rate[rows[3][0]] / rate[rows[7][0]]:.1f}x")
+    name = {key: row[0] for key, row in zip(("all", "list", "level9", "nozlib", "h0", "zlib", "threads",
+                                               "loop", "loop_nozlib", "zlib_py"), rows)}
+    print(f"all columns: kernel / loop = {rate[name['all']] / rate[name['loop']]:.1f}x; "
+          f"without zlib: {rate[name['nozlib']] / rate[name['loop_nozlib']]:.1f}x")
+    print(f"the zlib floor: zlib.compress alone {1e6 / rate[name['zlib_py']]:.1f} us a record, the kernel's "
+          f"deflate loop (with h0) {1e6 / rate[name['zlib']]:.1f} us; all columns {1e6 / rate[name['all']]:.1f} us "
+          f"(= {rate[name['zlib_py']] / rate[name['all']]:.2f}x the time of zlib.compress alone); without zlib "
+          f"{1e6 / rate[name['nozlib']]:.2f} us")
     import os
     import resource
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB (the records held "

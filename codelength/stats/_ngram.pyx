@@ -321,6 +321,8 @@ cdef class PrefixScanner:
         any :meth:`feed`; partial keys must come in increasing key order."""
         if length < 1 or length >= self.n or self.npend >= MAXN:
             raise ValueError("partial keys are shorter than n, at most n - 1 of them")
+        if key & ~_mask(self.n):
+            raise ValueError(f"key {key} is wider than n = {self.n} bytes")
         if self.npend and key < self.pend_key[self.npend - 1]:
             raise ValueError("partial keys must be given in increasing order")
         self.pend_key[self.npend] = key
@@ -393,6 +395,7 @@ cdef class PrefixScanner:
         cdef Py_ssize_t i
         cdef bint has_counts = counts is not None
         cdef int nb = self.n
+        cdef uint64_t wide = 0
         if self.finished:
             raise ValueError("the scanner has finished")
         if m < 0 or m > keys.shape[0]:
@@ -401,6 +404,14 @@ cdef class PrefixScanner:
             c = counts
             if c.shape[0] < m:
                 raise ValueError("fewer counts than keys")
+        if nb < 8:
+            # a key wider than n bytes would close level 0 (its first differing byte lies above the n
+            # bytes) and write before the scanner's tables: refuse the block before touching the state
+            with nogil:
+                for i in range(m):
+                    wide |= keys[i]
+            if wide & ~_mask(nb):
+                raise ValueError(f"a key is wider than n = {nb} bytes")
         with nogil:
             if has_counts:
                 for i in range(m):
