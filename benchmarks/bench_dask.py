@@ -6,7 +6,9 @@ Writes --files files of the corpus (../shared/corpus concatenated and repeated; 
 without it) totalling --size under a temporary directory, then for 1 and 2 worker processes (one thread
 each; a LocalCluster started per setting) times ``codelength.dask.counts`` and
 ``codelength.dask.context_statistics(max_order=2)`` of the files (wall seconds, median of --repeats; the
-cluster is warmed up first), checks them against the single-machine result, and reports the speed-up.
+cluster is warmed up first: imports, then one untimed counts of a file per worker), checks them against
+the single-machine result, and reports the speed-up (last lines: the speed-ups, the per-chunk cost, the
+load and the benchmark's own wall time).
 Workers' CPU seconds (process time summed over the workers) are given beside the wall times: on a shared
 machine the wall times measure the other users too. Also: the cost of one chunk task (CPU seconds of ``chunk_partial`` on one chunk in this process) and the
 bytes a chunk's result takes on the wire (its pickle), which is what crosses the network per chunk, and
@@ -46,6 +48,7 @@ def main(argv=None):
     parser.add_argument("--chunk", default="16M")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
+    started = time.perf_counter()
     import distributed
     size, chunk = common.parse_size(args.size), common.parse_size(args.chunk)
     spec = "corpus" if common.corpus_files(common.CORPUS) else "iid"
@@ -84,6 +87,7 @@ def main(argv=None):
                                           dashboard_address=":0", silence_logs=50, memory_limit="2.5GiB") as cluster, \
                     distributed.Client(cluster) as client:
                 client.run(lambda: __import__("codelength.dask"))  # warm the workers' imports
+                cd.counts(paths[:workers], chunk_size=chunk)   # and the first tasks' (fsspec, the reads): untimed
                 for name, fn, check in (
                         ("counts", lambda: cd.counts(paths, chunk_size=chunk),
                          lambda r: np.array_equal(r, expected_counts)),
@@ -104,7 +108,11 @@ def main(argv=None):
             print(f"| {workers} | {name} | {wall:.2f} | {len(joined) / wall / 1e6:,.0f} | {speedup:.2f}x | {cpu:.2f} |")
         print("\npeak RSS of a worker process: " + ", ".join(f"{peak[w]:,.0f} MiB with {w} worker(s)" for w in peak)
               + f"; this process (the data, the single-machine run): {_peak_rss_mib():,.0f} MiB")
-        print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} logical CPUs")
+        print("\nspeed-up of 2 workers over 1 (wall, medians): " + ", ".join(
+            f"{name} {results[(1, name)][0] / results[(2, name)][0]:.2f}x" for (w, name) in results if w == 2)
+            + f"; per chunk task (one process): counts {cost[None][0]:.3f} CPU s, order 2 {cost[2][0]:.3f} CPU s")
+        print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} logical CPUs; "
+              f"the whole benchmark took {time.perf_counter() - started:.0f} s wall")
     return results
 
 

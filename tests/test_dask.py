@@ -7,6 +7,7 @@ change the result; an unreachable scheduler must fail fast with a clear error.
 """
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -120,7 +121,7 @@ def test_per_file_reports_and_corpus_total(client, tmp_path):
 
 def test_corpus_equals_single_machine(client):
     paths = [str(corpus_path(name)) for name in ("alice29.txt", "fireworks.jpeg", "paper-100k.pdf")]
-    joined = b"".join(open(p, "rb").read() for p in paths)
+    joined = b"".join(Path(p).read_bytes() for p in paths)
     stats = cd.context_statistics(paths, 3, chunk_size=100_003)
     assert_same_statistics(stats, joined, 3)
 
