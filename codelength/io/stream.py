@@ -186,12 +186,13 @@ def _data_bytes(block: np.ndarray, kind: int):
 class _Encoded:
     """One encoded block: what the frame writer needs to serialise it."""
 
-    __slots__ = ("type", "n", "param", "alphabet", "model", "payload", "check", "symbol", "record")
+    __slots__ = ("type", "n", "param", "alphabet", "model", "payload", "check", "symbol", "record", "record_cap")
 
     def __init__(self, type_, n, param=0, alphabet=0, model=b"", payload=b"", check=0, symbol=0):
         self.type, self.n, self.param, self.alphabet = type_, n, param, alphabet
         self.model, self.payload, self.check, self.symbol = model, payload, check, symbol
         self.record = None   # the serialised record of a block inside a frame (no frame header before it)
+        self.record_cap = None   # the frame cap that record was written for (its u field depends on it)
 
 
 def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _Encoded:
@@ -274,6 +275,7 @@ def _encode_record(block: np.ndarray, kind: int, name: str, options: dict, cap: 
     enc = _encode_block(block, kind, name, options)
     if cap is not None:
         enc.record = _concat(_record(enc, kind, b"", _varint(cap - enc.n + 1)))
+        enc.record_cap = cap
     return enc
 
 
@@ -312,7 +314,7 @@ class _FrameWriter:
             if self.param is None:
                 self.param = param
                 prefix = _frame_header(self.coder_id, self.kind, param, cap=self.cap)
-            if not prefix and enc.record is not None:
+            if not prefix and enc.record is not None and enc.record_cap == self.cap:
                 return parts + [enc.record]   # assembled by the worker (for this cap: see _BlockPipeline)
             parts += _record(enc, self.kind, prefix, _varint(self.cap - enc.n + 1))  # full blocks: u = 1
         return [bytes(p) if not isinstance(p, bytes) else p for p in parts]
