@@ -319,6 +319,28 @@ def test_multi_table_refuses_what_it_cannot_build():
         _huffman.multi_table(lengths)  # words of 13 and 14 bits
 
 
+def _fibonacci_bytes(symbols, seed=0):
+    """Symbol k repeated fib(k + 1) times, shuffled: an optimal code with words up to ``symbols - 1`` bits."""
+    a, b, parts = 1, 1, []
+    for k in range(symbols):
+        parts.append(np.full(a, k, dtype=np.uint8))
+        a, b = b, a + b
+    data = np.concatenate(parts)
+    np.random.default_rng(seed).shuffle(data)
+    return data
+
+
+@pytest.mark.parametrize("max_length", [12, 13, 14, 17, 18, 24])
+@pytest.mark.parametrize("extra", [0, 1, 2, 3, 5])
+def test_packer_word_lengths_match_twin(max_length, extra):
+    """The encoder packs 4, 3 or 2 words per flush by the block's longest word (up to 13, 17, 24 bits):
+    every path, with every remainder of the segments, gives the twin's bytes and round-trips."""
+    data = np.concatenate([_fibonacci_bytes(21), np.arange(extra, dtype=np.uint8)])
+    param, model, payload = huffman.encode(data, 256, block_size=10**7, max_length=max_length)
+    assert (param, model, payload) == twin.encode(data.tobytes(), 256, 10**7, max_length)
+    assert np.array_equal(huffman.decode(param, model, payload, data.size, 256), data)
+
+
 @pytest.mark.parametrize("maker", [
     lambda n: np.random.default_rng(1).integers(0, 256, n, dtype=np.uint8),             # 8-bit words
     lambda n: _skewed_bytes(n, 2),                                                       # long and short words

@@ -232,103 +232,139 @@ cdef inline void _finish_stream(uint8_t* start, uint8_t* p, uint64_t acc, uint64
     size[0] = w.pos
 
 
-cdef void _encode_pair(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
-                       const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
-    """Code segments ``first`` and ``first + 1`` side by side into their streams (each with 8 bytes of
-    room past its end): two independent 64-bit bit buffers keep the CPU busy without running out of
-    registers. Two words (at most 24 bits each) go in between flushes: 7 + 48 < 64."""
+# Top-aligned packing (the layout huff0 and zstd's Huffman encoder use, here for a forward LSB-first
+# stream): a code word lives in the top ``l`` bits of a 64-bit entry ``top[s] = reversed code << (64 - l)
+# | l``. Adding a word is ``acc = (acc >> l) | entry``: the pending bits sit at the top of ``acc``, oldest
+# lowest, so ``acc >> (64 - pending)`` is the stream's next bits, LSB first, exactly the bits the LSB-first
+# writer produces. The entry's low byte (its length) is ORed in as well: those bits are the newest
+# word's lowest positions and are shifted out by the next word; they never reach a flush while at most
+# 59 bits are pending (the length sits in bits 0..4). The lengths are summed by adding whole entries
+# (``tot += entry``): carries only run upwards, so ``tot & 63`` is the pending count (below 64). Per
+# word: a load, a shift, an OR and an add.
+
+cdef inline void _top_entries(const uint32_t* entries, Py_ssize_t n, uint64_t* top) noexcept nogil:
+    cdef Py_ssize_t s
+    cdef uint32_t e, l
+    for s in range(n):
+        e = entries[s]
+        l = e & 0xFF
+        top[s] = ((<uint64_t>(e >> 8) << (64 - l)) | l) if l else 0
+
+
+cdef inline void _finish_top(uint8_t* start, uint8_t* p, uint64_t acc, uint64_t tot, const symbol_t* rest,
+                             Py_ssize_t count, const uint32_t* entries, size_t* size) noexcept nogil:
+    """Hand a top-aligned stream's state (after a flush: fewer than 8 bits pending) to the LSB-first
+    writer, which codes the ``count`` symbols left over and pads."""
+    cdef uint64_t left = tot & 7
+    _finish_stream(start, p, (acc >> (64 - left)) if left else 0, left, rest, count, entries, size)
+
+
+cdef void _encode_pair_top(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
+                           const uint64_t* top, const uint32_t* entries, int longest, uint8_t** starts,
+                           size_t* sizes) noexcept nogil:
+    """Code segments ``first`` and ``first + 1`` side by side (two independent chains) into their
+    streams, each with 8 bytes of room past its end. Words per flush: 4 up to 13 bits (7 + 52 <= 59
+    pending bits), 3 up to 17, else 2 (7 + 48)."""
     cdef const symbol_t* x = block + first * q
     cdef const symbol_t* y = block + (first + 1) * q
     cdef uint8_t* px = starts[first]
     cdef uint8_t* py = starts[first + 1]
-    cdef uint64_t ax = 0, ay = 0
-    cdef uint64_t nx = 0, ny = 0
-    cdef uint32_t e0, e1, f0, f1
-    cdef Py_ssize_t i = 0, common = seg[first + 1] & ~1
-    while i < common:
-        e0 = entries[x[i]]
-        f0 = entries[y[i]]
-        e1 = entries[x[i + 1]]
-        f1 = entries[y[i + 1]]
-        ax |= <uint64_t>(e0 >> 8) << nx
-        ay |= <uint64_t>(f0 >> 8) << ny
-        nx += e0 & 0xFF
-        ny += f0 & 0xFF
-        ax |= <uint64_t>(e1 >> 8) << nx
-        ay |= <uint64_t>(f1 >> 8) << ny
-        nx += e1 & 0xFF
-        ny += f1 & 0xFF
-        _store64(px, ax)
-        _store64(py, ay)
-        px += nx >> 3
-        py += ny >> 3
-        ax >>= nx & ~7
-        ay >>= ny & ~7
-        nx &= 7
-        ny &= 7
-        i += 2
-    _finish_stream(starts[first], px, ax, nx, x + common, seg[first] - common, entries, &sizes[first])
-    _finish_stream(starts[first + 1], py, ay, ny, y + common, seg[first + 1] - common, entries, &sizes[first + 1])
+    cdef uint64_t ax = 0, ay = 0, tx = 0, ty = 0, e, f
+    cdef Py_ssize_t i = 0, common
+    if longest <= 13:
+        common = seg[first + 1] & ~3
+        while i < common:
+            e = top[x[i]]
+            f = top[y[i]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 1]]
+            f = top[y[i + 1]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 2]]
+            f = top[y[i + 2]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 3]]
+            f = top[y[i + 3]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            # flush: at least 4 bits pending, so the shift 64 - pending is 1..60
+            _store64(px, ax >> ((0 - tx) & 63))
+            _store64(py, ay >> ((0 - ty) & 63))
+            px += (tx & 63) >> 3
+            py += (ty & 63) >> 3
+            tx &= 7
+            ty &= 7
+            i += 4
+    elif longest <= 17:
+        common = seg[first + 1] - seg[first + 1] % 3
+        while i < common:
+            e = top[x[i]]
+            f = top[y[i]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 1]]
+            f = top[y[i + 1]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 2]]
+            f = top[y[i + 2]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            _store64(px, ax >> ((0 - tx) & 63))
+            _store64(py, ay >> ((0 - ty) & 63))
+            px += (tx & 63) >> 3
+            py += (ty & 63) >> 3
+            tx &= 7
+            ty &= 7
+            i += 3
+    else:
+        common = seg[first + 1] & ~1
+        while i < common:
+            e = top[x[i]]
+            f = top[y[i]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            e = top[x[i + 1]]
+            f = top[y[i + 1]]
+            ax = (ax >> (e & 63)) | e
+            ay = (ay >> (f & 63)) | f
+            tx += e
+            ty += f
+            _store64(px, ax >> ((0 - tx) & 63))
+            _store64(py, ay >> ((0 - ty) & 63))
+            px += (tx & 63) >> 3
+            py += (ty & 63) >> 3
+            tx &= 7
+            ty &= 7
+            i += 2
+    _finish_top(starts[first], px, ax, tx, x + common, seg[first] - common, entries, &sizes[first])
+    _finish_top(starts[first + 1], py, ay, ty, y + common, seg[first + 1] - common, entries, &sizes[first + 1])
 
 
-cdef void _encode_pair_short(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, int first,
-                             const uint32_t* entries, uint8_t** starts, size_t* sizes) noexcept nogil:
-    """As _encode_pair for words of at most 14 bits: four words per flush (7 + 4 * 14 < 64)."""
-    cdef const symbol_t* x = block + first * q
-    cdef const symbol_t* y = block + (first + 1) * q
-    cdef uint8_t* px = starts[first]
-    cdef uint8_t* py = starts[first + 1]
-    cdef uint64_t ax = 0, ay = 0
-    cdef uint64_t nx = 0, ny = 0
-    cdef uint32_t e0, e1, e2, e3, f0, f1, f2, f3
-    cdef Py_ssize_t i = 0, common = seg[first + 1] & ~3
-    while i < common:
-        e0 = entries[x[i]]
-        f0 = entries[y[i]]
-        e1 = entries[x[i + 1]]
-        f1 = entries[y[i + 1]]
-        e2 = entries[x[i + 2]]
-        f2 = entries[y[i + 2]]
-        e3 = entries[x[i + 3]]
-        f3 = entries[y[i + 3]]
-        ax |= <uint64_t>(e0 >> 8) << nx
-        ay |= <uint64_t>(f0 >> 8) << ny
-        nx += e0 & 0xFF
-        ny += f0 & 0xFF
-        ax |= <uint64_t>(e1 >> 8) << nx
-        ay |= <uint64_t>(f1 >> 8) << ny
-        nx += e1 & 0xFF
-        ny += f1 & 0xFF
-        ax |= <uint64_t>(e2 >> 8) << nx
-        ay |= <uint64_t>(f2 >> 8) << ny
-        nx += e2 & 0xFF
-        ny += f2 & 0xFF
-        ax |= <uint64_t>(e3 >> 8) << nx
-        ay |= <uint64_t>(f3 >> 8) << ny
-        nx += e3 & 0xFF
-        ny += f3 & 0xFF
-        _store64(px, ax)
-        _store64(py, ay)
-        px += nx >> 3
-        py += ny >> 3
-        ax >>= nx & ~7
-        ay >>= ny & ~7
-        nx &= 7
-        ny &= 7
-        i += 4
-    _finish_stream(starts[first], px, ax, nx, x + common, seg[first] - common, entries, &sizes[first])
-    _finish_stream(starts[first + 1], py, ay, ny, y + common, seg[first + 1] - common, entries, &sizes[first + 1])
-
-
-cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q,
+cdef void _encode_segments(const symbol_t* block, const Py_ssize_t* seg, Py_ssize_t q, const uint64_t* top,
                            const uint32_t* entries, int longest, uint8_t** starts, size_t* sizes) noexcept nogil:
     """Code the four segments into four streams (sizes in bytes to ``sizes``)."""
-    if longest <= 14:
-        _encode_pair_short(block, seg, q, 0, entries, starts, sizes)
-        _encode_pair_short(block, seg, q, 2, entries, starts, sizes)
-    else:
-        _encode_pair(block, seg, q, 0, entries, starts, sizes)
-        _encode_pair(block, seg, q, 2, entries, starts, sizes)
+    _encode_pair_top(block, seg, q, 0, top, entries, longest, starts, sizes)
+    _encode_pair_top(block, seg, q, 2, top, entries, longest, starts, sizes)
 
 
 cdef inline int64_t _blocks_total(const int64_t* blocks, Py_ssize_t n_blocks) noexcept nogil:
@@ -347,6 +383,7 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
     cdef int64_t* counts = <int64_t*>malloc(alphabet_size * sizeof(int64_t))
     cdef uint8_t* lengths = <uint8_t*>malloc(alphabet_size)
     cdef uint32_t* entries = <uint32_t*>malloc(alphabet_size * sizeof(uint32_t))
+    cdef uint64_t* top = <uint64_t*>malloc(alphabet_size * sizeof(uint64_t))
     cdef Py_ssize_t b, s, used, last, q, start = 0, block_n
     cdef Py_ssize_t seg[STREAMS]
     cdef uint8_t* starts[STREAMS]
@@ -359,8 +396,8 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
     runs.first_zero_symbol = 26
     runs.n_zero_runs = 3
     runs.cl_symbols = 29
-    if hist == NULL or counts == NULL or lengths == NULL or entries == NULL:
-        free(hist); free(counts); free(lengths); free(entries)
+    if hist == NULL or counts == NULL or lengths == NULL or entries == NULL or top == NULL:
+        free(hist); free(counts); free(lengths); free(entries); free(top)
         return -1
     # the payload is rarely larger than the input: reserve that once instead of growing by copies
     if _reserve(model, 32) != 0 or _reserve(payload, <size_t>_blocks_total(blocks, n_blocks) * sizeof(symbol_t)
@@ -428,14 +465,15 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
         starts[0] = payload.buf + payload.pos
         for k in range(1, STREAMS):
             starts[k] = starts[k - 1] + bits[k - 1] // 8 + 1 + 8
-        _encode_segments(symbols + start, seg, q, entries, longest, starts, sizes)
+        _top_entries(entries, alphabet_size, top)
+        _encode_segments(symbols + start, seg, q, top, entries, longest, starts, sizes)
         for k in range(STREAMS):
             memmove(payload.buf + payload.pos, starts[k], sizes[k])
             payload.pos += sizes[k]
             _put_varint(model, sizes[k])
         start += block_n
     _align(model)
-    free(hist); free(counts); free(lengths); free(entries)
+    free(hist); free(counts); free(lengths); free(entries); free(top)
     return rc
 
 
