@@ -2,6 +2,7 @@
 script measures.
 
     python benchmarks/bench_huffman.py [--sizes 1,64] [--repeats 5] [--data corpus] [--corpus DIR] [--clock cpu]
+                                       [--huff0 PATH/TO/fse]
 
 Group "huffman": codelength.compress/decompress (native Huffman, container and
 CRC) and Huffman-only DEFLATE against zlib Huffman-only (common.zlib_huffman_only, level 9) and zlib inflate;
@@ -16,12 +17,22 @@ Sizes, in bits per byte beside three entropies: H0 (order-0 entropy of the whole
 block (mean of the blocks' own order-0 entropies, what a coder that adapts every 32 KiB could reach) and
 H0 per block of the native coder's own adaptive split.
 
+Peer huff0 (``--huff0``: the ``fse`` program of Cyan4973/FiniteStateEntropy, built from its public source
+outside this repository, e.g. ``make -C programs fse``): ``fse -b -h -B32768`` on the same bytes (written to a
+temporary file), run ``--repeats`` times; each run prints the best of its own loops in CPU time (``clock()``),
+the row keeps the median of those runs. Its blocks are 32 KiB, its own container, its own timer: the ratio
+against it is a guide, the zlib rows (timed here, interleaved with ours) are the measure.
+
 Data and timing as in run.py (common.load_source, interleaved medians with min–max; inputs above 16 MiB get
 fewer repeats and no warm-up).
 """
 from __future__ import annotations
 
+import re
+import statistics
+import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -102,6 +113,54 @@ def huffman_bounds(array: np.ndarray) -> tuple[dict, dict]:
     return bounds, {"native_blocks": len(native_blocks), "deflate_blocks": len(deflate_blocks)}
 
 
+HUFF0 = "huff0 (fse -b -h; best of its loops, CPU)"
+
+
+def _run_huff0(program: str, path: str, block: int) -> tuple[float, float] | None:
+    """One ``fse -b -h`` run: (encode, decode) MB/s, or None when its own round-trip check fails."""
+    out = subprocess.run([program, "-b", "-h", "-i3", f"-B{block}", path], capture_output=True, text=True)
+    text = (out.stdout + out.stderr).replace("\r", "\n")
+    if "Error decompressing" in text:
+        return None
+    found = re.findall(r"([0-9.]+) MB/s *, *([0-9.]+) MB/s", text)
+    if out.returncode or not found:
+        raise RuntimeError(f"unexpected output of {program}: {text!r}")
+    return tuple(map(float, found[-1]))
+
+
+def group_huff0(suite: common.Suite, data: bytes, source: str, program: str) -> None:
+    """huff0's encode and decode MB/s on ``data`` (see the module docstring), as rows of group "huffman".
+
+    Blocks of 32 KiB; where huff0 (FiniteStateEntropy at 9f30e09) fails its own round trip on a block (it
+    does on one 32 KiB block of lcet10.txt in the corpus mix: "Corrupted block detected"), 64 KiB blocks,
+    named in the row."""
+    n = len(data)
+    runs = []
+    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
+        f.write(data)
+        f.flush()
+        block = 32768
+        for _ in range(suite.repeats(n)):
+            run = _run_huff0(program, f.name, block)
+            if run is None and block == 32768:
+                suite.skip(f"huff0 with 32 KiB blocks on {common.size_label(n)} of {source}: its own round trip "
+                           "fails on a block (Corrupted block detected); 64 KiB blocks instead")
+                block = 65536
+                run = _run_huff0(program, f.name, block)
+            if run is None:
+                suite.skip(f"huff0 on {common.size_label(n)} of {source}: its own round trip fails")
+                return
+            runs.append(run)
+    label = f"{HUFF0[:-1]}, {block // 1024} KiB blocks)"
+    for op, values in (("encode", [r[0] for r in runs]), ("decode", [r[1] for r in runs])):
+        suite.speed.append({"group": "huffman", "op": op, "impl": label, "codelength": False, "huff0": True,
+                            "ref": HUFFMAN_NATIVE if op == "encode" else DECOMPRESS, "source": source, "bytes": n,
+                            "clock": "cpu (its own)", "mbps": statistics.median(values), "mbps_min": min(values),
+                            "mbps_max": max(values)})
+        suite.log(f"  huffman   {op:38} {label:42} {common.size_label(n):>8} "
+                  f"{common.fmt_mbps(statistics.median(values)):>9} MB/s")
+
+
 GROUP = "huffman backend"
 BACKEND_ENCODE = "huffman.encode (bare backend)"
 BACKEND_DECODE = "huffman.decode (bare backend, fresh output array)"
@@ -162,11 +221,21 @@ TARGETS = [
     ("bare kernel decode (reused buffer), MB/s", ("decode", REUSED_DECODE), None, 1500.0),
 ]
 
+#: not targets, for orientation: ours over huff0 (when --huff0 is given)
+AGAINST_HUFF0 = [
+    ("compress / huff0 encode", ("encode", HUFFMAN_NATIVE), ("encode", HUFF0)),
+    ("decompress / huff0 decode", ("decode", DECOMPRESS), ("decode", HUFF0)),
+    ("bare backend encode / huff0 encode", ("encode", BACKEND_ENCODE), ("encode", HUFF0)),
+    ("bare kernel decode (reused buffer) / huff0 decode", ("decode", REUSED_DECODE), ("decode", HUFF0)),
+    ("huff0 encode / zlib Huffman-only encode", ("encode", HUFF0), ("encode", ZLIB_HUFFMAN_ONLY)),
+    ("huff0 decode / zlib inflate", ("decode", HUFF0), ("decode", INFLATE)),
+]
+
 
 def speedups(rows: list[dict], n: int) -> dict:
     """Ratios of median MB/s on ``n`` bytes: codelength's coders over zlib's, and each of issue 11's targets
     (``targets``: what -> (value, target, met))."""
-    mbps = {(r["op"], r["impl"]): r["mbps"] for r in rows if r["bytes"] == n}
+    mbps = {(r["op"], HUFF0 if r.get("huff0") else r["impl"]): r["mbps"] for r in rows if r["bytes"] == n}
     zlib_encode = mbps[("encode", ZLIB_HUFFMAN_ONLY)]
     zlib_inflate = mbps[("decode", INFLATE)]
     targets = {}
@@ -174,10 +243,11 @@ def speedups(rows: list[dict], n: int) -> dict:
         if top in mbps and (bottom is None or bottom in mbps):
             value = mbps[top] / mbps[bottom] if bottom else mbps[top]
             targets[what] = (value, target, value >= target)
+    against = {what: mbps[top] / mbps[bottom] for what, top, bottom in AGAINST_HUFF0 if top in mbps and bottom in mbps}
     return {"native encode (backend) / zlib encode": mbps[("encode", BACKEND_ENCODE)] / zlib_encode,
             "DEFLATE encode / zlib encode": mbps[("encode", HUFFMAN_DEFLATE)] / zlib_encode,
             "native decode (backend) / zlib inflate": mbps[("decode", BACKEND_DECODE)] / zlib_inflate,
-            "targets": targets}
+            "targets": targets, "huff0": against}
 
 
 def render_targets(ratios: dict, sizes: list[dict]) -> str:
@@ -208,6 +278,7 @@ def render_sizes(sizes: list[dict]) -> str:
 
 def main(argv=None) -> dict:
     parser = common.build_parser(__doc__, sizes="1,64", data="corpus")
+    parser.add_argument("--huff0", metavar="PATH", help="the fse program of FiniteStateEntropy: huff0 rows beside ours")
     args = common.finish_args(parser, parser.parse_args(argv))
     suite = common.Suite(args)
     sizes, ratios = [], {}
@@ -215,6 +286,8 @@ def main(argv=None) -> dict:
         data = source.data
         streams = group_huffman(suite, data, is_slice, source.name)
         backend_bytes = group_backend(suite, data, is_slice, source.name, streams)
+        if args.huff0 and not is_slice:
+            group_huff0(suite, data, source.name, args.huff0)
         if not is_slice or len(data) in args.sizes:
             sizes.append(sizes_row(data, streams, backend_bytes))
             ratios[len(data)] = speedups(suite.speed, len(data))
@@ -227,7 +300,10 @@ def main(argv=None) -> dict:
     print()
     for n, values in ratios.items():
         print(f"{common.size_label(n)}: " + ", ".join(f"{k} {common.fmt_ratio(v)}" for k, v in values.items()
-                                                        if k != "targets"))
+                                                        if k not in ("targets", "huff0")))
+        if values["huff0"]:
+            print(f"{common.size_label(n)}, against huff0: " + ", ".join(f"{k} {common.fmt_ratio(v)}"
+                                                                      for k, v in values["huff0"].items()))
     print()
     print("Targets (issue 11), from this run:")
     print()
