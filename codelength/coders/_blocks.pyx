@@ -77,7 +77,8 @@ cdef void _greedy_step(Greedy* g, const uint32_t* hist, int64_t chunk_n, Py_ssiz
             if c:
                 b = g.counts[s]
                 chunk_s += xlog[c]
-                merged_x = _xlog2x(<double>(b + c))
+                # the table holds the very value _xlog2x gives (filled by it), so the result is the same
+                merged_x = xlog[b + c] if b + c <= 4 * CHUNK else _xlog2x(<double>(b + c))
                 g.pending[s] = merged_x
                 merged_s += merged_x - g.x[s]
                 chunk_distinct += 1
@@ -168,15 +169,16 @@ def split_blocks(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, double h
         while start < n:
             end = start + CHUNK if start + CHUNK < n else n
             chunk_n = end - start
-            # count the chunk in four interleaved histograms (h0 collects the total)
+            # count the chunk in four histograms by position mod 4 (h0 collects the total): neighbours go
+            # to different tables, so a run of one symbol does not chain its increments through one counter
             memset(hist, 0, 4 * alphabet_size * sizeof(uint32_t))
             p = &symbols[start]
             quarter = chunk_n // 4
-            for i in range(quarter):
+            for i in range(0, 4 * quarter, 4):
                 h0[p[i]] += 1
-                h1[p[quarter + i]] += 1
-                h2[p[2 * quarter + i]] += 1
-                h3[p[3 * quarter + i]] += 1
+                h1[p[i + 1]] += 1
+                h2[p[i + 2]] += 1
+                h3[p[i + 3]] += 1
             for i in range(4 * quarter, chunk_n):
                 h0[p[i]] += 1
             for s in range(alphabet_size):
