@@ -874,63 +874,27 @@ cdef inline void _store32(uint8_t* p, uint32_t v) noexcept nogil:
     memcpy(p, &v, 4)  # little-endian machines (x86-64, aarch64)
 
 
-cdef void _build_multi(const uint32_t* table, const uint32_t* entries, Py_ssize_t n_symbols, uint32_t* scratch,
-                       uint32_t* multi) noexcept nogil:
-    """The multi-symbol table (twin: multi_table) of a complete code of words no longer than MULTI_BITS:
-    multi[next MULTI_BITS stream bits] = the 1 to 3 whole words they begin with, as bytes
-    s1 | s2 << 8 | s3 << 16, their total length << 24 and their count << 28. ``table`` is the single-symbol
-    table (MULTI_BITS wide), ``entries`` the code (bit-reversed word << 8 | length), ``scratch`` room for
-    2 * (2**MULTI_BITS - 1) entries.
-
-    Built word by word, not entry by entry: the entries whose first word is s (length l, reversed word r)
-    are r + j * 2**l for every j below 2**(MULTI_BITS - l), and what follows s there is what a window of
-    MULTI_BITS - l bits holding j begins with. So, for every window width w < MULTI_BITS (width w at
-    offset 2**w - 1), ``one`` holds the word a window begins with (if it ends inside), ``two`` the up to
-    two words; each level is the one below plus a first word, and every entry costs a load, an add and a
-    store in loops of known trip counts (the entry-by-entry loop, trying word after word, took about 35
-    instructions per entry). The parts are pre-shifted to their place in the final entry: the first word
-    of the table goes to byte 0, the words of ``two`` to bytes 1 and 2, that of ``one`` to byte 2."""
-    cdef Py_ssize_t s
-    cdef uint32_t w, l, r, j, idx, step, span, t, lt, ok, head
-    cdef uint32_t* one = scratch
-    cdef uint32_t* two = scratch + ((1 << MULTI_BITS) - 1)
-    cdef uint32_t* ow
-    cdef uint32_t* tw
-    cdef uint32_t* src
-    for w in range(MULTI_BITS):
-        ow = one + ((<uint32_t>1 << w) - 1)
-        for j in range(<uint32_t>1 << w):
-            t = table[j]
-            lt = t & 31
-            ok = (lt != 0) & (lt <= w)
-            ow[j] = (((t >> 5) << 16) | (lt << 24) | (<uint32_t>1 << 28)) & (0 - ok)
-    for w in range(MULTI_BITS):
-        tw = two + ((<uint32_t>1 << w) - 1)
-        memset(tw, 0, (<size_t>1 << w) * sizeof(uint32_t))
-        for s in range(n_symbols):
-            l = entries[s] & 0xFF
-            if l == 0 or l > w:
-                continue
-            step = <uint32_t>1 << l
-            span = <uint32_t>1 << (w - l)
-            src = one + (span - 1)
-            head = (<uint32_t>s << 8) | (l << 24) | (<uint32_t>1 << 28)
-            idx = entries[s] >> 8
-            for j in range(span):
-                tw[idx] = head + src[j]
-                idx += step
-    for s in range(n_symbols):
-        l = entries[s] & 0xFF
-        if l == 0:
-            continue
-        step = <uint32_t>1 << l
-        span = <uint32_t>1 << (MULTI_BITS - l)
-        src = two + (span - 1)
-        head = <uint32_t>s | (l << 24) | (<uint32_t>1 << 28)
-        idx = entries[s] >> 8
-        for j in range(span):
-            multi[idx] = head + src[j]
-            idx += step
+cdef void _build_multi(const uint32_t* table, uint32_t* multi) noexcept nogil:
+    """The multi-symbol table (twin: multi_table) from the single-symbol one, both MULTI_BITS wide, for a
+    code of words no longer than MULTI_BITS: multi[next MULTI_BITS stream bits] = the 1 to 3 whole words
+    they begin with, as bytes s1 | s2 << 8 | s3 << 16, their total length << 24 and their count << 28."""
+    cdef uint32_t idx, e, value, used, count, l
+    for idx in range(1 << MULTI_BITS):
+        e = table[idx]
+        value = e >> 5
+        used = e & 31
+        count = 1
+        while count < 3:
+            # the bits after the words so far are the top bits of idx (zeros above): a word of the single
+            # table there is right if it ends within the MULTI_BITS bits known
+            e = table[idx >> used]
+            l = e & 31
+            if l == 0 or used + l > MULTI_BITS:
+                break
+            value |= (e >> 5) << (8 * count)
+            used += l
+            count += 1
+        multi[idx] = value | (used << 24) | (count << 28)
 
 
 cdef int _decode_streams_multi(Stream* st, const Py_ssize_t* seg, uint8_t* out, Py_ssize_t q,
@@ -1074,8 +1038,7 @@ cdef int _decode_native(const uint8_t* model, size_t model_size, const uint8_t* 
         if multi:
             table_bits = MULTI_BITS
             if multi_table == NULL:
-                # the table and, after it, the pair tables _build_multi builds it from
-                multi_table = <uint32_t*>malloc((<size_t>3 << MULTI_BITS) * sizeof(uint32_t))
+                multi_table = <uint32_t*>malloc((<size_t>1 << MULTI_BITS) * sizeof(uint32_t))
                 if multi_table == NULL:
                     rc = E_MEMORY
                     break
@@ -1083,7 +1046,7 @@ cdef int _decode_native(const uint8_t* model, size_t model_size, const uint8_t* 
             table_bits = canon.max_len if canon.max_len < TABLE_BITS else TABLE_BITS
         _build_table(lengths, alphabet_size, entries, table_bits, table)
         if multi:
-            _build_multi(table, entries, alphabet_size, multi_table + (1 << MULTI_BITS), multi_table)
+            _build_multi(table, multi_table)
         q = (block_n + STREAMS - 1) // STREAMS
         for k in range(STREAMS):
             seg[k] = <Py_ssize_t>block_n - k * q
@@ -1148,7 +1111,6 @@ def multi_table(const uint8_t[::1] lengths):
     at most 12 bits), as a uint32 array of 4096 entries (twin: reference.huffman.multi_table; for tests)."""
     cdef uint32_t entries[256]
     cdef uint32_t table[1 << MULTI_BITS]
-    cdef uint32_t scratch[2 << MULTI_BITS]
     cdef uint64_t kraft = 0
     cdef int s
     if lengths.shape[0] != 256:
@@ -1164,6 +1126,5 @@ def multi_table(const uint8_t[::1] lengths):
     _build_table(&lengths[0], 256, entries, MULTI_BITS, table)
     out = np.empty(1 << MULTI_BITS, dtype=np.uint32)
     cdef uint32_t[::1] view = out
-    _build_multi(table, entries, 256, scratch, &view[0])
+    _build_multi(table, &view[0])
     return out
-
