@@ -319,6 +319,10 @@ def test_multi_table_refuses_what_it_cannot_build():
         _huffman.multi_table(lengths)  # words of 13 and 14 bits
 
 
+def _long_abracadabra(n):
+    return np.frombuffer((b"abracadabra, " * (n // 13 + 1))[:n], np.uint8).copy()
+
+
 def _fibonacci_bytes(symbols, seed=0):
     """Symbol k repeated fib(k + 1) times, shuffled: an optimal code with words up to ``symbols - 1`` bits."""
     a, b, parts = 1, 1, []
@@ -345,10 +349,10 @@ def test_packer_word_lengths_match_twin(max_length, extra):
     lambda n: np.random.default_rng(1).integers(0, 256, n, dtype=np.uint8),             # 8-bit words
     lambda n: _skewed_bytes(n, 2),                                                       # long and short words
     lambda n: _regimes(n, 3),                                                            # many blocks
-    lambda n: np.frombuffer((b"abracadabra, " * (n // 13 + 1))[:n], np.uint8).copy(),    # 3 words a look-up
+    _long_abracadabra,                                                                   # 3 words a look-up
     lambda n: np.random.default_rng(4).choice([0, 1], n, p=[0.999, 0.001]).astype(np.uint8),  # 1-bit words
 ])
-@pytest.mark.parametrize("n", [8192, 8193, 8207, 40000])
+@pytest.mark.parametrize("n", [32768, 32769, 32783, 100000])
 @pytest.mark.parametrize("max_length", [1, 8, 11, 12, 13])
 def test_multi_symbol_path_round_trips(maker, n, max_length):
     data = maker(n)
@@ -361,13 +365,39 @@ def test_multi_symbol_path_round_trips(maker, n, max_length):
     assert np.array_equal(out[32:32 + n], data) and (out[:32] == 0xA5).all() and (out[32 + n:] == 0xA5).all()
 
 
+@pytest.mark.parametrize("maker", [lambda n: _skewed_bytes(n, 2), _long_abracadabra,
+                                   lambda n: np.random.default_rng(4).choice([0, 1], n, p=[0.999, 0.001]).astype(np.uint8)])
+def test_multi_symbol_path_is_taken(maker):
+    """The inputs of the round trips above reach the multi-symbol decoder (skewed, 3 words a look-up, 1-bit words),
+    random bytes (8-bit words) do not, nor blocks below MULTI_MIN symbols."""
+    for n in (32768, 100000):
+        data = maker(n)
+        lengths = twin.huffman_code_lengths(np.bincount(data, minlength=256).tolist(), 12)
+        assert twin.multi_symbol_decode(lengths, n) and not twin.multi_symbol_decode(lengths, twin.MULTI_MIN - 1)
+    lengths = twin.huffman_code_lengths(np.bincount(np.random.default_rng(1).integers(0, 256, 100000), minlength=256)
+                                        .tolist(), 12)
+    assert not twin.multi_symbol_decode(lengths, 100000)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 1000), min_size=256, max_size=256), st.integers(1, 12),
+       st.sampled_from([0, 32767, 32768, 10**6]))
+def test_multi_pays_matches_twin(weights, max_length, n):
+    """The decoder's choice of look-up table (a decoder-side choice, documented by the twin)."""
+    counts = [int(2 ** (w / 60)) if i < 2 or w % 3 else 0 for i, w in enumerate(weights)]  # skewed: both answers
+    counts[0] += 1
+    counts[1] += 1
+    lengths = twin.huffman_code_lengths(counts, max_length if max_length >= 8 else 12)
+    assert _huffman.multi_pays(np.array(lengths, np.uint8), n) == twin.multi_symbol_decode(lengths, n)
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.sampled_from([0, 1, 2]), st.data())
 def test_damaged_multi_symbol_blocks_kernel_agrees_with_twin(which, draw):
-    """Damage reaching the multi-symbol decoder (blocks of >= 8192 bytes): rejected exactly as the twin rejects."""
-    n = 9000
+    """Damage reaching the multi-symbol decoder (blocks of >= 32768 bytes): rejected exactly as the twin rejects."""
+    n = 33000
     data = [_skewed_bytes(n, 5), _regimes(n, 6),
-            np.frombuffer((b"the quick brown fox " * 500)[:n], np.uint8)][which]
+            np.frombuffer((b"the quick brown fox " * 1700)[:n], np.uint8)][which]
     param, model, payload = huffman.encode(data, 256)
     target = draw.draw(st.sampled_from(["model", "payload", "payload"]))
     blob = model if target == "model" else payload
@@ -411,7 +441,7 @@ def test_damaged_streams_through_the_in_place_multi_symbol_path():
     """decompress() writes Huffman byte blocks in place (decode_into) through the multi-symbol decoder:
     a damaged stream raises CorruptDataError or gives the original, never other data or a crash."""
     rng = np.random.default_rng(21)
-    data = bytes(_regimes(30000, 9)) + (b"the quick brown fox jumps over the lazy dog. " * 600)
+    data = bytes(_regimes(30000, 9)) + (b"the quick brown fox jumps over the lazy dog. " * 1000)
     blob = codelength.compress(data)
     assert codelength.decompress(blob) == data
     for bad in _mutations(blob, rng, 200):

@@ -574,6 +574,19 @@ def decode(param, model, payload, n, alphabet_size):
 
 
 MULTI_BITS = 12               # width of the decoder's multi-symbol table (bytes, words of at most 12 bits)
+MULTI_MIN = 32768             # ... used for blocks of at least this many symbols
+MULTI_MAX_MEAN = 5.5          # ... whose code's mean word, weighted 2**-l, is at most this many bits
+
+
+def multi_symbol_decode(lengths, n):
+    """Whether the decoder decodes a byte block of ``n`` symbols with these code lengths (a complete code)
+    through :func:`multi_table` (twin of ``_multi_pays``): words of at most MULTI_BITS bits, ``n >=
+    MULTI_MIN``, and ``sum(l * 2**-l) <= MULTI_MAX_MEAN`` (the mean word as the code implies it), else one
+    word per look-up. A decoder-side choice: every stream decodes the same either way."""
+    used = [l for l in lengths if l]
+    if not used or max(used) > MULTI_BITS or n < MULTI_MIN:
+        return False
+    return sum(l << (MULTI_BITS - l) for l in used) <= MULTI_MAX_MEAN * (1 << MULTI_BITS)
 
 
 def multi_table(lengths):
