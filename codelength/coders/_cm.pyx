@@ -31,6 +31,47 @@ cdef extern from *:
 
 cdef extern from *:
     """
+    #include <stdint.h>
+    /* The two mixers' dot products and training steps (12 inputs each). Integer arithmetic, so every
+       build gives the same numbers; on x86-64 Linux with GCC the functions are also compiled for AVX2
+       and the loader picks that clone when the CPU has it (target_clones: a runtime CPU check). */
+    #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+    #define CM_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define CM_CLONES
+    #endif
+    #define CM_NIN 12
+    CM_CLONES static void cm_dot2(const int32_t *restrict x, const int32_t *restrict w,
+                                  const int32_t *restrict w2, int64_t *restrict out) {
+        int64_t a = 0, b = 0;
+        for (int i = 0; i < CM_NIN; i++) {
+            a += (int64_t)x[i] * w[i];
+            b += (int64_t)x[i] * w2[i];
+        }
+        out[0] = a;
+        out[1] = b;
+    }
+    /* w += round(x * err / 2^18), clamped to +-limit; |x| < 2^11, |err| < 2^21 and |w| <= 2^22, so the
+       rounded step and the sum fit in 32 bits. */
+    CM_CLONES static void cm_train2(const int32_t *restrict x, int32_t *restrict w, int32_t e1,
+                                    int32_t *restrict w2, int32_t e2, int32_t limit) {
+        for (int i = 0; i < CM_NIN; i++) {
+            int32_t v = w[i] + (int32_t)(((int64_t)x[i] * e1 + 0x20000) >> 18);
+            v = v > limit ? limit : v;
+            w[i] = v < -limit ? -limit : v;
+        }
+        for (int i = 0; i < CM_NIN; i++) {
+            int32_t v = w2[i] + (int32_t)(((int64_t)x[i] * e2 + 0x20000) >> 18);
+            v = v > limit ? limit : v;
+            w2[i] = v < -limit ? -limit : v;
+        }
+    }
+    """
+    void cm_dot2(const int32_t *x, const int32_t *w, const int32_t *w2, int64_t *out) noexcept nogil
+    void cm_train2(const int32_t *x, int32_t *w, int32_t e1, int32_t *w2, int32_t e2, int32_t limit) noexcept nogil
+
+cdef extern from *:
+    """
     #include <sys/mman.h>
     #include <stdint.h>
     /* Zeroed memory aligned to 2 MiB, advised to use transparent huge pages (the tables are read at
@@ -130,6 +171,8 @@ cdef struct Model:
     size_t t_raw_size
     void *mt_raw
     size_t mt_raw_size
+    void *a_raw
+    size_t a_raw_size
     uint8_t *buf
     int64_t pos
     int nbbits
@@ -152,6 +195,7 @@ cdef struct Model:
     uint32_t mhi
     int mpending
     uint32_t h[NCTX]
+    uint32_t hsn[2 * NCTX]
     int64_t cp[NCTX]
     int32_t x[NIN]
     uint32_t a2base
@@ -197,11 +241,15 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.mmn = <int32_t *>calloc(64 * 256, sizeof(int32_t))
     m.w = <int32_t *>calloc(1024 * NIN, sizeof(int32_t))
     m.w2 = <int32_t *>calloc(256 * NIN, sizeof(int32_t))
-    # APM entries start at 0, read as "never updated" (see apm_at): calloc maps large tables lazily,
-    # so a block pays only for the rows it touches
-    m.a1 = <uint32_t *>calloc(256 * 33, sizeof(uint32_t))
-    m.a2 = <uint32_t *>calloc((<size_t>1 << APM2_BITS) * 33, sizeof(uint32_t))
-    m.a3 = <uint32_t *>calloc((<size_t>1 << APM3_BITS) * 33, sizeof(uint32_t))
+    # APM entries start at 0, read as "never updated" (see apm_at). The three tables share one zeroed
+    # mapping (mapped lazily, so a block pays only for the pages it touches) on transparent huge pages:
+    # the rows of the two large ones are read at random, and with 4 KiB pages nearly every row read
+    # also missed the TLB (measured: a third of the prediction step stalled on those two loads)
+    m.a1 = <uint32_t *>cm_big_alloc((256 + (<size_t>1 << APM2_BITS) + (<size_t>1 << APM3_BITS)) * 33
+                                    * sizeof(uint32_t), &m.a_raw, &m.a_raw_size)
+    if m.a1 != NULL:
+        m.a2 = m.a1 + 256 * 33
+        m.a3 = m.a2 + (<size_t>1 << APM2_BITS) * 33
     if (m.t == NULL or m.mt == NULL or m.smp == NULL or m.smn == NULL or m.mmp == NULL or m.mmn == NULL
             or m.w == NULL or m.w2 == NULL or m.a1 == NULL or m.a2 == NULL or m.a3 == NULL):
         return -1
@@ -219,7 +267,7 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     m.c0 = 1
     m.nib = 1
     byte_contexts(m)
-    find_all(m)
+    find_all(m, m.h)
     return 0
 
 
@@ -232,9 +280,7 @@ cdef void model_free(Model *m) noexcept nogil:
     free(m.mmn)
     free(m.w)
     free(m.w2)
-    free(m.a1)
-    free(m.a2)
-    free(m.a3)
+    cm_big_free(m.a_raw, m.a_raw_size)
 
 
 cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
@@ -265,14 +311,29 @@ cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
     return best
 
 
-cdef inline void find_all(Model *m) noexcept nogil:
+cdef inline void find_all(Model *m, const uint32_t *hs) noexcept nogil:
+    """The slots of the contexts hashed to ``hs`` (``m.h`` at a byte boundary; at the nibble boundary
+    the hashes model_p computed for the bit coded, and prefetched, one bit earlier)."""
     cdef int i
-    cdef uint32_t hs[NCTX]
     for i in range(NCTX):
-        hs[i] = m.h[i] if m.bitpos == 0 else hash2(m.h[i], m.c0)
         CM_PREFETCH(m.t + ((<int64_t>(hs[i] >> (32 - m.nbbits))) << 4))   # the misses overlap
     for i in range(NCTX):
         m.cp[i] = find(m, hs[i])
+
+
+cdef inline void nibble_ahead(Model *m) noexcept nogil:
+    """With 3 bits of the byte known: hash both possible first nibbles' contexts and prefetch their
+    slots, so the misses overlap the coding of the 4th bit."""
+    cdef int i
+    cdef uint32_t c = m.c0 << 1, h0, h1
+    cdef int sh = 32 - m.nbbits
+    for i in range(NCTX):
+        h0 = hash2(m.h[i], c)
+        h1 = hash2(m.h[i], c | 1)
+        m.hsn[i] = h0
+        m.hsn[NCTX + i] = h1
+        CM_PREFETCH(m.t + ((<int64_t>(h0 >> sh)) << 4))
+        CM_PREFETCH(m.t + ((<int64_t>(h1 >> sh)) << 4))
 
 
 cdef inline void byte_contexts(Model *m) noexcept nogil:
@@ -298,11 +359,14 @@ cdef inline void byte_contexts(Model *m) noexcept nogil:
 
 cdef inline int model_p(Model *m) noexcept nogil:
     cdef int i, s, ebit, lq, wt, lo, p1, p2, p3, pr, cnt = 0, mb, sa, sb
-    cdef int64_t dot, dot2, mlen
+    cdef int64_t mlen
+    cdef int64_t dots[2]
     cdef uint32_t eb
-    cdef int32_t *w
-    cdef int32_t *w2
     cdef uint32_t nib = m.nib
+    if m.bitpos == 3:
+        nibble_ahead(m)
+    elif m.bitpos == 7:
+        byte_ahead(m)
     for i in range(NCTX):
         s = m.t[m.cp[i] + nib]
         if i < 5 and s:
@@ -332,15 +396,9 @@ cdef inline int model_p(Model *m) noexcept nogil:
     mb = 0 if m.mlen == 0 else (1 if m.mlen < 16 else (2 if m.mlen < 32 else 3))
     m.sel2 = (cnt * 4 + mb) * 8 + ((m.c4 & 0xFF) >> 5)
     m.sel1 = m.c0 + 256 * mb
-    w = m.w + m.sel1 * NIN
-    w2 = m.w2 + m.sel2 * NIN
-    dot = 0
-    dot2 = 0
-    for i in range(NIN):
-        dot += <int64_t>m.x[i] * w[i]
-        dot2 += <int64_t>m.x[i] * w2[i]
-    sa = clampi(dot >> MIXER_SHIFT, -2047, 2047)
-    sb = clampi(dot2 >> MIXER_SHIFT, -2047, 2047)
+    cm_dot2(m.x, m.w + m.sel1 * NIN, m.w2 + m.sel2 * NIN, dots)
+    sa = clampi(dots[0] >> MIXER_SHIFT, -2047, 2047)
+    sb = clampi(dots[1] >> MIXER_SHIFT, -2047, 2047)
     m.pma = SQ[sa + 2048]
     m.pmb = SQ[sb + 2048]
     m.pm = SQ[((sa + sb) >> 1) + 2048]
@@ -384,23 +442,31 @@ cdef inline void apm_update(uint32_t *a, int64_t j, int col, int y) noexcept nog
     a[j] = (n << 16) | <uint32_t>p
 
 
-cdef inline void apm_prefetch(Model *m) noexcept nogil:
-    """The next bit's rows of the two large APMs (132 bytes each: three cache lines)."""
-    cdef uint32_t *r2 = m.a2 + ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33
-    cdef uint32_t *r3 = m.a3 + ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33
-    CM_PREFETCH(r2)
-    CM_PREFETCH(r2 + 16)
-    CM_PREFETCH(r2 + 32)
-    CM_PREFETCH(r3)
-    CM_PREFETCH(r3 + 16)
-    CM_PREFETCH(r3 + 32)
+cdef inline void prefetch_row(const uint32_t *r) noexcept nogil:
+    """One APM row (33 entries, 132 bytes: three cache lines at most)."""
+    CM_PREFETCH(r)
+    CM_PREFETCH(r + 16)
+    CM_PREFETCH(r + 32)
+
+
+cdef inline void byte_ahead(Model *m) noexcept nogil:
+    """With 7 bits of the byte known: prefetch the two large APMs' first rows of both possible next
+    bytes, so the misses overlap the coding of the 8th bit. (Within a byte, model_update prefetches
+    the next bit's exact rows; prefetching both children's rows a bit earlier, 10 lines a bit, was
+    measured slower: the misses queue behind each other.) A prefetch only: it changes no number."""
+    cdef uint32_t c = (m.c0 << 1) & 0xFF, b3
+    prefetch_row(m.a2 + ((c << 8) | 1) * 33)
+    prefetch_row(m.a2 + ((c << 8) | 0x101) * 33)
+    b3 = (hash2(12, ((m.c4 << 8) | c) & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
+    prefetch_row(m.a3 + (b3 | 1) * 33)
+    b3 = (hash2(12, ((m.c4 << 8) | c | 1) & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
+    prefetch_row(m.a3 + (b3 | 1) * 33)
 
 
 cdef inline void model_update(Model *m, int y) noexcept nogil:
     cdef int i, s, n
-    cdef int64_t idx, j, v
+    cdef int64_t idx, j
     cdef int32_t target = y << 22
-    cdef int32_t err
     cdef int32_t *w
     cdef uint32_t nib = m.nib
     for i in range(NCTX):
@@ -418,16 +484,8 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
         m.mmp[j] += <int32_t>((<int64_t>(target - m.mmp[j]) * RATE[n]) >> 16)
         if n < MATCH_LIMIT:
             m.mmn[j] = n + 1
-    err = ((y << 12) - m.pma) * m.lrs
-    w = m.w + m.sel1 * NIN
-    for i in range(NIN):
-        v = w[i] + ((<int64_t>m.x[i] * err + 0x20000) >> 18)
-        w[i] = clampi(v, -W_LIMIT, W_LIMIT)
-    err = ((y << 12) - m.pmb) * m.lrs
-    w = m.w2 + m.sel2 * NIN
-    for i in range(NIN):
-        v = w[i] + ((<int64_t>m.x[i] * err + 0x20000) >> 18)
-        w[i] = clampi(v, -W_LIMIT, W_LIMIT)
+    cm_train2(m.x, m.w + m.sel1 * NIN, ((y << 12) - m.pma) * m.lrs,
+              m.w2 + m.sel2 * NIN, ((y << 12) - m.pmb) * m.lrs, W_LIMIT)
     apm_update(m.a1, m.j1 + (m.s_w >> 6), m.lo1 + (m.s_w >> 6), y)
     apm_update(m.a2, m.j2 + (m.s_w2 >> 6), m.lo2 + (m.s_w2 >> 6), y)
     apm_update(m.a3, m.j3 + (m.s_w2 >> 6), m.lo2 + (m.s_w2 >> 6), y)
@@ -438,11 +496,12 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
         m.nib = 1
         if m.mpending:
             match_lookup(m)
-        find_all(m)
+        find_all(m, m.hsn + NCTX * y)
     elif m.bitpos == 8:
         end_byte(m, m.c0 & 0xFF)
         return
-    apm_prefetch(m)
+    prefetch_row(m.a2 + ((m.a2base ^ m.c0) & ((1 << APM2_BITS) - 1)) * 33)
+    prefetch_row(m.a3 + ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33)
 
 
 cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
@@ -486,8 +545,7 @@ cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
         m.mpending = 1
         CM_PREFETCH(m.mt + m.mhi)
     byte_contexts(m)
-    find_all(m)
-    apm_prefetch(m)
+    find_all(m, m.h)
 
 
 cdef inline void match_lookup(Model *m) noexcept nogil:
