@@ -196,6 +196,8 @@ cdef struct Model:
     int mpending
     uint32_t h[NCTX]
     uint32_t hsn[2 * NCTX]
+    uint32_t hsb[NCTX + 2]
+    int spec_y
     int64_t cp[NCTX]
     int32_t x[NIN]
     uint32_t a2base
@@ -336,25 +338,36 @@ cdef inline void nibble_ahead(Model *m) noexcept nogil:
         CM_PREFETCH(m.t + ((<int64_t>(h1 >> sh)) << 4))
 
 
-cdef inline void byte_contexts(Model *m) noexcept nogil:
-    cdef uint32_t c4 = m.c4, c8 = m.c8, above
-    cdef int64_t r
-    m.h[0] = hash2(1, c4 & 0xFF)
-    m.h[1] = hash2(2, c4 & 0xFFFF)
-    m.h[2] = hash2(3, c4 & 0xFFFFFF)
-    m.h[3] = hash2(4, c4)
-    m.h[4] = hash2(hash2(6, c4), c8 & 0xFFFF)
-    m.h[5] = hash2(hash2(7, m.word0), c4 & 0xFF)
-    m.h[6] = hash2(hash2(8, m.word0), m.word1)
-    if m.rlen:
-        r = m.rlen
-        above = m.buf[m.pos - r] if m.pos >= r else 0
-        m.h[7] = hash2(hash2(9, <uint32_t>r), above | (c4 & 0xFF) << 8)
+cdef inline void context_hashes(uint32_t c4, uint32_t c8, uint32_t word0, uint32_t word1, int64_t r,
+                                uint32_t above, uint32_t *h) noexcept nogil:
+    """The byte-boundary hashes of the NCTX contexts, then the two large APMs' row bases."""
+    h[0] = hash2(1, c4 & 0xFF)
+    h[1] = hash2(2, c4 & 0xFFFF)
+    h[2] = hash2(3, c4 & 0xFFFFFF)
+    h[3] = hash2(4, c4)
+    h[4] = hash2(hash2(6, c4), c8 & 0xFFFF)
+    h[5] = hash2(hash2(7, word0), c4 & 0xFF)
+    h[6] = hash2(hash2(8, word0), word1)
+    if r:
+        h[7] = hash2(hash2(9, <uint32_t>r), above | (c4 & 0xFF) << 8)
     else:
-        m.h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
-    m.h[8] = hash2(5, c4 ^ (c8 & 0xFF) * 0x2F0F1F1u)
-    m.a2base = (c4 & 0xFF) << 8
-    m.a3base = (hash2(12, c4 & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
+        h[7] = hash2(10, (c4 >> 8) & 0xFFFF)
+    h[8] = hash2(5, c4 ^ (c8 & 0xFF) * 0x2F0F1F1u)
+    h[NCTX] = (c4 & 0xFF) << 8
+    h[NCTX + 1] = (hash2(12, c4 & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
+
+
+cdef inline void byte_contexts(Model *m) noexcept nogil:
+    """The contexts of the byte at m.pos from the model's state (at the start; end_byte takes the
+    hashes byte_ahead computed for the byte coded)."""
+    cdef uint32_t hb[NCTX + 2]
+    cdef int64_t r = m.rlen
+    cdef int i
+    context_hashes(m.c4, m.c8, m.word0, m.word1, r, (m.buf[m.pos - r] if m.pos >= r else 0) if r else 0, hb)
+    for i in range(NCTX):
+        m.h[i] = hb[i]
+    m.a2base = hb[NCTX]
+    m.a3base = hb[NCTX + 1]
 
 
 cdef inline int model_p(Model *m) noexcept nogil:
@@ -365,8 +378,6 @@ cdef inline int model_p(Model *m) noexcept nogil:
     cdef uint32_t nib = m.nib
     if m.bitpos == 3:
         nibble_ahead(m)
-    elif m.bitpos == 7:
-        byte_ahead(m)
     for i in range(NCTX):
         s = m.t[m.cp[i] + nib]
         if i < 5 and s:
@@ -420,6 +431,8 @@ cdef inline int model_p(Model *m) noexcept nogil:
     m.j3 = ((m.a3base ^ m.c0) & ((1 << APM3_BITS) - 1)) * 33 + lo
     p3 = apm_p(m.a3, m.j3, lo, wt)
     pr = (2 * pr + 3 * p2 + 3 * p3 + 4) >> 3
+    if m.bitpos == 7:
+        byte_ahead(m, pr >= 2048)
     return clampi(pr, 1, 4095)
 
 
@@ -449,35 +462,65 @@ cdef inline void prefetch_row(const uint32_t *r) noexcept nogil:
     CM_PREFETCH(r + 32)
 
 
-cdef inline void byte_ahead(Model *m) noexcept nogil:
-    """With 7 bits of the byte known: prefetch the two large APMs' first rows of both possible next
-    bytes, so the misses overlap the coding of the 8th bit. (Within a byte, model_update prefetches
-    the next bit's exact rows; prefetching both children's rows a bit earlier, 10 lines a bit, was
-    measured slower: the misses queue behind each other.) A prefetch only: it changes no number."""
-    cdef uint32_t c = (m.c0 << 1) & 0xFF, b3
-    prefetch_row(m.a2 + ((c << 8) | 1) * 33)
-    prefetch_row(m.a2 + ((c << 8) | 0x101) * 33)
-    b3 = (hash2(12, ((m.c4 << 8) | c) & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
-    prefetch_row(m.a3 + (b3 | 1) * 33)
-    b3 = (hash2(12, ((m.c4 << 8) | c | 1) & 0xFFFF) >> (32 - APM3_BITS)) & ~(<uint32_t>0xFF)
-    prefetch_row(m.a3 + (b3 | 1) * 33)
+cdef inline void byte_ahead(Model *m, int y) noexcept nogil:
+    """With 7 bits of the byte known and the 8th predicted to be ``y``: the next byte's context hashes
+    for that byte (exactly as end_byte would compute them: the word, record-length and buffer updates
+    applied to copies); prefetch their first slots and the large APMs' first rows, so the misses
+    overlap the coding of the 8th bit. end_byte takes these hashes if the byte coded is that one and
+    computes them itself otherwise. (Hashing both possible bytes cost 10 % more instructions for a
+    gain within the noise; within a byte, model_update prefetches the next bit's exact APM rows, and
+    prefetching both children's rows a bit earlier, 10 lines a bit, was measured slower.)"""
+    cdef uint32_t c, word0, word1, above
+    cdef uint32_t *hb = m.hsb
+    cdef int64_t pos = m.pos + 1, r, d1, l1, l2
+    cdef int i
+    cdef int sh = 32 - m.nbbits
+    m.spec_y = y
+    if True:
+        c = ((m.c0 << 1) | <uint32_t>y) & 0xFF
+        word0 = m.word0
+        word1 = m.word1
+        if (65 <= c <= 90) or (97 <= c <= 122):
+            word0 = (word0 + (c | 32)) * 0x3B9ACA07u
+        elif word0:
+            word1 = word0
+            word0 = 0
+        r = m.rlen
+        l1 = m.lp1[c]
+        l2 = m.lp2[c]
+        d1 = pos - l1
+        if l2 and d1 == l1 - l2 and 1 < d1 <= 4096 and d1 == m.rcand and m.rcount + 1 >= 3:
+            r = d1
+        above = 0
+        if r and pos >= r:
+            above = c if pos - r == m.pos else m.buf[pos - r]
+        context_hashes((m.c4 << 8) | c, (m.c8 << 8) | (m.c4 >> 24), word0, word1, r, above, hb)
+        for i in range(NCTX):
+            CM_PREFETCH(m.t + ((<int64_t>(hb[i] >> sh)) << 4))
+        prefetch_row(m.a2 + (hb[NCTX] | 1) * 33)
+        prefetch_row(m.a3 + (hb[NCTX + 1] | 1) * 33)
 
 
 cdef inline void model_update(Model *m, int y) noexcept nogil:
     cdef int i, s, n
     cdef int64_t idx, j
     cdef int32_t target = y << 22
-    cdef int32_t *w
     cdef uint32_t nib = m.nib
+    # locals: the byte store into the table may alias anything, so fields would be reloaded each turn
+    cdef uint8_t *t = m.t
+    cdef int32_t *smp = m.smp
+    cdef int32_t *smn = m.smn
+    cdef const int64_t *cp = m.cp
+    cdef uint8_t *slot
     for i in range(NCTX):
-        idx = m.cp[i] + nib
-        s = m.t[idx]
+        slot = t + cp[i] + nib
+        s = slot[0]
         j = i * 256 + s
-        n = m.smn[j]
-        m.smp[j] += <int32_t>((<int64_t>(target - m.smp[j]) * RATE[n]) >> 16)
+        n = smn[j]
+        smp[j] += <int32_t>((<int64_t>(target - smp[j]) * RATE[n]) >> 16)
         if n < SM_LIMIT:
-            m.smn[j] = n + 1
-        m.t[idx] = NXT[2 * s + y]
+            smn[j] = n + 1
+        slot[0] = NXT[2 * s + y]
     if m.mctx >= 0:
         j = m.mctx
         n = m.mmn[j]
@@ -507,6 +550,8 @@ cdef inline void model_update(Model *m, int y) noexcept nogil:
 cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
     cdef uint8_t *buf = m.buf
     cdef int64_t pos = m.pos, d1
+    cdef uint32_t *hb
+    cdef int i
     buf[pos] = <uint8_t>c
     pos += 1
     m.pos = pos
@@ -544,7 +589,14 @@ cdef inline void end_byte(Model *m, uint32_t c) noexcept nogil:
         m.mhi = hash2(hash2(11, m.c4), m.c8 & 0xFFFF) >> (32 - m.mbits)
         m.mpending = 1
         CM_PREFETCH(m.mt + m.mhi)
-    byte_contexts(m)
+    if <int>(c & 1) == m.spec_y:          # byte_ahead (model_p, at the 8th bit) hashed this byte
+        hb = m.hsb
+        for i in range(NCTX):
+            m.h[i] = hb[i]
+        m.a2base = hb[NCTX]
+        m.a3base = hb[NCTX + 1]
+    else:
+        byte_contexts(m)
     find_all(m, m.h)
 
 
