@@ -8,9 +8,10 @@ For each corpus file (default ../shared/corpus beside the repository): the plug-
 (the zstandard module, when installed), and optionally of an lpaq1 binary given by --lpaq1 (option 6;
 not part of this project: build it yourself), timed like cm by its CPU time (encode and decode). Every codelength stream is decoded again and checked.
 cm's speed is MB/s of input by CPU time, the median of --repeats runs (the machine is shared: CPU time is
-the steadier figure). Each run of cm is a fresh child process that times only its compress and decompress
-calls, as each run of lpaq1 is a fresh process: both then pay the first touch of their tables' memory
-(on this VM a large share of a small file's time), so their ratio compares like with like. The columns
+the steadier figure). Each encode and each decode of cm is a fresh child process that times only its
+compress or decompress call, as each run of lpaq1 is a fresh process: both then pay the first touch of
+their tables' memory (on this VM a large share of a small file's time), so their ratio compares like
+with like. The columns
 "cm/lpaq1" are the ratios of those speeds in this run; the peak RSS of this process is printed at the end.
 """
 from __future__ import annotations
@@ -42,27 +43,34 @@ def _child_cpu() -> float:
 
 _CM_CHILD = """
 import sys, time, codelength
-data = open(sys.argv[1], "rb").read()
-t = time.process_time(); blob = codelength.compress(data, coder="cm"); enc = time.process_time() - t
-t = time.process_time(); back = codelength.decompress(blob); dec = time.process_time() - t
-assert back == data, "cm did not round-trip"
-print(enc, dec)
+mode, src, dst = sys.argv[1:4]
+data = open(src, "rb").read()
+t = time.process_time()
+out = codelength.compress(data, coder="cm") if mode == "enc" else codelength.decompress(data)
+print(time.process_time() - t)
+open(dst, "wb").write(out)
 """
 
 
 def _cm_speed(data: bytes, repeats: int):
-    """cm's encode / decode MB/s by CPU time, the median of ``repeats`` fresh child processes."""
+    """cm's encode / decode MB/s by CPU time, the median of ``repeats`` runs, each encode and each decode
+    in a fresh child process (as each lpaq1 run is), which times only its compress / decompress call."""
     enc, dec = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "in"
+        src, blob, back = Path(tmp) / "in", Path(tmp) / "blob", Path(tmp) / "back"
         src.write_bytes(data)
         env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+        def child(mode, a, b):
+            out = subprocess.run([sys.executable, "-c", _CM_CHILD, mode, str(a), str(b)], check=True,
+                                 capture_output=True, text=True, timeout=600, env=env)
+            return float(out.stdout)
+
         for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-c", _CM_CHILD, str(src)], check=True, capture_output=True,
-                                 text=True, timeout=600, env=env)
-            e, d = map(float, out.stdout.split())
-            enc.append(e)
-            dec.append(d)
+            enc.append(child("enc", src, blob))
+            dec.append(child("dec", blob, back))
+            if back.read_bytes() != data:
+                raise AssertionError("cm did not round-trip")
     n = len(data)
     return n / max(statistics.median(enc), 1e-9) / 1e6, n / max(statistics.median(dec), 1e-9) / 1e6
 
