@@ -61,3 +61,52 @@ def test_small_inputs_round_trip(coder, opts, sample_bytes):
     for n in (1, 2, 100, 1024, 5000):
         data = sample_bytes[:n]
         assert codelength.decompress(codelength.compress(data, coder=coder, **opts)) == data
+
+
+# ----------------------------------------------------------------------------- the static model section
+from codelength.coders import _model, model as static_model  # noqa: E402
+from codelength.reference import model as ref_model  # noqa: E402
+
+
+def _parse_both(raw: bytes, alphabet: int):
+    out = []
+    for parse in (_model.parse_model, ref_model.parse_model):
+        try:
+            symbols, freqs, bits, streams = parse(raw, alphabet)
+            out.append(([int(s) for s in symbols], [int(f) for f in freqs], bits, streams))
+        except CorruptDataError as exc:
+            out.append(str(exc))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 5000), min_size=1, max_size=300), streams=st.sampled_from([1, 4, 8, 32]),
+       cut=st.integers(0, 40), flip=st.tuples(st.integers(0, 10**6), st.integers(0, 255)), damage=st.booleans())
+def test_model_section_kernels_match_twins(counts, streams, cut, flip, damage):
+    """The model section's writer and parser (one C call each) give the twins' bytes and models, and
+    refuse what the twin refuses with the same message, damaged sections included."""
+    counts[0] += 1
+    model = static_model.StaticModel.from_counts(counts)
+    raw = model.to_bytes(streams)
+    assert raw == ref_model.model_bytes(model.symbols.tolist(), model.freqs.tolist(), model.scale_bits, streams)
+    assert _parse_both(raw, len(counts)) == [(model.symbols.tolist(), model.freqs.tolist(), model.scale_bits,
+                                              streams)] * 2
+    if damage:
+        raw = bytearray(raw)
+        raw[flip[0] % len(raw)] = flip[1]
+        raw = bytes(raw[:max(0, len(raw) - cut)])
+    for alphabet in (len(counts), 1, 1 << 32):
+        both = _parse_both(raw, alphabet)
+        assert both[0] == both[1]
+
+
+def test_model_section_parser_refusals():
+    cases = {b"": "too short", b"\x00\x01\x01\x00": "out of range", b"\x15\x01\x01\x00": "out of range",
+             b"\x08\x01\x80": "truncated", b"\x08\x01\x00\x00": "lists 0 symbols",
+             b"\x08\x01\xff\xff\xff\xff\xff\x01": "over-long", b"\x02\x01\x05" + bytes(9): "lists 5 symbols",
+             b"\x08\x01\x02\x00\x00\x00\x00": "trailing", b"\x08\x01\x02\x00\x00\xff\x7f": "exceed",
+             b"\x08\x01\x01\x05": "outside the alphabet"}
+    for raw, message in cases.items():
+        for parse in (_model.parse_model, ref_model.parse_model):
+            with pytest.raises(CorruptDataError, match=message):
+                parse(raw, 4)

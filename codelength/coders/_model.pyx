@@ -15,10 +15,13 @@ that improves the objective (it is separable and concave, so no improving swap m
 Thread safety: every call works on buffers of its own; no module state.
 """
 from libc.math cimport log2, floor, INFINITY
-from libc.stdint cimport uint32_t, int64_t
+from libc.stdint cimport uint32_t, uint64_t, int64_t
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport malloc, free, qsort
 
 import numpy as np
+
+from ..errors import CorruptDataError
 
 
 cdef struct Heap:
@@ -242,3 +245,119 @@ def choose_scale(const double[::1] weights, double scale, int max_bits, int low,
     free(fi)
     free(buf)
     return best_bits, result
+
+
+# ----------------------------------------------------------------------------- the model section (LEB128)
+cdef inline Py_ssize_t put_leb128(unsigned char* out, Py_ssize_t pos, uint64_t v) noexcept nogil:
+    while v >= 0x80:
+        out[pos] = <unsigned char>((v & 0x7F) | 0x80)
+        pos += 1
+        v >>= 7
+    out[pos] = <unsigned char>v
+    return pos + 1
+
+
+def model_bytes(const uint64_t[::1] symbols, const uint32_t[::1] freqs, int scale_bits, int streams):
+    """The static model section (docs/arithmetic.md): scale_bits, streams, LEB128 K, the K symbol gaps
+    and the K - 1 frequencies minus one. Twin: :func:`codelength.reference.model.model_bytes` (what
+    ``StaticModel.to_bytes`` computed with NumPy before; it is the path for other dtypes)."""
+    cdef Py_ssize_t k = symbols.shape[0], i, pos
+    cdef uint64_t gap
+    if freqs.shape[0] != k:
+        raise ValueError("symbols and freqs differ in length")
+    if not (0 <= scale_bits <= 255 and 0 <= streams <= 255):
+        raise ValueError("bytes must be in range(0, 256)")
+    cdef unsigned char* out = <unsigned char*>malloc(12 + 20 * k)
+    if out == NULL:
+        raise MemoryError
+    with nogil:
+        out[0] = <unsigned char>scale_bits
+        out[1] = <unsigned char>streams
+        pos = put_leb128(out, 2, <uint64_t>k)
+        for i in range(k):
+            gap = symbols[i] if i == 0 else symbols[i] - symbols[i - 1] - 1
+            pos = put_leb128(out, pos, gap)
+        for i in range(k - 1):
+            pos = put_leb128(out, pos, <uint64_t>(<int64_t>freqs[i] - 1))
+    try:
+        return PyBytes_FromStringAndSize(<char*>out, pos)
+    finally:
+        free(out)
+
+
+cdef inline int get_leb128(const unsigned char[::1] buf, Py_ssize_t* pos, int64_t* value) noexcept nogil:
+    """One LEB128 number of at most 5 bytes at ``pos``: 0, 1 (truncated) or 2 (over-long)."""
+    cdef int64_t v = 0
+    cdef int shift = 0
+    cdef unsigned char byte
+    cdef Py_ssize_t p = pos[0], end = buf.shape[0]
+    while True:
+        if p >= end:
+            return 1
+        byte = buf[p]
+        p += 1
+        v |= (<int64_t>(byte & 0x7F)) << shift
+        if byte < 0x80:
+            break
+        shift += 7
+        if shift >= 35:
+            return 2
+    pos[0] = p
+    value[0] = v
+    return 0
+
+
+cdef object leb128_error(int code):
+    return CorruptDataError("model section truncated" if code == 1 else "model section holds an over-long number")
+
+
+def parse_model(const unsigned char[::1] model, int64_t alphabet_size):
+    """Parse and check a static model section: ``(symbols uint64, freqs uint32, scale_bits, streams)``;
+    CorruptDataError for anything ``StaticModel.from_bytes`` refuses (same checks, same order, same
+    messages). Twin: :func:`codelength.reference.model.parse_model`. Every array is sized by K after
+    K is checked against the alphabet, the total and the section's length."""
+    cdef Py_ssize_t n = model.shape[0], pos = 2, i
+    cdef int64_t k, value, s = -1, fsum = 0
+    cdef int scale_bits, streams, code
+    if n < 3:
+        raise CorruptDataError("model section too short")
+    scale_bits, streams = model[0], model[1]
+    if not 1 <= scale_bits <= 20:
+        raise CorruptDataError(f"model total 2**{scale_bits} out of range")
+    code = get_leb128(model, &pos, &k)
+    if code:
+        raise leb128_error(code)
+    if not (1 <= k and k <= alphabet_size and k <= (<int64_t>1 << scale_bits)):
+        raise CorruptDataError(f"model lists {k} symbols (alphabet {alphabet_size}, total 2**{scale_bits})")
+    if n - pos < 2 * k - 1:
+        raise CorruptDataError("model section truncated")
+    symbols = np.empty(k, dtype=np.uint64)
+    freqs = np.empty(k, dtype=np.uint32)
+    cdef uint64_t[::1] sv = symbols
+    cdef uint32_t[::1] fv = freqs
+    code = 0
+    with nogil:
+        for i in range(k):
+            code = get_leb128(model, &pos, &value)
+            if code:
+                break
+            s += value + 1
+            sv[i] = <uint64_t>s
+        if code == 0:
+            for i in range(k - 1):
+                code = get_leb128(model, &pos, &value)
+                if code:
+                    break
+                fsum += value + 1
+                fv[i] = <uint32_t>(value + 1)
+    if code:
+        raise leb128_error(code)
+    if pos != n:
+        raise CorruptDataError("trailing bytes in the model section")
+    if s >= alphabet_size:
+        raise CorruptDataError("model symbol outside the alphabet")
+    value = (<int64_t>1 << scale_bits) - fsum
+    if value < 1:
+        raise CorruptDataError("model frequencies exceed the total")
+    fv[k - 1] = <uint32_t>value
+    return symbols, freqs, scale_bits, streams

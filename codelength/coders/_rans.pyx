@@ -318,6 +318,29 @@ cdef inline uint32_t rans_get(uint32_t x, const uint64_t* info, const symbol_t* 
     return <uint32_t>(((<uint64_t>x) << (8 * nb)) | ((<uint64_t>word) >> (32 - 8 * nb)))
 
 
+cdef int entry_checks(const uint8_t[::1] payload, Py_ssize_t n, int count, uint32_t low, int shift,
+                      uint32_t* states, str short) except -1:
+    """What both decoders check on entry: no payload for no symbols (returns 0: nothing to decode), room for
+    the ``count`` initial states (4 bytes little-endian each; ``short`` is the message otherwise), each in
+    [low, low << shift). Returns 1 with ``states`` loaded; raises CorruptDataError."""
+    cdef Py_ssize_t size = payload.shape[0]
+    cdef int j
+    cdef uint32_t x
+    if n == 0:
+        if size:
+            raise CorruptDataError("rANS payload for zero symbols")
+        return 0
+    if size < 4 * count:
+        raise CorruptDataError(short)
+    for j in range(count):
+        x = (<uint32_t>payload[4 * j] | (<uint32_t>payload[4 * j + 1] << 8) | (<uint32_t>payload[4 * j + 2] << 16)
+             | (<uint32_t>payload[4 * j + 3] << 24))
+        if x < low or x >= (low << shift):
+            raise CorruptDataError("rANS payload is corrupted or truncated")
+        states[j] = x
+    return 1
+
+
 def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, const symbol_t[::1] slot_symbol,
                 int bits, int streams, symbol_t[::1] out):
     """Inverse of :func:`rans_encode`. ``slot_symbol[slot]`` is the symbol whose interval holds ``slot``
@@ -332,27 +355,17 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
     cdef uint64_t e
     cdef int j, bad = 0
     cdef const uint8_t* buf
-    if n == 0:
-        if size:
-            raise CorruptDataError("rANS payload for zero symbols")
-        return
-    if not 1 <= streams <= 8:
+    if n and not 1 <= streams <= 8:
         raise CorruptDataError("rANS stream count out of range")
-    if not 1 <= bits <= 20 or slot_symbol.shape[0] != (<Py_ssize_t>1 << bits):
+    if n and (not 1 <= bits <= 20 or slot_symbol.shape[0] != (<Py_ssize_t>1 << bits)):
         raise ValueError("the slot table must have 2**bits entries, bits 1..20")
-    if size < 4 * streams:
-        raise CorruptDataError("rANS payload shorter than its initial states")
+    if not entry_checks(payload, n, streams, RANS_L, 8, states, "rANS payload shorter than its initial states"):
+        return
     buf = &payload[0]
     cdef const uint64_t* info = &symbol_info[0]
     cdef const symbol_t* syms = &slot_symbol[0]
     cdef symbol_t* dst = &out[0]
     with nogil:
-        for j in range(streams):
-            x = (<uint32_t>buf[4 * j] | (<uint32_t>buf[4 * j + 1] << 8) | (<uint32_t>buf[4 * j + 2] << 16)
-                 | (<uint32_t>buf[4 * j + 3] << 24))
-            if x < RANS_L or x >= (<uint32_t>RANS_L << 8):
-                bad = 1
-            states[j] = x
         pos = 4 * streams
         i = 0
         if not bad and streams == 4:
@@ -514,27 +527,21 @@ def rans16_decode(const uint8_t[::1] payload, const uint32_t[::1] freq, int bits
     cdef uint32_t x, e, f, c, t, slot, mask = (<uint32_t>1 << bits) - 1
     cdef int j, bad = 0
     cdef const uint8_t* buf
-    if n == 0:
-        if size:
-            raise CorruptDataError("rANS payload for zero symbols")
+    if n:
+        if not 1 <= bits <= RANS16_MAX_BITS:
+            raise ValueError("the wide rANS takes totals 2**1..2**15 (bits 1..15)")
+        if k == 0 or <uint64_t>(k - 1) > <uint64_t>(<symbol_t>-1):
+            raise ValueError("the output type cannot hold every symbol of the table")
+        for i in range(k):
+            total += freq[i]
+        if total != (<uint64_t>1 << bits):
+            raise ValueError("frequencies must sum to 2**bits")
+        if size % 2:
+            raise CorruptDataError("rANS payload shorter than its initial states, or of odd length")
+    if not entry_checks(payload, n, RANS_WIDE, RANS16_L, 16, states,
+                        "rANS payload shorter than its initial states, or of odd length"):
         return
-    if not 1 <= bits <= RANS16_MAX_BITS:
-        raise ValueError("the wide rANS takes totals 2**1..2**15 (bits 1..15)")
-    if k == 0 or <uint64_t>(k - 1) > <uint64_t>(<symbol_t>-1):
-        raise ValueError("the output type cannot hold every symbol of the table")
-    for i in range(k):
-        total += freq[i]
-    if total != (<uint64_t>1 << bits):
-        raise ValueError("frequencies must sum to 2**bits")
-    if size < 4 * RANS_WIDE or size % 2:
-        raise CorruptDataError("rANS payload shorter than its initial states, or of odd length")
     buf = &payload[0]
-    for j in range(RANS_WIDE):
-        x = (<uint32_t>buf[4 * j] | (<uint32_t>buf[4 * j + 1] << 8) | (<uint32_t>buf[4 * j + 2] << 16)
-             | (<uint32_t>buf[4 * j + 3] << 24))
-        if x < RANS16_L or x >= (<uint32_t>RANS16_L << 16):
-            raise CorruptDataError("rANS payload is corrupted or truncated")
-        states[j] = x
     cdef uint32_t* tab = <uint32_t*>malloc((<size_t>1 << bits) * sizeof(uint32_t))
     cdef symbol_t* sym = <symbol_t*>malloc((<size_t>1 << bits) * sizeof(symbol_t) + 4)   # 4: the gathers' slack
     if tab == NULL or sym == NULL:

@@ -218,7 +218,7 @@ def choose_scale_bits(weights, max_bits: int | None = None) -> int:
     return _choose_scale_bits(np.asarray(weights, dtype=np.float64).ravel(), max_bits)[0]
 
 
-def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.ndarray | None]:
+def _choose_scale_bits(w: np.ndarray, max_bits: int | None, positive: bool = False) -> tuple[int, np.ndarray | None]:
     """:func:`choose_scale_bits` and the frequencies quantised to it (None for one symbol or fewer).
 
     A total whose lower bound (the real-valued quantisation cost of the water-filling optimum plus one
@@ -226,9 +226,10 @@ def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.nda
     from the largest down, where the cost is usually least, so the slow small totals (many symbols at
     the floor of 1) are mostly skipped. The choice is that of the plain search from the smallest up.
     The search runs in the kernel :func:`codelength.coders._model.choose_scale` (twin:
-    :func:`codelength.reference.model.choose_scale`).
+    :func:`codelength.reference.model.choose_scale`). ``positive``: every weight is a positive count
+    (a histogram's), so the checks and the selection of the positive weights are skipped.
     """
-    k = int(np.count_nonzero(w > 0))
+    k = w.size if positive else int(np.count_nonzero(w > 0))
     low = max(1, (k - 1).bit_length())
     if max_bits is None:
         max_bits = min(MAX_SCALE_BITS, max(15, low + 2))
@@ -237,6 +238,9 @@ def _choose_scale_bits(w: np.ndarray, max_bits: int | None) -> tuple[int, np.nda
                          f"the limit is 2**{max_bits} (MAX_SCALE_BITS = {MAX_SCALE_BITS})")
     if k <= 1:
         return 1, None
+    if positive:
+        top = float(w.max())
+        return _model.choose_scale(w / top, top, max_bits, low)
     if not np.all(np.isfinite(w)) or w.min() < 0:
         raise ValueError("weights must be finite and non-negative")
     idx = np.flatnonzero(w > 0)
@@ -294,7 +298,7 @@ class StaticModel:
             cap = min(MAX_SCALE_BITS, max(15, (values.size - 1).bit_length() + 2), a.size.bit_length() + 2)
             max_bits = cap if max_bits is None else min(check_integer(max_bits, "max_bits"), cap)
             max_bits = max(max_bits, (values.size - 1).bit_length(), 1)
-            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), max_bits)
+            scale_bits, f = _choose_scale_bits(cnt.astype(np.float64), max_bits, positive=True)
         if f is None:
             f = quantize_frequencies(cnt, scale_bits)
         return cls(values.astype(np.uint64), f, scale_bits)
@@ -357,38 +361,17 @@ class StaticModel:
         return p
 
     def to_bytes(self, streams: int = 0) -> bytes:
-        """Model section: scale_bits, streams, LEB128 K, K symbol gaps, K - 1 frequencies minus one."""
-        k = self.symbols.size
-        gaps = np.diff(self.symbols.astype(np.int64), prepend=-1) - 1
-        return bytes([self.scale_bits, streams]) + _varints(
-            np.concatenate(([k], gaps, self.freqs[:-1].astype(np.int64) - 1)))
+        """Model section: scale_bits, streams, LEB128 K, K symbol gaps, K - 1 frequencies minus one
+        (the kernel ``_model.model_bytes``; twin :func:`codelength.reference.model.model_bytes`)."""
+        return _model.model_bytes(np.ascontiguousarray(self.symbols, dtype=np.uint64),
+                                  np.ascontiguousarray(self.freqs, dtype=np.uint32), self.scale_bits, streams)
 
     @classmethod
     def from_bytes(cls, model: bytes, alphabet_size: int) -> tuple["StaticModel", int]:
-        """Parse and check a model section; return the model and its streams byte."""
-        if len(model) < 3:
-            raise CorruptDataError("model section too short")
-        scale_bits, streams = model[0], model[1]
-        if not 1 <= scale_bits <= MAX_SCALE_BITS:
-            raise CorruptDataError(f"model total 2**{scale_bits} out of range")
-        k, pos = _read_varint(model, 2)
-        if not 1 <= k <= min(alphabet_size, 1 << scale_bits):
-            raise CorruptDataError(f"model lists {k} symbols (alphabet {alphabet_size}, total 2**{scale_bits})")
-        if len(model) - pos < 2 * k - 1:
-            raise CorruptDataError("model section truncated")
-        gaps, pos = _read_varints(model, pos, k)
-        fm1, pos = _read_varints(model, pos, k - 1)
-        if pos != len(model):
-            raise CorruptDataError("trailing bytes in the model section")
-        symbols = np.cumsum(gaps + 1) - 1
-        if symbols[-1] >= alphabet_size:
-            raise CorruptDataError("model symbol outside the alphabet")
-        freqs = fm1 + 1
-        last = (1 << scale_bits) - int(freqs.sum())
-        if last < 1:
-            raise CorruptDataError("model frequencies exceed the total")
-        freqs = np.append(freqs, last)
-        return cls(symbols.astype(np.uint64), freqs.astype(np.uint32), scale_bits), streams
+        """Parse and check a model section; return the model and its streams byte (the kernel
+        ``_model.parse_model``; twin :func:`codelength.reference.model.parse_model`)."""
+        symbols, freqs, scale_bits, streams = _model.parse_model(model, alphabet_size)
+        return cls(symbols, freqs, scale_bits), streams
 
     def code_lengths(self) -> np.ndarray:
         """Ideal code length ``-log2(f / M)`` in bits of each listed symbol."""
@@ -456,8 +439,11 @@ def _check_model(model: StaticModel) -> None:
 class _Tables:
     """Coding tables of a static model: indexed by symbol value (alphabets up to 2**16) or by rank."""
 
-    def __init__(self, model: StaticModel):
-        _check_model(model)
+    def __init__(self, model: StaticModel, checked: bool = False):
+        """``checked``: the model was built by this module (from the data or a parsed model section) and
+        used at once, so :func:`_check_model` holds already."""
+        if not checked:
+            _check_model(model)
         self.model = model
         largest = int(model.symbols[-1]) if model.symbols.size else 0
         self.by_rank = largest >= _DENSE_LIMIT
@@ -636,7 +622,7 @@ def _decode_static(decoder, name, param, model, payload, n, alphabet_size):
     m, streams = StaticModel.from_bytes(model, alphabet_size)
     if param != 0:
         raise CorruptDataError(f"bad {name} parameters")
-    return decoder(payload, m, n, streams)
+    return decoder(payload, m, n, streams, _trusted=True)
 
 
 __all__ = ["MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "RANS_STREAMS", "RANS_WIDE", "StaticModel", "quantize_frequencies",

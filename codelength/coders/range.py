@@ -46,7 +46,7 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     """
     streams = _stream_count(streams)
     a = _as_array(symbols)
-    tables = _Tables(model)
+    tables = _Tables(model, _trusted)
     if a.size == 0:
         return b""
     # one interleaved pass: the streams' independent chains overlap
@@ -55,15 +55,19 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     return parts[0] if streams == 1 else _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
 
 
-def range_decode(payload, model: StaticModel, n: int, streams: int = 1) -> np.ndarray:
-    """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload."""
+def range_decode(payload, model: StaticModel, n: int, streams: int = 1, *, _trusted: bool = False) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload.
+    ``_trusted``: ``model`` was just parsed from a model section (its checks hold)."""
     streams = _stream_count(streams, CorruptDataError(f"range coder stream count {streams} out of range"))
     n = _check_count(n)
-    tables = _Tables(model)
+    tables = _Tables(model, _trusted)
     out = np.empty(n, dtype=tables.dtype)
     if n:
-        lengths, start = _read_varints(bytes(payload[:5 * (streams - 1)]), 0, streams - 1)
-        offsets = np.concatenate(([0], np.cumsum(lengths), [len(payload) - start])).astype(np.int64)
+        if streams == 1:
+            start, offsets = 0, np.array([0, len(payload)], dtype=np.int64)
+        else:
+            lengths, start = _read_varints(bytes(payload[:5 * (streams - 1)]), 0, streams - 1)
+            offsets = np.concatenate(([0], np.cumsum(lengths), [len(payload) - start])).astype(np.int64)
         if offsets[-2] > offsets[-1]:
             raise CorruptDataError("range coder stream lengths exceed the payload")
         _range.range_decode(np.frombuffer(payload, dtype=np.uint8, offset=start), offsets, tables.freq,

@@ -26,7 +26,7 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
     """
     streams = _stream_count(streams, wide=True)
     a = _as_array(symbols)
-    tables = _Tables(model)
+    tables = _Tables(model, _trusted)
     if streams == RANS_WIDE and model.scale_bits > RANS_WIDE_MAX_BITS:
         raise ValueError(f"streams={RANS_WIDE} (the wide rANS) takes models of scale_bits <= {RANS_WIDE_MAX_BITS}, "
                          f"got {model.scale_bits}")
@@ -38,11 +38,13 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
     return _rans.rans_encode(coded, tables.freq, tables.cum, model.scale_bits, streams)
 
 
-def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS) -> np.ndarray:
-    """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload."""
+def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS, *,
+                _trusted: bool = False) -> np.ndarray:
+    """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload.
+    ``_trusted``: ``model`` was just parsed from a model section (its checks hold)."""
     streams = _stream_count(streams, CorruptDataError(f"rANS stream count {streams} out of range"), wide=True)
     n = _check_count(n)
-    tables = _Tables(model)
+    tables = _Tables(model, _trusted)
     if streams == RANS_WIDE and model.scale_bits > RANS_WIDE_MAX_BITS:
         raise CorruptDataError(f"wide rANS stream with a total of 2**{model.scale_bits} (at most 2**{RANS_WIDE_MAX_BITS})")
     out = np.empty(n, dtype=tables.dtype)

@@ -362,9 +362,10 @@ def _coder_setup(coder, options):
     if coder not in oneshot._CODERS:
         raise ValueError(f"unknown coder {coder!r}; choose one of {', '.join(oneshot._CODERS)}")
     spec = oneshot._CODERS[coder]
-    encoder = oneshot._backend(spec, spec.encode)
-    oneshot._check_options(encoder, f"coder {coder!r}", options)
-    encoder(np.zeros(0, dtype=np.uint8), 0, **options)  # values of the options, checked before any data
+    if options:   # no options: the coder's defaults, nothing to check (a trial call costs ~10 us)
+        encoder = oneshot._backend(spec, spec.encode)
+        oneshot._check_options(encoder, f"coder {coder!r}", options)
+        encoder(np.zeros(0, dtype=np.uint8), 0, **options)  # values of the options, checked before any data
     return spec
 
 

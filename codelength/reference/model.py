@@ -148,3 +148,84 @@ def choose_scale(weights, scale, max_bits, low, only=-1):
     if best_bits != last:
         fi = _quantize(w, 1 << best_bits, _water(w, order, cumulative, 1 << best_bits))
     return best_bits, fi
+
+
+# ----------------------------------------------------------------------------- the model section (LEB128)
+def _leb128(value):
+    out = []
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return out
+
+
+def model_bytes(symbols, freqs, scale_bits, streams):
+    """Twin of ``_model.model_bytes``: scale_bits, streams, LEB128 K, the K symbol gaps (the first
+    symbol, then ``s_i - s_{i-1} - 1``) and the K - 1 frequencies minus one, as bytes."""
+    symbols, freqs = [int(s) for s in symbols], [int(f) for f in freqs]
+    if len(freqs) != len(symbols):
+        raise ValueError("symbols and freqs differ in length")
+    out = [scale_bits, streams] + _leb128(len(symbols))
+    for i, s in enumerate(symbols):
+        out += _leb128(s if i == 0 else (s - symbols[i - 1] - 1) % (1 << 64))
+    for f in freqs[:-1]:
+        out += _leb128((f - 1) % (1 << 64))
+    return bytes(out)
+
+
+def _read_leb128(buf, pos):
+    """One LEB128 number of at most 5 bytes: (value, end), or (None, 1 truncated / 2 over-long)."""
+    value = shift = 0
+    while True:
+        if pos >= len(buf):
+            return None, 1
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+        if shift >= 35:
+            return None, 2
+
+
+def parse_model(model, alphabet_size):
+    """Twin of ``_model.parse_model``: ``(symbols, freqs, scale_bits, streams)`` as lists, or
+    CorruptDataError with the kernel's message."""
+    from ..errors import CorruptDataError
+
+    def number(pos):
+        value, end = _read_leb128(model, pos)
+        if value is None:
+            raise CorruptDataError("model section truncated" if end == 1 else "model section holds an over-long number")
+        return value, end
+
+    model = bytes(model)
+    if len(model) < 3:
+        raise CorruptDataError("model section too short")
+    scale_bits, streams = model[0], model[1]
+    if not 1 <= scale_bits <= 20:
+        raise CorruptDataError(f"model total 2**{scale_bits} out of range")
+    k, pos = number(2)
+    if not 1 <= k <= min(alphabet_size, 1 << scale_bits):
+        raise CorruptDataError(f"model lists {k} symbols (alphabet {alphabet_size}, total 2**{scale_bits})")
+    if len(model) - pos < 2 * k - 1:
+        raise CorruptDataError("model section truncated")
+    symbols, s = [], -1
+    for _ in range(k):
+        gap, pos = number(pos)
+        s += gap + 1
+        symbols.append(s)
+    freqs = []
+    for _ in range(k - 1):
+        f, pos = number(pos)
+        freqs.append(f + 1)
+    if pos != len(model):
+        raise CorruptDataError("trailing bytes in the model section")
+    if s >= alphabet_size:
+        raise CorruptDataError("model symbol outside the alphabet")
+    last = (1 << scale_bits) - sum(freqs)
+    if last < 1:
+        raise CorruptDataError("model frequencies exceed the total")
+    return symbols, freqs + [last], scale_bits, streams
