@@ -110,3 +110,19 @@ def test_model_section_parser_refusals():
         for parse in (_model.parse_model, ref_model.parse_model):
             with pytest.raises(CorruptDataError, match=message):
                 parse(raw, 4)
+
+
+@settings(max_examples=100, deadline=None)
+@given(counts=st.lists(st.integers(0, 3000), min_size=1, max_size=400), by_rank=st.booleans(), spare=st.integers(0, 3))
+def test_dense_tables_kernel_matches_twin(counts, by_rank, spare):
+    counts[-1] += 1
+    model = static_model.StaticModel.from_counts(counts)
+    size = model.symbols.size if by_rank else int(model.symbols[-1]) + 1 + spare
+    freq, cum = _model.dense_tables(model.symbols, model.freqs, size, by_rank)
+    assert (freq.tolist(), cum.tolist()) == ref_model.dense_tables(model.symbols.tolist(), model.freqs.tolist(),
+                                                                   size, by_rank)
+    with pytest.raises(ValueError):
+        _model.dense_tables(model.symbols, model.freqs, size - 1 - spare if not by_rank else size - 1, by_rank)
+    with pytest.raises(ValueError):
+        ref_model.dense_tables(model.symbols.tolist(), model.freqs.tolist(),
+                               size - 1 - spare if not by_rank else size - 1, by_rank)

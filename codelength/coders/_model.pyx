@@ -361,3 +361,29 @@ def parse_model(const unsigned char[::1] model, int64_t alphabet_size):
         raise CorruptDataError("model frequencies exceed the total")
     fv[k - 1] = <uint32_t>value
     return symbols, freqs, scale_bits, streams
+
+
+def dense_tables(const uint64_t[::1] symbols, const uint32_t[::1] freqs, Py_ssize_t size, bint by_rank):
+    """The static coders' tables of a checked model: ``freq[key]`` and ``cum[key]`` (the frequencies of
+    the keys before it), ``size`` entries, keyed by symbol value or (``by_rank``) by rank. Twin:
+    :func:`codelength.reference.model.dense_tables`. ValueError for a key past the tables."""
+    cdef Py_ssize_t k = symbols.shape[0], i
+    cdef uint64_t key
+    cdef uint32_t running = 0
+    if freqs.shape[0] != k:
+        raise ValueError("symbols and freqs differ in length")
+    for i in range(k):
+        key = <uint64_t>i if by_rank else symbols[i]
+        if key >= <uint64_t>size:
+            raise ValueError("model symbol past the tables")
+    freq_a = np.zeros(size, dtype=np.uint32)
+    cum_a = np.empty(size, dtype=np.uint32)
+    cdef uint32_t[::1] freq = freq_a
+    cdef uint32_t[::1] cum = cum_a
+    with nogil:
+        for i in range(k):
+            freq[<Py_ssize_t>i if by_rank else <Py_ssize_t>symbols[i]] = freqs[i]
+        for i in range(size):
+            cum[i] = running
+            running += freq[i]
+    return freq_a, cum_a

@@ -448,11 +448,11 @@ class _Tables:
         largest = int(model.symbols[-1]) if model.symbols.size else 0
         self.by_rank = largest >= _DENSE_LIMIT
         size = model.symbols.size if self.by_rank else largest + 1
-        keys = np.arange(size) if self.by_rank else model.symbols.astype(np.intp)
-        self.freq = np.zeros(size, dtype=np.uint32)
-        self.freq[keys] = model.freqs
-        self.cum = (np.cumsum(self.freq, dtype=np.uint64) - self.freq).astype(np.uint32)
-        self.dtype = np.uint32 if self.by_rank else _narrowest(np.zeros(0), largest).dtype
+        # one C call (twin: reference.model.dense_tables): freq by key, cum its running sum
+        self.freq, self.cum = _model.dense_tables(np.ascontiguousarray(model.symbols, dtype=np.uint64),
+                                                  np.ascontiguousarray(model.freqs, dtype=np.uint32),
+                                                  size, self.by_rank)
+        self.dtype = np.uint32 if self.by_rank else (np.uint8 if largest < 256 else np.uint16)
 
     def code_symbols(self, a: np.ndarray, check: bool, trusted: bool = False) -> np.ndarray:
         """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code.

@@ -39,7 +39,7 @@ try:  # the same CRC-32, 4-5x faster (folded carry-less multiplication): the dat
     from zlib_ng.zlib_ng import crc32 as _crc32
 except ImportError:  # pragma: no cover - zlib-ng is optional (the "fast" extra)
     _crc32 = zlib.crc32
-from ..stats.counting import byte_view
+from ..stats.counting import byte_view, check_integer
 
 __all__ = ["Compressor", "Decompressor", "compress_symbols", "decompress", "is_frame_start", "MAX_BLOCK",
            "DEFAULT_BLOCK_SIZE", "default_block_size", "scan"]
@@ -74,9 +74,15 @@ _KIND_OF_DTYPE = container.KIND_OF_DTYPE
 _MAX_VALUE = {k: (1 << (8 * d.itemsize - (1 if d.kind == "i" else 0))) - 1 for k, d in _KIND_DTYPES.items()}
 
 
+_ONESHOT = None
+
+
 def _oneshot():
-    from . import oneshot
-    return oneshot
+    global _ONESHOT
+    if _ONESHOT is None:            # imported late: oneshot imports this module
+        from . import oneshot
+        _ONESHOT = oneshot
+    return _ONESHOT
 
 
 # ----------------------------------------------------------------------------- varints
@@ -340,7 +346,6 @@ def default_block_size(coder: str) -> int:
 
 
 def _check_block_size(block_size, coder: str | None = None) -> int:
-    from ..stats.counting import check_integer
     if block_size is None:
         return default_block_size(coder)
     block_size = check_integer(block_size, "block_size")
@@ -350,7 +355,8 @@ def _check_block_size(block_size, coder: str | None = None) -> int:
 
 
 def _check_threads(threads) -> int:
-    from ..stats.counting import check_integer
+    if threads == 1 and type(threads) is int:
+        return 1
     threads = check_integer(threads, "threads")
     if not 1 <= threads <= 64:
         raise ValueError(f"threads must be 1..64, got {threads}")
@@ -537,6 +543,10 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
                              f"{_oneshot().MAX_ALPHABET}")
     n = int(symbols.size)
     writer = _FrameWriter(spec.coder_id, kind, max(min(block_size, n), 1), single=n <= block_size)
+    if 0 < n <= block_size:   # one block: no pipeline, no thread pool
+        out = writer.parts(_encode_block(np.ascontiguousarray(symbols), kind, coder, options))
+        out.append(writer.end())
+        return b"".join(out)
     pipe = _BlockPipeline(coder, kind, dict(options), threads, cap=None if writer.single else writer.cap)
     out = []
     try:

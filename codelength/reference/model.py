@@ -229,3 +229,20 @@ def parse_model(model, alphabet_size):
     if last < 1:
         raise CorruptDataError("model frequencies exceed the total")
     return symbols, freqs + [last], scale_bits, streams
+
+
+def dense_tables(symbols, freqs, size, by_rank):
+    """Twin of ``_model.dense_tables``: lists ``freq`` and ``cum`` of ``size`` entries."""
+    if len(freqs) != len(symbols):
+        raise ValueError("symbols and freqs differ in length")
+    keys = list(range(len(symbols))) if by_rank else [int(s) for s in symbols]
+    if any(key >= size for key in keys):
+        raise ValueError("model symbol past the tables")
+    freq = [0] * size
+    for key, f in zip(keys, freqs):
+        freq[key] = int(f)
+    cum, running = [], 0
+    for f in freq:
+        cum.append(running)
+        running = (running + f) % (1 << 32)
+    return freq, cum
