@@ -126,3 +126,19 @@ def test_dense_tables_kernel_matches_twin(counts, by_rank, spare):
     with pytest.raises(ValueError):
         ref_model.dense_tables(model.symbols.tolist(), model.freqs.tolist(),
                                size - 1 - spare if not by_rank else size - 1, by_rank)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.one_of(st.binary(min_size=1, max_size=3000),
+                      st.builds(lambda b, k: b * k, st.binary(min_size=1, max_size=4), st.integers(1, 500))),
+       max_bits=st.one_of(st.none(), st.integers(-2, 21)))
+def test_byte_model_kernel_matches_twin_and_the_general_path(data, max_bits):
+    """Bytes take one C call for histogram, cap and scale search: the twin's model, and the model the
+    general path (any integer array) chooses for the same symbols."""
+    symbols, freqs, bits = _model.byte_model(data, -1 if max_bits is None else max(0, max_bits))
+    expected = ref_model.byte_model(data, -1 if max_bits is None else max(0, max_bits))
+    assert (symbols.tolist(), freqs.tolist(), bits) == expected
+    fast = static_model.StaticModel.from_data(data, max_bits=max_bits)
+    general = static_model.StaticModel.from_data(np.frombuffer(data, np.uint8).astype(np.uint16), max_bits=max_bits)
+    assert (fast.symbols.tolist(), fast.freqs.tolist(), fast.scale_bits) == \
+        (general.symbols.tolist(), general.freqs.tolist(), general.scale_bits)

@@ -15,7 +15,7 @@ that improves the objective (it is separable and concave, so no improving swap m
 Thread safety: every call works on buffers of its own; no module state.
 """
 from libc.math cimport log2, floor, INFINITY
-from libc.stdint cimport uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport malloc, free, qsort
 
@@ -170,16 +170,10 @@ cdef inline int64_t leb128_bytes(int64_t f) noexcept nogil:
     return n
 
 
-def choose_scale(const double[::1] weights, double scale, int max_bits, int low, int only=-1):
-    """Scale search and quantisation of positive weights (maximum 1, at least two): ``(bits, freqs)``.
-
-    ``scale`` converts the weights back to the caller's units (the largest count) for the cost: ``scale``
-    times the quantisation cost in bits plus 8 bits a LEB128 byte of the frequencies. Totals 2**max_bits
-    down to 2**low are tried; one whose lower bound (the real-valued cost at the water level plus a byte a
-    frequency) exceeds the best exact cost so far ends the search; the choice is the smallest total whose
-    cost is below the least of the smaller ones by more than 1e-9. ``only`` >= 0: quantise to 2**only.
-    """
-    cdef Py_ssize_t i, k = weights.shape[0]
+cdef int scale_search(const double* weights, Py_ssize_t k, double scale, int max_bits, int low, int only,
+                      uint32_t* out) except -1:
+    """The body of :func:`choose_scale` on C arrays: the chosen bits (its frequencies into ``out``)."""
+    cdef Py_ssize_t i
     cdef int bits, best_bits = max_bits, lo = low, hi = max_bits, last = -1
     cdef double log_sum, bound, cost, best = INFINITY, wsum = 0.0
     cdef double costs[32]
@@ -203,8 +197,6 @@ def choose_scale(const double[::1] weights, double scale, int max_bits, int low,
     cdef Heap up, down
     up.item, up.where, up.key = idx, idx + k, buf + 5 * k
     down.item, down.where, down.key = idx + 2 * k, idx + 3 * k, buf + 6 * k
-    result = np.empty(k, dtype=np.uint32)
-    cdef uint32_t[::1] out = result
     with nogil:
         for i in range(k):
             w[i] = weights[i]
@@ -244,7 +236,74 @@ def choose_scale(const double[::1] weights, double scale, int max_bits, int low,
     free(idx)
     free(fi)
     free(buf)
-    return best_bits, result
+    return best_bits
+
+
+def choose_scale(const double[::1] weights, double scale, int max_bits, int low, int only=-1):
+    """Scale search and quantisation of positive weights (maximum 1, at least two): ``(bits, freqs)``.
+
+    ``scale`` converts the weights back to the caller's units (the largest count) for the cost: ``scale``
+    times the quantisation cost in bits plus 8 bits a LEB128 byte of the frequencies. Totals 2**max_bits
+    down to 2**low are tried; one whose lower bound (the real-valued cost at the water level plus a byte a
+    frequency) exceeds the best exact cost so far ends the search; the choice is the smallest total whose
+    cost is below the least of the smaller ones by more than 1e-9. ``only`` >= 0: quantise to 2**only.
+    """
+    cdef Py_ssize_t k = weights.shape[0]
+    result = np.empty(max(k, 1), dtype=np.uint32)
+    cdef uint32_t[::1] out = result
+    bits = scale_search(&weights[0] if k else NULL, k, scale, max_bits, low, only, &out[0])
+    return bits, result
+
+
+cdef inline int bit_length(int64_t v) noexcept nogil:
+    cdef int b = 0
+    while v > 0:
+        v >>= 1
+        b += 1
+    return b
+
+
+def byte_model(const uint8_t[::1] data, int max_bits):
+    """The quantised order-0 model of bytes in one call: ``(symbols uint64, freqs uint32, scale_bits)`` as
+    ``StaticModel.from_data`` chooses it (the histogram, the total capped by the alphabet and the input's
+    length, ``max_bits`` (-1: none) and the scale search). Twin: :func:`codelength.reference.model.byte_model`.
+    At least one byte."""
+    cdef Py_ssize_t n = data.shape[0], i, k = 0
+    cdef int64_t counts[256]
+    cdef double w[256]
+    cdef double top = 0.0
+    cdef int cap, low, bits
+    if n == 0:
+        raise ValueError("byte_model needs at least one byte")
+    for i in range(256):
+        counts[i] = 0
+    with nogil:
+        for i in range(n):
+            counts[data[i]] += 1
+    symbols = np.empty(256, dtype=np.uint64)
+    cdef uint64_t[::1] sv = symbols
+    for i in range(256):
+        if counts[i]:
+            sv[k] = <uint64_t>i
+            w[k] = <double>counts[i]
+            if w[k] > top:
+                top = w[k]
+            k += 1
+    symbols = symbols[:k]
+    freqs = np.empty(k, dtype=np.uint32)
+    cdef uint32_t[::1] fv = freqs
+    low = bit_length(k - 1)
+    cap = min(20, max(15, low + 2), bit_length(n) + 2)
+    if max_bits >= 0:
+        cap = min(cap, max_bits)
+    cap = max(cap, low, 1)
+    if k == 1:
+        fv[0] = 2
+        return symbols, freqs, 1
+    for i in range(k):
+        w[i] = w[i] / top
+    bits = scale_search(w, k, top, cap, max(1, low), -1, &fv[0])
+    return symbols, freqs, bits
 
 
 # ----------------------------------------------------------------------------- the model section (LEB128)

@@ -290,6 +290,11 @@ class StaticModel:
         """The quantised empirical order-0 model of ``symbols`` (bytes or a non-negative integer array);
         ``scale_bits`` defaults to :func:`choose_scale_bits` (with its ``max_bits``)."""
         a = _as_array(symbols)
+        if scale_bits is None and a.dtype == np.uint8 and a.size and a.ndim == 1:
+            # bytes: histogram, cap and scale search in one C call (twin: reference.model.byte_model)
+            limit = -1 if max_bits is None else max(0, check_integer(max_bits, "max_bits"))
+            values, f, scale_bits = _model.byte_model(np.ascontiguousarray(a), limit)
+            return cls(values, f, scale_bits)
         values, cnt = _histogram(a)
         f = None
         if scale_bits is None:

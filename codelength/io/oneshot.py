@@ -49,8 +49,16 @@ FORMATS = ("native", "gzip", "zlib", "deflate")
 MAX_ALPHABET = (1 << 32) - 1
 
 
+_BACKENDS: dict = {}
+
+
 def _backend(spec: _Coder, which: str):
-    return getattr(importlib.import_module(spec.module), which)
+    """The backend function ``which`` of ``spec``'s module, imported once (import_module costs µs a call)."""
+    try:
+        return _BACKENDS[spec.module, which]
+    except KeyError:
+        fn = _BACKENDS[spec.module, which] = getattr(importlib.import_module(spec.module), which)
+        return fn
 
 
 @functools.lru_cache(maxsize=None)

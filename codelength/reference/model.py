@@ -246,3 +246,26 @@ def dense_tables(symbols, freqs, size, by_rank):
         cum.append(running)
         running = (running + f) % (1 << 32)
     return freq, cum
+
+
+def byte_model(data, max_bits=-1):
+    """Twin of ``_model.byte_model``: ``(symbols, freqs, scale_bits)`` of a non-empty byte string, as
+    ``StaticModel.from_data`` chooses them."""
+    if not len(data):
+        raise ValueError("byte_model needs at least one byte")
+    counts = [0] * 256
+    for b in data:
+        counts[b] += 1
+    symbols = [s for s in range(256) if counts[s]]
+    k = len(symbols)
+    low = (k - 1).bit_length()
+    cap = min(20, max(15, low + 2), len(data).bit_length() + 2)
+    if max_bits >= 0:
+        cap = min(cap, max_bits)
+    cap = max(cap, low, 1)
+    if k == 1:
+        return symbols, [2], 1
+    w = [float(counts[s]) for s in symbols]
+    top = max(w)
+    bits, freqs = choose_scale([x / top for x in w], top, cap, max(1, low))
+    return symbols, freqs, bits
