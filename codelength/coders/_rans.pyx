@@ -14,7 +14,7 @@ Thread safety (the module is declared ``freethreading_compatible``): every coder
 local variables and buffers of its own call, writes only to the arrays it is given, and the
 module-level tables are filled once, at import; calls from many threads at once are independent.
 """
-from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
@@ -483,8 +483,9 @@ cdef inline Py_ssize_t rans16_groups(uint32_t* st, const uint32_t* tab, const sy
     """Decode up to ``groups`` groups of 32 symbols while each has its 32 words of room; the scalar twin
     of rans16_groups_avx2. ``tab[slot] = f << 16 | (slot - cum)``, ``sym[slot]`` the slot's symbol."""
     cdef Py_ssize_t g, pos = pos_io[0]
-    cdef uint32_t x, e, slot, mask = (<uint32_t>1 << bits) - 1, need, word
+    cdef uint32_t x, e, slot, mask = (<uint32_t>1 << bits) - 1, need
     cdef uint32_t xs[32]
+    cdef uint16_t w16
     cdef int j
     cdef symbol_t* o
     for j in range(RANS_WIDE):
@@ -494,17 +495,17 @@ cdef inline Py_ssize_t rans16_groups(uint32_t* st, const uint32_t* tab, const sy
             groups = g
             break
         o = out + g * RANS_WIDE
-        for j in range(RANS_WIDE):        # the 32 steps, independent of each other
+        for j in range(RANS_WIDE):        # each state's step and its word at once: only pos chains them
             x = xs[j]
             slot = x & mask
             e = tab[slot]
             o[j] = sym[slot]
-            xs[j] = (e >> 16) * (x >> bits) + (e & 0xFFFF)
-        for j in range(RANS_WIDE):        # then the words: only pos += need chains the states
-            x = xs[j]
+            x = (e >> 16) * (x >> bits) + (e & 0xFFFF)
+            memcpy(&w16, words + 2 * pos, 2)   # one 16-bit load (little-endian, as the AVX2 path)
             need = x < RANS16_L
-            word = <uint32_t>words[2 * pos] | (<uint32_t>words[2 * pos + 1] << 8)
-            xs[j] = ((x << 16) | word) if need else x
+            # branch-free: GCC branched on ``(x << 16 | word) if need else x``, a coin toss per symbol
+            # (scalar decode 207 -> 482 MB/s, CPU, loaded machine; the 4-state decoder: 347 -> 405)
+            xs[j] = (x << (need << 4)) | (w16 & (0 - need))
             pos += need
     for j in range(RANS_WIDE):
         st[j] = xs[j]
