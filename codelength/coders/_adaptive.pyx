@@ -18,7 +18,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, calloc, free
 
 from codelength.coders._rangecoder cimport (RC_TOP, RC_BOT, RC_SLACK, out_grow, out_carry, out_bytes,
-                                            rc_narrow, rc_flush, rd_init, rd_normalize)
+                                            rc_narrow, rc_flush, rd_normalize, rd_start)
 
 from ..errors import CorruptDataError
 
@@ -296,7 +296,7 @@ def adaptive0_decode(const uint8_t[::1] payload, Py_ssize_t k, uint32_t[::1] out
     cdef Py_ssize_t i, n = out.shape[0], s, pos = 0, size = payload.shape[0]
     cdef const uint8_t* buf = &payload[0] if size else NULL
     cdef Fenwick m
-    cdef uint64_t t, r, code, rng = RC_TOP - 1
+    cdef uint64_t t, r, code, rng
     cdef uint32_t rest
     cdef int bad = 0
     if n == 0:
@@ -306,8 +306,7 @@ def adaptive0_decode(const uint8_t[::1] payload, Py_ssize_t k, uint32_t[::1] out
     if not fw_init(&m, k):
         raise MemoryError
     with nogil:
-        code = rd_init(buf, &pos, size)
-        if code >= rng:
+        if not rd_start(buf, size, &pos, &code, &rng):
             bad = 1
         else:
             for i in range(n):
@@ -565,7 +564,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     """Inverse of :func:`context_encode`."""
     cdef Py_ssize_t i, n = out.shape[0], pos = 0, size = payload.shape[0]
     cdef const uint8_t* buf = &payload[0] if size else NULL
-    cdef uint64_t code, rng = RC_TOP - 1
+    cdef uint64_t code, rng
     cdef Blocks blocks
     cdef uint32_t* block
     cdef uint32_t history = 0, cmask, h, h0, h1, next0, base, base0, base1, node, high, e
@@ -576,8 +575,7 @@ def context_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_
     if blocks_init(&blocks, table_bits, n) != 0:
         raise MemoryError
     with nogil:
-        code = rd_init(buf, &pos, size)
-        if code >= rng:
+        if not rd_start(buf, size, &pos, &code, &rng):
             bad = 1
         else:
             h = context_hash(0, order)
@@ -825,7 +823,7 @@ def mix_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::
     """Inverse of :func:`mix_encode`."""
     cdef Py_ssize_t i, n = out.shape[0], pos = 0, size = payload.shape[0]
     cdef const uint8_t* buf = &payload[0] if size else NULL
-    cdef uint64_t code, rng = RC_TOP - 1
+    cdef uint64_t code, rng
     cdef Mixer m
     cdef void* raw = NULL
     cdef uint32_t history = 0, node, full, bit
@@ -837,8 +835,7 @@ def mix_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::
     if not mix_init(&m, order, table_bits, &raw):
         raise MemoryError
     with nogil:
-        code = rd_init(buf, &pos, size)
-        if code >= rng:
+        if not rd_start(buf, size, &pos, &code, &rng):
             bad = 1
         else:
             mix_contexts(&m, 0)

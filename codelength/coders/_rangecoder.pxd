@@ -144,3 +144,12 @@ cdef inline uint64_t rd_init(const uint8_t* buf, Py_ssize_t* pos, Py_ssize_t siz
         code = (code << 8) | rd_byte(buf, pos, size)
     return code
 
+
+
+cdef inline bint rd_start(const uint8_t* buf, Py_ssize_t size, Py_ssize_t* pos, uint64_t* code,
+                          uint64_t* rng) noexcept nogil:
+    """How the adaptive decoders open: the range at its top and the first 7 code bytes; False when the code
+    already lies outside the range (a corrupt payload)."""
+    rng[0] = RC_TOP - 1
+    code[0] = rd_init(buf, pos, size)
+    return code[0] < rng[0]

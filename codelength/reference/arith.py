@@ -291,18 +291,21 @@ def rans_encode(symbols, freq, cum, bits, streams):
     return head + bytes(out)
 
 
-def rans_decode(payload, freq, cum, bits, n, streams):
-    """Inverse of :func:`rans_encode`; checks that every state returns to its start and every byte is used."""
+def _rans_decode(payload, freq, cum, bits, n, streams, low, word):
+    """The shape both rANS decoders share: ``streams`` states in [low, low << 8·word) read first, symbol i
+    on state i % streams, renormalisation by ``word``-byte little-endian units (1: the byte-wise rANS, which
+    may take several; 2: the wide rANS, at most one a symbol); every state must return to ``low`` and every
+    unit be used."""
     if n == 0:
         if len(payload):
             raise CorruptPayload("rANS: payload for zero symbols")
         return []
-    if len(payload) < 4 * streams:
-        raise CorruptPayload("rANS: payload shorter than its initial states")
+    if len(payload) < 4 * streams or len(payload) % word:
+        raise CorruptPayload("rANS: payload shorter than its initial states" + (", or of odd length" if word == 2 else ""))
     from bisect import bisect_right
     states = [int.from_bytes(payload[4 * j:4 * j + 4], "little") for j in range(streams)]
     for x in states:
-        if not RANS_L <= x < (RANS_L << 8):
+        if not low <= x < (low << 8 * word):
             raise CorruptPayload("rANS: initial state out of range")
     pos = 4 * streams
     mask = (1 << bits) - 1
@@ -315,16 +318,21 @@ def rans_decode(payload, freq, cum, bits, n, streams):
         while freq[s] == 0:
             s += 1
         x = freq[s] * (x >> bits) + slot - cum[s]
-        while x < RANS_L:
-            if pos >= len(payload):
+        while x < low:                     # the wide rANS's x >= 1 takes one word at most
+            if pos + word > len(payload):
                 raise CorruptPayload("rANS: payload ends early")
-            x = (x << 8) | payload[pos]
-            pos += 1
+            x = (x << 8 * word) | int.from_bytes(payload[pos:pos + word], "little")
+            pos += word
         states[j] = x
         out.append(s)
-    if pos != len(payload) or any(x != RANS_L for x in states):
+    if pos != len(payload) or any(x != low for x in states):
         raise CorruptPayload("rANS: stream does not end where it should")
     return out
+
+
+def rans_decode(payload, freq, cum, bits, n, streams):
+    """Inverse of :func:`rans_encode`; checks that every state returns to its start and every byte is used."""
+    return _rans_decode(payload, freq, cum, bits, n, streams, RANS_L, 1)
 
 
 def rans16_encode(symbols, freq, cum, bits):
@@ -350,38 +358,7 @@ def rans16_encode(symbols, freq, cum, bits):
 
 def rans16_decode(payload, freq, cum, bits, n):
     """Inverse of :func:`rans16_encode`; checks that every state returns to its start and every word is used."""
-    if n == 0:
-        if len(payload):
-            raise CorruptPayload("rANS: payload for zero symbols")
-        return []
-    if len(payload) < 4 * RANS_WIDE or len(payload) % 2:
-        raise CorruptPayload("rANS: payload shorter than its initial states, or of odd length")
-    from bisect import bisect_right
-    states = [int.from_bytes(payload[4 * j:4 * j + 4], "little") for j in range(RANS_WIDE)]
-    for x in states:
-        if not RANS16_L <= x < (RANS16_L << 16):
-            raise CorruptPayload("rANS: initial state out of range")
-    pos = 4 * RANS_WIDE
-    mask = (1 << bits) - 1
-    out = []
-    for i in range(n):
-        j = i % RANS_WIDE
-        x = states[j]
-        slot = x & mask
-        s = bisect_right(cum, slot) - 1
-        while freq[s] == 0:
-            s += 1
-        x = freq[s] * (x >> bits) + slot - cum[s]
-        if x < RANS16_L:
-            if pos + 2 > len(payload):
-                raise CorruptPayload("rANS: payload ends early")
-            x = (x << 16) | payload[pos] | (payload[pos + 1] << 8)
-            pos += 2
-        states[j] = x
-        out.append(s)
-    if pos != len(payload) or any(x != RANS16_L for x in states):
-        raise CorruptPayload("rANS: stream does not end where it should")
-    return out
+    return _rans_decode(payload, freq, cum, bits, n, RANS_WIDE, RANS16_L, 2)
 
 
 # --------------------------------------------------------------------------- adaptive order-0
