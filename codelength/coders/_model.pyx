@@ -18,6 +18,7 @@ from libc.math cimport log2, floor, INFINITY
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.stdlib cimport malloc, free, qsort
+from libc.string cimport memset
 
 import numpy as np
 
@@ -268,8 +269,9 @@ def byte_model(const uint8_t[::1] data, int max_bits):
     ``StaticModel.from_data`` chooses it (the histogram, the total capped by the alphabet and the input's
     length, ``max_bits`` (-1: none) and the scale search). Twin: :func:`codelength.reference.model.byte_model`.
     At least one byte."""
-    cdef Py_ssize_t n = data.shape[0], i, k = 0
+    cdef Py_ssize_t n = data.shape[0], i, k = 0, end, j
     cdef int64_t counts[256]
+    cdef uint32_t part[4][256]           # four histograms: runs of one byte do not chain one counter
     cdef double w[256]
     cdef double top = 0.0
     cdef int cap, low, bits
@@ -277,9 +279,22 @@ def byte_model(const uint8_t[::1] data, int max_bits):
         raise ValueError("byte_model needs at least one byte")
     for i in range(256):
         counts[i] = 0
+    i = 0
     with nogil:
-        for i in range(n):
-            counts[data[i]] += 1
+        while i < n:                     # in slices of < 2**32 bytes: the parts never overflow
+            memset(part, 0, sizeof(part))
+            end = min(n, i + (<Py_ssize_t>1 << 30))
+            while i + 4 <= end:
+                part[0][data[i]] += 1
+                part[1][data[i + 1]] += 1
+                part[2][data[i + 2]] += 1
+                part[3][data[i + 3]] += 1
+                i += 4
+            while i < end:
+                part[0][data[i]] += 1
+                i += 1
+            for j in range(256):
+                counts[j] += <int64_t>part[0][j] + part[1][j] + part[2][j] + part[3][j]
     symbols = np.empty(256, dtype=np.uint64)
     cdef uint64_t[::1] sv = symbols
     for i in range(256):

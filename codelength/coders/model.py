@@ -619,15 +619,26 @@ def _encode_static(encoder, symbols, alphabet_size, model, scale_bits, streams, 
     return 0, m.to_bytes(streams), encoder(symbols, m, streams, check=check, _trusted=not check)
 
 
-def _decode_static(decoder, name, param, model, payload, n, alphabet_size):
+def _decode_static(decoder, name, param, model, payload, n, alphabet_size, out=None):
+    """The static backends' decoding: parse the model section, then ``decoder``'s symbols (into ``out``,
+    an array of n uint8 symbols, when given: the decoded symbols then land there and nothing is copied;
+    a stream whose symbols do not fit uint8 is refused)."""
     if n == 0:
-        if model or payload:
+        if len(model) or len(payload):
             raise CorruptDataError(f"{name} stream of zero symbols carries data")
         return np.zeros(0, dtype=np.uint8)
     m, streams = StaticModel.from_bytes(model, alphabet_size)
     if param != 0:
         raise CorruptDataError(f"bad {name} parameters")
-    return decoder(payload, m, n, streams, _trusted=True)
+    if out is None:
+        return decoder(payload, m, n, streams, _trusted=True)
+    if out.dtype != np.uint8 or out.ndim != 1 or out.size != n or not out.flags.c_contiguous \
+            or int(m.symbols[-1]) > 255:
+        raise CorruptDataError(f"{name} block does not decode to the bytes it claims")
+    result = decoder(payload, m, n, streams, _trusted=True, _out=out)
+    if result is not out:
+        raise CorruptDataError(f"{name} block does not decode to the bytes it claims")
+    return out
 
 
 __all__ = ["MAX_SCALE_BITS", "MAX_STATIC_SYMBOLS", "RANS_STREAMS", "RANS_WIDE", "StaticModel", "quantize_frequencies",

@@ -55,13 +55,15 @@ def range_encode(symbols, model: StaticModel, streams: int = 1, *, check: bool =
     return parts[0] if streams == 1 else _varints([len(part) for part in parts[:-1]]) + b"".join(parts)
 
 
-def range_decode(payload, model: StaticModel, n: int, streams: int = 1, *, _trusted: bool = False) -> np.ndarray:
+def range_decode(payload, model: StaticModel, n: int, streams: int = 1, *, _trusted: bool = False,
+                 _out: np.ndarray | None = None) -> np.ndarray:
     """Decode ``n`` symbols of :func:`range_encode`; raises CorruptDataError on a bad payload.
-    ``_trusted``: ``model`` was just parsed from a model section (its checks hold)."""
+    ``_trusted``: ``model`` was just parsed from a model section (its checks hold); ``_out``: the array
+    of n symbols of the tables' dtype to decode into (:func:`codelength.coders.model._decode_static`)."""
     streams = _stream_count(streams, CorruptDataError(f"range coder stream count {streams} out of range"))
     n = _check_count(n)
     tables = _Tables(model, _trusted)
-    out = np.empty(n, dtype=tables.dtype)
+    out = _out if _out is not None and _out.dtype == tables.dtype and not tables.by_rank else np.empty(n, dtype=tables.dtype)
     if n:
         if streams == 1:
             start, offsets = 0, np.array([0, len(payload)], dtype=np.int64)
@@ -83,6 +85,12 @@ def encode_range(symbols, alphabet_size, *, model=None, scale_bits=None, streams
 
 def decode_range(param, model, payload, n, alphabet_size):
     return _decode_static(range_decode, "range-coder", param, model, payload, n, alphabet_size)
+
+
+def decode_into(param, model, payload, out, alphabet_size):
+    """:func:`decode_range` into ``out`` (uint8, C-contiguous, its length the symbol count; the stream
+    framing's block in place: no array of its own, no copy)."""
+    _decode_static(range_decode, "range-coder", param, model, payload, out.size, alphabet_size, out)
 
 
 __all__ = ["range_encode", "range_decode"]

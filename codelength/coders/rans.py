@@ -39,15 +39,16 @@ def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, che
 
 
 def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS, *,
-                _trusted: bool = False) -> np.ndarray:
+                _trusted: bool = False, _out: np.ndarray | None = None) -> np.ndarray:
     """Decode ``n`` symbols of :func:`rans_encode`; raises CorruptDataError on a bad payload.
-    ``_trusted``: ``model`` was just parsed from a model section (its checks hold)."""
+    ``_trusted``: ``model`` was just parsed from a model section (its checks hold); ``_out``: the array
+    of n symbols of the tables' dtype to decode into (:func:`codelength.coders.model._decode_static`)."""
     streams = _stream_count(streams, CorruptDataError(f"rANS stream count {streams} out of range"), wide=True)
     n = _check_count(n)
     tables = _Tables(model, _trusted)
     if streams == RANS_WIDE and model.scale_bits > RANS_WIDE_MAX_BITS:
         raise CorruptDataError(f"wide rANS stream with a total of 2**{model.scale_bits} (at most 2**{RANS_WIDE_MAX_BITS})")
-    out = np.empty(n, dtype=tables.dtype)
+    out = _out if _out is not None and _out.dtype == tables.dtype and not tables.by_rank else np.empty(n, dtype=tables.dtype)
     if n and streams == RANS_WIDE:
         _rans.rans16_decode(np.frombuffer(payload, dtype=np.uint8), tables.freq, model.scale_bits, out)
     elif n:
@@ -65,6 +66,12 @@ def encode_rans(symbols, alphabet_size, *, model=None, scale_bits=None, streams=
 
 def decode_rans(param, model, payload, n, alphabet_size):
     return _decode_static(rans_decode, "rANS", param, model, payload, n, alphabet_size)
+
+
+def decode_into(param, model, payload, out, alphabet_size):
+    """:func:`decode_rans` into ``out`` (uint8, C-contiguous, its length the symbol count; the stream
+    framing's block in place: no array of its own, no copy)."""
+    _decode_static(rans_decode, "rANS", param, model, payload, out.size, alphabet_size, out)
 
 
 __all__ = ["RANS_STREAMS", "RANS_WIDE", "rans_encode", "rans_decode"]

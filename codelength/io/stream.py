@@ -700,6 +700,10 @@ def _parse_block(frame: _Frame, buf, pos: int, first: bool, peek: bool = False):
     return blk
 
 
+#: Coders whose backend has ``decode_into(param, model, payload, out, alphabet)`` for byte-sized symbols.
+_DECODE_INTO = frozenset({"huffman", "range", "rans"})
+
+
 def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> np.ndarray:
     """The block's symbols in the frame's dtype (uint8 for bytes), written into ``out`` when given."""
     if out is None:
@@ -717,11 +721,11 @@ def _decode_block(frame: _Frame, blk: _Block, out: np.ndarray | None = None) -> 
         return out
     oneshot = _oneshot()
     spec = oneshot._CODERS[frame.name]
-    if frame.name == "huffman" and out.dtype == np.uint8 and blk.alphabet <= 256 and out.flags.c_contiguous:
+    if frame.name in _DECODE_INTO and out.dtype == np.uint8 and blk.alphabet <= 256 and out.flags.c_contiguous:
         # straight into its place in the result: no array of its own, no copy of payload or symbols
         try:
             oneshot._backend(spec, "decode_into")(frame.param, blk.model, blk.payload, out, blk.alphabet)
-        except MemoryError as exc:
+        except (MemoryError, OverflowError) as exc:
             raise CorruptDataError(f"block refused by the {frame.name} decoder: {exc}") from None
         if _crc32(_data_bytes(out, frame.kind)) != blk.check:
             raise CorruptDataError("CRC-32 mismatch: the payload is corrupted")
