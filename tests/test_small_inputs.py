@@ -142,3 +142,22 @@ def test_byte_model_kernel_matches_twin_and_the_general_path(data, max_bits):
     general = static_model.StaticModel.from_data(np.frombuffer(data, np.uint8).astype(np.uint16), max_bits=max_bits)
     assert (fast.symbols.tolist(), fast.freqs.tolist(), fast.scale_bits) == \
         (general.symbols.tolist(), general.freqs.tolist(), general.scale_bits)
+
+
+def test_bench_small_runs(tmp_path):
+    """benchmarks/bench_small.py (the fixed-cost tables of docs/arithmetic.md) runs on a tiny input."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])))
+    out = tmp_path / "small.json"
+    proc = subprocess.run([sys.executable, str(repo / "benchmarks" / "bench_small.py"), "--size-mib", "1.5",
+                           "--repeats", "1", "--calls", "2", "--no-cm", "--json", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| 1024 B | rans |" in proc.stdout and "wrapper over bare" in proc.stdout
+    report = json.loads(out.read_text())
+    assert {r["coder"] for r in report["wrappers"]} == {"range", "rans", "adaptive"}

@@ -396,7 +396,7 @@ def _as_array(symbols) -> np.ndarray:
         a = a.ravel()
     if a.size and a.dtype.kind == "i" and a.min() < 0:
         raise ValueError("symbols must be non-negative")
-    if a.size and int(a.max()) >= 1 << 32:
+    if a.size and a.dtype.itemsize > 4 and int(a.max()) >= 1 << 32:   # (narrower types cannot be)
         raise ValueError("symbols must be below 2**32")
     return a
 
