@@ -24,13 +24,13 @@ Timing as in run.py: medians of --repeats interleaved calls (min–max), MB/s of
 from __future__ import annotations
 
 import sys
-import time
 import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (benchmarks/common.py: data, timing, the suite and its tables, shared by every script)
 from common import TWIN, Impl  # noqa: E402
+import bench_small  # noqa: E402  (the fixed cost per call: one timing loop for both scripts)
 
 common.use_checkout()
 
@@ -222,42 +222,6 @@ def render_targets(suite: common.Suite) -> str:
     return common.markdown_table(["target", "MB/s (ours / reference)", "ratio", "target", ""], rows)
 
 
-def per_call_us(fn, calls: int, repeats: int) -> float:
-    """Median CPU microseconds of one call, over ``repeats`` runs of ``calls`` calls."""
-    times = []
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(calls):
-            fn()
-        times.append((time.process_time() - start) / calls * 1e6)
-    return float(np.median(times))
-
-
-def small_inputs(corpus: Path, repeats: int, sizes=(100, 1024)) -> list[dict]:
-    """Fixed cost per call: CPU microseconds of compress/decompress of 100 B and 1 KiB of alice29.txt
-    (or i.i.d. bytes without the corpus) beside zlib -6 and zstd -3 (when installed); target: within 5x
-    zlib -6."""
-    path = corpus / "alice29.txt"
-    text = path.read_bytes() if path.is_file() else np.random.default_rng(0).integers(0, 64, 8192, np.uint8).tobytes()
-    zstandard = common.optional("zstandard")
-    rows = []
-    for size in sizes:
-        data = text[5000:5000 + size]
-        peers = [("zlib -6", lambda: zlib.compress(data, 6), zlib.decompress)]
-        if zstandard is not None:
-            zc, zd = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
-            peers.append(("zstd -3", lambda: zc.compress(data), zd.decompress))
-        for coder in ("range", "rans"):
-            peers.append((f"codelength {coder}", lambda coder=coder: codelength.compress(data, coder=coder),
-                          codelength.decompress))
-        for name, encode, decode in peers:
-            blob = encode()
-            assert decode(blob) == data, name
-            rows.append({"size": size, "impl": name, "encode_us": per_call_us(encode, 200, repeats),
-                         "decode_us": per_call_us(lambda: decode(blob), 200, repeats)})
-    return rows
-
-
 def render_small(rows: list[dict]) -> str:
     base = {r["size"]: r for r in rows if r["impl"] == "zlib -6"}
     table = [[f"{r['size']} B", r["impl"], f"{r['encode_us']:.1f}", f"{r['decode_us']:.1f}",
@@ -397,7 +361,7 @@ def main(argv=None) -> dict:
     group_text_order2(suite, args.corpus, n)
     cross = cross_entropy_experiment(args.corpus)
 
-    small = small_inputs(args.corpus, max(3, args.repeats))
+    small = bench_small.small_rows(args.corpus, 200, max(3, args.repeats), coders=("range", "rans"), with_cm=False)
 
     print(common.render_speed(suite.speed))
     print("\nTargets (issue 11), ratios within this run:\n")

@@ -49,7 +49,11 @@ def cpu_us(fn, calls: int, repeats: int) -> float:
     return float(np.median(times))
 
 
-def small_rows(corpus: Path, calls: int, repeats: int, sizes=(100, 1024), with_cm: bool = True) -> list[dict]:
+def small_rows(corpus: Path, calls: int, repeats: int, sizes=(100, 1024), with_cm: bool = True,
+               coders=CORE) -> list[dict]:
+    """CPU µs per call (medians of ``repeats`` runs of ``calls`` calls) of compress/decompress of ``sizes``
+    bytes of alice29.txt (i.i.d. bytes without the corpus) for ``coders`` (and cm), beside zlib -6 and
+    zstd -3 when installed; the target is within 5x zlib -6."""
     path = corpus / "alice29.txt"
     text = path.read_bytes() if path.is_file() else np.random.default_rng(0).integers(0, 64, 8192, np.uint8).tobytes()
     zstandard = common.optional("zstandard")
@@ -60,7 +64,7 @@ def small_rows(corpus: Path, calls: int, repeats: int, sizes=(100, 1024), with_c
         if zstandard is not None:
             zc, zd = zstandard.ZstdCompressor(level=3), zstandard.ZstdDecompressor()
             peers.append(("zstd -3", lambda: zc.compress(data), zd.decompress))
-        for coder in CORE + (("cm",) if with_cm else ()):
+        for coder in tuple(coders) + (("cm",) if with_cm else ()):
             peers.append((coder, lambda coder=coder: codelength.compress(data, coder=coder), codelength.decompress))
         for name, encode, decode in peers:
             blob = encode()
