@@ -267,3 +267,36 @@ def test_bench_streams_runs_on_a_small_input():
         meter = next(line for line in out.splitlines() if line.strip().startswith("huffman"))
         f = float(meter.split("f = ")[1].split(",")[0])
         assert 0 < f < 1                                     # some of a block's work holds the GIL, not all
+
+
+_FAULTS = """
+import resource, sys
+from codelength.app import cli
+ok = cli._keep_freed_blocks() if sys.argv[1] == "1" else None
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+def blocks(i):  # the buffers of one block: a record, a payload, a piece of input (bytearray touches every page)
+    a = bytearray(700_000 + i); b = bytearray((1 << 20) + 3 * i); c = bytearray(400_000)
+    del b, a, c
+for i in range(3):
+    blocks(i)
+f0 = faults()
+for i in range(100):
+    blocks(i)
+print(ok, faults() - f0)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_the_command_line_keeps_freed_block_buffers():
+    env = {k: v for k, v in ENV.items() if not k.startswith("MALLOC_")}
+    def child(flag, **extra):
+        out = subprocess.run([sys.executable, "-c", _FAULTS, flag], env=dict(env, **extra), capture_output=True,
+                             text=True, timeout=60, check=True).stdout.split()
+        return out[0], int(out[1])
+    ok, faults_set = child("1")
+    if ok != "True":
+        pytest.skip("not glibc")
+    _, faults_default = child("0")
+    assert faults_default > 10_000 and faults_set < 1_000  # pages of 100 blocks faulted in again, or kept
+    assert child("1", MALLOC_ARENA_MAX="2")[0] == "False"  # the user's MALLOC_* settings win
