@@ -102,3 +102,21 @@ def test_run_only_composes():
     tree = ast.parse((REPO / "benchmarks" / "run.py").read_text())
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     assert not {name for name in defined if name.startswith("group_")}, defined
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="LD_PRELOAD and a C compiler")
+def test_gil_meter_measures_a_held_share():
+    """bench_streams.py --gil-only compiles benchmarks/gil_meter.c, preloads it and prints each coder's
+    GIL-held share f, a fraction strictly between 0 and 1 (the kernels release the GIL, Python holds it)."""
+    import re
+    import shutil
+    if not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip("no C compiler")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_streams.py"), "--gil-only",
+                           "--gil-size", "4M", "--gil-repeats", "1", "--only", "huffman -T2,rans -T2"],
+                          capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    shares = [float(f) for f in re.findall(r"f = ([0-9.]+)", proc.stdout)]
+    assert len(shares) == 2, proc.stdout
+    assert all(0 < f < 1 for f in shares), proc.stdout
