@@ -200,18 +200,27 @@ def leb128(value):
             return bytes(out)
 
 
-def read_leb128(buf, pos):
-    """(value, next position) of the LEB128 number at buf[pos] (at most 5 bytes)."""
+def leb128_at(buf, pos):
+    """(value, next position) of the LEB128 number of at most 5 bytes at buf[pos]; (None, 1) when the
+    buffer ends inside it, (None, 2) when it runs past 5 bytes."""
     value = 0
     for k in range(5):
         if pos >= len(buf):
-            raise CorruptPayload("truncated number")
+            return None, 1
         byte = buf[pos]
         pos += 1
         value |= (byte & 0x7F) << (7 * k)
         if byte < 0x80:
             return value, pos
-    raise CorruptPayload("over-long number")
+    return None, 2
+
+
+def read_leb128(buf, pos):
+    """(value, next position) of the LEB128 number at buf[pos] (at most 5 bytes)."""
+    value, end = leb128_at(buf, pos)
+    if value is None:
+        raise CorruptPayload("truncated number" if end == 1 else "over-long number")
+    return value, end
 
 
 def _find(cum, freq, t):

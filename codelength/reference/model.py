@@ -6,6 +6,8 @@ identical totals and frequencies (tests/test_arith.py). Plain builtins only.
 """
 import math
 
+from .arith import leb128, leb128_at
+
 INF = float("inf")
 
 
@@ -151,43 +153,18 @@ def choose_scale(weights, scale, max_bits, low, only=-1):
 
 
 # ----------------------------------------------------------------------------- the model section (LEB128)
-def _leb128(value):
-    out = []
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return out
-
-
 def model_bytes(symbols, freqs, scale_bits, streams):
     """Twin of ``_model.model_bytes``: scale_bits, streams, LEB128 K, the K symbol gaps (the first
     symbol, then ``s_i - s_{i-1} - 1``) and the K - 1 frequencies minus one, as bytes."""
     symbols, freqs = [int(s) for s in symbols], [int(f) for f in freqs]
     if len(freqs) != len(symbols):
         raise ValueError("symbols and freqs differ in length")
-    out = [scale_bits, streams] + _leb128(len(symbols))
+    out = [scale_bits, streams] + list(leb128(len(symbols)))
     for i, s in enumerate(symbols):
-        out += _leb128(s if i == 0 else (s - symbols[i - 1] - 1) % (1 << 64))
+        out += leb128(s if i == 0 else (s - symbols[i - 1] - 1) % (1 << 64))
     for f in freqs[:-1]:
-        out += _leb128((f - 1) % (1 << 64))
+        out += leb128((f - 1) % (1 << 64))
     return bytes(out)
-
-
-def _read_leb128(buf, pos):
-    """One LEB128 number of at most 5 bytes: (value, end), or (None, 1 truncated / 2 over-long)."""
-    value = shift = 0
-    while True:
-        if pos >= len(buf):
-            return None, 1
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-        if shift >= 35:
-            return None, 2
 
 
 def parse_model(model, alphabet_size):
@@ -196,7 +173,7 @@ def parse_model(model, alphabet_size):
     from ..errors import CorruptDataError
 
     def number(pos):
-        value, end = _read_leb128(model, pos)
+        value, end = leb128_at(model, pos)
         if value is None:
             raise CorruptDataError("model section truncated" if end == 1 else "model section holds an over-long number")
         return value, end
