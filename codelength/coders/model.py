@@ -459,6 +459,13 @@ class _Tables:
                                                   size, self.by_rank)
         self.dtype = np.uint32 if self.by_rank else (np.uint8 if largest < 256 else np.uint16)
 
+    def output(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """The decoders' array of ``n`` symbols: ``out`` when it has the tables' dtype and the tables are
+        keyed by symbol value (the kernel then writes the symbols themselves), else a new array."""
+        if out is not None and out.dtype == self.dtype and not self.by_rank:
+            return out
+        return np.empty(n, dtype=self.dtype)
+
     def code_symbols(self, a: np.ndarray, check: bool, trusted: bool = False) -> np.ndarray:
         """``a`` as the kernel's symbol array; with ``check``, refuse symbols the model cannot code.
         ``trusted``: the model was built from these very symbols (the backends), so nothing to check."""

@@ -63,7 +63,7 @@ def range_decode(payload, model: StaticModel, n: int, streams: int = 1, *, _trus
     streams = _stream_count(streams, CorruptDataError(f"range coder stream count {streams} out of range"))
     n = _check_count(n)
     tables = _Tables(model, _trusted)
-    out = _out if _out is not None and _out.dtype == tables.dtype and not tables.by_rank else np.empty(n, dtype=tables.dtype)
+    out = tables.output(n, _out)
     if n:
         if streams == 1:
             start, offsets = 0, np.array([0, len(payload)], dtype=np.int64)

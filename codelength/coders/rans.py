@@ -48,7 +48,7 @@ def rans_decode(payload, model: StaticModel, n: int, streams: int = RANS_STREAMS
     tables = _Tables(model, _trusted)
     if streams == RANS_WIDE and model.scale_bits > RANS_WIDE_MAX_BITS:
         raise CorruptDataError(f"wide rANS stream with a total of 2**{model.scale_bits} (at most 2**{RANS_WIDE_MAX_BITS})")
-    out = _out if _out is not None and _out.dtype == tables.dtype and not tables.by_rank else np.empty(n, dtype=tables.dtype)
+    out = tables.output(n, _out)
     if n and streams == RANS_WIDE:
         _rans.rans16_decode(np.frombuffer(payload, dtype=np.uint8), tables.freq, model.scale_bits, out)
     elif n:
