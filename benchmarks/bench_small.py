@@ -88,14 +88,10 @@ def render_small(rows: list[dict]) -> str:
 
 
 def _interleaved(fns: dict, repeats: int) -> dict:
-    """Median CPU seconds of each function, the functions taking turns in every repeat."""
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            start = time.process_time()
-            fn()
-            times[k].append(time.process_time() - start)
-    return {k: float(np.median(v)) for k, v in times.items()}
+    """Median CPU seconds of each function, the functions taking turns in every repeat
+    (:func:`common.measure_interleaved`, no warm-up)."""
+    timed = common.measure_interleaved(list(fns.values()), 0, [repeats] * len(fns), [False] * len(fns), clock="cpu")
+    return {k: timing.median for k, (timing, _) in zip(fns, timed)}
 
 
 def wrapper_rows(data: bytes, repeats: int) -> list[dict]:
