@@ -128,3 +128,39 @@ def test_stubs_match_the_compiled_modules():
             names = [a.arg for a in declared.args.posonlyargs + declared.args.args + declared.args.kwonlyargs]
             actual = [p for p in inspect.signature(target).parameters]
             assert actual == names, f"{module.__name__}.{node.name}: stub {names}, module {actual}"
+
+
+def test_lazy_imports():
+    """``import codelength`` loads no room until a name is used; every public name, subpackage and
+    submodule still resolves; CODELENGTH_EAGER_IMPORT=1 loads everything; `compress` loads no report."""
+    probe = ("import sys, codelength as cl\n"
+             "loaded = lambda: sorted(m for m in sys.modules if m.startswith('codelength.'))\n"
+             "print(loaded())\n"
+             "cl.counts(b'ab'); print('codelength.stats.counting' in sys.modules,"
+             " 'codelength.app.report' in sys.modules)\n"
+             "print(cl.io.stream.__name__, cl.coders.huffman.__name__, 'Compressor' in dir(cl))\n")
+    out = _run("-c", probe, cwd=ROOT).stdout.splitlines()
+    assert out[0] == "['codelength._lazy', 'codelength.stats', 'codelength.stats._kernels']", out
+    assert out[1:] == ["True False", "codelength.io.stream codelength.coders.huffman True"]
+    eager = _run("-c", "import sys, codelength; print('codelength.app.report' in sys.modules)", cwd=ROOT,
+                 env={**__import__("os").environ, "CODELENGTH_EAGER_IMPORT": "1"})
+    assert eager.stdout.strip() == "True", eager.stderr
+    cli = _run("-c", "import sys; from codelength.app.cli import main; main(['compress', '-c', '--version'])\n"
+                     "print(sorted(m for m in ('codelength.app.report', 'codelength.app.profile',"
+                     " 'codelength.measures.randomness') if m in sys.modules))", cwd=ROOT)
+    assert cli.stdout.strip().endswith("[]"), cli.stdout
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        codelength.no_such_name  # noqa: B018
+
+
+def test_lazy_attach_checks_all_against_the_imports(tmp_path):
+    from codelength import _lazy
+    init = tmp_path / "__init__.py"
+    init.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import x, y\n")
+    sys.modules["fake_lazy_pkg"] = type(sys)("fake_lazy_pkg")
+    try:
+        _lazy.attach("fake_lazy_pkg", str(init), ["x", "y"])
+        with pytest.raises(ImportError, match=r"differ: \['y', 'z'\]"):
+            _lazy.attach("fake_lazy_pkg", str(init), ["x", "z"])
+    finally:
+        del sys.modules["fake_lazy_pkg"]

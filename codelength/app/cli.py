@@ -76,11 +76,13 @@ def _seed(text: str) -> int:
     return _integer(text, "seed", 0)
 
 
-def _threshold(check):
-    """An argparse type: a float that ``check`` (from codelength.profile) accepts."""
+def _threshold(check: str):
+    """An argparse type: a float that codelength.app.profile's function ``check`` accepts (imported when
+    the option is given, so that the other commands do not load the profile module)."""
     def parse(text: str) -> float:
+        from . import profile
         try:
-            return check(text)
+            return getattr(profile, check)(text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return parse
@@ -172,6 +174,10 @@ def _expand_inputs(inputs):
 def cmd_analyze(args) -> int:
     """``codelength analyze``: one report per input (text, --json lines or --csv rows) on stdout."""
     from . import report as rp
+    if args.coder_limit is None:   # the defaults live in the report module, loaded by this command only
+        args.coder_limit = rp.DEFAULT_CODER_LIMIT
+    if args.rate_limit is None:
+        args.rate_limit = rp.DEFAULT_RATE_LIMIT
     if args.scheduler or args.workers:  # the per-file reports as Dask tasks (codelength.app.dask_cli)
         from . import dask_cli
         return dask_cli.run(args)
@@ -507,9 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of every subcommand."""
     from .. import __version__
     from ..io.oneshot import CODERS
-    from .profile import check_high_threshold, check_jump_threshold
-    from ..coders.arithmetic import DEFAULT_ADAPTIVE_ORDER
-    from .report import DEFAULT_CODER_LIMIT, DEFAULT_RATE_LIMIT
+    from ..coders.adaptive import DEFAULT_ADAPTIVE_ORDER
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Measure information and compress with entropy coders.",
@@ -541,12 +545,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "on evenly spaced sample blocks")
     p.add_argument("--block-size", type=_size, default=None, metavar="N",
                    help="block size of the block entropy, and include the block profile (default block: 64K)")
-    p.add_argument("--coder-limit", type=_size, default=DEFAULT_CODER_LIMIT, metavar="N",
+    p.add_argument("--coder-limit", type=_size, default=None, metavar="N",
                    help="largest piece handed to this library's coders at once; each writes one v2 "
                         "stream of the whole input whatever N (default 64M)")
     p.add_argument("-b", "--bits", action="store_true",
                    help="randomness figures over bits, not bytes (as ent -b)")
-    p.add_argument("--rate-limit", type=_size_or_zero, default=DEFAULT_RATE_LIMIT, metavar="N",
+    p.add_argument("--rate-limit", type=_size_or_zero, default=None, metavar="N",
                    help="entropy-rate estimates on the first N bytes (default 1M; 0: off)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
@@ -568,9 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="JSON instead of the text table")
     p.add_argument("--plot", metavar="OUT.png", help="also write a PNG plot (needs matplotlib)")
     p.add_argument("-f", "--force", action="store_true", help="overwrite an existing plot file")
-    p.add_argument("--threshold", type=_threshold(check_jump_threshold), default=1.0, metavar="BITS",
+    p.add_argument("--threshold", type=_threshold("check_jump_threshold"), default=1.0, metavar="BITS",
                    help="smallest change between neighbouring blocks marked as a jump (default 1.0 bits/byte)")
-    p.add_argument("--high", type=_threshold(check_high_threshold), default=None, metavar="BITS",
+    p.add_argument("--high", type=_threshold("check_high_threshold"), default=None, metavar="BITS",
                    help="entropy from which a block counts as high (default: 95%% of random for the block size)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")

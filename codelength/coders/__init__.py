@@ -7,6 +7,13 @@ v0.1's module). Reach them through :func:`codelength.compress` / :func:`codeleng
 kernels are the ``_*.pyx`` modules beside them (shared declarations in ``_*.pxd``), their twins in
 :mod:`codelength.reference`.
 """
-from .model import StaticModel, quantization_cost, quantize_frequencies
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import StaticModel, quantization_cost, quantize_frequencies
 
 __all__ = ["StaticModel", "quantization_cost", "quantize_frequencies"]
+
+from .._lazy import attach as _attach
+
+__getattr__, __dir__ = _attach(__name__, __file__, __all__)

@@ -7,14 +7,17 @@ them). ``classic``: Shannon-Fano, Shannon-Fano-Elias, Shannon code words, Tunsta
 ``integer``: unary, Elias, Fibonacci, Golomb, Rice and exp-Golomb bit streams (Cython kernel
 :mod:`codelength.codes._integer`).
 """
-from .prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
-                     shannon_code_lengths)
+from typing import TYPE_CHECKING
 
-from .classic import (CodeBook, HuffmanTree, TunstallCode, fano_code, fano_code_lengths, fano_code_words,
-                      huffman_code, huffman_tree, sfe_code, sfe_code_words, shannon_code, shannon_code_words,
-                      tunstall)
-from .integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_code_length, int_code_word, int_decode,
-                      int_encode)
+if TYPE_CHECKING:
+    from .prefix import (CodeTable, canonical_codes, code_words, huffman_code_lengths, kraft_sum,
+                         shannon_code_lengths)
+
+    from .classic import (CodeBook, HuffmanTree, TunstallCode, fano_code, fano_code_lengths, fano_code_words,
+                          huffman_code, huffman_tree, sfe_code, sfe_code_words, shannon_code, shannon_code_words,
+                          tunstall)
+    from .integer import (INTEGER_CODES, IntegerCode, golomb_parameter, int_code_length, int_code_word, int_decode,
+                          int_encode)
 
 __all__ = ["CodeBook", "HuffmanTree", "TunstallCode", "fano_code", "fano_code_lengths", "fano_code_words",
            "huffman_code", "huffman_tree", "sfe_code", "sfe_code_words", "shannon_code", "shannon_code_words",
@@ -22,3 +25,7 @@ __all__ = ["CodeBook", "HuffmanTree", "TunstallCode", "fano_code", "fano_code_le
            "int_decode", "int_encode",
            "CodeTable", "canonical_codes", "code_words", "huffman_code_lengths", "kraft_sum",
            "shannon_code_lengths"]
+
+from .._lazy import attach as _attach
+
+__getattr__, __dir__ = _attach(__name__, __file__, __all__)
