@@ -17,6 +17,7 @@ module-level tables are filled once, at import; calls from many threads at once 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int16_t, int32_t, int64_t
 from libc.stdlib cimport malloc, calloc, free
 
+from codelength.coders._pages cimport cl_pages_alloc, cl_pages_free
 from codelength.coders._rangecoder cimport (RC_TOP, RC_BOT, RC_SLACK, out_grow, out_carry, out_bytes,
                                             rc_narrow, rc_flush, rd_normalize, rd_start)
 
@@ -415,14 +416,11 @@ cdef inline uint32_t dec_last(uint64_t* code, uint64_t* rng, const uint8_t* buf,
 
 
 cdef uint32_t* new_table(int table_bits, void** raw) noexcept nogil:
-    """2**table_bits counters at p = 1/2, count 0 (all-zero bits, so calloc's lazily zeroed pages serve:
-    small inputs touch only the pages they use), 64-byte aligned (a nibble's 16 counters share one
-    cache line). Free ``raw[0]``."""
-    cdef size_t size = ((<size_t>1) << table_bits) * sizeof(uint32_t)
-    raw[0] = calloc(size + 64, 1)
-    if raw[0] == NULL:
-        return NULL
-    return <uint32_t*>((<size_t>raw[0] + 63) & ~(<size_t>63))
+    """2**table_bits counters at p = 1/2, count 0 (all-zero bits: the zeroed pages of ``_pages.pxd``,
+    huge pages from 2 MiB up), 64-byte aligned (a nibble's 16 counters share one cache line). Free
+    ``raw[0]`` with ``cl_pages_free``."""
+    raw[0] = cl_pages_alloc(((<size_t>1) << table_bits) * sizeof(uint32_t))
+    return <uint32_t*>raw[0]
 
 
 # Counter blocks of the context model. The model is a table of 2**table_bits counters, 16 per block (one
@@ -495,7 +493,10 @@ cdef inline void blocks_prefetch(Blocks* b, uint32_t base) noexcept nogil:
 
 
 cdef void blocks_free(Blocks* b) noexcept nogil:
-    free(b.raw)
+    if b.table != NULL:
+        cl_pages_free(b.raw)
+    else:
+        free(b.raw)
     free(b.raw_pool)
 
 
@@ -729,7 +730,7 @@ cdef int mix_init(Mixer* m, int order, int table_bits, void** raw) noexcept nogi
     m.table = new_table(table_bits, raw)
     m.weights = <int32_t*>malloc(256 * m.inputs * sizeof(int32_t))
     if m.table == NULL or m.weights == NULL:
-        free(raw[0])
+        cl_pages_free(raw[0])
         free(m.weights)
         return 0
     for i in range(256 * m.inputs):
@@ -783,7 +784,7 @@ def mix_encode(const uint8_t[::1] data, int order, int table_bits):
         raise MemoryError
     buf = <uint8_t*>malloc(cap)
     if buf == NULL:
-        free(raw)
+        cl_pages_free(raw)
         free(m.weights)
         raise MemoryError
     with nogil:
@@ -814,7 +815,7 @@ def mix_encode(const uint8_t[::1] data, int order, int table_bits):
             mix_contexts(&m, history)
         if buf != NULL:
             pos = rc_flush(low, rng, buf, pos)
-    free(raw)
+    cl_pages_free(raw)
     free(m.weights)
     return out_bytes(buf, pos)
 
@@ -861,7 +862,7 @@ def mix_decode(const uint8_t[::1] payload, int order, int table_bits, uint8_t[::
                 if pos > size + RC_SLACK:       # the payload ran out
                     bad = 1
                     break
-    free(raw)
+    cl_pages_free(raw)
     free(m.weights)
     if bad:
         raise CorruptDataError("context-mixing payload is corrupted")

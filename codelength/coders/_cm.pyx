@@ -70,28 +70,7 @@ cdef extern from *:
     void cm_dot2(const int32_t *x, const int32_t *w, const int32_t *w2, int64_t *out) noexcept nogil
     void cm_train2(const int32_t *x, int32_t *w, int32_t e1, int32_t *w2, int32_t e2, int32_t limit) noexcept nogil
 
-cdef extern from *:
-    """
-    #include <sys/mman.h>
-    #include <stdint.h>
-    /* Zeroed memory aligned to 2 MiB, advised to use transparent huge pages (the tables are read at
-       random: with 4 KiB pages nearly every access would also miss the TLB). */
-    static void *cm_big_alloc(size_t size, void **raw, size_t *raw_size) {
-        size_t align = (size_t)1 << 21;
-        size_t total = size + align;
-        void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) { *raw = NULL; *raw_size = 0; return NULL; }
-        *raw = p; *raw_size = total;
-        uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
-    #ifdef MADV_HUGEPAGE
-        madvise((void *)a, size, MADV_HUGEPAGE);
-    #endif
-        return (void *)a;
-    }
-    static void cm_big_free(void *raw, size_t raw_size) { if (raw) munmap(raw, raw_size); }
-    """
-    void *cm_big_alloc(size_t size, void **raw, size_t *raw_size) noexcept nogil
-    void cm_big_free(void *raw, size_t raw_size) noexcept nogil
+from codelength.coders._pages cimport cl_pages_alloc, cl_pages_free
 
 from ..reference import cm as _ref
 
@@ -167,12 +146,6 @@ cdef struct Model:
     int lo2
     uint32_t a3base
     int64_t j3
-    void *t_raw
-    size_t t_raw_size
-    void *mt_raw
-    size_t mt_raw_size
-    void *a_raw
-    size_t a_raw_size
     uint8_t *buf
     int64_t pos
     int nbbits
@@ -235,8 +208,8 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     memset(m, 0, sizeof(Model))
     m.nbbits = k - 4
     m.mbits = k - 4
-    m.t = <uint8_t *>cm_big_alloc(<size_t>1 << k, &m.t_raw, &m.t_raw_size)
-    m.mt = <uint32_t *>cm_big_alloc((<size_t>1 << m.mbits) * sizeof(uint32_t), &m.mt_raw, &m.mt_raw_size)
+    m.t = <uint8_t *>cl_pages_alloc(<size_t>1 << k)
+    m.mt = <uint32_t *>cl_pages_alloc((<size_t>1 << m.mbits) * sizeof(uint32_t))
     m.smp = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
     m.smn = <int32_t *>calloc(256 * NCTX, sizeof(int32_t))
     m.mmp = <int32_t *>calloc(64 * 256, sizeof(int32_t))
@@ -247,8 +220,8 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
     # mapping (mapped lazily, so a block pays only for the pages it touches) on transparent huge pages:
     # the rows of the two large ones are read at random, and with 4 KiB pages nearly every row read
     # also missed the TLB (measured: a third of the prediction step stalled on those two loads)
-    m.a1 = <uint32_t *>cm_big_alloc((256 + (<size_t>1 << APM2_BITS) + (<size_t>1 << APM3_BITS)) * 33
-                                    * sizeof(uint32_t), &m.a_raw, &m.a_raw_size)
+    m.a1 = <uint32_t *>cl_pages_alloc((256 + (<size_t>1 << APM2_BITS) + (<size_t>1 << APM3_BITS)) * 33
+                                      * sizeof(uint32_t))
     if m.a1 != NULL:
         m.a2 = m.a1 + 256 * 33
         m.a3 = m.a2 + (<size_t>1 << APM2_BITS) * 33
@@ -274,15 +247,15 @@ cdef int model_init(Model *m, int k, uint8_t *buf) noexcept nogil:
 
 
 cdef void model_free(Model *m) noexcept nogil:
-    cm_big_free(m.t_raw, m.t_raw_size)
-    cm_big_free(m.mt_raw, m.mt_raw_size)
+    cl_pages_free(m.t)
+    cl_pages_free(m.mt)
     free(m.smp)
     free(m.smn)
     free(m.mmp)
     free(m.mmn)
     free(m.w)
     free(m.w2)
-    cm_big_free(m.a_raw, m.a_raw_size)
+    cl_pages_free(m.a1)
 
 
 cdef inline int64_t find(Model *m, uint32_t h) noexcept nogil:
