@@ -3,6 +3,7 @@ import os
 import random
 import signal
 import subprocess
+import re
 import sys
 import time
 from pathlib import Path
@@ -256,11 +257,12 @@ def test_bench_streams_runs_on_a_small_input():
     """benchmarks/bench_streams.py on 2 MiB (so it never rots): a pipe row, the -T2/-T1 row, the GIL meter."""
     script = REPO / "benchmarks" / "bench_streams.py"
     proc = subprocess.run([sys.executable, str(script), "--size", "2M", "--slow-size", "1M", "--only", "huffman -T2",
-                           "--gil-size", "2M", "--gil-repeats", "1"], capture_output=True, text=True, env=ENV,
+                           "--gil-size", "2M", "--gil-repeats", "1", "--repeats", "1"], capture_output=True, text=True, env=ENV,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "huffman -T2" in out and "threads=2 / threads=1: wall" in out
+    assert "huffman -T2" in out and "start-up (compress -c of an empty file" in out
+    assert re.search(r"huffman +2 MiB: wall -T1 +[0-9.]+ s, -T2 +[0-9.]+ s: [0-9.]+x \(coding alone", out), out
     row = next(line for line in out.splitlines() if line.startswith("huffman -T2 "))
     assert row.split()[-1] == "yes"                          # the round trip's hashes agree
     if "skipped" not in out:
@@ -300,3 +302,16 @@ def test_the_command_line_keeps_freed_block_buffers():
     _, faults_default = child("0")
     assert faults_default > 10_000 and faults_set < 1_000  # pages of 100 blocks faulted in again, or kept
     assert child("1", MALLOC_ARENA_MAX="2")[0] == "False"  # the user's MALLOC_* settings win
+
+
+def test_freed_buffers_kept_for_the_fast_coders_only():
+    from codelength.app.cli import build_parser
+    from codelength.app.compress_cmd import keeps_freed_blocks
+    parse = build_parser().parse_args
+    assert keeps_freed_blocks(parse(["compress", "-c", "f"]))                     # huffman
+    assert keeps_freed_blocks(parse(["compress", "-c", "--coder", "rans", "f"]))
+    assert keeps_freed_blocks(parse(["compress", "-c", "-1", "f"]))
+    assert not keeps_freed_blocks(parse(["compress", "-c", "-7", "f"]))           # adaptive order 3
+    assert not keeps_freed_blocks(parse(["compress", "-c", "--coder", "cm", "f"]))
+    assert not keeps_freed_blocks(parse(["compress", "-c", "--coder", "rans", "--order", "2", "f"]))  # a usage error
+    assert keeps_freed_blocks(parse(["decompress", "-c", "f"]))

@@ -741,7 +741,9 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     if args.command in ("compress", "decompress"):
-        _keep_freed_blocks()
+        from .compress_cmd import keeps_freed_blocks
+        if keeps_freed_blocks(args):
+            _keep_freed_blocks()
     if getattr(args, "order", None) is None and getattr(args, "coder", None) == "adaptive":
         args.order = 2
     previous = _catch_termination()
