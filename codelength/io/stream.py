@@ -248,6 +248,7 @@ _NOGIL_COPY = 1 << 16
 def _concat(parts) -> bytes:
     """``b"".join(parts)``, with the big copies done by NumPy, which releases the GIL (bytes.join holds it
     below 1 MiB): the records of a 1 MiB block are 0.4-1 MiB, copied while other threads code."""
+    parts = [part for part in parts if len(part)]   # b"" of a call that had nothing ready copies nothing
     if len(parts) == 1 and type(parts[0]) is bytes:
         return parts[0]
     total = 0
@@ -282,6 +283,10 @@ def _encode_record(block: np.ndarray, kind: int, name: str, options: dict, cap: 
     if cap is not None:
         enc.record = _concat(_record(enc, kind, b"", _varint(cap - enc.n + 1)))
         enc.record_cap = cap
+        size = memoryview(enc.payload).nbytes
+        if size:  # the payload is now in the record (before its 4-byte data CRC): let its buffer go
+            end = len(enc.record) - 4
+            enc.payload = memoryview(enc.record)[end - size:end]
     return enc
 
 
