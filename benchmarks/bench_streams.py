@@ -16,8 +16,10 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -106,16 +108,30 @@ def pipe(compress_cmd, decompress_cmd, total: int, pool: bytes, env) -> dict:
                 rss_c=peaks.peak[c.pid] / 1024, rss_d=peaks.peak[d.pid] / 1024, size=total)
 
 
-def compress_only(cmd, total: int, pool: bytes, env) -> tuple[float, float]:
-    """Wall and CPU seconds of ``cmd`` compressing ``total`` bytes to /dev/null (no decoder competing)."""
+def compress_only(cmd, path: str, env) -> tuple[float, float]:
+    """Wall and CPU seconds of ``cmd`` compressing the file ``path`` to /dev/null: no feeding process
+    competes for the two cores, as a pipe's writer would."""
     with open(os.devnull, "wb") as sink:
-        c = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=sink, env=env)
         start = time.perf_counter()
-        for piece in pieces(pool, total):
-            c.stdin.write(piece)
-        c.stdin.close()
+        c = subprocess.Popen(cmd + [path], stdout=sink, env=env)
         cpu = _wait(c)
         return time.perf_counter() - start, cpu
+
+
+def write_input(directory: str, pool: bytes, total: int) -> str:
+    """``total`` bytes of the generated text written to a file in ``directory`` (tmpfs where there is one)."""
+    fd, path = tempfile.mkstemp(prefix="bench-streams-", dir=directory)
+    with os.fdopen(fd, "wb") as f:
+        for piece in pieces(pool, total):
+            f.write(piece)
+    return path
+
+
+def byte_compile() -> None:
+    """Byte-compile the package, as ``pip install`` does: with PYTHONDONTWRITEBYTECODE set and no
+    ``__pycache__``, every process would compile its modules from source (~80 ms more start-up)."""
+    import compileall
+    compileall.compile_dir(str(REPO / "codelength"), quiet=1)
 
 
 GIL_CODERS = (("huffman", {}), ("range", {}), ("rans", {}), ("adaptive0", {"order": 0}),
@@ -197,6 +213,8 @@ def main(argv=None) -> int:
                         help="bytes for the cm coder (default 32M: it codes about 1 MB/s)")
     parser.add_argument("--only", default=None, help="comma-separated row names")
     parser.add_argument("--gil-only", action="store_true", help="only the GIL measurement")
+    parser.add_argument("--threads-only", action="store_true", help="only the -T2 / -T1 rows (compress alone)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each -T2 / -T1 row (median)")
     parser.add_argument("--gil-size", type=_size, default=32 << 20,
                         help="bytes per coder for the GIL measurement (default 32M; adaptive an eighth)")
     parser.add_argument("--gil-repeats", type=int, default=5)
@@ -229,39 +247,58 @@ def main(argv=None) -> int:
     if args.gil_child:
         gil_child(args.gil_size, args.gil_repeats, wanted and {w.split()[0] for w in wanted})
         return 0
-    gil_report(args.gil_size, args.gil_repeats, wanted and sorted({w.split()[0] for w in wanted}), env)
+    if not args.threads_only:
+        gil_report(args.gil_size, args.gil_repeats, wanted and sorted({w.split()[0] for w in wanted}), env)
     if args.gil_only:
         return 0
-    print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
-          f"{'dec MB/s cpu':>13} {'comp RSS':>9} {'dec RSS':>8}  ok")
     results = {}
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for name, ccmd, dcmd, size in [(n, c, decompress, s) for n, c, s in rows] + peers:
-        if wanted and name not in wanted:
-            continue
-        r = pipe(ccmd, dcmd, size, pool, env)
-        results[name] = r
-        mb = size / 1e6
-        print(f"{name:<14} {size >> 20:>6}Mi {r['ratio']:>7.4f} {mb / r['wall']:>10.1f} {mb / r['cpu_c']:>14.1f} "
-              f"{mb / r['cpu_d']:>13.1f} {r['rss_c']:>7.1f}Mi {r['rss_d']:>6.1f}Mi  {'yes' if r['ok'] else 'NO'}",
-              flush=True)
-    print("\ncompress alone (to /dev/null), -T2 against -T1, one run each: wall MB/s and the wall speed-up"
+    if not args.threads_only:
+        print(f"{'pipe':<14} {'input':>8} {'ratio':>7} {'wall MB/s':>10} {'comp MB/s cpu':>14} "
+              f"{'dec MB/s cpu':>13} {'comp RSS':>9} {'dec RSS':>8}  ok")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        for name, ccmd, dcmd, size in [(n, c, decompress, s) for n, c, s in rows] + peers:
+            if wanted and name not in wanted:
+                continue
+            r = pipe(ccmd, dcmd, size, pool, env)
+            results[name] = r
+            mb = size / 1e6
+            print(f"{name:<14} {size >> 20:>6}Mi {r['ratio']:>7.4f} {mb / r['wall']:>10.1f} {mb / r['cpu_c']:>14.1f} "
+                  f"{mb / r['cpu_d']:>13.1f} {r['rss_c']:>7.1f}Mi {r['rss_d']:>6.1f}Mi  {'yes' if r['ok'] else 'NO'}",
+                  flush=True)
+    print("\ncompress alone, from a file (in /dev/shm where it exists) to /dev/null, -T2 against -T1:"
+          " wall seconds and CPU seconds, medians of --repeats runs alternating -T1 and -T2, the speed-up"
           " (what two free cores give; under load the scheduler may give the process one core's worth),"
-          " and CPU seconds with their ratio (-T2 / -T1: what the threads cost)")
+          " and the speed-up of the coding alone (wall minus the start-up: `compress` of an empty file)")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    for base, cmd, size in (("huffman", ["--coder", "huffman"], args.size // 2),
+    byte_compile()
+    directory = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    empty = write_input(directory, pool, 0)
+    try:
+        startup = statistics.median(compress_only(LAUNCH + ["compress", "-c"], empty, env)[0] for _ in range(7))
+    finally:
+        os.unlink(empty)
+    print(f"start-up (compress -c of an empty file, median of 7): {startup:.3f} s")
+    for base, cmd, size in (("huffman", ["--coder", "huffman"], args.size),
                             ("range", ["--coder", "range"], args.size // 4),
-                            ("rans", ["--coder", "rans"], args.size // 4),
+                            ("rans", ["--coder", "rans"], args.size),
                             ("adaptive0", ["-4"], args.slow_size // 8),
                             ("adaptive2", ["-6"], args.slow_size // 8),
                             ("cm", ["--coder", "cm"], args.cm_size // 2)):
         if wanted and f"{base} -T2" not in wanted:
             continue
-        (one, cpu1), (two, cpu2) = (compress_only(LAUNCH + ["compress", "-c", *t, *cmd], size, pool, env)
-                                    for t in ([], ["-T", "2"]))
-        print(f"{base:<10} {size >> 20:>5} MiB: -T1 {size / 1e6 / one:7.1f} MB/s, -T2 {size / 1e6 / two:7.1f} MB/s, "
-              f"threads=2 / threads=1: wall {one / two:.2f}x, CPU {cpu1:.2f} s -> {cpu2:.2f} s ({cpu2 / cpu1:.2f}x),"
-              f" CPU per wall second {cpu1 / one:.2f} -> {cpu2 / two:.2f}", flush=True)
+        path = write_input(directory, pool, size)
+        try:
+            runs = {t: [] for t in ("1", "2")}
+            for _ in range(args.repeats):
+                for t in runs:
+                    runs[t].append(compress_only(LAUNCH + ["compress", "-c", "-T", t, *cmd], path, env))
+        finally:
+            os.unlink(path)
+        (one, cpu1), (two, cpu2) = ((statistics.median(w for w, _ in runs[t]), statistics.median(c for _, c in runs[t]))
+                                    for t in ("1", "2"))
+        print(f"{base:<10} {size >> 20:>5} MiB: wall -T1 {one:6.2f} s, -T2 {two:6.2f} s: {one / two:.2f}x "
+              f"(coding alone {(one - startup) / (two - startup):.2f}x); CPU {cpu1:.2f} s -> {cpu2:.2f} s "
+              f"({cpu2 / cpu1:.2f}x)", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if all(r["ok"] for r in results.values()) else 1
 
