@@ -41,7 +41,7 @@ LEVELS = {
 #: The coders whose 1 MiB blocks code in 1-6 ms, where faulting in each block's fresh buffers again cost
 #: 20-30 % of the time; the command line keeps freed buffers for them (cli._keep_freed_blocks). The
 #: adaptive and cm coders take 15-1000 ms a block, where those faults are under 1 %, and kept buffers
-#: would only add to their peak memory (-7 -T2: 68.1 MiB kept, 65.9 MiB not).
+#: would only add to their peak memory (-7 -T2 on 64 MiB: 68.1 MiB kept, 65.9 MiB not).
 FAST_CODERS = ("huffman", "range", "rans")
 
 
