@@ -161,7 +161,7 @@ def decompress(blob, max_output=None) -> bytes | np.ndarray:
         If the stream is truncated, corrupted, or not a stream this library reads.
     """
     view = byte_view(blob)
-    if bytes(view[:2]) == b"\x1f\x8b":
+    if view[:2] == b"\x1f\x8b":
         import gzip
         if max_output is not None:
             from .stream import Decompressor

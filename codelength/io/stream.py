@@ -1038,6 +1038,11 @@ def scan(view, max_output=None):
     return units, total
 
 
+#: Below this many bytes a one-shot result is decoded into an array and copied out (about 0.4 us at
+#: 1 KiB), which costs less than making a bytes object to fill in place (about 2 us, _new_bytes).
+_SMALL_RESULT = 1 << 15
+
+
 def decompress(blob, max_output=None):
     """Decode a whole stream (v2 frames, v1 frames or their concatenation).
 
@@ -1064,7 +1069,9 @@ def decompress(blob, max_output=None):
     kind = units[0][0]
     dtype = _KIND_DTYPES[kind]
     count = total // dtype.itemsize
-    if kind == 0:
+    if kind == 0 and count < _SMALL_RESULT:
+        result = target = np.empty(count, dtype=np.uint8)   # copied out below (cheaper at this size)
+    elif kind == 0:
         result, target = _new_bytes(count)
     else:
         result = target = np.empty(count, dtype=dtype.newbyteorder("="))
@@ -1082,7 +1089,7 @@ def decompress(blob, max_output=None):
             _decode_block(frame, blk, target[pos:pos + blk.n])
             pos += blk.n
     if kind == 0 and not isinstance(result, bytes):
-        result = bytes(result)
+        result = result.tobytes() if isinstance(result, np.ndarray) else bytes(result)
     return result
 
 
