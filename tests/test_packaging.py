@@ -1,6 +1,7 @@
 """The package as shipped: generated type stubs current, a strictly typed program checks clean with mypy,
 the public names documented, the packaging configuration complete."""
 import importlib
+import os
 import shutil
 import subprocess
 import sys
@@ -130,7 +131,7 @@ def test_stubs_match_the_compiled_modules():
             assert actual == names, f"{module.__name__}.{node.name}: stub {names}, module {actual}"
 
 
-def test_lazy_imports():
+def test_lazy_imports(tmp_path):
     """``import codelength`` loads no room until a name is used; every public name, subpackage and
     submodule still resolves; CODELENGTH_EAGER_IMPORT=1 loads everything; `compress` loads no report."""
     probe = ("import sys, codelength as cl\n"
@@ -139,15 +140,17 @@ def test_lazy_imports():
              "cl.counts(b'ab'); print('codelength.stats.counting' in sys.modules,"
              " 'codelength.app.report' in sys.modules)\n"
              "print(cl.io.stream.__name__, cl.coders.huffman.__name__, 'Compressor' in dir(cl))\n")
-    out = _run("-c", probe, cwd=ROOT).stdout.splitlines()
+    # the package this test imported (the installed one; from the source tree's root, `-c` would shadow it)
+    env = {**os.environ, "PYTHONPATH": str(Path(codelength.__file__).resolve().parents[1])}
+    out = _run("-c", probe, cwd=tmp_path, env=env).stdout.splitlines()
     assert out[0] == "['codelength._lazy', 'codelength.stats', 'codelength.stats._kernels']", out
     assert out[1:] == ["True False", "codelength.io.stream codelength.coders.huffman True"]
-    eager = _run("-c", "import sys, codelength; print('codelength.app.report' in sys.modules)", cwd=ROOT,
-                 env={**__import__("os").environ, "CODELENGTH_EAGER_IMPORT": "1"})
+    eager = _run("-c", "import sys, codelength; print('codelength.app.report' in sys.modules)", cwd=tmp_path,
+                 env={**env, "CODELENGTH_EAGER_IMPORT": "1"})
     assert eager.stdout.strip() == "True", eager.stderr
     cli = _run("-c", "import sys; from codelength.app.cli import main; main(['compress', '-c', '--version'])\n"
                      "print(sorted(m for m in ('codelength.app.report', 'codelength.app.profile',"
-                     " 'codelength.measures.randomness') if m in sys.modules))", cwd=ROOT)
+                     " 'codelength.measures.randomness') if m in sys.modules))", cwd=tmp_path, env=env)
     assert cli.stdout.strip().endswith("[]"), cli.stdout
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         codelength.no_such_name  # noqa: B018

@@ -114,3 +114,29 @@ def test_shared_ngram_counter(n):
     b = dict(zip(skeys.tolist(), scounts.tolist()))
     differing = sum(abs(a.get(k, 0) - b.get(k, 0)) for k in set(a) | set(b))
     assert differing <= 2 * (n - 1) * (len(pieces) - 1)
+
+
+def test_pipeline_depth_per_coder():
+    """The fast coders keep a block queued beside the ones being coded; the context-model coders hold
+    one block less (their blocks take long enough that a thread waiting for the next costs nothing)."""
+    from codelength.io.stream import _BlockPipeline
+    depth = {}
+    for name, options in (("huffman", {}), ("rans", {}), ("range", {}), ("adaptive", {"order": 0}),
+                          ("adaptive", {}), ("adaptive", {"order": 3}), ("adaptive", {"order": 0, "mix": True}),
+                          ("cm", {})):
+        pipe = _BlockPipeline(name, 0, options, 2, cap=1 << 20)
+        depth[name, tuple(sorted(options.items()))] = pipe.depth
+        pipe.close()
+    assert [depth[k] for k in depth] == [2, 2, 2, 2, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize("options", [{"order": 2}, {"order": 0}])
+def test_model_coder_threads_same_output_with_fewer_blocks_in_flight(options):
+    rng = np.random.default_rng(5)
+    data = bytes(rng.integers(97, 105, 5 * 4096 + 77, dtype=np.uint8))
+    outs = []
+    for threads in (1, 2, 3):
+        c = cl.Compressor("adaptive", block_size=4096, threads=threads, **options)
+        outs.append(b"".join(c.compress(data[i:i + 1000]) for i in range(0, len(data), 1000)) + c.flush())
+    assert outs[0] == outs[1] == outs[2]
+    assert cl.decompress(outs[0]) == data
