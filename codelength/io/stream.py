@@ -1029,6 +1029,8 @@ def scan(view, max_output=None):
                     total += blk.n * frame.dtype.itemsize
                     if max_output is not None and total > max_output:
                         raise OutputLimitError(f"the stream decodes to more than max_output={max_output} bytes")
+                    if frame.single:   # its one block ends it (what _parse_block would say, without the call)
+                        break
             except _Short:
                 raise CorruptDataError("stream truncated") from None
             pos = p
