@@ -473,3 +473,16 @@ def test_data_check_is_zlibs_crc32_with_or_without_zlib_ng(monkeypatch):
     damaged[len(blob) // 2] ^= 0x10
     with pytest.raises(CorruptDataError):
         codelength.decompress(bytes(damaged))
+
+
+def test_run_blocks_only_for_constant_bytes_whatever_their_ends():
+    """A byte block is a run exactly when every byte is the same: equal ends alone do not make one,
+    and a block with different ends is never one (the encoder skips the min/max pass for those)."""
+    cases = {b"q" * 5000: ["run"] * 5, b"q" + b"r" * 998 + b"q": ["coded"],   # equal ends, not constant
+             b"q" + b"r" * 4998 + b"q": ["coded", "run", "run", "run", "coded"], b"qr" * 2500: ["coded"] * 5,
+             b"r" * 4999 + b"q": ["run"] * 4 + ["coded"]}
+    for data, kinds in cases.items():
+        blob = codelength.compress(data, block_size=1000)
+        assert [b["type"] for b in stream.blocks(blob)] == kinds, (data[:4], kinds)
+        assert codelength.decompress(blob) == data
+        assert codelength.compress(data, block_size=1000, threads=2) == blob

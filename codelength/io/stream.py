@@ -205,11 +205,14 @@ def _encode_block(block: np.ndarray, kind: int, name: str, options: dict) -> _En
     """Encode one block (a 1-D array in its own dtype; uint8 for bytes) as run, coded or stored."""
     oneshot = _oneshot()
     n = int(block.size)
-    low, high = (int(block.min()), int(block.max()))
     raw = _data_bytes(block, kind)
     check = _crc32(raw)
-    if low == high:
-        return _Encoded(RUN, n, symbol=high, check=check)
+    if kind == 0 and n and block[0] != block[-1]:
+        high = None    # bytes: two different ends are no run, and the alphabet is 256 (no min/max pass)
+    else:
+        low, high = (int(block.min()), int(block.max()))
+        if low == high:
+            return _Encoded(RUN, n, symbol=high, check=check)
     alphabet = 256 if kind == 0 else high + 1
     stored = _Encoded(STORED, n, payload=raw, check=check)
     spec = oneshot._CODERS[name]
@@ -428,16 +431,19 @@ class _BlockPipeline:
     thread that hands out the work copies nothing of it.
     """
 
-    def __init__(self, name: str, kind: int, options: dict, threads: int, cap: int | None = None):
+    def __init__(self, name: str, kind: int, options: dict, threads: int, cap: int | None = None,
+                 assemble: bool = True):
         self.name, self.kind, self.options = name, kind, options
         self.threads, self.cap = threads, cap
+        self.assemble = assemble   # False: leave the record to the frame writer (one join copies it)
         self.pool = ThreadPoolExecutor(threads) if threads > 1 else None
         self.pending = []
         # blocks left in flight when control returns to the caller (who then reads the next block)
         self.depth = threads if _queue_ahead(name, options) else threads - 1
 
     def submit(self, block: np.ndarray):
-        args = (block, self.kind, self.name, _block_options(self.name, self.kind, self.options, self.cap), self.cap)
+        args = (block, self.kind, self.name, _block_options(self.name, self.kind, self.options, self.cap),
+                self.cap if self.assemble else None)
         if self.pool is None:
             self.pending.append(_encode_record(*args))
         else:
@@ -571,7 +577,9 @@ def compress_symbols(symbols: np.ndarray, is_bytes: bool, coder: str, *, block_s
         out = writer.parts(_encode_block(np.ascontiguousarray(symbols), kind, coder, options))
         out.append(writer.end())
         return b"".join(out)
-    pipe = _BlockPipeline(coder, kind, dict(options), threads, cap=None if writer.single else writer.cap)
+    # one thread: the records are joined once at the end, so assembling each first would copy it twice
+    pipe = _BlockPipeline(coder, kind, dict(options), threads, cap=None if writer.single else writer.cap,
+                          assemble=threads > 1)
     out = []
     try:
         for start in range(0, n, block_size):
