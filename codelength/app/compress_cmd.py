@@ -38,18 +38,16 @@ LEVELS = {
 }
 
 
-#: The coders whose 1 MiB blocks code in 1-6 ms, where faulting in each block's fresh buffers again cost
-#: 20-30 % of the time; the command line keeps freed buffers for them (cli._keep_freed_blocks). The
-#: adaptive and cm coders take 15-1000 ms a block, where those faults are under 1 %, and kept buffers
-#: would only add to their peak memory (-7 -T2 on 64 MiB: 68.1 MiB kept, 65.9 MiB not).
-FAST_CODERS = ("huffman", "range", "rans")
-
-
 def keeps_freed_blocks(args) -> bool:
     """Whether ``compress``/``decompress`` with ``args`` should keep freed block buffers for reuse
-    (decompress: always, as the coder is not known before the stream is read)."""
+    (cli._keep_freed_blocks): for the fast coders (``io.stream.FAST_CODERS``, 1 MiB blocks in 1-6 ms),
+    where faulting each block's fresh buffers in again cost 20-30 % of the time; not for the adaptive
+    and cm coders (15-1000 ms a block: the faults are under 1 %), where kept buffers would only add to
+    the peak memory (-7 -T2 on 64 MiB: 68.1 MiB kept, 65.9 MiB not). Decompress: always, as the coder is
+    not known before the stream is read."""
     if args.command != "compress":
         return True
+    from ..io.stream import FAST_CODERS
     try:
         coder, _ = coder_choice(args)
     except CommandError:
