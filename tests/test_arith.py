@@ -753,7 +753,12 @@ def test_context_and_mix_models_match_twin_at_large_tables(order, table_bits):
 def test_wide_rans_matches_twin(a, bits):
     fl, cl, fa, ca = _tables_for(a, bits)
     expected = ref.rans16_encode(a.tolist(), fl, cl, bits)
-    assert _rans.rans16_encode(a, fa, ca, bits) == expected
+    for simd in (True, False):                    # the encoder's AVX2 path (where the CPU has it) and scalar one
+        _rans.set_simd(simd)
+        try:
+            assert _rans.rans16_encode(a, fa, ca, bits) == expected
+        finally:
+            _rans.set_simd(True)
     assert ref.rans16_decode(expected, fl, cl, bits, a.size) == a.tolist()
     model = static_model.StaticModel._from_dense(fa, bits)
     assert rans_coder.rans_encode(a, model, 32) == expected
@@ -763,6 +768,39 @@ def test_wide_rans_matches_twin(a, bits):
             assert rans_coder.rans_decode(expected, model, a.size, 32).tolist() == a.tolist()
         finally:
             _rans.set_simd(True)
+
+
+@pytest.mark.parametrize("bits", [1, 2, 3, 8, 12, 15])
+def test_wide_rans_encoder_paths_on_extreme_frequencies(bits):
+    """The AVX2 encoder derives x_max, the complement and the reciprocal's shift from f: frequencies of 1
+    (the special reciprocal), powers of two, 2**k + 1 and the largest f a two-symbol code allows, on
+    whole groups, against the twin and the scalar path."""
+    rng = np.random.default_rng(1000 + bits)
+    total = 1 << bits
+    shapes = [[total - 1, 1], [1, total - 1]]
+    if bits >= 4:
+        shapes += [[1] * 5 + [total - 5], [total // 2, total // 4 + 1, total // 4 - 3, 1, 1]]
+    if bits >= 8:
+        k = bits - 3
+        shapes.append([1 << k, (1 << k) + 1, (1 << k) - 1, 3, 2, 1] + [0] * 40
+                      + [total - 3 * (1 << k) - 6])
+    for freq in shapes:
+        fa = np.array(freq, np.uint32)
+        assert int(fa.sum()) == total
+        ca = np.concatenate(([0], np.cumsum(fa)[:-1])).astype(np.uint32)
+        used = np.flatnonzero(fa)
+        a = rng.choice(used, 32 * 40 + 7, p=fa[used] / total).astype(np.uint8)
+        a[:len(used)] = used                       # every symbol, the rare ones included, occurs
+        expected = ref.rans16_encode(a.tolist(), fa.tolist(), ca.tolist(), bits)
+        for simd in (True, False):
+            _rans.set_simd(simd)
+            try:
+                assert _rans.rans16_encode(a, fa, ca, bits) == expected
+                out = np.empty(a.size, np.uint8)
+                _rans.rans16_decode(expected, fa, bits, out)
+                assert np.array_equal(out, a)
+            finally:
+                _rans.set_simd(True)
 
 
 @pytest.mark.parametrize("bits", [1, 2, 8, 12, 15])

@@ -16,7 +16,7 @@ module-level tables are filled once, at import; calls from many threads at once 
 """
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 import numpy as np
@@ -114,15 +114,19 @@ cdef extern from *:
     }
 
     /* Encode ``groups`` whole groups of 32 byte symbols, the last group first, 8 states per vector (vector 3
-       first): the same steps as rans16_put lane by lane from state 31 down. The words of the states that
+       first): the same steps as rans16_put lane by lane from state 31 down. Two gathers per vector: the
+       reciprocal ``rcp[s]`` and ``fb[s] = f << 16 | bias`` (both < 2**16); x_max = f << (31 - bits),
+       cmpl_freq = 2**bits - f and rcp_shift = floor(log2(f - 1)) (0 for f = 1; the exponent of f - 1 as a
+       float, exact below 2**24) follow from f, as encode_table defines them. The words of the states that
        renormalise are packed and stored as 8 words ending at the write position (the places below the
        kept ones are overwritten later: the caller keeps 8 words of room below). */
     __attribute__((target("avx2")))
-    static void rans16_encode_avx2(uint32_t *st, const rans_sym_t *table, const uint8_t *sym,
-                                   uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) {
+    static void rans16_encode_avx2(uint32_t *st, const uint32_t *rcp_tab, const uint32_t *fb_tab, int bits,
+                                   const uint8_t *sym, uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) {
         __m256i x[4];
-        const __m256i lo16 = _mm256_set1_epi32(0xFFFF), five = _mm256_set1_epi32(5);
-        const int *base = (const int *)table;
+        const __m256i lo16 = _mm256_set1_epi32(0xFFFF), one = _mm256_set1_epi32(1), zero = _mm256_setzero_si256();
+        const __m256i total = _mm256_set1_epi32((int)(1u << bits)), f127 = _mm256_set1_epi32(127);
+        const __m128i xshift = _mm_cvtsi32_si128(31 - bits);
         Py_ssize_t pos = *pos_io, g;
         int v;
         for (v = 0; v < 4; v++)
@@ -130,12 +134,11 @@ cdef extern from *:
         for (g = groups - 1; g >= 0; g--) {
             for (v = 3; v >= 0; v--) {
                 __m128i bytes = _mm_loadl_epi64((const __m128i *)(sym + (Py_ssize_t)RANS_WIDE * g + 8 * v));
-                __m256i idx = _mm256_mullo_epi32(_mm256_cvtepu8_epi32(bytes), five);
-                __m256i xmax = _mm256_i32gather_epi32(base, idx, 4);
-                __m256i rcp = _mm256_i32gather_epi32(base + 1, idx, 4);
-                __m256i bias = _mm256_i32gather_epi32(base + 2, idx, 4);
-                __m256i cmpl = _mm256_i32gather_epi32(base + 3, idx, 4);
-                __m256i shift = _mm256_i32gather_epi32(base + 4, idx, 4);
+                __m256i idx = _mm256_cvtepu8_epi32(bytes);
+                __m256i rcp = _mm256_i32gather_epi32((const int *)rcp_tab, idx, 4);
+                __m256i fb = _mm256_i32gather_epi32((const int *)fb_tab, idx, 4);
+                __m256i f = _mm256_srli_epi32(fb, 16);
+                __m256i xmax = _mm256_sll_epi32(f, xshift);
                 __m256i y = x[v];
                 __m256i need = _mm256_cmpeq_epi32(_mm256_max_epu32(y, xmax), y);     /* y >= x_max */
                 int m = _mm256_movemask_ps(_mm256_castsi256_ps(need));
@@ -144,11 +147,14 @@ cdef extern from *:
                 _mm_storeu_si128((__m128i *)(words + 2 * (pos - 8)),
                                  _mm_packus_epi32(_mm256_castsi256_si128(packed), _mm256_extracti128_si256(packed, 1)));
                 pos -= __builtin_popcount((unsigned)m);
+                __m256i expo = _mm256_srli_epi32(_mm256_castps_si256(_mm256_cvtepi32_ps(_mm256_sub_epi32(f, one))), 23);
+                __m256i shift = _mm256_max_epi32(_mm256_sub_epi32(expo, f127), zero);
                 y = _mm256_blendv_epi8(y, _mm256_srli_epi32(y, 16), need);
                 __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(y, rcp), 32);
                 __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(y, 32), _mm256_srli_epi64(rcp, 32));
                 __m256i q = _mm256_srlv_epi32(_mm256_blend_epi32(even, odd, 0xAA), shift);
-                x[v] = _mm256_add_epi32(_mm256_add_epi32(y, bias), _mm256_mullo_epi32(q, cmpl));
+                __m256i cmpl = _mm256_sub_epi32(total, f);
+                x[v] = _mm256_add_epi32(_mm256_add_epi32(y, _mm256_and_si256(fb, lo16)), _mm256_mullo_epi32(q, cmpl));
             }
         }
         for (v = 0; v < 4; v++)
@@ -156,8 +162,8 @@ cdef extern from *:
         *pos_io = pos;
     }
     #else
-    static void rans16_encode_avx2(uint32_t *st, const rans_sym_t *table, const uint8_t *sym,
-                                   uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) { }
+    static void rans16_encode_avx2(uint32_t *st, const uint32_t *rcp_tab, const uint32_t *fb_tab, int bits,
+                                   const uint8_t *sym, uint8_t *words, Py_ssize_t *pos_io, Py_ssize_t groups) { }
     static Py_ssize_t rans16_groups_avx2(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
                                          const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
                                          uint8_t *out, Py_ssize_t groups) { return 0; }
@@ -169,8 +175,8 @@ cdef extern from *:
         uint32_t bias
         uint32_t cmpl_freq
         uint32_t rcp_shift
-    void rans16_encode_avx2(uint32_t* st, const RansSym* table, const uint8_t* sym, uint8_t* words,
-                            Py_ssize_t* pos_io, Py_ssize_t groups) noexcept nogil
+    void rans16_encode_avx2(uint32_t* st, const uint32_t* rcp_tab, const uint32_t* fb_tab, int bits,
+                            const uint8_t* sym, uint8_t* words, Py_ssize_t* pos_io, Py_ssize_t groups) noexcept nogil
     const uint32_t RANS_L
     const uint32_t RANS16_L
     const int RANS_WIDE
@@ -436,6 +442,8 @@ def rans16_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const u
     """
     cdef Py_ssize_t i, g, n = symbols.shape[0], cap, pos
     cdef uint32_t states[32]
+    cdef uint32_t rcp_tab[256]
+    cdef uint32_t fb_tab[256]
     cdef uint32_t x
     cdef int j
     cdef RansSym* table
@@ -458,8 +466,14 @@ def rans16_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const u
             j = <int>(i % RANS_WIDE)
             states[j] = rans16_put(states[j], &table[sym[i]], words, &pos)
         if symbol_t is uint8_t:
-            if _use_avx2:
-                rans16_encode_avx2(states, table, sym, words, &pos, g)
+            if _use_avx2 and g > 0:
+                # the two gathered tables, 256 entries (symbols index them; past the model: zeros, unused)
+                memset(rcp_tab, 0, sizeof(rcp_tab))
+                memset(fb_tab, 0, sizeof(fb_tab))
+                for j in range(<int>(freq.shape[0] if freq.shape[0] < 256 else 256)):
+                    rcp_tab[j] = table[j].rcp_freq
+                    fb_tab[j] = (freq[j] << 16) | table[j].bias
+                rans16_encode_avx2(states, rcp_tab, fb_tab, bits, sym, words, &pos, g)
                 g = 0
         while g > 0:                                            # whole groups, state 31 down to 0
             g -= 1
