@@ -452,3 +452,45 @@ def test_damaged_streams_through_the_in_place_multi_symbol_path():
         except CorruptDataError:
             continue
         assert out == data
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 70_000), spread=st.integers(1, 256))
+def test_encode_into_work_buffer_is_the_same_payload(seed, n, spread):
+    """The work buffer a thread keeps (streams laid out there, then copied out) gives the very payload
+    of the one-off bytes object, and a buffer too small falls back to it."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, spread, n).astype(np.uint8)
+    blocks, counts = _blocks.split_blocks(a, 256, float(twin.NATIVE_HEADER_BITS), True)
+    plain = _huffman.encode_native(a, 256, blocks, 12, counts)
+    need = _huffman.payload_bound(a.size, int(blocks.max()), blocks.size, 1)
+    for size in (need, need + 1000, need - 1, 16):
+        scratch = np.full(size, 0xAB, np.uint8)
+        assert _huffman.encode_native(a, 256, blocks, 12, counts, scratch) == plain
+    assert huffman.encode(a, 256)[1:] == plain
+    assert twin.encode(a.tolist(), 256)[1:] == plain if n <= 3000 else True
+
+
+def test_work_buffer_is_per_thread_and_bounded():
+    import threading
+    rng = np.random.default_rng(5)
+    data = [rng.integers(0, 40 + 20 * k, 200_000 + 1000 * k).astype(np.uint8) for k in range(4)]
+    expected = [huffman.encode(d, 256) for d in data]
+    got = [None] * 4
+    bufs = [None] * 4
+
+    def work(k):
+        for _ in range(3):
+            got[k] = huffman.encode(data[k], 256)
+        bufs[k] = huffman._scratch.buf
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
+    assert len({id(b) for b in bufs}) == 4                      # one buffer per thread
+    big = rng.integers(0, 256, (huffman.SCRATCH_MAX // 4) + 1).astype(np.uint8)
+    assert huffman._work_buffer(big, np.array([big.size], np.int64)) is None   # beyond the bound: one-off
+    assert huffman.decode(*huffman.encode(big, 256), big.size, 256).tobytes() == big.tobytes()

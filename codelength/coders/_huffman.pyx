@@ -479,10 +479,14 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
 
 
 def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const int64_t[::1] blocks,
-                  int max_length, const int64_t[:, ::1] counts=None):
+                  int max_length, const int64_t[:, ::1] counts=None, uint8_t[::1] scratch=None):
     """Native Huffman coder: ``(model, payload)`` bytes for the given block lengths (see the twin).
 
-    ``counts``: the blocks' symbol counts (shape (blocks, alphabet_size)) when already known."""
+    ``counts``: the blocks' symbol counts (shape (blocks, alphabet_size)) when already known.
+    ``scratch``: a reusable work buffer of at least ``payload_bound`` bytes (the streams are laid out
+    there, then copied into an exact-size bytes object): a fresh buffer of that bound, several times the
+    payload, costs a page fault per 4 KiB page touched on every call. Without it (or when it is smaller)
+    the payload is written into a bytes object of the bound and shrunk."""
     cdef Writer model, payload
     cdef int rc
     cdef const int64_t* block_counts = NULL
@@ -491,19 +495,48 @@ def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const i
             raise ValueError("counts must have shape (blocks, alphabet_size)")
         if counts.shape[0]:
             block_counts = &counts[0, 0]
-    cdef Py_ssize_t n = 0, largest = 0, b
+    cdef Py_ssize_t n = 0, largest = 0, b, bound
     cdef PyObject* raw
     for b in range(blocks.shape[0]):
         n += blocks[b]
         largest = blocks[b] if blocks[b] > largest else largest
     memset(&model, 0, sizeof(Writer))
     memset(&payload, 0, sizeof(Writer))
-    # Write the payload straight into a bytes object (no copy): an optimal code never beats a fixed
-    # code of sizeof(symbol) bytes per symbol, so this bound holds, plus room for the widest words of
-    # one block (stream layout before packing) and padding. Should it not, fall back to a growing buffer.
-    raw = PyBytes_FromStringAndSize(NULL, n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128)
+    # An optimal code never beats a fixed code of sizeof(symbol) bytes per symbol, so this bound holds,
+    # plus room for the widest words of one block (stream layout before packing) and padding. Should it
+    # not, fall back to a growing buffer.
+    bound = n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128
+    if scratch is not None and scratch.shape[0] >= bound:
+        payload.buf = &scratch[0]
+        payload.cap = bound
+        payload.fixed = 1
+        with nogil:
+            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
+                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
+                                block_counts, &model, &payload)
+        if rc == 0:
+            raw = PyBytes_FromStringAndSize(<char*>payload.buf, payload.pos)
+            result = <object>raw   # takes a new reference
+            Py_DECREF(result)      # drop the one PyBytes_FromStringAndSize gave
+            return _take(&model), result
+        free(model.buf)
+        if payload.failed != 2:
+            raise MemoryError()
+        memset(&model, 0, sizeof(Writer))
+        memset(&payload, 0, sizeof(Writer))
+        with nogil:
+            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
+                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
+                                block_counts, &model, &payload)
+        if rc != 0:
+            free(model.buf)
+            free(payload.buf)
+            raise MemoryError()
+        return _take(&model), _take(&payload)
+    # Write the payload straight into a bytes object (no copy)
+    raw = PyBytes_FromStringAndSize(NULL, bound)
     payload.buf = <uint8_t*>PyBytes_AS_STRING(raw)
-    payload.cap = n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128
+    payload.cap = bound
     payload.fixed = 1
     with nogil:
         rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
@@ -531,6 +564,12 @@ def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const i
     result = <object>raw   # takes a new reference
     Py_DECREF(result)      # drop the one PyBytes_FromStringAndSize gave
     return _take(&model), result
+
+
+def payload_bound(Py_ssize_t n, Py_ssize_t largest, Py_ssize_t n_blocks, Py_ssize_t itemsize):
+    """Bytes of work buffer encode_native lays its streams out in: n symbols of ``itemsize`` bytes in
+    ``n_blocks`` blocks, the largest of ``largest`` symbols."""
+    return n * itemsize + 3 * largest + 64 * n_blocks + 128
 
 
 # ------------------------------------------------------------------------------------------------
