@@ -461,3 +461,46 @@ def dense_tables(const uint64_t[::1] symbols, const uint32_t[::1] freqs, Py_ssiz
             cum[i] = running
             running += freq[i]
     return freq_a, cum_a
+
+
+def byte_tables(const uint64_t[::1] symbols, const uint32_t[::1] freqs, int scale_bits):
+    """All decoding tables of a parsed byte model in one call (the one-shot path of small blocks):
+    ``(freq, cum, info, slot)``: ``freq`` and ``cum`` by byte value (256 entries each, as
+    ``dense_tables(symbols, freqs, 256, False)``), ``info[s] = freq[s] << 32 | cum[s]`` and ``slot[t]``,
+    the symbol whose interval holds ``t`` (``2**scale_bits`` entries). Twin:
+    :func:`codelength.reference.model.byte_tables`. ValueError unless the symbols are strictly
+    increasing bytes and the frequencies, all >= 1, sum to ``2**scale_bits``."""
+    cdef Py_ssize_t k = symbols.shape[0], i
+    cdef uint64_t total = 0, prev = 0
+    cdef uint32_t running = 0, f
+    if freqs.shape[0] != k or k == 0:
+        raise ValueError("symbols and freqs differ in length or are empty")
+    if not 1 <= scale_bits <= 20:
+        raise ValueError("scale_bits must be 1..20")
+    for i in range(k):
+        if symbols[i] > 255 or (i and symbols[i] <= prev) or freqs[i] == 0:
+            raise ValueError("byte tables need strictly increasing byte symbols of frequency >= 1")
+        prev = symbols[i]
+        total += freqs[i]
+    if total != (<uint64_t>1 << scale_bits):
+        raise ValueError("the frequencies must sum to 2**scale_bits")
+    freq_a = np.zeros(256, dtype=np.uint32)
+    cum_a = np.empty(256, dtype=np.uint32)
+    info_a = np.empty(256, dtype=np.uint64)
+    slot_a = np.empty(<Py_ssize_t>1 << scale_bits, dtype=np.uint8)
+    cdef uint32_t[::1] freq = freq_a
+    cdef uint32_t[::1] cum = cum_a
+    cdef uint64_t[::1] info = info_a
+    cdef uint8_t[::1] slot = slot_a
+    with nogil:
+        for i in range(k):
+            f = freqs[i]
+            freq[<Py_ssize_t>symbols[i]] = f
+            memset(&slot[running], <int>symbols[i], f)
+            running += f
+        running = 0
+        for i in range(256):
+            cum[i] = running
+            info[i] = (<uint64_t>freq[i] << 32) | running
+            running += freq[i]
+    return freq_a, cum_a, info_a, slot_a

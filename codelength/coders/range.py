@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _range
+from . import _model, _range
 from ..errors import CorruptDataError
 from .model import (StaticModel, _Tables, _as_array, _check_count, _decode_static, _encode_static,
                     _read_varints, _stream_count, _varints)
@@ -87,10 +87,20 @@ def decode_range(param, model, payload, n, alphabet_size):
     return _decode_static(range_decode, "range-coder", param, model, payload, n, alphabet_size)
 
 
+def _byte_block(payload, symbols, freqs, bits, streams, out) -> bool:
+    """:func:`decode_into`'s path for a byte block of one stream (see ``_decode_static``)."""
+    if streams != 1:
+        return False                          # several streams (their lengths lead the payload), bad counts
+    freq, cum, _, slot = _model.byte_tables(symbols, freqs, bits)
+    _range.range_decode(np.frombuffer(payload, dtype=np.uint8), np.array([0, len(payload)], dtype=np.int64),
+                        freq, cum, slot, bits, out)
+    return True
+
+
 def decode_into(param, model, payload, out, alphabet_size):
     """:func:`decode_range` into ``out`` (uint8, C-contiguous, its length the symbol count; the stream
     framing's block in place: no array of its own, no copy)."""
-    _decode_static(range_decode, "range-coder", param, model, payload, out.size, alphabet_size, out)
+    _decode_static(range_decode, "range-coder", param, model, payload, out.size, alphabet_size, out, _byte_block)
 
 
 __all__ = ["range_encode", "range_decode"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _rans
+from . import _model, _rans
 from ..errors import CorruptDataError
-from .model import (RANS_STREAMS, RANS_WIDE, RANS_WIDE_MAX_BITS, StaticModel, _Tables, _as_array, _check_count,
-                    _decode_static, _encode_static, _stream_count)
+from .model import (MAX_RANS_STREAMS, RANS_STREAMS, RANS_WIDE, RANS_WIDE_MAX_BITS, StaticModel, _Tables, _as_array,
+                    _check_count, _decode_static, _encode_static, _stream_count)
 
 
 def rans_encode(symbols, model: StaticModel, streams: int = RANS_STREAMS, *, check: bool = True,
@@ -68,10 +68,19 @@ def decode_rans(param, model, payload, n, alphabet_size):
     return _decode_static(rans_decode, "rANS", param, model, payload, n, alphabet_size)
 
 
+def _byte_block(payload, symbols, freqs, bits, streams, out) -> bool:
+    """:func:`decode_into`'s path for a byte block on 1..8 states (see ``_decode_static``)."""
+    if not 1 <= streams <= MAX_RANS_STREAMS:
+        return False                          # the wide rANS, or a count rans_decode reports
+    _, _, info, slot = _model.byte_tables(symbols, freqs, bits)
+    _rans.rans_decode(np.frombuffer(payload, dtype=np.uint8), info, slot, bits, streams, out)
+    return True
+
+
 def decode_into(param, model, payload, out, alphabet_size):
     """:func:`decode_rans` into ``out`` (uint8, C-contiguous, its length the symbol count; the stream
     framing's block in place: no array of its own, no copy)."""
-    _decode_static(rans_decode, "rANS", param, model, payload, out.size, alphabet_size, out)
+    _decode_static(rans_decode, "rANS", param, model, payload, out.size, alphabet_size, out, _byte_block)
 
 
 __all__ = ["RANS_STREAMS", "RANS_WIDE", "rans_encode", "rans_decode"]

@@ -246,3 +246,22 @@ def byte_model(data, max_bits=-1):
     top = max(w)
     bits, freqs = choose_scale([x / top for x in w], top, cap, max(1, low))
     return symbols, freqs, bits
+
+
+def byte_tables(symbols, freqs, scale_bits):
+    """Twin of ``_model.byte_tables``: lists ``freq``, ``cum`` (256 entries, by byte value), ``info``
+    (``freq << 32 | cum``) and ``slot`` (``2**scale_bits`` entries: the symbol of each slot)."""
+    symbols, freqs = [int(s) for s in symbols], [int(f) for f in freqs]
+    if len(freqs) != len(symbols) or not symbols:
+        raise ValueError("symbols and freqs differ in length or are empty")
+    if not 1 <= scale_bits <= 20:
+        raise ValueError("scale_bits must be 1..20")
+    if (any(s > 255 for s in symbols) or any(b <= a for a, b in zip(symbols, symbols[1:]))
+            or any(f == 0 for f in freqs)):
+        raise ValueError("byte tables need strictly increasing byte symbols of frequency >= 1")
+    if sum(freqs) != 1 << scale_bits:
+        raise ValueError("the frequencies must sum to 2**scale_bits")
+    freq, cum = dense_tables(symbols, freqs, 256, False)
+    info = [(f << 32) | c for f, c in zip(freq, cum)]
+    slot = [s for s, f in zip(symbols, freqs) for _ in range(f)]
+    return freq, cum, info, slot
