@@ -923,3 +923,63 @@ def test_small_varint_reader_matches_the_vectorised_one(monkeypatch):
             except CorruptDataError:
                 results.append(None)
         assert results[0] == results[1]
+
+
+# ----------------------------------------------------------------------------- byte blocks: one-call tables
+@given(counts=st.lists(st.integers(0, 500), min_size=1, max_size=256), bits=st.integers(9, 20))
+def test_byte_tables_match_twin(counts, bits):
+    counts = np.array(counts, np.int64)
+    if not counts.any():
+        counts[0] = 1
+    symbols = np.flatnonzero(counts).astype(np.uint64)
+    if symbols.size > 1 << bits:
+        return
+    freqs = static_model.quantize_frequencies(counts[symbols.astype(np.intp)], bits).astype(np.uint32)
+    got = _model.byte_tables(symbols, freqs, bits)
+    want = ref_model.byte_tables(symbols.tolist(), freqs.tolist(), bits)
+    assert [g.tolist() for g in got] == [list(w) for w in want]
+    freq, cum = _model.dense_tables(symbols, freqs, 256, False)
+    assert got[0].tolist() == freq.tolist() and got[1].tolist() == cum.tolist()
+
+
+def test_byte_tables_refuse_what_the_kernels_cannot_index():
+    sy, fr = np.array([3, 7], np.uint64), np.array([1, 511], np.uint32)
+    for args in ((np.array([3, 256], np.uint64), fr, 9),        # a symbol beyond a byte
+                 (np.array([7, 3], np.uint64), fr, 9),          # not increasing
+                 (sy, np.array([0, 512], np.uint32), 9),        # a zero frequency
+                 (sy, np.array([1, 510], np.uint32), 9),        # not summing to the total
+                 (sy, fr, 0), (sy, fr, 21), (sy[:1], fr, 9)):
+        with pytest.raises(ValueError):
+            _model.byte_tables(*args)
+        with pytest.raises(ValueError):
+            ref_model.byte_tables(args[0].tolist(), args[1].tolist(), args[2])
+
+
+@pytest.mark.parametrize("coder, options", [("rans", {}), ("rans", {"streams": 4}), ("rans", {"streams": 32}),
+                                            ("range", {}), ("range", {"streams": 3}), ("range", {"scale_bits": 18})])
+def test_byte_block_path_decodes_as_the_model_path(coder, options):
+    """decode_into's path from the parsed section to the kernel gives the bytes the StaticModel path gives,
+    and leaves the layouts it does not take (several range streams, the wide rANS) to it."""
+    rng = np.random.default_rng(7)
+    backend = rans_coder if coder == "rans" else range_coder
+    for n in (1, 5, 1000, 3000, 70_000):
+        a = rng.choice(60, n, p=np.r_[np.full(10, 0.08), np.full(50, 0.2 / 50)]).astype(np.uint8)
+        a[:2] = [0, 59][:n]
+        try:
+            param, model, payload = (backend.encode_rans if coder == "rans" else backend.encode_range)(
+                a, 256, **options)
+        except ValueError:
+            continue                      # e.g. the wide rANS below its least size
+        out = np.empty(n, np.uint8)
+        backend.decode_into(param, model, payload, out, 256)
+        assert np.array_equal(out, a)
+        general = (backend.decode_rans if coder == "rans" else backend.decode_range)(param, model, payload, n, 256)
+        assert np.array_equal(general, a)
+        if len(payload) > 8:
+            bad = bytearray(payload)
+            bad[len(bad) // 2] ^= 0x10
+            out2 = np.empty(n, np.uint8)
+            try:
+                backend.decode_into(param, model, bytes(bad), out2, 256)
+            except CorruptDataError:
+                pass                      # or wrong bytes, which the stream's CRC-32 catches

@@ -357,9 +357,10 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
     """
     cdef Py_ssize_t i, n = out.shape[0], size = payload.shape[0], pos
     cdef uint32_t states[8]
-    cdef uint32_t x, x0, x1, x2, x3, mask = (<uint32_t>1 << bits) - 1, slot
+    cdef uint32_t x, x0, x1, x2, x3, mask = (<uint32_t>1 << bits) - 1, slot, w, word
+    cdef uint32_t* tab
     cdef uint64_t e
-    cdef int j, bad = 0
+    cdef int j, nb, bad = 0
     cdef const uint8_t* buf
     if n and not 1 <= streams <= 8:
         raise CorruptDataError("rANS stream count out of range")
@@ -385,6 +386,27 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
             states[0], states[1], states[2], states[3] = x0, x1, x2, x3
         elif not bad and streams == 1:                # the state in a register, not an array slot
             x0 = states[0]
+            if symbol_t is uint8_t and bits <= 15:
+                # one slot-indexed word f << 16 | (slot - cum) (both < 2**16 at these totals): the step
+                # waits on one load instead of the slot's symbol and then its info (a quarter of a
+                # 1 KiB block's decode); the symbol is read beside it, off the state's chain
+                tab = <uint32_t*>malloc(sizeof(uint32_t) << bits)
+                if tab != NULL:
+                    for slot in range(<uint32_t>1 << bits):
+                        e = info[syms[slot]]
+                        tab[slot] = (<uint32_t>(e >> 32) << 16) | (slot - <uint32_t>e)
+                    while i < n and pos + 4 <= size:
+                        slot = x0 & mask
+                        dst[i] = syms[slot]
+                        w = tab[slot]
+                        x0 = (w >> 16) * (x0 >> bits) + (w & 0xFFFF)
+                        nb = (x0 < RANS_L) + (x0 < (RANS_L >> 8)) + (x0 < (RANS_L >> 16))
+                        memcpy(&word, buf + pos, 4)
+                        word = __builtin_bswap32(word)
+                        pos += nb
+                        x0 = <uint32_t>(((<uint64_t>x0) << (8 * nb)) | ((<uint64_t>word) >> (32 - 8 * nb)))
+                        i += 1
+                    free(tab)
             while i < n and pos + 4 <= size:
                 x0 = rans_get(x0, info, syms, dst + i, bits, buf, &pos)
                 i += 1
