@@ -133,12 +133,15 @@ def encode(symbols: np.ndarray, alphabet_size: int, *, block_size: int | None = 
 #: object. A fresh buffer of that size would be mapped anew on every call (it is above malloc's mmap
 #: threshold) and pay a page fault per 4 KiB page it touches: on this VM about as much as the coding
 #: (152 KB of text: 217 -> 150 us a call). Calls needing more use a one-off buffer.
-SCRATCH_MAX = 8 << 20
+#: Below SCRATCH_MIN (malloc's first mmap threshold) the bytes object comes from the heap, already
+#: mapped: no work buffer then (its look-up would cost more than it saves on a small call).
+SCRATCH_MAX, SCRATCH_MIN = 8 << 20, 1 << 17
 _scratch = threading.local()
 
 
 def _work_buffer(symbols: np.ndarray, blocks: np.ndarray):
-    if not blocks.size:
+    # a small call (its bound, about 4 n bytes, below SCRATCH_MIN) writes into the bytes object itself
+    if not blocks.size or 4 * symbols.size < SCRATCH_MIN:
         return None
     need = _huffman.payload_bound(symbols.size, int(blocks.max()), blocks.size, symbols.dtype.itemsize)
     if need > SCRATCH_MAX:

@@ -94,6 +94,19 @@ def _crc(symbols: np.ndarray, is_bytes: bool) -> int:
     return zlib.crc32(np.ascontiguousarray(symbols, dtype=symbols.dtype.newbyteorder("<")))
 
 
+_STREAM = None
+
+
+def _stream():
+    """codelength.io.stream, imported on first use (it imports this module) and kept: an import
+    statement in a function costs about half a microsecond a call even when the module is loaded."""
+    global _STREAM
+    if _STREAM is None:
+        from . import stream
+        _STREAM = stream
+    return _STREAM
+
+
 def compress(data, coder: str = "huffman", *, format: str = "native", **options) -> bytes:
     """Compress bytes or an integer symbol array with one of the library's entropy coders.
 
@@ -139,8 +152,7 @@ def compress(data, coder: str = "huffman", *, format: str = "native", **options)
         _check_options(deflate.compress, f"format={format!r}", options)
         return deflate.compress(data, format=format, **options)
     symbols, is_bytes = as_symbols(data)
-    from . import stream
-    return stream.compress_symbols(symbols, is_bytes, coder, **options)
+    return _stream().compress_symbols(symbols, is_bytes, coder, **options)
 
 
 def decompress(blob, max_output=None) -> bytes | np.ndarray:
@@ -174,8 +186,7 @@ def decompress(blob, max_output=None) -> bytes | np.ndarray:
             return gzip.decompress(view)
         except (OSError, EOFError, zlib.error) as exc:
             raise CorruptDataError(f"corrupt gzip stream: {exc}") from None
-    from . import stream
-    return stream.decompress(view, max_output)
+    return _stream().decompress(view, max_output)
 
 
 def _compress_v1(data, coder: str = "huffman", **options) -> bytes:
