@@ -52,11 +52,36 @@ def test_range_coder_matches_twin(a, bits, streams):
     expected = ref.range_encode(a.tolist(), fl, cl, bits, streams)
     parts = _range.range_encode(a, fa, ca, bits, streams)
     assert static_model._varints([len(p) for p in parts[:-1]]) + b"".join(parts) == expected
+    if streams == 4:                               # four streams: encode4 (locals) and encode_lanes alike
+        was = _range.set_locals4(False)
+        try:
+            assert _range.range_encode(a, fa, ca, bits, 4) == parts
+        finally:
+            _range.set_locals4(was)
     for j in range(streams):                       # stream j codes symbols j::streams, as one stream would
         assert _range.range_encode(np.ascontiguousarray(a[j::streams]), fa, ca, bits) == [parts[j]]
     assert ref.range_decode(expected, fl, cl, bits, a.size, streams) == a.tolist()
     model = static_model.StaticModel._from_dense(fa, bits)
     assert range_coder.range_decode(expected, model, a.size, streams).tolist() == a.tolist()
+
+
+def test_four_stream_range_encoder_carries_and_tails():
+    """encode4 on inputs built to carry (long runs of the most probable symbol under a skewed model, so
+    low creeps up to the top) and on every tail length, against the twin and encode_lanes."""
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 3, 4, 5, 6, 7, 4001, 4002, 4003):
+        for p in (0.999, 0.5):
+            a = np.where(rng.random(n) < p, 0, rng.integers(1, 40, n)).astype(np.uint8)
+            a[-1] = 39
+            fl, cl, fa, ca = _tables_for(a, 16)
+            parts = _range.range_encode(a, fa, ca, 16, 4)
+            was = _range.set_locals4(False)
+            try:
+                assert _range.range_encode(a, fa, ca, 16, 4) == parts
+            finally:
+                _range.set_locals4(was)
+            assert static_model._varints([len(x) for x in parts[:-1]]) + b"".join(parts) == \
+                ref.range_encode(a.tolist(), fl, cl, 16, 4)
 
 
 @given(a=symbol_arrays(), bits=st.integers(9, 20), streams=st.integers(1, 8))
