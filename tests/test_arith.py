@@ -53,9 +53,22 @@ def test_range_coder_matches_twin(a, bits, streams):
     parts = _range.range_encode(a, fa, ca, bits, streams)
     assert static_model._varints([len(p) for p in parts[:-1]]) + b"".join(parts) == expected
     if streams == 4:                               # four streams: encode4 (locals) and encode_lanes alike
+        model = static_model.StaticModel._from_dense(fa, bits)
         was = _range.set_locals4(False)
         try:
             assert _range.range_encode(a, fa, ca, bits, 4) == parts
+            assert range_coder.range_decode(expected, model, a.size, 4).tolist() == a.tolist()
+            if len(expected) > 12:                 # damage: both decoders refuse it, or decode the same
+                bad = bytearray(expected)
+                bad[len(bad) // 2] ^= 0x5A
+                results = []
+                for locals4 in (False, True):
+                    _range.set_locals4(locals4)
+                    try:
+                        results.append(range_coder.range_decode(bytes(bad), model, a.size, 4).tolist())
+                    except CorruptDataError:
+                        results.append("refused")
+                assert results[0] == results[1]
         finally:
             _range.set_locals4(was)
     for j in range(streams):                       # stream j codes symbols j::streams, as one stream would

@@ -57,13 +57,13 @@ cdef inline void encode_lanes(const symbol_t* sym, Py_ssize_t n, const uint32_t*
         pos[j] = rc_flush(low[j], rng[j], buf[j], pos[j])
 
 
-#: Whether four streams encode through encode4 (tests and A/B timing compare it with encode_lanes).
+#: Whether four streams go through encode4 / decode4 (tests and A/B timing compare them with the lanes).
 cdef bint _locals4 = True
 
 
 def set_locals4(bint enabled):
-    """Encode four streams with encode4 (default) or the generic encode_lanes: the same bytes; returns
-    the previous setting."""
+    """Code four streams with encode4 / decode4 (default) or the generic encode_lanes / decode_lanes: the
+    same bytes and symbols; returns the previous setting."""
     global _locals4
     cdef bint was = _locals4
     _locals4 = enabled
@@ -213,6 +213,30 @@ cdef inline void decode_lanes(symbol_t* dst, Py_ssize_t n, const uint32_t* freq,
         c[j], g[j], p[j] = code[j], rng[j], at[j]
 
 
+cdef void decode4(symbol_t* dst, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum, const symbol_t* slots,
+                  int bits, const uint8_t** b, const Py_ssize_t* sz, Py_ssize_t* p, uint64_t* c, uint64_t* g,
+                  int* bad) noexcept nogil:
+    """decode_lanes for four streams with each stream's code, range and read position in locals (the
+    arrays of decode_lanes went through memory on every symbol): the same symbols, the same checks."""
+    cdef uint64_t c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3]
+    cdef Py_ssize_t p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3], i = 0
+    while i + 4 <= n and not bad[0]:
+        dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], freq, cum, slots, bits, bad)
+        dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], freq, cum, slots, bits, bad)
+        dst[i + 2] = rd_static(&c2, &g2, b[2], &p2, sz[2], freq, cum, slots, bits, bad)
+        dst[i + 3] = rd_static(&c3, &g3, b[3], &p3, sz[3], freq, cum, slots, bits, bad)
+        i += 4
+    if not bad[0] and i < n:
+        dst[i] = rd_static(&c0, &g0, b[0], &p0, sz[0], freq, cum, slots, bits, bad)
+    if not bad[0] and i + 1 < n:
+        dst[i + 1] = rd_static(&c1, &g1, b[1], &p1, sz[1], freq, cum, slots, bits, bad)
+    if not bad[0] and i + 2 < n:
+        dst[i + 2] = rd_static(&c2, &g2, b[2], &p2, sz[2], freq, cum, slots, bits, bad)
+    c[0], c[1], c[2], c[3] = c0, c1, c2, c3
+    g[0], g[1], g[2], g[3] = g0, g1, g2, g3
+    p[0], p[1], p[2], p[3] = p0, p1, p2, p3
+
+
 def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const uint32_t[::1] freq,
                  const uint32_t[::1] cum, const symbol_t[::1] slot_symbol, int bits, symbol_t[::1] out):
     """Inverse of :func:`range_encode` over ``S = len(offsets) - 1`` interleaved streams: symbol i comes
@@ -255,6 +279,8 @@ def range_decode(const uint8_t[::1] payload, const int64_t[::1] offsets, const u
                 decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 1, b, sz, p, c, g, &bad)
             elif streams == 2:
                 decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 2, b, sz, p, c, g, &bad)
+            elif streams == 4 and _locals4:
+                decode4(dst, n, &freq[0], &cum[0], slots, bits, b, sz, p, c, g, &bad)
             elif streams == 4:
                 decode_lanes(dst, n, &freq[0], &cum[0], slots, bits, 4, b, sz, p, c, g, &bad)
             else:
