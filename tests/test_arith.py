@@ -52,12 +52,12 @@ def test_range_coder_matches_twin(a, bits, streams):
     expected = ref.range_encode(a.tolist(), fl, cl, bits, streams)
     parts = _range.range_encode(a, fa, ca, bits, streams)
     assert static_model._varints([len(p) for p in parts[:-1]]) + b"".join(parts) == expected
-    if streams == 4:                               # four streams: encode4 (locals) and encode_lanes alike
+    if streams in (1, 4):                          # encode1/encode4 (locals) and encode_lanes alike
         model = static_model.StaticModel._from_dense(fa, bits)
         was = _range.set_locals4(False)
         try:
-            assert _range.range_encode(a, fa, ca, bits, 4) == parts
-            assert range_coder.range_decode(expected, model, a.size, 4).tolist() == a.tolist()
+            assert _range.range_encode(a, fa, ca, bits, streams) == parts
+            assert range_coder.range_decode(expected, model, a.size, streams).tolist() == a.tolist()
             if len(expected) > 12:                 # damage: both decoders refuse it, or decode the same
                 bad = bytearray(expected)
                 bad[len(bad) // 2] ^= 0x5A
@@ -65,7 +65,7 @@ def test_range_coder_matches_twin(a, bits, streams):
                 for locals4 in (False, True):
                     _range.set_locals4(locals4)
                     try:
-                        results.append(range_coder.range_decode(bytes(bad), model, a.size, 4).tolist())
+                        results.append(range_coder.range_decode(bytes(bad), model, a.size, streams).tolist())
                     except CorruptDataError:
                         results.append("refused")
                 assert results[0] == results[1]

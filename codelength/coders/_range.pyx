@@ -57,13 +57,14 @@ cdef inline void encode_lanes(const symbol_t* sym, Py_ssize_t n, const uint32_t*
         pos[j] = rc_flush(low[j], rng[j], buf[j], pos[j])
 
 
-#: Whether four streams go through encode4 / decode4 (tests and A/B timing compare them with the lanes).
+#: Whether four streams go through encode4 / decode4, and one through encode1 (tests and A/B timing
+#: compare them with the lanes).
 cdef bint _locals4 = True
 
 
 def set_locals4(bint enabled):
-    """Code four streams with encode4 / decode4 (default) or the generic encode_lanes / decode_lanes: the
-    same bytes and symbols; returns the previous setting."""
+    """Code four streams with encode4 / decode4 and one with encode1 (default), or with the generic
+    encode_lanes / decode_lanes: the same bytes and symbols; returns the previous setting."""
     global _locals4
     cdef bint was = _locals4
     _locals4 = enabled
@@ -84,6 +85,20 @@ cdef inline void narrow_at(uint64_t* low, uint64_t* rng, uint8_t* start, uint8_t
     at[0] += nb
     low[0] = (lo << (8 * nb)) & (RC_TOP - 1)
     rng[0] = r << (8 * nb)
+
+
+cdef void encode1(const symbol_t* sym, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum, int bits,
+                  uint8_t** buf, Py_ssize_t* pos) noexcept nogil:
+    """encode_lanes for one stream with its state in locals: the same bytes."""
+    cdef uint64_t l0 = 0, r0 = RC_TOP - 1, r
+    cdef uint8_t* a0 = buf[0]
+    cdef Py_ssize_t i
+    cdef symbol_t s
+    for i in range(n):
+        s = sym[i]
+        r = r0 >> bits
+        narrow_at(&l0, &r0, buf[0], &a0, cum[s] * r, freq[s] * r)
+    pos[0] = rc_flush(l0, r0, buf[0], a0 - buf[0])
 
 
 cdef void encode4(const symbol_t* sym, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum, int bits,
@@ -154,7 +169,9 @@ def range_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const ui
         raise MemoryError
     cdef const symbol_t* sym = &symbols[0] if n else NULL
     with nogil:
-        if streams == 1:
+        if streams == 1 and _locals4:
+            encode1(sym, n, &freq[0], &cum[0], bits, buf, pos)
+        elif streams == 1:
             encode_lanes(sym, n, &freq[0], &cum[0], bits, 1, buf, pos)
         elif streams == 2:
             encode_lanes(sym, n, &freq[0], &cum[0], bits, 2, buf, pos)
