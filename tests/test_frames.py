@@ -12,7 +12,7 @@ from codelength import CorruptDataError
 from codelength.io import _frames, oneshot, stream
 from codelength.reference import frames as twin
 
-from test_stream_fuzz import _pack, _records
+from test_stream_fuzz import _damage, _pack, _records
 
 KNOWN = sum(1 << c for c in oneshot._BY_ID)
 ARGS = (stream.MAX_BLOCK, oneshot.MAX_ALPHABET, KNOWN)
@@ -75,24 +75,11 @@ def test_fast_parse_matches_twin_and_scan(coder, opts, data, damage):
     rec = records[0]
     what = damage.draw(st.sampled_from(["n", "model", "payload", "cut", "extend", "trail", "byte", "param",
                                         "check", "symbol"]))
+    _damage(rec, what, damage, extend=8)
     if what == "n":
         head["cap"] = max(0, head["cap"] + damage.draw(st.integers(-3, 3)))
-    elif what == "model" and rec["model"]:
-        m = bytearray(rec["model"])
-        m[damage.draw(st.integers(0, len(m) - 1))] = damage.draw(st.integers(0, 255))
-        rec["model"] = bytes(m)
-    elif what == "payload" and rec["payload"]:
-        p = bytearray(rec["payload"])
-        p[damage.draw(st.integers(0, len(p) - 1))] ^= damage.draw(st.integers(1, 255))
-        rec["payload"] = bytes(p)
-    elif what == "cut" and rec["payload"]:
-        rec["payload"] = rec["payload"][:damage.draw(st.integers(0, len(rec["payload"]) - 1))]
-    elif what == "extend":
-        rec["payload"] += damage.draw(st.binary(min_size=1, max_size=8))
     elif what == "param":
         head["param"] = damage.draw(st.integers(0, 255))
-    elif what == "check":
-        rec["check"] ^= 1 << damage.draw(st.integers(0, 31))
     elif what == "symbol" and rec["type"] == stream.RUN:
         rec["symbol"] = damage.draw(st.integers(0, 300))
     mutated = _pack(head, records)                          # every length and header CRC recomputed

@@ -61,6 +61,25 @@ def _pack(head, records):
     return b"".join(out)
 
 
+def _damage(rec, what, damage, extend=16):
+    """Damage one block record in place: a model byte replaced, a payload byte flipped, the payload cut
+    short or extended, or the data check flipped (other values of ``what``: nothing here)."""
+    if what == "model" and rec["model"]:
+        m = bytearray(rec["model"])
+        m[damage.draw(st.integers(0, len(m) - 1))] = damage.draw(st.integers(0, 255))
+        rec["model"] = bytes(m)
+    elif what == "payload" and rec["payload"]:
+        p = bytearray(rec["payload"])
+        p[damage.draw(st.integers(0, len(p) - 1))] ^= damage.draw(st.integers(1, 255))
+        rec["payload"] = bytes(p)
+    elif what == "cut" and rec["payload"]:
+        rec["payload"] = rec["payload"][:damage.draw(st.integers(0, len(rec["payload"]) - 1))]
+    elif what == "extend":
+        rec["payload"] += damage.draw(st.binary(min_size=1, max_size=extend))
+    elif what == "check":
+        rec["check"] ^= 1 << damage.draw(st.integers(0, 31))
+
+
 def _same(a, b):
     if isinstance(a, bytes):
         return isinstance(b, bytes) and a == b
@@ -79,15 +98,8 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
     assert _same(data, codelength.decompress(blob))
     rec = records[damage.draw(st.integers(0, len(records) - 1))]
     what = damage.draw(st.sampled_from(["model", "payload", "n", "alphabet", "symbol", "cut", "extend", "check"]))
-    if what == "model" and rec["model"]:
-        m = bytearray(rec["model"])
-        m[damage.draw(st.integers(0, len(m) - 1))] = damage.draw(st.integers(0, 255))
-        rec["model"] = bytes(m)
-    elif what == "payload" and rec["payload"]:
-        p = bytearray(rec["payload"])
-        p[damage.draw(st.integers(0, len(p) - 1))] ^= damage.draw(st.integers(1, 255))
-        rec["payload"] = bytes(p)
-    elif what == "n" and head["single"]:
+    _damage(rec, what, damage)
+    if what == "n" and head["single"]:
         head["cap"] = max(0, head["cap"] + damage.draw(st.integers(-3, 3)))
     elif what == "n":
         rec["u"] = max(0, rec["u"] + damage.draw(st.integers(-3, 3)))
@@ -95,12 +107,6 @@ def test_mutated_blocks_with_valid_header_crcs(coder, opts, data, damage):
         rec["alphabet"] = max(0, rec["alphabet"] + damage.draw(st.integers(-300, 300)))
     elif what == "symbol" and rec["type"] == stream.RUN:
         rec["symbol"] = damage.draw(st.integers(0, 70000))
-    elif what == "cut" and rec["payload"]:
-        rec["payload"] = rec["payload"][:damage.draw(st.integers(0, len(rec["payload"]) - 1))]
-    elif what == "extend":
-        rec["payload"] += damage.draw(st.binary(min_size=1, max_size=16))
-    elif what == "check":
-        rec["check"] ^= 1 << damage.draw(st.integers(0, 31))
     mutated = _pack(head, records)
     try:
         out = codelength.decompress(mutated)

@@ -478,6 +478,29 @@ cdef int _encode_native(const symbol_t* symbols, Py_ssize_t alphabet_size, const
     return rc
 
 
+cdef object _encode_growing(const symbol_t* symbols, Py_ssize_t alphabet_size, const int64_t* blocks,
+                           Py_ssize_t n_blocks, int max_length, const int64_t* block_counts):
+    """encode_native into growing buffers: the fallback when the payload outgrows its bound."""
+    cdef Writer model, payload
+    cdef int rc
+    memset(&model, 0, sizeof(Writer))
+    memset(&payload, 0, sizeof(Writer))
+    with nogil:
+        rc = _encode_native(symbols, alphabet_size, blocks, n_blocks, max_length, block_counts, &model, &payload)
+    if rc != 0:
+        free(model.buf)
+        free(payload.buf)
+        raise MemoryError()
+    return _take(&model), _take(&payload)
+
+
+cdef inline Py_ssize_t _payload_bound(Py_ssize_t n, Py_ssize_t largest, Py_ssize_t n_blocks,
+                                      Py_ssize_t itemsize) noexcept nogil:
+    # an optimal code never beats a fixed code of itemsize bytes per symbol, plus room for the widest
+    # words of one block (the stream layout before packing) and padding
+    return n * itemsize + 3 * largest + 64 * n_blocks + 128
+
+
 def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const int64_t[::1] blocks,
                   int max_length, const int64_t[:, ::1] counts=None, uint8_t[::1] scratch=None):
     """Native Huffman coder: ``(model, payload)`` bytes for the given block lengths (see the twin).
@@ -502,65 +525,31 @@ def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const i
         largest = blocks[b] if blocks[b] > largest else largest
     memset(&model, 0, sizeof(Writer))
     memset(&payload, 0, sizeof(Writer))
-    # An optimal code never beats a fixed code of sizeof(symbol) bytes per symbol, so this bound holds,
-    # plus room for the widest words of one block (stream layout before packing) and padding. Should it
-    # not, fall back to a growing buffer.
-    bound = n * sizeof(symbol_t) + 3 * largest + 64 * blocks.shape[0] + 128
-    if scratch is not None and scratch.shape[0] >= bound:
+    bound = _payload_bound(n, largest, blocks.shape[0], sizeof(symbol_t))   # should it not hold: growing buffers
+    cdef bint use_scratch = scratch is not None and scratch.shape[0] >= bound
+    if use_scratch:
         payload.buf = &scratch[0]
-        payload.cap = bound
-        payload.fixed = 1
-        with nogil:
-            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
-                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
-                                block_counts, &model, &payload)
-        if rc == 0:
-            raw = PyBytes_FromStringAndSize(<char*>payload.buf, payload.pos)
-            result = <object>raw   # takes a new reference
-            Py_DECREF(result)      # drop the one PyBytes_FromStringAndSize gave
-            return _take(&model), result
-        free(model.buf)
-        if payload.failed != 2:
-            raise MemoryError()
-        memset(&model, 0, sizeof(Writer))
-        memset(&payload, 0, sizeof(Writer))
-        with nogil:
-            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
-                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
-                                block_counts, &model, &payload)
-        if rc != 0:
-            free(model.buf)
-            free(payload.buf)
-            raise MemoryError()
-        return _take(&model), _take(&payload)
-    # Write the payload straight into a bytes object (no copy)
-    raw = PyBytes_FromStringAndSize(NULL, bound)
-    payload.buf = <uint8_t*>PyBytes_AS_STRING(raw)
+    else:
+        raw = PyBytes_FromStringAndSize(NULL, bound)        # written in place: no copy, shrunk at the end
+        payload.buf = <uint8_t*>PyBytes_AS_STRING(raw)
     payload.cap = bound
     payload.fixed = 1
     with nogil:
         rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
                             &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
                             block_counts, &model, &payload)
-    if rc != 0 and payload.failed == 2:
-        Py_DECREF(<object>raw)
-        free(model.buf)
-        memset(&model, 0, sizeof(Writer))
-        memset(&payload, 0, sizeof(Writer))
-        with nogil:
-            rc = _encode_native(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
-                                &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length,
-                                block_counts, &model, &payload)
-        if rc != 0:
-            free(model.buf)
-            free(payload.buf)
-            raise MemoryError()
-        return _take(&model), _take(&payload)
     if rc != 0:
-        Py_DECREF(<object>raw)
+        if not use_scratch:
+            Py_DECREF(<object>raw)
         free(model.buf)
-        raise MemoryError()
-    _PyBytes_Resize(&raw, payload.pos)
+        if payload.failed != 2:
+            raise MemoryError()
+        return _encode_growing(&symbols[0] if symbols.shape[0] else NULL, alphabet_size,
+                               &blocks[0] if blocks.shape[0] else NULL, blocks.shape[0], max_length, block_counts)
+    if use_scratch:
+        raw = PyBytes_FromStringAndSize(<char*>payload.buf, payload.pos)
+    else:
+        _PyBytes_Resize(&raw, payload.pos)
     result = <object>raw   # takes a new reference
     Py_DECREF(result)      # drop the one PyBytes_FromStringAndSize gave
     return _take(&model), result
@@ -569,7 +558,7 @@ def encode_native(const symbol_t[::1] symbols, Py_ssize_t alphabet_size, const i
 def payload_bound(Py_ssize_t n, Py_ssize_t largest, Py_ssize_t n_blocks, Py_ssize_t itemsize):
     """Bytes of work buffer encode_native lays its streams out in: n symbols of ``itemsize`` bytes in
     ``n_blocks`` blocks, the largest of ``largest`` symbols."""
-    return n * itemsize + 3 * largest + 64 * n_blocks + 128
+    return _payload_bound(n, largest, n_blocks, itemsize)
 
 
 # ------------------------------------------------------------------------------------------------
