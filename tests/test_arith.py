@@ -35,6 +35,15 @@ def symbol_arrays(draw, max_alphabet=300, max_size=400):
     return a.astype(np.uint8 if k <= 256 else np.uint16)
 
 
+#: The wide rANS paths: AVX-512 (decoder), AVX2, scalar (where the CPU lacks one, it runs the next).
+SIMD_MODES = ("avx512", "avx2", "scalar")
+
+
+def _simd(mode):
+    _rans.set_simd(mode != "scalar")
+    _rans.set_avx512(mode == "avx512")
+
+
 def _tables_for(a, bits):
     """Reference tables (lists) and kernel tables (arrays) of the quantised counts of ``a``."""
     counts = np.bincount(a, minlength=int(a.max()) + 1 if a.size else 1)
@@ -791,21 +800,21 @@ def test_context_and_mix_models_match_twin_at_large_tables(order, table_bits):
 def test_wide_rans_matches_twin(a, bits):
     fl, cl, fa, ca = _tables_for(a, bits)
     expected = ref.rans16_encode(a.tolist(), fl, cl, bits)
-    for simd in (True, False):                    # the encoder's AVX2 path (where the CPU has it) and scalar one
-        _rans.set_simd(simd)
+    for simd in SIMD_MODES:                    # the encoder's AVX2 path (where the CPU has it) and scalar one
+        _simd(simd)
         try:
             assert _rans.rans16_encode(a, fa, ca, bits) == expected
         finally:
-            _rans.set_simd(True)
+            _simd("avx512")
     assert ref.rans16_decode(expected, fl, cl, bits, a.size) == a.tolist()
     model = static_model.StaticModel._from_dense(fa, bits)
     assert rans_coder.rans_encode(a, model, 32) == expected
-    for simd in (True, False):                    # the AVX2 path (where the CPU has it) and the scalar one
-        _rans.set_simd(simd)
+    for simd in SIMD_MODES:                    # the SIMD paths (where the CPU has them) and the scalar one
+        _simd(simd)
         try:
             assert rans_coder.rans_decode(expected, model, a.size, 32).tolist() == a.tolist()
         finally:
-            _rans.set_simd(True)
+            _simd("avx512")
 
 
 @pytest.mark.parametrize("bits", [1, 2, 3, 8, 12, 15])
@@ -830,15 +839,15 @@ def test_wide_rans_encoder_paths_on_extreme_frequencies(bits):
         a = rng.choice(used, 32 * 40 + 7, p=fa[used] / total).astype(np.uint8)
         a[:len(used)] = used                       # every symbol, the rare ones included, occurs
         expected = ref.rans16_encode(a.tolist(), fa.tolist(), ca.tolist(), bits)
-        for simd in (True, False):
-            _rans.set_simd(simd)
+        for simd in SIMD_MODES:
+            _simd(simd)
             try:
                 assert _rans.rans16_encode(a, fa, ca, bits) == expected
                 out = np.empty(a.size, np.uint8)
                 _rans.rans16_decode(expected, fa, bits, out)
                 assert np.array_equal(out, a)
             finally:
-                _rans.set_simd(True)
+                _simd("avx512")
 
 
 @pytest.mark.parametrize("bits", [1, 2, 8, 12, 15])
@@ -849,12 +858,12 @@ def test_wide_rans_small_totals_and_whole_groups(bits):
         fl, cl, fa, ca = _tables_for(a, bits)
         payload = _rans.rans16_encode(a, fa, ca, bits)
         assert payload == ref.rans16_encode(a.tolist(), fl, cl, bits)
-        for simd in (True, False):
-            _rans.set_simd(simd)
+        for simd in SIMD_MODES:
+            _simd(simd)
             out = np.empty(n, np.uint8)
             _rans.rans16_decode(payload, fa, bits, out)
             assert np.array_equal(out, a)
-        _rans.set_simd(True)
+        _simd("avx512")
 
 
 def test_wide_rans_is_the_backend_default_from_64_kib_and_caps_the_total():
@@ -882,11 +891,11 @@ def test_wide_rans_refuses_bad_options_and_payloads():
     model = static_model.StaticModel.from_data(a, 12)
     payload = rans_coder.rans_encode(a, model, 32)
     for bad in (payload[:-2], payload[:-1], payload + b"\0\0", payload[:127], b"", b"\xff" * len(payload)):
-        for simd in (True, False):
-            _rans.set_simd(simd)
+        for simd in SIMD_MODES:
+            _simd(simd)
             with pytest.raises(CorruptDataError):
                 rans_coder.rans_decode(bad, model, a.size, 32)
-    _rans.set_simd(True)
+    _simd("avx512")
     out = np.empty(a.size, np.uint8)
     with pytest.raises(ValueError):                                    # tables that do not sum to the total
         _rans.rans16_decode(payload, np.array([1, 2, 3], np.uint32), 12, out)
@@ -907,15 +916,15 @@ def test_wide_rans_random_payloads_never_crash(seed, n):
         payload[int(rng.integers(0, len(payload)))] ^= 1 << int(rng.integers(0, 8))
     if rng.random() < 0.3:
         payload = payload[:int(rng.integers(0, len(payload)))]
-    for simd in (True, False):
-        _rans.set_simd(simd)
+    for simd in SIMD_MODES:
+        _simd(simd)
         out = np.zeros(n, np.uint8)
         try:
             _rans.rans16_decode(bytes(payload), fa, 12, out)
         except CorruptDataError:
             continue
         finally:
-            _rans.set_simd(True)
+            _simd("avx512")
         assert int(out.max()) < fa.size
 
 

@@ -7,6 +7,10 @@ import numpy.typing as npt
 
 HAVE_AVX2: Any
 
+HAVE_AVX512: Any
+
+def set_avx512(enabled: bool) -> Any: ...
+
 def set_simd(enabled: bool) -> Any: ...
 
 def rans_encode(symbols: npt.NDArray[Any], freq: npt.NDArray[np.uint32], cum: npt.NDArray[np.uint32], bits: int, streams: int) -> Any: ...

@@ -113,6 +113,56 @@ cdef extern from *:
         return g;
     }
 
+    /* rans16_groups_avx2 with 16 states per AVX-512 vector: the renormalising lanes take their words by
+       one expanding load (vpexpandw over the even 16-bit halves of the lanes: the k-th set lane gets the
+       k-th next word), so no permutation table. The same steps as the scalar loop, lane j of vector v
+       being state 16 v + j. */
+    __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi2,popcnt")))
+    static Py_ssize_t rans16_groups_avx512(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
+                                           const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
+                                           uint8_t *out, Py_ssize_t groups) {
+        __m512i x0 = _mm512_loadu_si512((const void *)st), x1 = _mm512_loadu_si512((const void *)(st + 16));
+        const __m512i mask = _mm512_set1_epi32((int)((1u << bits) - 1));
+        const __m512i lo16 = _mm512_set1_epi32(0xFFFF), lo8 = _mm512_set1_epi32(0xFF);
+        const __m512i low = _mm512_set1_epi32((int)RANS16_L);
+        const __m128i shift = _mm_cvtsi32_si128(bits);
+        Py_ssize_t pos = *pos_io, g = 0;
+        for (; g < groups && pos + RANS_WIDE <= nwords; g++) {
+            __m512i slot = _mm512_and_si512(x0, mask);
+            __m512i e = _mm512_i32gather_epi32(slot, (const void *)tab, 4);
+            __m512i s = _mm512_and_si512(_mm512_i32gather_epi32(slot, (const void *)sym, 1), lo8);
+            __m512i y = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(e, 16), _mm512_srl_epi32(x0, shift)),
+                                         _mm512_and_si512(e, lo16));
+            __mmask16 need = _mm512_cmplt_epu32_mask(y, low);
+            __m512i w = _mm512_maskz_expandloadu_epi16((__mmask32)_pdep_u32((unsigned)need, 0x55555555u),
+                                                       (const void *)(words + 2 * pos));
+            x0 = _mm512_mask_or_epi32(y, need, _mm512_slli_epi32(y, 16), w);
+            pos += __builtin_popcount((unsigned)need);
+            _mm_storeu_si128((__m128i *)(out + (Py_ssize_t)RANS_WIDE * g), _mm512_cvtepi32_epi8(s));
+            slot = _mm512_and_si512(x1, mask);
+            e = _mm512_i32gather_epi32(slot, (const void *)tab, 4);
+            s = _mm512_and_si512(_mm512_i32gather_epi32(slot, (const void *)sym, 1), lo8);
+            y = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_srli_epi32(e, 16), _mm512_srl_epi32(x1, shift)),
+                                 _mm512_and_si512(e, lo16));
+            need = _mm512_cmplt_epu32_mask(y, low);
+            w = _mm512_maskz_expandloadu_epi16((__mmask32)_pdep_u32((unsigned)need, 0x55555555u),
+                                               (const void *)(words + 2 * pos));
+            x1 = _mm512_mask_or_epi32(y, need, _mm512_slli_epi32(y, 16), w);
+            pos += __builtin_popcount((unsigned)need);
+            _mm_storeu_si128((__m128i *)(out + (Py_ssize_t)RANS_WIDE * g + 16), _mm512_cvtepi32_epi8(s));
+        }
+        _mm512_storeu_si512((void *)st, x0);
+        _mm512_storeu_si512((void *)(st + 16), x1);
+        *pos_io = pos;
+        return g;
+    }
+
+    static int rans16_have_avx512(void) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+               && __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi2");
+    }
+
     /* Encode ``groups`` whole groups of 32 byte symbols, the last group first, 8 states per vector (vector 3
        first): the same steps as rans16_put lane by lane from state 31 down. Two gathers per vector: the
        reciprocal ``rcp[s]`` and ``fb[s] = f << 16 | bias`` (both < 2**16); x_max = f << (31 - bits),
@@ -167,6 +217,10 @@ cdef extern from *:
     static Py_ssize_t rans16_groups_avx2(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
                                          const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
                                          uint8_t *out, Py_ssize_t groups) { return 0; }
+    static Py_ssize_t rans16_groups_avx512(uint32_t *st, const uint32_t *tab, const uint8_t *sym, int bits,
+                                           const uint8_t *words, Py_ssize_t nwords, Py_ssize_t *pos_io,
+                                           uint8_t *out, Py_ssize_t groups) { return 0; }
+    static int rans16_have_avx512(void) { return 0; }
     #endif
     """
     ctypedef struct RansSym "rans_sym_t":
@@ -185,11 +239,26 @@ cdef extern from *:
     Py_ssize_t rans16_groups_avx2(uint32_t* st, const uint32_t* tab, const uint8_t* sym, int bits,
                                   const uint8_t* words, Py_ssize_t nwords, Py_ssize_t* pos_io,
                                   uint8_t* out, Py_ssize_t groups) noexcept nogil
+    Py_ssize_t rans16_groups_avx512(uint32_t* st, const uint32_t* tab, const uint8_t* sym, int bits,
+                                    const uint8_t* words, Py_ssize_t nwords, Py_ssize_t* pos_io,
+                                    uint8_t* out, Py_ssize_t groups) noexcept nogil
+    int rans16_have_avx512() nogil
     uint32_t __builtin_bswap32(uint32_t) nogil
 
 #: Whether the wide rANS encoder and decoder run their AVX2 paths on this CPU (decided once, at import).
 HAVE_AVX2 = bool(rans16_setup())
 cdef bint _use_avx2 = HAVE_AVX2
+#: Whether the wide rANS decoder runs 16 states per AVX-512 vector (AVX-512 F, BW, VBMI2 and BMI2).
+HAVE_AVX512 = bool(rans16_have_avx512())
+cdef bint _use_avx512 = HAVE_AVX512
+
+
+def set_avx512(bint enabled):
+    """Let the wide rANS decoder use its AVX-512 path (where the CPU has it, and the SIMD paths are on) or
+    keep it to AVX2 (tests compare the paths); returns whether it is now on."""
+    global _use_avx512
+    _use_avx512 = enabled and HAVE_AVX512
+    return _use_avx512
 
 
 def set_simd(bint enabled):
@@ -551,8 +620,9 @@ cdef inline Py_ssize_t rans16_groups(uint32_t* st, const uint32_t* tab, const sy
 
 def rans16_decode(const uint8_t[::1] payload, const uint32_t[::1] freq, int bits, symbol_t[::1] out):
     """Inverse of :func:`rans16_encode` under the frequencies ``freq[s]`` (indexed by the symbols written to
-    ``out``, summing to 2**bits): builds its slot tables, runs 8 states per AVX2 vector for byte symbols
-    where the CPU has AVX2 (:func:`set_simd`), else the scalar loop; the tail is checked symbol by symbol.
+    ``out``, summing to 2**bits): builds its slot tables, runs 16 states per AVX-512 vector or 8 per AVX2
+    vector for byte symbols where the CPU has them (:func:`set_simd`, :func:`set_avx512`), else the
+    scalar loop; the tail is checked symbol by symbol.
 
     Raises CorruptDataError when the payload ends early, is of odd length, a state starts out of range,
     or the stream does not end with every state back at its start and every word consumed; ValueError
@@ -599,7 +669,9 @@ def rans16_decode(const uint8_t[::1] payload, const uint32_t[::1] freq, int bits
             c += f
         done = 0
         if symbol_t is uint8_t:
-            if _use_avx2:
+            if _use_avx2 and _use_avx512:
+                done = rans16_groups_avx512(states, tab, sym, bits, words, nwords, &pos, dst, n // RANS_WIDE)
+            elif _use_avx2:
                 done = rans16_groups_avx2(states, tab, sym, bits, words, nwords, &pos, dst, n // RANS_WIDE)
         done += rans16_groups(states, tab, sym, bits, words, nwords, &pos, dst + done * RANS_WIDE,
                               n // RANS_WIDE - done)
