@@ -17,9 +17,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 
 from codelength.coders._symbols cimport symbol_t
-from codelength.coders._rangecoder cimport (RC_TOP, rc_narrow, rc_flush, rd_init, rd_normalize, out_carry,
-                                           __builtin_clzll, __builtin_bswap64)
-from libc.string cimport memcpy
+from codelength.coders._rangecoder cimport RC_TOP, rc_narrow, rc_narrow_at, rc_flush, rd_init, rd_normalize
 from cpython.bytes cimport PyBytes_FromStringAndSize
 
 from ..errors import CorruptDataError
@@ -71,33 +69,21 @@ def set_locals4(bint enabled):
     return was
 
 
-cdef inline void narrow_at(uint64_t* low, uint64_t* rng, uint8_t* start, uint8_t** at, uint64_t add,
-                           uint64_t size) noexcept nogil:
-    """rc_narrow with the write position as a pointer (encode4's streams keep theirs in registers)."""
-    cdef uint64_t lo = low[0] + add, r = size, word
-    cdef int nb
-    if lo >= RC_TOP:
-        out_carry(start, at[0] - start)
-        lo -= RC_TOP
-    nb = (__builtin_clzll(r) - 8) >> 3
-    word = __builtin_bswap64(lo << 8)
-    memcpy(at[0], &word, 8)
-    at[0] += nb
-    low[0] = (lo << (8 * nb)) & (RC_TOP - 1)
-    rng[0] = r << (8 * nb)
+cdef inline void narrow_sym(uint64_t* low, uint64_t* rng, uint8_t* buf, uint8_t** at, symbol_t s,
+                            const uint32_t* freq, const uint32_t* cum, int bits) noexcept nogil:
+    """Code symbol ``s`` of a static model on one stream whose write position is a local (encode1/4)."""
+    cdef uint64_t r = rng[0] >> bits
+    rc_narrow_at(low, rng, buf, at, cum[s] * r, freq[s] * r)
 
 
 cdef void encode1(const symbol_t* sym, Py_ssize_t n, const uint32_t* freq, const uint32_t* cum, int bits,
                   uint8_t** buf, Py_ssize_t* pos) noexcept nogil:
     """encode_lanes for one stream with its state in locals: the same bytes."""
-    cdef uint64_t l0 = 0, r0 = RC_TOP - 1, r
+    cdef uint64_t l0 = 0, r0 = RC_TOP - 1
     cdef uint8_t* a0 = buf[0]
     cdef Py_ssize_t i
-    cdef symbol_t s
     for i in range(n):
-        s = sym[i]
-        r = r0 >> bits
-        narrow_at(&l0, &r0, buf[0], &a0, cum[s] * r, freq[s] * r)
+        narrow_sym(&l0, &r0, buf[0], &a0, sym[i], freq, cum, bits)
     pos[0] = rc_flush(l0, r0, buf[0], a0 - buf[0])
 
 
@@ -106,39 +92,24 @@ cdef void encode4(const symbol_t* sym, Py_ssize_t n, const uint32_t* freq, const
     """encode_lanes for four streams, each stream's low, range and write pointer in locals (the arrays
     of encode_lanes went through memory on every symbol): the same bytes."""
     cdef uint64_t l0 = 0, l1 = 0, l2 = 0, l3 = 0, r0 = RC_TOP - 1, r1 = RC_TOP - 1, r2 = RC_TOP - 1
-    cdef uint64_t r3 = RC_TOP - 1, r
+    cdef uint64_t r3 = RC_TOP - 1
     cdef uint8_t* a0 = buf[0]
     cdef uint8_t* a1 = buf[1]
     cdef uint8_t* a2 = buf[2]
     cdef uint8_t* a3 = buf[3]
     cdef Py_ssize_t i = 0
-    cdef symbol_t s
     while i + 4 <= n:
-        s = sym[i]
-        r = r0 >> bits
-        narrow_at(&l0, &r0, buf[0], &a0, cum[s] * r, freq[s] * r)
-        s = sym[i + 1]
-        r = r1 >> bits
-        narrow_at(&l1, &r1, buf[1], &a1, cum[s] * r, freq[s] * r)
-        s = sym[i + 2]
-        r = r2 >> bits
-        narrow_at(&l2, &r2, buf[2], &a2, cum[s] * r, freq[s] * r)
-        s = sym[i + 3]
-        r = r3 >> bits
-        narrow_at(&l3, &r3, buf[3], &a3, cum[s] * r, freq[s] * r)
+        narrow_sym(&l0, &r0, buf[0], &a0, sym[i], freq, cum, bits)
+        narrow_sym(&l1, &r1, buf[1], &a1, sym[i + 1], freq, cum, bits)
+        narrow_sym(&l2, &r2, buf[2], &a2, sym[i + 2], freq, cum, bits)
+        narrow_sym(&l3, &r3, buf[3], &a3, sym[i + 3], freq, cum, bits)
         i += 4
     if i < n:                                     # the last, incomplete round
-        s = sym[i]
-        r = r0 >> bits
-        narrow_at(&l0, &r0, buf[0], &a0, cum[s] * r, freq[s] * r)
+        narrow_sym(&l0, &r0, buf[0], &a0, sym[i], freq, cum, bits)
     if i + 1 < n:
-        s = sym[i + 1]
-        r = r1 >> bits
-        narrow_at(&l1, &r1, buf[1], &a1, cum[s] * r, freq[s] * r)
+        narrow_sym(&l1, &r1, buf[1], &a1, sym[i + 1], freq, cum, bits)
     if i + 2 < n:
-        s = sym[i + 2]
-        r = r2 >> bits
-        narrow_at(&l2, &r2, buf[2], &a2, cum[s] * r, freq[s] * r)
+        narrow_sym(&l2, &r2, buf[2], &a2, sym[i + 2], freq, cum, bits)
     pos[0] = rc_flush(l0, r0, buf[0], a0 - buf[0])
     pos[1] = rc_flush(l1, r1, buf[1], a1 - buf[1])
     pos[2] = rc_flush(l2, r2, buf[2], a2 - buf[2])

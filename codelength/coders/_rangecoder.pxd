@@ -54,24 +54,34 @@ cdef inline void out_carry(uint8_t* buf, Py_ssize_t pos) noexcept nogil:
         buf[i] += 1
 
 
-cdef inline void rc_narrow(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos,
-                           uint64_t start, uint64_t size) noexcept nogil:
-    """low += start, range = size, then renormalise: write one byte per 8 bits of range spent.
+cdef inline void rc_narrow_at(uint64_t* low, uint64_t* rng, uint8_t* buf, uint8_t** at, uint64_t start,
+                              uint64_t size) noexcept nogil:
+    """low += start, range = size, then renormalise: write one byte per 8 bits of range spent, at
+    ``at[0]`` (the next byte of the output that starts at ``buf``).
 
     Branch-free: always store the next 8 bytes of low and advance by the number of whole bytes the
-    range lost (the buffer keeps 16 bytes of slack).
+    range lost (the buffer keeps 16 bytes of slack). A kernel that keeps several streams' write
+    positions in locals passes pointers to them (_range.encode4).
     """
     cdef uint64_t lo = low[0] + start, r = size, word
     cdef int nb
     if lo >= RC_TOP:
-        out_carry(buf, pos[0])
+        out_carry(buf, at[0] - buf)
         lo -= RC_TOP
     nb = (__builtin_clzll(r) - 8) >> 3          # r < 2**56, so clz >= 8; nb bytes bring r >= 2**48
     word = __builtin_bswap64(lo << 8)           # big-endian bytes of low, top byte first
-    memcpy(buf + pos[0], &word, 8)
-    pos[0] += nb
+    memcpy(at[0], &word, 8)
+    at[0] += nb
     low[0] = (lo << (8 * nb)) & (RC_TOP - 1)
     rng[0] = r << (8 * nb)
+
+
+cdef inline void rc_narrow(uint64_t* low, uint64_t* rng, uint8_t* buf, Py_ssize_t* pos,
+                           uint64_t start, uint64_t size) noexcept nogil:
+    """rc_narrow_at with the write position as an index into ``buf``."""
+    cdef uint8_t* at = buf + pos[0]
+    rc_narrow_at(low, rng, buf, &at, start, size)
+    pos[0] = at - buf
 
 
 cdef inline Py_ssize_t rc_flush(uint64_t low, uint64_t rng, uint8_t* buf, Py_ssize_t pos) noexcept nogil:

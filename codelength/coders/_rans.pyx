@@ -377,20 +377,25 @@ def rans_encode(const symbol_t[::1] symbols, const uint32_t[::1] freq, const uin
     return PyBytes_FromStringAndSize(<char*>&buf[pos], cap - pos)
 
 
-cdef inline uint32_t rans_get(uint32_t x, const uint64_t* info, const symbol_t* slot_symbol, symbol_t* out,
-                              int bits, const uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
-    """One decoding step with unchecked reads (the caller guarantees 4 bytes of room per step)."""
-    cdef uint32_t slot = x & ((<uint32_t>1 << bits) - 1), word
-    cdef symbol_t s = slot_symbol[slot]
-    cdef uint64_t e = info[s]
-    cdef int nb
-    out[0] = s
-    x = <uint32_t>(e >> 32) * (x >> bits) + slot - <uint32_t>e
-    nb = (x < RANS_L) + (x < (RANS_L >> 8)) + (x < (RANS_L >> 16))
+cdef inline uint32_t rans_refill(uint32_t x, const uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
+    """Renormalise a state after its step: the 0 to 3 bytes that bring it back to [RANS_L, RANS_L << 8),
+    read branch-free by one unchecked 4-byte load."""
+    cdef uint32_t word
+    cdef int nb = (x < RANS_L) + (x < (RANS_L >> 8)) + (x < (RANS_L >> 16))
     memcpy(&word, buf + pos[0], 4)
     word = __builtin_bswap32(word)
     pos[0] += nb
     return <uint32_t>(((<uint64_t>x) << (8 * nb)) | ((<uint64_t>word) >> (32 - 8 * nb)))
+
+
+cdef inline uint32_t rans_get(uint32_t x, const uint64_t* info, const symbol_t* slot_symbol, symbol_t* out,
+                              int bits, const uint8_t* buf, Py_ssize_t* pos) noexcept nogil:
+    """One decoding step with unchecked reads (the caller guarantees 4 bytes of room per step)."""
+    cdef uint32_t slot = x & ((<uint32_t>1 << bits) - 1)
+    cdef symbol_t s = slot_symbol[slot]
+    cdef uint64_t e = info[s]
+    out[0] = s
+    return rans_refill(<uint32_t>(e >> 32) * (x >> bits) + slot - <uint32_t>e, buf, pos)
 
 
 cdef int entry_checks(const uint8_t[::1] payload, Py_ssize_t n, int count, uint32_t low, int shift,
@@ -426,10 +431,10 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
     """
     cdef Py_ssize_t i, n = out.shape[0], size = payload.shape[0], pos
     cdef uint32_t states[8]
-    cdef uint32_t x, x0, x1, x2, x3, mask = (<uint32_t>1 << bits) - 1, slot, w, word
+    cdef uint32_t x, x0, x1, x2, x3, mask = (<uint32_t>1 << bits) - 1, slot, w
     cdef uint32_t* tab
     cdef uint64_t e
-    cdef int j, nb, bad = 0
+    cdef int j, bad = 0
     cdef const uint8_t* buf
     if n and not 1 <= streams <= 8:
         raise CorruptDataError("rANS stream count out of range")
@@ -468,12 +473,7 @@ def rans_decode(const uint8_t[::1] payload, const uint64_t[::1] symbol_info, con
                         slot = x0 & mask
                         dst[i] = syms[slot]
                         w = tab[slot]
-                        x0 = (w >> 16) * (x0 >> bits) + (w & 0xFFFF)
-                        nb = (x0 < RANS_L) + (x0 < (RANS_L >> 8)) + (x0 < (RANS_L >> 16))
-                        memcpy(&word, buf + pos, 4)
-                        word = __builtin_bswap32(word)
-                        pos += nb
-                        x0 = <uint32_t>(((<uint64_t>x0) << (8 * nb)) | ((<uint64_t>word) >> (32 - 8 * nb)))
+                        x0 = rans_refill((w >> 16) * (x0 >> bits) + (w & 0xFFFF), buf, &pos)
                         i += 1
                     free(tab)
             while i < n and pos + 4 <= size:
